@@ -1,0 +1,54 @@
+//! The edge's one error type: a stable code (whose HTTP status is fixed in `shared`) and a
+//! message safe to show a visitor. Internal details are logged, never sent.
+
+use shared::error::{ErrorBody, ErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+pub type EdgeResult<T> = Result<T, EdgeError>;
+
+impl EdgeError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+
+    /// An internal failure: `detail` goes to the log, the caller gets a generic message.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        log_error(&format!("internal error: {detail}"));
+        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.http_status()
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody::new(self.code, self.message.clone())
+    }
+}
+
+impl std::fmt::Display for EdgeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for EdgeError {}
+
+impl From<worker::Error> for EdgeError {
+    fn from(e: worker::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// Writes to the worker's log (`wrangler dev` prints it; `wrangler tail` in production).
+pub fn log_error(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{line}");
+}

@@ -1,0 +1,55 @@
+//! Typed ids, so an organization id can never be passed where a conversation id is meant.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id (UUID v7), so ids sort roughly by creation.
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Parses the hyphenated form stored in D1 and used in URLs.
+            pub fn parse(raw: &str) -> Option<Self> {
+                Uuid::try_parse(raw).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The tenant: every row belongs to exactly one organization.
+    OrgId
+);
+id_type!(
+    /// A website of an organization.
+    DomainId
+);
+id_type!(ConversationId);
+id_type!(MessageId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = ConversationId::generate();
+        assert_eq!(ConversationId::parse(&id.to_string()), Some(id));
+        assert_eq!(ConversationId::parse("not-a-uuid"), None);
+        assert_eq!(ConversationId::parse("' OR 1=1 --"), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! The edge: a Cloudflare Worker that admits a website's visitors, stores their conversations
+//! in D1 and relays them to an LLM, streaming the reply back.
+//!
+//! The request's path through the crate: `routes` (URL space) → `tenancy` (site key + origin →
+//! domain) → `store` (D1, scoped by organization) → `prompt` → `relay` (provider) → back out as
+//! `shared::sse` events.
+
+pub mod clock;
+pub mod error;
+mod http;
+pub mod ids;
+pub mod prompt;
+pub mod relay;
+mod routes;
+pub mod settings;
+mod store;
+pub mod tenancy;
+pub mod token;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(routes::handle(req, env, ctx).await)
+}

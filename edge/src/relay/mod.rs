@@ -1,0 +1,78 @@
+//! Relaying a prompt to the LLM provider and its reply back, token by token.
+//! One file per wire format; today the OpenAI-compatible one.
+
+pub mod openai;
+mod reply;
+
+use futures_util::StreamExt;
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+pub use reply::{Chunk, Outcome, ReplyBuilder};
+
+use crate::prompt::{estimate_tokens, PromptMessage};
+use crate::settings::LlmSettings;
+use shared::SseDecoder;
+
+/// Longest provider error body read for the log.
+const MAX_ERROR_BODY: usize = 2_048;
+
+/// Streams a reply from the provider, calling `on_token` with each piece as it arrives, and
+/// returns how it ended. Never fails: every fault becomes an [`Outcome`] with an error.
+pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_token: impl FnMut(&str)) -> Outcome {
+    let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
+    let mut reply = ReplyBuilder::default();
+    let mut response = match send(llm, prompt).await {
+        Ok(r) => r,
+        Err(cause) => {
+            reply.broke_off(cause);
+            return reply.finish(prompt_estimate);
+        }
+    };
+    let status = response.status_code();
+    if !(200..300).contains(&status) {
+        let body = response.text().await.unwrap_or_default();
+        let detail = openai::provider_error_message(&body).unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
+        reply.broke_off(format!("provider answered {status}: {detail}"));
+        return reply.finish(prompt_estimate);
+    }
+    let mut body = match response.stream() {
+        Ok(s) => s,
+        Err(e) => {
+            reply.broke_off(format!("provider response has no body: {e}"));
+            return reply.finish(prompt_estimate);
+        }
+    };
+    let mut decoder = SseDecoder::new();
+    while !reply.is_over() {
+        match body.next().await {
+            Some(Ok(bytes)) => {
+                for frame in decoder.push(&bytes) {
+                    for chunk in openai::parse_frame(&frame) {
+                        if let Some(delta) = reply.apply(chunk) {
+                            on_token(&delta);
+                        }
+                    }
+                }
+            }
+            Some(Err(e)) => reply.broke_off(format!("provider connection failed: {e}")),
+            None => break,
+        }
+    }
+    reply.finish(prompt_estimate)
+}
+
+async fn send(llm: &LlmSettings, prompt: &[PromptMessage]) -> Result<worker::Response, String> {
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| format!("header {k}: {e}"));
+    set("content-type", "application/json")?;
+    set("accept", "text/event-stream")?;
+    if let Some(key) = &llm.api_key {
+        set("authorization", &format!("Bearer {key}"))?;
+    }
+    let body = openai::request_body(llm, prompt).to_string();
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    let url = llm.chat_completions_url();
+    let request = Request::new_with_init(&url, &init).map_err(|e| format!("bad provider request to {url}: {e}"))?;
+    Fetch::Request(request).send().await.map_err(|e| format!("provider unreachable at {url}: {e}"))
+}

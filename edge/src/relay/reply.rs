@@ -1,0 +1,175 @@
+//! Folding a provider's stream into one reply, and deciding how it ended.
+
+use shared::{ErrorCode, MessageStatus, Usage};
+
+use crate::error::EdgeError;
+use crate::prompt::estimate_tokens;
+
+/// What a provider's stream said, in provider-independent terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunk {
+    /// The next piece of the reply text.
+    Delta(String),
+    /// The provider says the reply is complete (a finish reason); the stream may still carry usage.
+    Finished,
+    /// Token counts for the whole exchange.
+    Usage(Usage),
+    /// The end-of-stream marker.
+    Done,
+    /// The provider reported an error in the stream.
+    ProviderError(String),
+    /// A frame that could not be understood.
+    Malformed(String),
+}
+
+/// The reply as it stands, fed chunk by chunk.
+#[derive(Debug, Default)]
+pub struct ReplyBuilder {
+    text: String,
+    usage: Option<Usage>,
+    finished: bool,
+    done: bool,
+    broke: Option<String>,
+}
+
+/// How a reply ended: what to store and what to tell the visitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: MessageStatus,
+    pub content: String,
+    pub usage: Usage,
+    /// Set unless the reply is complete.
+    pub error: Option<EdgeError>,
+}
+
+impl ReplyBuilder {
+    /// Takes one chunk; returns the text to relay to the visitor right away, if any.
+    pub fn apply(&mut self, chunk: Chunk) -> Option<String> {
+        if self.is_over() {
+            return None;
+        }
+        match chunk {
+            Chunk::Delta(t) => {
+                self.text.push_str(&t);
+                return Some(t);
+            }
+            Chunk::Finished => self.finished = true,
+            Chunk::Usage(u) => self.usage = Some(u),
+            Chunk::Done => self.done = true,
+            Chunk::ProviderError(m) => self.broke = Some(format!("provider error: {m}")),
+            Chunk::Malformed(m) => self.broke = Some(format!("malformed stream: {m}")),
+        }
+        None
+    }
+
+    /// True once nothing more should be read.
+    pub fn is_over(&self) -> bool {
+        self.done || self.broke.is_some()
+    }
+
+    /// Records that the connection failed (`cause`) before the stream ended.
+    pub fn broke_off(&mut self, cause: impl Into<String>) {
+        if !self.is_over() {
+            self.broke = Some(cause.into());
+        }
+    }
+
+    /// The outcome once the stream has ended or failed. A stream that ends without its end
+    /// marker or finish reason was cut off, whatever the transport said.
+    pub fn finish(mut self, prompt_tokens_estimate: u32) -> Outcome {
+        if !self.done && !self.finished && self.broke.is_none() {
+            self.broke = Some("the stream ended before the reply was complete".to_owned());
+        }
+        let usage = self.usage.unwrap_or(Usage {
+            tokens_in: prompt_tokens_estimate,
+            tokens_out: if self.text.is_empty() { 0 } else { estimate_tokens(&self.text) },
+        });
+        let (status, error) = match self.broke {
+            None => (MessageStatus::Complete, None),
+            Some(cause) => {
+                crate::error::log_error(&format!("reply ended early: {cause}"));
+                if self.text.is_empty() {
+                    (MessageStatus::Failed, Some(unavailable()))
+                } else {
+                    (
+                        MessageStatus::Interrupted,
+                        Some(EdgeError::new(
+                            ErrorCode::UpstreamInterrupted,
+                            "The reply was cut off. What arrived has been kept.",
+                        )),
+                    )
+                }
+            }
+        };
+        Outcome { status, content: self.text, usage, error }
+    }
+}
+
+/// The error for a reply that never started.
+pub fn unavailable() -> EdgeError {
+    EdgeError::new(ErrorCode::UpstreamError, "The assistant is unavailable right now. Please try again in a moment.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(chunks: Vec<Chunk>) -> (Vec<String>, Outcome) {
+        let mut r = ReplyBuilder::default();
+        let relayed = chunks.into_iter().filter_map(|c| r.apply(c)).collect();
+        (relayed, r.finish(10))
+    }
+
+    #[test]
+    fn a_full_stream_is_complete_with_the_provider_usage() {
+        let (relayed, o) = feed(vec![
+            Chunk::Delta("Hel".into()),
+            Chunk::Delta("lo".into()),
+            Chunk::Finished,
+            Chunk::Usage(Usage { tokens_in: 7, tokens_out: 2 }),
+            Chunk::Done,
+        ]);
+        assert_eq!(relayed, ["Hel", "lo"]);
+        assert_eq!(o, Outcome { status: MessageStatus::Complete, content: "Hello".into(), usage: Usage { tokens_in: 7, tokens_out: 2 }, error: None });
+    }
+
+    #[test]
+    fn without_reported_usage_it_is_estimated() {
+        let (_, o) = feed(vec![Chunk::Delta("abcdefgh".into()), Chunk::Done]);
+        assert_eq!(o.usage, Usage { tokens_in: 10, tokens_out: estimate_tokens("abcdefgh") });
+    }
+
+    #[test]
+    fn an_error_mid_stream_keeps_what_arrived_as_interrupted() {
+        let (relayed, o) = feed(vec![Chunk::Delta("Part".into()), Chunk::ProviderError("overloaded".into()), Chunk::Delta("never".into())]);
+        assert_eq!(relayed, ["Part"]);
+        assert_eq!(o.status, MessageStatus::Interrupted);
+        assert_eq!(o.content, "Part");
+        assert_eq!(o.error.unwrap().code, ErrorCode::UpstreamInterrupted);
+    }
+
+    #[test]
+    fn a_stream_cut_without_end_marker_is_interrupted_or_failed() {
+        let (_, o) = feed(vec![Chunk::Delta("Part".into())]);
+        assert_eq!(o.status, MessageStatus::Interrupted);
+        let (_, o) = feed(vec![]);
+        assert_eq!(o.status, MessageStatus::Failed);
+        assert_eq!(o.error.unwrap().code, ErrorCode::UpstreamError);
+        assert_eq!(o.usage.tokens_out, 0);
+    }
+
+    #[test]
+    fn a_finish_reason_without_done_marker_still_counts_as_complete() {
+        let (_, o) = feed(vec![Chunk::Delta("ok".into()), Chunk::Finished]);
+        assert_eq!(o.status, MessageStatus::Complete);
+    }
+
+    #[test]
+    fn a_broken_connection_after_done_changes_nothing() {
+        let mut r = ReplyBuilder::default();
+        r.apply(Chunk::Delta("x".into()));
+        r.apply(Chunk::Done);
+        r.broke_off("reset");
+        assert_eq!(r.finish(1).status, MessageStatus::Complete);
+    }
+}

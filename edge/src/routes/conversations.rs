@@ -1,0 +1,48 @@
+//! `POST /v1/conversations`: a visitor of an admitted site opens a conversation and gets the
+//! token that grants access to it.
+
+use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, SiteKey, VisitorId};
+use worker::{Env, Request, Response};
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::http::{self, CorsGrant};
+use crate::settings::Settings;
+use crate::store::{Directory, OrgStore};
+use crate::tenancy::{self, Tenant};
+
+/// Resolves a site key and the request's origin to an admitted tenant, and lets that origin
+/// read the response.
+pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Tenant> {
+    let key = SiteKey::parse(site).map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
+    let domain = Directory::new(env.d1("DB")?).domain_by_site_key(&key).await?;
+    let origin = http::origin(req);
+    let tenant = tenancy::admit(domain, origin.as_deref())?;
+    cors.allow(origin);
+    Ok(tenant)
+}
+
+pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Response> {
+    let body: CreateConversation = http::read_json(req).await?;
+    let tenant = admit_site(&body.site, req, env, cors).await?;
+    let visitor = match body.visitor_id.as_deref() {
+        None => None,
+        Some(v) => Some(VisitorId::parse(v).ok_or_else(|| {
+            EdgeError::new(ErrorCode::InvalidField, "visitor_id must be 1 to 128 characters of letters, digits and . _ : -")
+        })?),
+    };
+    let page = match body.page_url.as_deref() {
+        None => None,
+        Some(p) => Some(
+            PageUrl::parse(p)
+                .ok_or_else(|| EdgeError::new(ErrorCode::InvalidField, "page_url must be an absolute http(s) URL"))?,
+        ),
+    };
+    let settings = Settings::from_env(env)?;
+    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
+    let domain = tenant.domain().id;
+    let id = store
+        .create_conversation(domain, visitor.as_ref().map(VisitorId::as_str), page.as_ref().map(PageUrl::as_str))
+        .await?;
+    let token = settings.token_key.sign(id, domain);
+    http::json(201, &ConversationCreated { conversation_id: id.to_string(), token })
+}

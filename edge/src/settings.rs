@@ -1,0 +1,190 @@
+//! Settings read from the worker's environment once per request (`[vars]` in `wrangler.toml`,
+//! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
+//! provider overrides merged over them.
+
+use serde::Deserialize;
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::token::TokenKey;
+
+/// Hard ceilings no configuration can exceed.
+pub const MAX_REPLY_TOKENS: u32 = 4_096;
+const MAX_HISTORY_TOKENS: u32 = 100_000;
+
+/// A domain's `llm` JSON column: each field, when present, overrides the default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct LlmOverrides {
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    /// Name of the secret holding this domain's provider key; `LLM_API_KEY` when absent.
+    pub api_key_secret: Option<String>,
+}
+
+/// What the relay needs to call the provider.
+#[derive(Clone, PartialEq)]
+pub struct LlmSettings {
+    pub base_url: String,
+    pub model: String,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    pub api_key: Option<String>,
+}
+
+// The key must never reach a log line.
+impl std::fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("max_tokens", &self.max_tokens)
+            .field("temperature", &self.temperature)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+pub struct Settings {
+    pub token_key: TokenKey,
+    pub llm: LlmSettings,
+    pub history_token_budget: u32,
+}
+
+impl Settings {
+    /// Reads settings from the worker's bindings: plain vars and secrets alike.
+    pub fn from_env(env: &worker::Env) -> EdgeResult<Self> {
+        Self::from_lookup(|name| secret(env, name))
+    }
+
+    /// Reads settings through `get`, which answers a variable or secret by name.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> EdgeResult<Self> {
+        let misconfigured = |what: &str| EdgeError::internal(format!("misconfigured: {what}"));
+        let token_key = get("TOKEN_SECRET")
+            .and_then(|s| TokenKey::new(&s))
+            .ok_or_else(|| misconfigured("TOKEN_SECRET must be set to at least 32 characters"))?;
+        let base_url = get("LLM_BASE_URL").ok_or_else(|| misconfigured("LLM_BASE_URL is not set"))?;
+        let model = get("LLM_MODEL").ok_or_else(|| misconfigured("LLM_MODEL is not set"))?;
+        let number = |name: &str, default: f64| -> EdgeResult<f64> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse().map_err(|_| misconfigured(&format!("{name} is not a number"))),
+            }
+        };
+        let llm = LlmSettings {
+            base_url: checked_base_url(&base_url).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?,
+            model,
+            max_tokens: (number("LLM_MAX_TOKENS", 512.0)? as u32).clamp(1, MAX_REPLY_TOKENS),
+            temperature: number("LLM_TEMPERATURE", 0.7)?.clamp(0.0, 2.0),
+            api_key: get("LLM_API_KEY").filter(|k| !k.trim().is_empty()),
+        };
+        let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
+        Ok(Self { token_key, llm, history_token_budget })
+    }
+}
+
+impl LlmSettings {
+    /// The defaults with a domain's overrides applied, each clamped to what is allowed.
+    pub fn with_overrides(&self, o: &LlmOverrides, get_secret: impl Fn(&str) -> Option<String>) -> Self {
+        let api_key = match &o.api_key_secret {
+            Some(name) => get_secret(name).filter(|k| !k.trim().is_empty()),
+            None => self.api_key.clone(),
+        };
+        Self {
+            base_url: o.base_url.as_deref().and_then(checked_base_url).unwrap_or_else(|| self.base_url.clone()),
+            model: o.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| self.model.clone()),
+            max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
+            temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
+            api_key,
+        }
+    }
+
+    /// The OpenAI-compatible chat completions endpoint under the base URL.
+    pub fn chat_completions_url(&self) -> String {
+        format!("{}/chat/completions", self.base_url)
+    }
+}
+
+/// A string binding of the worker (a var or a secret) by name.
+pub fn secret(env: &worker::Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|s| s.to_string())
+}
+
+/// An http(s) base URL without its trailing slash, or `None`.
+fn checked_base_url(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("TOKEN_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("LLM_BASE_URL", "http://127.0.0.1:8790/v1/"),
+            ("LLM_MODEL", "stand-in"),
+        ]
+    }
+
+    #[test]
+    fn reads_defaults_and_trims_the_base_url() {
+        let s = Settings::from_lookup(lookup(&base())).unwrap();
+        assert_eq!(s.llm.chat_completions_url(), "http://127.0.0.1:8790/v1/chat/completions");
+        assert_eq!(s.llm.max_tokens, 512);
+        assert_eq!(s.llm.api_key, None);
+        assert_eq!(s.history_token_budget, 3_000);
+    }
+
+    #[test]
+    fn missing_or_weak_secret_and_bad_urls_are_configuration_errors() {
+        let mut v = base();
+        v[0].1 = "short";
+        assert!(Settings::from_lookup(lookup(&v)).is_err());
+        let mut v = base();
+        v[1].1 = "file:///etc/passwd";
+        assert!(Settings::from_lookup(lookup(&v)).is_err());
+        let mut v = base();
+        v.push(("LLM_MAX_TOKENS", "lots"));
+        assert!(Settings::from_lookup(lookup(&v)).is_err());
+    }
+
+    #[test]
+    fn domain_overrides_apply_within_bounds() {
+        let mut v = base();
+        v.push(("LLM_API_KEY", "sk-default"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let o = LlmOverrides {
+            base_url: Some("https://api.groq.com/openai/v1".into()),
+            model: Some("llama-3.1-8b-instant".into()),
+            max_tokens: Some(1_000_000),
+            temperature: Some(9.0),
+            api_key_secret: Some("GROQ_KEY".into()),
+        };
+        let merged = s.llm.with_overrides(&o, lookup(&[("GROQ_KEY", "gsk-1")]));
+        assert_eq!(merged.chat_completions_url(), "https://api.groq.com/openai/v1/chat/completions");
+        assert_eq!(merged.model, "llama-3.1-8b-instant");
+        assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
+        assert_eq!(merged.temperature, 2.0);
+        assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
+        let bad_url = LlmOverrides { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
+        assert_eq!(s.llm.with_overrides(&bad_url, |_| None).base_url, "http://127.0.0.1:8790/v1");
+        assert_eq!(s.llm.with_overrides(&LlmOverrides::default(), |_| None).api_key.as_deref(), Some("sk-default"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let mut v = base();
+        v.push(("LLM_API_KEY", "sk-very-secret"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        assert!(!format!("{:?}", s.llm).contains("sk-very-secret"));
+    }
+}

@@ -1,0 +1,236 @@
+//! The only code that speaks SQL.
+//!
+//! Two doors: [`Directory`] answers the few questions asked before the tenant is known (which
+//! domain has this public site key, or this MAC-proven id), and [`OrgStore`] does everything
+//! else. An `OrgStore` is made only from an admitted [`Tenant`], and every statement it runs is
+//! bound to that tenant's organization id, so no request can reach another organization's rows.
+
+mod rows;
+
+use serde::Deserialize;
+use shared::{Hostname, MessageStatus, MessageView, Role, SiteKey};
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::clock::{now_ms, utc_day};
+use crate::error::EdgeResult;
+use crate::ids::{ConversationId, DomainId, MessageId, OrgId};
+use crate::prompt::Turn;
+use crate::relay::Outcome;
+use crate::tenancy::{Domain, Tenant};
+
+const DOMAIN_COLUMNS: &str = "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
+     (SELECT json_group_array(a.hostname) FROM domain_aliases a \
+      WHERE a.domain_id = d.id AND a.organization_id = d.organization_id) AS aliases";
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, text)
+}
+
+fn bind(db: &D1Database, sql: &str, values: &[JsValue]) -> EdgeResult<D1PreparedStatement> {
+    Ok(db.prepare(sql).bind(values)?)
+}
+
+/// Lookups made before the tenant is known.
+pub struct Directory {
+    db: D1Database,
+}
+
+impl Directory {
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+
+    pub async fn domain_by_site_key(&self, key: &SiteKey) -> EdgeResult<Option<Domain>> {
+        let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.site_key = ?1");
+        let row = bind(&self.db, &sql, &[text(key.as_str())])?.first::<rows::DomainRow>(None).await?;
+        row.map(rows::DomainRow::into_domain).transpose()
+    }
+
+    /// Only for a domain id taken from a verified conversation token.
+    pub async fn domain_by_id(&self, id: DomainId) -> EdgeResult<Option<Domain>> {
+        let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.id = ?1");
+        let row = bind(&self.db, &sql, &[text(&id.to_string())])?.first::<rows::DomainRow>(None).await?;
+        row.map(rows::DomainRow::into_domain).transpose()
+    }
+
+    /// Whether some active domain answers for this hostname (CORS preflight, which carries no key).
+    pub async fn serves_hostname(&self, host: &Hostname) -> EdgeResult<bool> {
+        let sql = "SELECT 1 AS hit FROM domains WHERE hostname = ?1 AND active = 1 \
+                   UNION ALL \
+                   SELECT 1 FROM domain_aliases a JOIN domains d \
+                     ON d.id = a.domain_id AND d.organization_id = a.organization_id \
+                   WHERE a.hostname = ?1 AND d.active = 1 LIMIT 1";
+        let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
+        Ok(hit.is_some())
+    }
+}
+
+/// Everything of one organization, and nothing of any other.
+pub struct OrgStore {
+    db: D1Database,
+    org: OrgId,
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    id: String,
+    role: Role,
+    content: String,
+    status: MessageStatus,
+    created_at: i64,
+}
+
+impl OrgStore {
+    pub fn for_tenant(db: D1Database, tenant: &Tenant) -> Self {
+        Self { db, org: tenant.org() }
+    }
+
+    fn org(&self) -> JsValue {
+        text(&self.org.to_string())
+    }
+
+    pub async fn create_conversation(
+        &self,
+        domain: DomainId,
+        visitor_id: Option<&str>,
+        page_url: Option<&str>,
+    ) -> EdgeResult<ConversationId> {
+        let id = ConversationId::generate();
+        let now = now_ms();
+        bind(
+            &self.db,
+            "INSERT INTO conversations (id, domain_id, organization_id, visitor_id, page_url, started_at, last_message_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            &[text(&id.to_string()), text(&domain.to_string()), self.org(), opt_text(visitor_id), opt_text(page_url), int(now)],
+        )?
+        .run()
+        .await?;
+        Ok(id)
+    }
+
+    /// Whether the conversation exists on this domain of this organization.
+    pub async fn has_conversation(&self, domain: DomainId, id: ConversationId) -> EdgeResult<bool> {
+        let hit = bind(
+            &self.db,
+            "SELECT 1 AS hit FROM conversations WHERE organization_id = ?1 AND domain_id = ?2 AND id = ?3",
+            &[self.org(), text(&domain.to_string()), text(&id.to_string())],
+        )?
+        .first::<i64>(Some("hit"))
+        .await?;
+        Ok(hit.is_some())
+    }
+
+    /// The newest `limit` messages, oldest first.
+    pub async fn history(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<MessageView>> {
+        let result = bind(
+            &self.db,
+            "SELECT id, role, content, status, created_at FROM messages \
+             WHERE organization_id = ?1 AND conversation_id = ?2 \
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+            &[self.org(), text(&conversation.to_string()), int(limit as i64)],
+        )?
+        .all()
+        .await?;
+        let mut rows: Vec<MessageRow> = result.results()?;
+        rows.reverse();
+        Ok(rows
+            .into_iter()
+            .map(|r| MessageView { id: r.id, role: r.role, content: r.content, status: r.status, created_at: r.created_at })
+            .collect())
+    }
+
+    /// The conversation so far, as prompt turns.
+    pub async fn turns(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<Turn>> {
+        Ok(self
+            .history(conversation, limit)
+            .await?
+            .into_iter()
+            .map(|m| Turn { role: m.role, content: m.content, status: m.status })
+            .collect())
+    }
+
+    /// Stores the visitor's message; done before the provider is called, so it is never lost.
+    pub async fn add_user_message(&self, conversation: ConversationId, content: &str) -> EdgeResult<MessageId> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let conv = text(&conversation.to_string());
+        self.db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at) \
+                     VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5)",
+                    &[text(&id.to_string()), conv.clone(), self.org(), text(content), int(now)],
+                )?,
+                self.touch(&conv, now)?,
+            ])
+            .await?;
+        Ok(id)
+    }
+
+    /// Stores the assistant's reply however it ended and adds its usage to the day's total,
+    /// in one transaction.
+    pub async fn finish_reply(
+        &self,
+        conversation: ConversationId,
+        outcome: &Outcome,
+        model: &str,
+        latency_ms: i64,
+    ) -> EdgeResult<MessageId> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let conv = text(&conversation.to_string());
+        let (tokens_in, tokens_out) = (i64::from(outcome.usage.tokens_in), i64::from(outcome.usage.tokens_out));
+        self.db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, model, \
+                     tokens_in, tokens_out, latency_ms, created_at) \
+                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    &[
+                        text(&id.to_string()),
+                        conv.clone(),
+                        self.org(),
+                        text(&outcome.content),
+                        text(outcome.status.as_str()),
+                        text(model),
+                        int(tokens_in),
+                        int(tokens_out),
+                        int(latency_ms.max(0)),
+                        int(now),
+                    ],
+                )?,
+                self.touch(&conv, now)?,
+                bind(
+                    &self.db,
+                    "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros) \
+                     VALUES (?1, ?2, 1, ?3, ?4, 0) \
+                     ON CONFLICT (organization_id, day) DO UPDATE SET \
+                       requests = requests + 1, \
+                       tokens_in = tokens_in + excluded.tokens_in, \
+                       tokens_out = tokens_out + excluded.tokens_out",
+                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out)],
+                )?,
+            ])
+            .await?;
+        Ok(id)
+    }
+
+    fn touch(&self, conversation: &JsValue, now: i64) -> EdgeResult<D1PreparedStatement> {
+        bind(
+            &self.db,
+            "UPDATE conversations SET last_message_at = ?3 WHERE organization_id = ?1 AND id = ?2",
+            &[self.org(), conversation.clone(), int(now)],
+        )
+    }
+}

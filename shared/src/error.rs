@@ -1,0 +1,136 @@
+//! The error body every endpoint returns and the stable codes inside it.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code. The wire form (`as_str`) never changes once published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON or does not have the expected shape.
+    InvalidJson,
+    /// A field is present but its value is not acceptable.
+    InvalidField,
+    /// The message is empty after trimming.
+    MessageEmpty,
+    /// The message is longer than [`crate::limits::MAX_MESSAGE_CHARS`].
+    MessageTooLong,
+    /// The body is larger than [`crate::limits::MAX_BODY_BYTES`].
+    BodyTooLarge,
+    /// The request's `Content-Type` is not `application/json`.
+    UnsupportedMediaType,
+    /// No site key was given, or it is not a well-formed key.
+    SiteKeyMissing,
+    /// The site key belongs to no registered domain.
+    SiteNotRegistered,
+    /// The request's `Origin` is not one of the domain's hostnames.
+    OriginNotAllowed,
+    /// The domain exists but has been deactivated by its owner.
+    DomainInactive,
+    /// No conversation token, or a token that does not grant this conversation.
+    Unauthorized,
+    /// The conversation does not exist (or is not visible to the caller).
+    ConversationNotFound,
+    /// No route for this method and path.
+    NotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The LLM provider refused or failed before answering.
+    UpstreamError,
+    /// The LLM provider's stream broke off or turned invalid mid-reply.
+    UpstreamInterrupted,
+    /// Something failed inside the edge.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::InvalidField => "invalid_field",
+            Self::MessageEmpty => "message_empty",
+            Self::MessageTooLong => "message_too_long",
+            Self::BodyTooLarge => "body_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::SiteKeyMissing => "site_key_missing",
+            Self::SiteNotRegistered => "site_not_registered",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::DomainInactive => "domain_inactive",
+            Self::Unauthorized => "unauthorized",
+            Self::ConversationNotFound => "conversation_not_found",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UpstreamError => "upstream_error",
+            Self::UpstreamInterrupted => "upstream_interrupted",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status that goes with the code: the one place that decides it.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidJson | Self::InvalidField | Self::MessageEmpty | Self::SiteKeyMissing => 400,
+            Self::MessageTooLong => 422,
+            Self::BodyTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::Unauthorized => 401,
+            Self::OriginNotAllowed | Self::DomainInactive => 403,
+            Self::SiteNotRegistered | Self::ConversationNotFound | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::UpstreamError | Self::UpstreamInterrupted => 502,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `{"error": {"code": "…", "message": "…"}}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { error: ErrorDetail { code, message: message.into() } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_name_and_as_str_agree_for_every_code() {
+        use ErrorCode::*;
+        for code in [
+            InvalidJson, InvalidField, MessageEmpty, MessageTooLong, BodyTooLarge,
+            UnsupportedMediaType, SiteKeyMissing, SiteNotRegistered, OriginNotAllowed,
+            DomainInactive, Unauthorized, ConversationNotFound, NotFound, MethodNotAllowed,
+            UpstreamError, UpstreamInterrupted, Internal,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!((400..600).contains(&code.http_status()));
+        }
+    }
+
+    #[test]
+    fn body_has_the_documented_shape() {
+        let body = ErrorBody::new(ErrorCode::OriginNotAllowed, "nope");
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"error": {"code": "origin_not_allowed", "message": "nope"}})
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! A website's hostname in one canonical form, so `Example.COM.`, `example.com:443`
+//! and `https://example.com` all name the same domain.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hostname(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostnameError {
+    #[error("hostname is empty")]
+    Empty,
+    #[error("hostname {0:?} is not a valid host name")]
+    Invalid(String),
+    #[error("origin {0:?} is not of the form scheme://host[:port]")]
+    BadOrigin(String),
+}
+
+const MAX_LEN: usize = 253;
+
+impl Hostname {
+    /// Parses a bare host, optionally with a port (`Example.com:8080`), into the canonical form:
+    /// lowercase, IDNA (punycode), no port, no trailing dot.
+    pub fn parse(raw: &str) -> Result<Self, HostnameError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(HostnameError::Empty);
+        }
+        if let Some(rest) = raw.strip_prefix('[') {
+            return Self::parse_ipv6(raw, rest);
+        }
+        let host = match raw.rsplit_once(':') {
+            Some((host, port)) if is_port(port) => host,
+            Some(_) => return Err(HostnameError::Invalid(raw.to_owned())),
+            None => raw,
+        };
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() {
+            return Err(HostnameError::Empty);
+        }
+        let ascii = idna::domain_to_ascii(host).map_err(|_| HostnameError::Invalid(raw.to_owned()))?;
+        let labels_ok = ascii.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        if ascii.len() > MAX_LEN || !labels_ok {
+            return Err(HostnameError::Invalid(raw.to_owned()));
+        }
+        Ok(Self(ascii))
+    }
+
+    /// Takes the host out of a browser `Origin` header (`https://shop.example:8443`).
+    pub fn from_origin(origin: &str) -> Result<Self, HostnameError> {
+        let bad = || HostnameError::BadOrigin(origin.to_owned());
+        let (scheme, rest) = origin.trim().split_once("://").ok_or_else(bad)?;
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || rest.contains(['/', '?', '#', '@']) {
+            return Err(bad());
+        }
+        Self::parse(rest).map_err(|_| bad())
+    }
+
+    fn parse_ipv6(raw: &str, rest: &str) -> Result<Self, HostnameError> {
+        let invalid = || HostnameError::Invalid(raw.to_owned());
+        let (addr, after) = rest.split_once(']').ok_or_else(invalid)?;
+        let port_ok = after.is_empty() || after.strip_prefix(':').is_some_and(is_port);
+        let addr: std::net::Ipv6Addr = addr.parse().map_err(|_| invalid())?;
+        if !port_ok {
+            return Err(invalid());
+        }
+        Ok(Self(format!("[{addr}]")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_port(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u16>().is_ok()
+}
+
+impl AsRef<str> for Hostname {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Hostname {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        Hostname::parse(s).unwrap().as_str().to_owned()
+    }
+
+    #[test]
+    fn lowercases_strips_port_and_trailing_dot() {
+        assert_eq!(norm("Example.COM"), "example.com");
+        assert_eq!(norm("example.com."), "example.com");
+        assert_eq!(norm("example.com:8080"), "example.com");
+        assert_eq!(norm("  shop.example.com:443  "), "shop.example.com");
+        assert_eq!(norm("localhost:8787"), "localhost");
+        assert_eq!(norm("127.0.0.1:3000"), "127.0.0.1");
+    }
+
+    #[test]
+    fn internationalised_names_become_punycode() {
+        assert_eq!(norm("Bücher.example"), "xn--bcher-kva.example");
+        assert_eq!(norm("xn--bcher-kva.example"), "xn--bcher-kva.example");
+        assert_eq!(norm("ПРИМЕР.рф"), "xn--e1afmkfd.xn--p1ai");
+    }
+
+    #[test]
+    fn ipv6_literals_keep_brackets_and_canonical_form() {
+        assert_eq!(norm("[::1]:8080"), "[::1]");
+        assert_eq!(norm("[0:0::1]"), "[::1]");
+        assert!(Hostname::parse("[::1").is_err());
+        assert!(Hostname::parse("[nope]").is_err());
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_host() {
+        for bad in ["", "   ", ".", "exa mple.com", "example..com", "-bad.com", "bad-.com", "a/b", "host:port", "host:99999", "ex_ample.com", "user@host"] {
+            assert!(Hostname::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(Hostname::parse(&format!("{}.com", "a".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn origins_give_their_host() {
+        assert_eq!(Hostname::from_origin("https://Shop.Example.com").unwrap().as_str(), "shop.example.com");
+        assert_eq!(Hostname::from_origin("http://localhost:8788").unwrap().as_str(), "localhost");
+        assert_eq!(Hostname::from_origin("http://[::1]:3000").unwrap().as_str(), "[::1]");
+        for bad in ["null", "example.com", "ftp://example.com", "https://example.com/path", "https://user@example.com", "https://"] {
+            assert!(Hostname::from_origin(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn equal_hosts_compare_equal_after_parsing() {
+        assert_eq!(Hostname::parse("EXAMPLE.com.:80").unwrap(), Hostname::from_origin("https://example.com").unwrap());
+    }
+}

@@ -1,0 +1,19 @@
+//! The wire contract between the widget and the edge: request and response bodies,
+//! stream events, error codes, limits, and the typed values both sides parse input into.
+
+pub mod config;
+pub mod conversation;
+pub mod error;
+pub mod hostname;
+pub mod limits;
+pub mod message;
+pub mod site_key;
+pub mod sse;
+
+pub use config::{Position, Theme, WidgetConfig};
+pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl, PostMessage, VisitorId};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use hostname::Hostname;
+pub use message::{MessageStatus, MessageText, MessageView, Role, Usage};
+pub use site_key::SiteKey;
+pub use sse::{SseDecoder, SseFrame, StreamEvent};

@@ -1,0 +1,130 @@
+//! Messages: the text a visitor may send, who said it, how it ended, and what it cost.
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::MAX_MESSAGE_CHARS;
+
+/// A visitor's message: trimmed, non-empty, at most [`MAX_MESSAGE_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageText(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageTextError {
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message has {chars} characters; at most {max} are allowed", max = MAX_MESSAGE_CHARS)]
+    TooLong { chars: usize },
+}
+
+impl MessageText {
+    pub fn parse(raw: &str) -> Result<Self, MessageTextError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(MessageTextError::Empty);
+        }
+        let chars = text.chars().count();
+        if chars > MAX_MESSAGE_CHARS {
+            return Err(MessageTextError::TooLong { chars });
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for MessageText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+            Self::System => "system",
+        }
+    }
+}
+
+/// How a stored message ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Written in full.
+    Complete,
+    /// The reply broke off; the content is what arrived before it did.
+    Interrupted,
+    /// The reply never started.
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Interrupted => "interrupted",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One message as the widget sees it in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: String,
+    pub role: Role,
+    pub content: String,
+    pub status: MessageStatus,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// Tokens the provider counted for one reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub tokens_in: u32,
+    pub tokens_out: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_keeps_inner_whitespace() {
+        assert_eq!(MessageText::parse("  hi\nthere \t").unwrap().as_str(), "hi\nthere");
+    }
+
+    #[test]
+    fn empty_or_blank_is_rejected() {
+        assert_eq!(MessageText::parse(""), Err(MessageTextError::Empty));
+        assert_eq!(MessageText::parse(" \n\t "), Err(MessageTextError::Empty));
+    }
+
+    #[test]
+    fn length_is_counted_in_characters_not_bytes() {
+        let at_limit = "é".repeat(MAX_MESSAGE_CHARS);
+        assert!(MessageText::parse(&at_limit).is_ok());
+        let over = "é".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(MessageText::parse(&over), Err(MessageTextError::TooLong { chars: MAX_MESSAGE_CHARS + 1 }));
+    }
+
+    #[test]
+    fn roles_and_statuses_use_the_stored_spelling() {
+        assert_eq!(serde_json::to_string(&Role::Assistant).unwrap(), "\"assistant\"");
+        assert_eq!(serde_json::to_string(&MessageStatus::Interrupted).unwrap(), "\"interrupted\"");
+        assert_eq!(serde_json::from_str::<MessageStatus>("\"failed\"").unwrap().as_str(), "failed");
+    }
+}

@@ -1,0 +1,1 @@
+//! The embeddable chat widget (Leptos, CSR); built out in its own issue.
