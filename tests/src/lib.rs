@@ -1,1 +1,9 @@
+//! The black-box test harness: the real edge under `wrangler dev` (workerd + local D1), the
+//! scripted stand-in LLM, and a client that reads the edge's Server-Sent Events as they come.
 
+pub mod app;
+pub mod client;
+pub mod db;
+pub mod stand_in;
+
+pub use app::App;

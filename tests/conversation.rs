@@ -1,0 +1,426 @@
+//! The visitor's journey through the edge, end to end: a registered site gets its config,
+//! opens a conversation, receives a streamed reply, and finds it all stored; everyone else is
+//! refused and leaves no trace. Runs against the real `wrangler dev` (workerd + local D1) and the
+//! scripted stand-in LLM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use e2e::app::LLM_KEY;
+use e2e::stand_in::{default_reply, tokens, SPLIT_UTF8_REPLY};
+use e2e::App;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::json;
+use shared::limits::{MAX_BODY_BYTES, MAX_MESSAGE_CHARS};
+use shared::{ErrorCode, MessageStatus, Role, StreamEvent, Usage};
+
+const DEMO_SITE: &str = "site_demo_localhost";
+const DEMO_ORIGIN: &str = "http://localhost:8788";
+const DEMO_ORG: &str = "0193a000-0000-7000-8000-000000000001";
+const ACME_SITE: &str = "site_acme_test";
+const ACME_ORIGIN: &str = "https://acme.test";
+const GLOBEX_SITE: &str = "site_globex_test";
+const GLOBEX_ORIGIN: &str = "https://globex.test";
+const REJECTS_SITE: &str = "site_rejects_test";
+const REJECTS_ORIGIN: &str = "https://rejects.test";
+const FAULTS_SITE: &str = "site_faults_test";
+const FAULTS_ORIGIN: &str = "https://faults.test";
+
+type Test = fn(&App);
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests: Vec<(&str, Test)> = vec![
+        ("registered_site_gets_its_public_config_and_nothing_private", registered_site_gets_its_public_config_and_nothing_private),
+        ("preflight_is_granted_to_registered_origins_only", preflight_is_granted_to_registered_origins_only),
+        ("a_reply_streams_token_by_token_and_both_messages_are_stored", a_reply_streams_token_by_token_and_both_messages_are_stored),
+        ("the_model_gets_the_domain_prompt_and_the_history", the_model_gets_the_domain_prompt_and_the_history),
+        ("multibyte_characters_split_across_chunks_arrive_intact", multibyte_characters_split_across_chunks_arrive_intact),
+        ("upstream_failure_before_streaming_keeps_the_user_message", upstream_failure_before_streaming_keeps_the_user_message),
+        ("upstream_cut_mid_stream_stores_an_interrupted_reply", upstream_cut_mid_stream_stores_an_interrupted_reply),
+        ("upstream_error_chunk_mid_stream_stores_an_interrupted_reply", upstream_error_chunk_mid_stream_stores_an_interrupted_reply),
+        ("unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing", unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing),
+        ("a_token_grants_its_own_conversation_and_nothing_else", a_token_grants_its_own_conversation_and_nothing_else),
+        ("bad_conversation_requests_are_refused_with_stable_codes", bad_conversation_requests_are_refused_with_stable_codes),
+        ("bad_messages_are_refused_with_stable_codes_and_write_nothing", bad_messages_are_refused_with_stable_codes_and_write_nothing),
+        ("the_database_refuses_rows_that_cross_organizations", the_database_refuses_rows_that_cross_organizations),
+        ("unknown_routes_and_methods_get_json_errors", unknown_routes_and_methods_get_json_errors),
+    ];
+    let app = if args.list {
+        None
+    } else {
+        match App::spawn(&["tenants.sql"]) {
+            Ok(app) => Some(Arc::new(app)),
+            Err(e) => {
+                eprintln!("could not start the edge: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let app = app.clone();
+            Trial::test(name, move || {
+                let app = app.as_deref().ok_or_else(|| Failed::from("no app"))?;
+                test(app);
+                // The organization invariants hold after every scenario.
+                app.db.assert_invariants();
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        if let Some(app) = &app {
+            eprintln!("--- wrangler dev log ---\n{}", app.wrangler_log());
+        }
+    }
+    drop(app);
+    conclusion.exit();
+}
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn count_for_visitor(app: &App, visitor: &str) -> i64 {
+    app.db.int("SELECT count(*) FROM conversations WHERE visitor_id = ?1", &[&visitor])
+}
+
+fn messages_of(app: &App, conversation: &str) -> Vec<Vec<String>> {
+    app.db.rows(
+        "SELECT role, content, status, organization_id, coalesce(model, ''), tokens_in, tokens_out, coalesce(latency_ms, -1), id \
+         FROM messages WHERE conversation_id = ?1 ORDER BY created_at, rowid",
+        &[&conversation],
+    )
+}
+
+fn usage_of(app: &App, org: &str) -> (i64, i64, i64) {
+    let row = app.db.rows(
+        "SELECT coalesce(sum(requests),0), coalesce(sum(tokens_in),0), coalesce(sum(tokens_out),0) FROM usage_daily WHERE organization_id = ?1",
+        &[&org],
+    );
+    let n = |i: usize| row[0][i].parse::<i64>().unwrap();
+    (n(0), n(1), n(2))
+}
+
+fn registered_site_gets_its_public_config_and_nothing_private(app: &App) {
+    let r = app.block_on(app.api(DEMO_ORIGIN).config(DEMO_SITE));
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["title"], "Demo Company");
+    assert_eq!(r.body["greeting"], "Hi! Ask me anything about Demo Company.");
+    assert_eq!(r.body["starters"], json!(["What do you sell?", "How do I contact support?"]));
+    assert_eq!(r.body["theme"]["primary"], "#0f766e");
+    assert_eq!(r.body["position"], "bottom-right");
+    assert_eq!(r.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
+
+    let acme = app.block_on(app.api(ACME_ORIGIN).config(ACME_SITE));
+    assert_eq!(acme.status, 200);
+    assert_eq!(acme.body["title"], "Acme support");
+    assert_eq!(acme.body["greeting"], "Hi! How can we help?", "missing fields take defaults");
+    let text = acme.body.to_string();
+    assert!(!text.contains("SECRET-ACME-PROMPT") && !text.contains("acme-model"), "private settings leaked: {text}");
+    let via_alias = app.block_on(app.api("https://www.acme.test").config(ACME_SITE));
+    assert_eq!(via_alias.status, 200, "an alias hostname is the same site");
+    assert_eq!(via_alias.header("access-control-allow-origin").as_deref(), Some("https://www.acme.test"));
+}
+
+fn preflight_is_granted_to_registered_origins_only(app: &App) {
+    let ok = app.block_on(app.api(DEMO_ORIGIN).options("/v1/conversations"));
+    assert_eq!(ok.status, 204);
+    assert_eq!(ok.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
+    let methods = ok.header("access-control-allow-methods").unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let allowed = ok.header("access-control-allow-headers").unwrap_or_default().to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
+
+    for origin in ["https://evil.test", "https://off.acme.test"] {
+        let no = app.block_on(app.api(origin).options("/v1/conversations"));
+        assert_eq!(no.status, 403, "{origin}");
+        assert_eq!(no.code(), Some(ErrorCode::OriginNotAllowed));
+        assert_eq!(no.header("access-control-allow-origin"), None, "{origin} must not be allowed");
+    }
+}
+
+fn a_reply_streams_token_by_token_and_both_messages_are_stored(app: &App) {
+    let api = app.api(DEMO_ORIGIN);
+    let usage_before = usage_of(app, DEMO_ORG);
+    let c = app.block_on(api.open(DEMO_SITE, &unique("visitor")));
+    let message = "Which rakes do you have? [[slow]]";
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, message));
+
+    assert_eq!(s.status, 200);
+    assert!(s.header("content-type").unwrap_or_default().starts_with("text/event-stream"));
+    assert_eq!(s.header("cache-control").as_deref(), Some("no-cache, no-transform"));
+    assert_eq!(s.header("x-accel-buffering").as_deref(), Some("no"));
+    assert_eq!(s.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
+    let expected = default_reply(message);
+    assert_eq!(s.text(), expected);
+    assert_eq!(s.tokens(), tokens(&expected).len(), "one event per upstream token");
+
+    // Incremental: the stand-in waits 200 ms before each token, so a relay that buffered the
+    // reply would deliver the first token together with the end.
+    let first = s.events.iter().find(|(_, e)| matches!(e, StreamEvent::Token { .. })).unwrap().0;
+    let end = s.events.last().unwrap().0;
+    let spread = end - first;
+    assert!(spread >= Duration::from_millis(200 * (s.tokens() as u64 - 2)), "tokens arrived together: {spread:?}");
+
+    let Some(StreamEvent::Done { message_id, usage }) = s.last() else { panic!("no done event: {:?}", s.last()) };
+    let pieces = tokens(&expected).len() as u32;
+    assert_eq!(usage.tokens_out, pieces, "the provider's usage is reported");
+    assert!(usage.tokens_in > 0);
+
+    let h = app.block_on(api.history(&c));
+    assert_eq!(h.status, 200);
+    let msgs = h.body["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0]["role"], "user");
+    assert_eq!(msgs[0]["content"], message);
+    assert_eq!(msgs[1]["role"], "assistant");
+    assert_eq!(msgs[1]["content"], expected.as_str());
+    assert_eq!(msgs[1]["status"], "complete");
+    assert_eq!(msgs[1]["id"], message_id.as_str());
+
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][3], DEMO_ORG);
+    assert_eq!(rows[1][..5], ["assistant", expected.as_str(), "complete", DEMO_ORG, "stand-in"]);
+    assert_eq!(rows[1][6], pieces.to_string());
+    assert!(rows[1][7].parse::<i64>().unwrap() >= 200, "latency recorded: {}", rows[1][7]);
+    let usage_after = usage_of(app, DEMO_ORG);
+    assert!(usage_after.0 > usage_before.0, "usage_daily counts the request");
+    assert!(usage_after.2 >= usage_before.2 + i64::from(pieces));
+}
+
+fn the_model_gets_the_domain_prompt_and_the_history(app: &App) {
+    let api = app.api(ACME_ORIGIN);
+    let c = app.block_on(api.open(ACME_SITE, &unique("visitor")));
+    let first = format!("first question {}", unique("q"));
+    let s1 = app.block_on(api.send(&c.conversation_id, &c.token, &first));
+    assert!(matches!(s1.last(), Some(StreamEvent::Done { .. })));
+    let second = format!("second question {}", unique("q"));
+    app.block_on(api.send(&c.conversation_id, &c.token, &second));
+
+    let req = app
+        .llm
+        .requests()
+        .into_iter()
+        .find(|r| r.body["messages"].as_array().is_some_and(|m| m.last().is_some_and(|l| l["content"] == second.as_str())))
+        .expect("the stand-in saw the second message");
+    assert_eq!(req.authorization.as_deref(), Some(format!("Bearer {LLM_KEY}").as_str()), "the provider key is sent");
+    assert_eq!(req.body["stream"], true);
+    assert_eq!(req.body["stream_options"]["include_usage"], true);
+    assert_eq!(req.body["model"], "acme-model", "the domain's model override applies");
+    let msgs = req.body["messages"].as_array().unwrap();
+    let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert!(msgs[0]["content"].as_str().unwrap().contains("SECRET-ACME-PROMPT"));
+    assert_eq!(msgs[1]["content"], first.as_str());
+    assert_eq!(msgs[2]["content"], default_reply(&first).as_str());
+}
+
+fn multibyte_characters_split_across_chunks_arrive_intact(app: &App) {
+    let api = app.api(DEMO_ORIGIN);
+    let c = app.block_on(api.open(DEMO_SITE, &unique("visitor")));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "[[split-utf8]]"));
+    assert_eq!(s.text(), SPLIT_UTF8_REPLY);
+    assert!(matches!(s.last(), Some(StreamEvent::Done { .. })));
+    assert_eq!(messages_of(app, &c.conversation_id)[1][1], SPLIT_UTF8_REPLY);
+}
+
+fn upstream_failure_before_streaming_keeps_the_user_message(app: &App) {
+    let api = app.api(FAULTS_ORIGIN);
+    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "hello [[fail]]"));
+    assert_eq!(s.tokens(), 0);
+    let Some(StreamEvent::Error { code, message }) = s.last() else { panic!("{:?}", s.events) };
+    assert_eq!(*code, ErrorCode::UpstreamError);
+    assert!(!message.contains("stand-in"), "provider details are not shown to visitors: {message}");
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][..3], ["user", "hello [[fail]]", "complete"]);
+    assert_eq!(rows[1][..3], ["assistant", "", "failed"]);
+}
+
+fn upstream_cut_mid_stream_stores_an_interrupted_reply(app: &App) {
+    let api = app.api(FAULTS_ORIGIN);
+    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
+    let content = "tell me [[cut]]";
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, content));
+    let arrived: String = tokens(&default_reply(content)).into_iter().take(3).collect();
+    assert_eq!(s.text(), arrived);
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })), "{:?}", s.last());
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows[0][..3], ["user", content, "complete"]);
+    assert_eq!(rows[1][..3], ["assistant", arrived.as_str(), "interrupted"]);
+    let h = app.block_on(api.history(&c));
+    assert_eq!(h.body["messages"][1]["status"], "interrupted");
+}
+
+fn upstream_error_chunk_mid_stream_stores_an_interrupted_reply(app: &App) {
+    let api = app.api(FAULTS_ORIGIN);
+    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
+    let content = "hi [[error-chunk]]";
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, content));
+    let arrived: String = tokens(&default_reply(content)).into_iter().take(2).collect();
+    assert_eq!(s.text(), arrived);
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })));
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows[1][..3], ["assistant", arrived.as_str(), "interrupted"]);
+}
+
+fn unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing(app: &App) {
+    let cases: [(Option<&str>, &str, u16, ErrorCode); 6] = [
+        (Some(ACME_ORIGIN), "site_not_a_real_key", 404, ErrorCode::SiteNotRegistered),
+        (Some("https://evil.test"), ACME_SITE, 403, ErrorCode::OriginNotAllowed),
+        (Some(GLOBEX_ORIGIN), ACME_SITE, 403, ErrorCode::OriginNotAllowed),
+        (None, ACME_SITE, 403, ErrorCode::OriginNotAllowed),
+        (Some("https://off.acme.test"), "site_acme_off", 403, ErrorCode::DomainInactive),
+        (Some(ACME_ORIGIN), "bad key!", 400, ErrorCode::SiteKeyMissing),
+    ];
+    for (origin, site, status, code) in cases {
+        let api = match origin {
+            Some(o) => app.api(o),
+            None => app.api_without_origin(),
+        };
+        let config = app.block_on(api.config(site));
+        assert_eq!((config.status, config.code()), (status, Some(code)), "config for {site} from {origin:?}");
+        assert!(config.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(config.header("access-control-allow-origin"), None, "refused origins may not read");
+        let visitor = unique("refused");
+        let open = app.block_on(api.post_json("/v1/conversations", &json!({"site": site, "visitor_id": visitor}), None));
+        assert_eq!((open.status, open.code()), (status, Some(code)), "open for {site} from {origin:?}");
+        assert_eq!(count_for_visitor(app, &visitor), 0, "nothing stored for {site} from {origin:?}");
+    }
+    assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a3'", &[]), 0);
+}
+
+fn a_token_grants_its_own_conversation_and_nothing_else(app: &App) {
+    let acme = app.api(ACME_ORIGIN);
+    let a = app.block_on(acme.open(ACME_SITE, &unique("visitor")));
+    let b = app.block_on(acme.open(ACME_SITE, &unique("visitor")));
+    let globex = app.api(GLOBEX_ORIGIN);
+    let g = app.block_on(globex.open(GLOBEX_SITE, &unique("visitor")));
+
+    let path = |id: &str| format!("/v1/conversations/{id}/messages");
+    let cases: Vec<(&App, &str, Option<&str>, &str)> = vec![
+        (app, ACME_ORIGIN, Some(&a.token), &b.conversation_id),
+        (app, GLOBEX_ORIGIN, Some(&g.token), &a.conversation_id),
+        (app, ACME_ORIGIN, None, &a.conversation_id),
+        (app, ACME_ORIGIN, Some("v1.garbage.0000"), &a.conversation_id),
+    ];
+    for (app, origin, token, id) in cases {
+        let api = app.api(origin);
+        let read = app.block_on(api.get(&path(id), token));
+        assert_eq!((read.status, read.code()), (401, Some(ErrorCode::Unauthorized)), "read {id} with {token:?}");
+        let write = app.block_on(api.post_json(&path(id), &json!({"content": "let me in"}), token));
+        assert_eq!((write.status, write.code()), (401, Some(ErrorCode::Unauthorized)), "write {id} with {token:?}");
+    }
+    // A genuine token from the wrong website is refused too.
+    let elsewhere = app.block_on(app.api(GLOBEX_ORIGIN).get(&path(&a.conversation_id), Some(&a.token)));
+    assert_eq!(elsewhere.code(), Some(ErrorCode::OriginNotAllowed));
+    let malformed = app.block_on(acme.get(&path("not-a-conversation"), Some(&a.token)));
+    assert_eq!((malformed.status, malformed.code()), (404, Some(ErrorCode::ConversationNotFound)));
+    for c in [&a, &b, &g] {
+        assert!(messages_of(app, &c.conversation_id).is_empty(), "nothing written to {}", c.conversation_id);
+    }
+    let own = app.block_on(acme.history(&a));
+    assert_eq!(own.status, 200);
+    assert_eq!(own.body["messages"], json!([]));
+}
+
+fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
+    let api = app.api(REJECTS_ORIGIN);
+    let visitor = unique("bad");
+    let big = format!(r#"{{"site":"{REJECTS_SITE}","visitor_id":"{visitor}","page_url":"https://rejects.test/{}"}}"#, "a".repeat(MAX_BODY_BYTES));
+    let cases: Vec<(&str, Vec<u8>, u16, ErrorCode)> = vec![
+        ("application/json", b"{not json".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"visitor_id": visitor}).to_string().into_bytes(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"site": REJECTS_SITE, "visitor_id": visitor, "role": "admin"}).to_string().into_bytes(), 400, ErrorCode::InvalidJson),
+        ("text/plain", json!({"site": REJECTS_SITE, "visitor_id": visitor}).to_string().into_bytes(), 415, ErrorCode::UnsupportedMediaType),
+        ("application/json", big.into_bytes(), 413, ErrorCode::BodyTooLarge),
+        ("application/json", json!({"site": REJECTS_SITE, "visitor_id": format!("{visitor} <script>")}).to_string().into_bytes(), 400, ErrorCode::InvalidField),
+        ("application/json", json!({"site": REJECTS_SITE, "visitor_id": visitor, "page_url": "javascript:alert(1)"}).to_string().into_bytes(), 400, ErrorCode::InvalidField),
+    ];
+    for (ct, body, status, code) in cases {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
+        let r = app.block_on(api.post_raw("/v1/conversations", ct, body, None));
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{ct} {shown}: {:?}", r.body);
+        assert!(r.header("content-type").unwrap_or_default().starts_with("application/json"));
+    }
+    assert_eq!(count_for_visitor(app, &visitor), 0);
+    assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a4' AND visitor_id LIKE 'bad-%'", &[]), 0);
+}
+
+fn bad_messages_are_refused_with_stable_codes_and_write_nothing(app: &App) {
+    let api = app.api(REJECTS_ORIGIN);
+    let c = app.block_on(api.open(REJECTS_SITE, &unique("visitor")));
+    let path = format!("/v1/conversations/{}/messages", c.conversation_id);
+    let requests_before = app.llm.requests().len();
+    let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+    let cases: Vec<(&str, Vec<u8>, u16, ErrorCode)> = vec![
+        ("application/json", b"[1,2".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", b"{}".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"content": 42}).to_string().into_bytes(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"content": "  \n "}).to_string().into_bytes(), 400, ErrorCode::MessageEmpty),
+        ("application/json", json!({"content": too_long}).to_string().into_bytes(), 422, ErrorCode::MessageTooLong),
+        ("application/json", json!({"content": "x".repeat(MAX_BODY_BYTES)}).to_string().into_bytes(), 413, ErrorCode::BodyTooLarge),
+        ("application/x-www-form-urlencoded", b"content=hi".to_vec(), 415, ErrorCode::UnsupportedMediaType),
+    ];
+    for (ct, body, status, code) in cases {
+        let r = app.block_on(api.post_raw(&path, ct, body, Some(&c.token)));
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{ct}: {:?}", r.body);
+        assert_eq!(r.header("access-control-allow-origin").as_deref(), Some(REJECTS_ORIGIN), "the widget can read why");
+    }
+    assert!(messages_of(app, &c.conversation_id).is_empty(), "nothing stored");
+    let asked = app.llm.requests()[requests_before..]
+        .iter()
+        .filter(|r| r.body.to_string().contains(&c.conversation_id) || r.body["messages"].to_string().contains("content=hi"))
+        .count();
+    assert_eq!(asked, 0, "the provider was not called");
+    // And a good message right after works.
+    let ok = app.block_on(api.send(&c.conversation_id, &c.token, &format!("{MAX_MESSAGE_CHARS} chars is fine")));
+    assert!(matches!(ok.last(), Some(StreamEvent::Done { usage: Usage { .. }, .. })));
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), [Role::User.as_str(), Role::Assistant.as_str()]);
+    assert_eq!(rows[1][2], MessageStatus::Complete.as_str());
+}
+
+fn the_database_refuses_rows_that_cross_organizations(app: &App) {
+    let acme = app.api(ACME_ORIGIN);
+    let c = app.block_on(acme.open(ACME_SITE, &unique("visitor")));
+    let conn = app.db.connect();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    let globex_org = "0193a000-0000-7000-8000-0000000000b1";
+    let acme_domain = "0193a000-0000-7000-8000-0000000000a2";
+    let crossed_conversation = conn.execute(
+        "INSERT INTO conversations (id, domain_id, organization_id, started_at, last_message_at) VALUES ('x-conv', ?1, ?2, 0, 0)",
+        [acme_domain, globex_org],
+    );
+    assert!(crossed_conversation.is_err(), "a conversation in another organization than its domain");
+    let crossed_message = conn.execute(
+        "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at) \
+         VALUES ('x-msg', ?1, ?2, 'user', 'hi', 'complete', 0)",
+        [c.conversation_id.as_str(), globex_org],
+    );
+    assert!(crossed_message.is_err(), "a message in another organization than its conversation");
+    let customer_columns = app.db.int(
+        "SELECT count(*) FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'customer_id'",
+        &[],
+    );
+    assert_eq!(customer_columns, 0);
+}
+
+fn unknown_routes_and_methods_get_json_errors(app: &App) {
+    let api = app.api(DEMO_ORIGIN);
+    let r = app.block_on(api.get("/v1/nothing-here", None));
+    assert_eq!((r.status, r.code()), (404, Some(ErrorCode::NotFound)));
+    let r = app.block_on(api.post_json("/v1/widget/config", &json!({}), None));
+    assert_eq!((r.status, r.code()), (405, Some(ErrorCode::MethodNotAllowed)));
+    let h = app.block_on(api.get("/healthz", None));
+    assert_eq!((h.status, h.body["status"].as_str()), (200, Some("ok")));
+}

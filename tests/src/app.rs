@@ -1,0 +1,149 @@
+//! `App::spawn`: a fresh local D1 (migrated, seeded, plus fixtures), the stand-in LLM and
+//! `wrangler dev` on free ports. Dropping the app stops them.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::client::Api;
+use crate::db::Db;
+use crate::stand_in::StandIn;
+
+/// The provider key the edge is configured with in tests; the stand-in sees it.
+pub const LLM_KEY: &str = "sk-test-stand-in-key";
+const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
+/// How long the edge may take to come up (it builds the worker first if needed).
+const START_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub struct App {
+    pub edge: String,
+    pub llm: StandIn,
+    pub db: Db,
+    pub runtime: tokio::runtime::Runtime,
+    wrangler: Child,
+    _state: tempfile::TempDir,
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs a command with the project's pinned tools on PATH (dev/env.sh).
+fn tool(args: &str) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c").arg(format!(". dev/env.sh && exec {args}")).current_dir(root());
+    cmd
+}
+
+fn run(args: &str) -> Result<(), String> {
+    let out = tool(args).stdin(Stdio::null()).output().map_err(|e| format!("{args}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{args} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+impl App {
+    /// Starts everything. `fixtures` are SQL files under `tests/fixtures/` applied after the demo seed.
+    pub fn spawn(fixtures: &[&str]) -> Result<App, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let llm = runtime.block_on(StandIn::start(0, Duration::from_millis(15))).map_err(|e| e.to_string())?;
+        let state = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let persist = state.path().display().to_string();
+        run(&format!("wrangler d1 migrations apply DB --local --persist-to {persist}"))?;
+        run(&format!("wrangler d1 execute DB --local --persist-to {persist} --file edge/seeds/demo.sql"))?;
+        for f in fixtures {
+            run(&format!("wrangler d1 execute DB --local --persist-to {persist} --file tests/fixtures/{f}"))?;
+        }
+        let env_file = state.path().join("test.env");
+        std::fs::write(
+            &env_file,
+            format!("TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n", llm.base_url),
+        )
+        .map_err(|e| e.to_string())?;
+        let (port, inspector) = (free_port()?, free_port()?);
+        let log = std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
+        let log2 = log.try_clone().map_err(|e| e.to_string())?;
+        let mut cmd = tool(&format!(
+            "wrangler dev --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
+             --env-file {} --show-interactive-dev-session=false",
+            env_file.display()
+        ));
+        // Its own process group, so stopping it also stops the workerd it starts.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let wrangler = cmd
+            .env("EDGE_PREBUILT", "1")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .map_err(|e| format!("wrangler dev: {e}"))?;
+        let db = Db::find(state.path())?;
+        let app = App { edge: format!("http://127.0.0.1:{port}"), llm, db, runtime, wrangler, _state: state };
+        app.wait_until_up()?;
+        Ok(app)
+    }
+
+    fn wait_until_up(&self) -> Result<(), String> {
+        let start = Instant::now();
+        let url = format!("{}/healthz", self.edge);
+        while start.elapsed() < START_TIMEOUT {
+            let up = self.runtime.block_on(async { reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) });
+            if up {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err(format!("the edge did not come up within {START_TIMEOUT:?}:\n{}", self.wrangler_log()))
+    }
+
+    pub fn wrangler_log(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(self._state.path().join("wrangler.log")) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// A client calling from `origin`, as a browser on that site would.
+    pub fn api(&self, origin: &str) -> Api {
+        Api::new(&self.edge, Some(origin))
+    }
+
+    /// A client that sends no `Origin` at all (curl, a server).
+    pub fn api_without_origin(&self) -> Api {
+        Api::new(&self.edge, None)
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let pgid = self.wrangler.id();
+        let _ = Command::new("kill").args(["-TERM", &format!("-{pgid}")]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.wrangler.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
+        let _ = self.wrangler.wait();
+    }
+}

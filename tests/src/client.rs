@@ -1,0 +1,168 @@
+//! A client of the edge's public API, as the widget calls it, that timestamps each
+//! Server-Sent Event as it arrives.
+
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use shared::{ConversationCreated, ErrorCode, SseDecoder, StreamEvent};
+
+pub struct Api {
+    base: String,
+    origin: Option<String>,
+    http: reqwest::Client,
+}
+
+/// A plain JSON answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The stable error code of an error body.
+    pub fn code(&self) -> Option<ErrorCode> {
+        serde_json::from_value(self.body["error"]["code"].clone()).ok()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+/// A streamed answer: each event with the moment it arrived.
+#[derive(Debug)]
+pub struct Stream {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub events: Vec<(Instant, StreamEvent)>,
+    /// The body when the answer was not a stream (an error before streaming began).
+    pub body: Value,
+}
+
+impl Stream {
+    pub fn text(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                StreamEvent::Token { delta } => Some(delta.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn tokens(&self) -> usize {
+        self.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).count()
+    }
+
+    pub fn last(&self) -> Option<&StreamEvent> {
+        self.events.last().map(|(_, e)| e)
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+impl Api {
+    pub fn new(base: &str, origin: Option<&str>) -> Self {
+        Self { base: base.to_owned(), origin: origin.map(str::to_owned), http: reqwest::Client::new() }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(o) = &self.origin {
+            r = r.header("origin", o);
+        }
+        r
+    }
+
+    async fn reply(r: reqwest::RequestBuilder) -> Reply {
+        let resp = r.send().await.expect("the edge answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut r = self.request(reqwest::Method::GET, path);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        Self::reply(r).await
+    }
+
+    pub async fn options(&self, path: &str) -> Reply {
+        Self::reply(
+            self.request(reqwest::Method::OPTIONS, path)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type,authorization"),
+        )
+        .await
+    }
+
+    /// POSTs raw bytes with a content type, for the bad-input cases.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>, token: Option<&str>) -> Reply {
+        let mut r = self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        Self::reply(r).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Reply {
+        self.post_raw(path, "application/json", body.to_string().into_bytes(), token).await
+    }
+
+    pub async fn config(&self, site: &str) -> Reply {
+        self.get(&format!("/v1/widget/config?site={site}"), None).await
+    }
+
+    /// Opens a conversation and insists that it worked.
+    pub async fn open(&self, site: &str, visitor: &str) -> ConversationCreated {
+        let r = self
+            .post_json("/v1/conversations", &serde_json::json!({"site": site, "visitor_id": visitor, "page_url": "http://localhost:8788/"}), None)
+            .await;
+        assert_eq!(r.status, 201, "open conversation: {:?}", r.body);
+        serde_json::from_value(r.body).expect("conversation_id and token")
+    }
+
+    pub async fn history(&self, c: &ConversationCreated) -> Reply {
+        self.get(&format!("/v1/conversations/{}/messages", c.conversation_id), Some(&c.token)).await
+    }
+
+    /// Sends a message and reads the streamed answer to its end.
+    pub async fn send(&self, conversation_id: &str, token: &str, content: &str) -> Stream {
+        let resp = self
+            .request(reqwest::Method::POST, &format!("/v1/conversations/{conversation_id}/messages"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"content": content}))
+            .send()
+            .await
+            .expect("the edge answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let is_stream = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
+        if !is_stream {
+            let body = resp.json().await.unwrap_or(Value::Null);
+            return Stream { status, headers, events: Vec::new(), body };
+        }
+        let mut decoder = SseDecoder::new();
+        let mut events = Vec::new();
+        let mut body = resp.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.expect("the stream reads without error");
+            let now = Instant::now();
+            for frame in decoder.push(&chunk) {
+                let event = StreamEvent::from_frame(&frame).unwrap_or_else(|| panic!("unexpected frame {frame:?}"));
+                events.push((now, event));
+            }
+        }
+        Stream { status, headers, events, body: Value::Null }
+    }
+}

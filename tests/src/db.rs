@@ -1,0 +1,93 @@
+//! Read access to the local D1 database that `wrangler dev` writes (SQLite under
+//! `<persist>/v3/d1`), to check what was really stored.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, ToSql};
+
+pub struct Db {
+    path: PathBuf,
+}
+
+impl Db {
+    /// Finds the D1 database file under a `--persist-to` directory.
+    pub fn find(persist: &Path) -> Result<Self, String> {
+        let dir = persist.join("v3/d1/miniflare-D1DatabaseObject");
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            if name.ends_with(".sqlite") && name != "metadata.sqlite" {
+                return Ok(Self { path });
+            }
+        }
+        Err(format!("no D1 database under {}", dir.display()))
+    }
+
+    pub fn connect(&self) -> Connection {
+        Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.path.display()))
+    }
+
+    /// A single integer (`count(*)`, a sum).
+    pub fn int(&self, sql: &str, params: &[&dyn ToSql]) -> i64 {
+        self.connect()
+            .query_row(sql, params, |r| r.get::<_, Option<i64>>(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or(0)
+    }
+
+    /// Rows of text columns (NULL as "NULL").
+    pub fn rows(&self, sql: &str, params: &[&dyn ToSql]) -> Vec<Vec<String>> {
+        let conn = self.connect();
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let n = stmt.column_count();
+        stmt.query_map(params, |r| {
+            (0..n)
+                .map(|i| {
+                    r.get_ref(i).map(|v| match v {
+                        rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Blob(_) => "<blob>".to_owned(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The organization invariants of the design, checked over the whole database: every
+    /// conversation's organization is its domain's, every message's is its conversation's, and
+    /// each organization's usage totals equal the sum over its assistant messages.
+    pub fn assert_invariants(&self) {
+        let orphan_conversations = self.int(
+            "SELECT count(*) FROM conversations c LEFT JOIN domains d ON d.id = c.domain_id \
+             WHERE d.id IS NULL OR d.organization_id != c.organization_id",
+            &[],
+        );
+        assert_eq!(orphan_conversations, 0, "conversations whose organization differs from their domain's");
+        let orphan_messages = self.int(
+            "SELECT count(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.id IS NULL OR c.organization_id != m.organization_id",
+            &[],
+        );
+        assert_eq!(orphan_messages, 0, "messages whose organization differs from their conversation's");
+        let usage_mismatch = self.rows(
+            "SELECT o.id, \
+               (SELECT count(*) FROM messages m WHERE m.organization_id = o.id AND m.role = 'assistant'), \
+               (SELECT coalesce(sum(requests), 0) FROM usage_daily u WHERE u.organization_id = o.id), \
+               (SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM messages m WHERE m.organization_id = o.id AND m.role = 'assistant'), \
+               (SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM usage_daily u WHERE u.organization_id = o.id) \
+             FROM organizations o",
+            &[],
+        );
+        for row in usage_mismatch {
+            assert_eq!(row[1], row[2], "organization {}: replies vs usage_daily.requests", row[0]);
+            assert_eq!(row[3], row[4], "organization {}: reply tokens vs usage_daily tokens", row[0]);
+        }
+    }
+}

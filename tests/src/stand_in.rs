@@ -1,0 +1,189 @@
+//! A scripted OpenAI-compatible chat completions server on 127.0.0.1: the one stand-in the
+//! tests allow, since there is no network. The edge talks to it over real HTTP, exactly as it
+//! would to a provider. It streams a deterministic reply token by token, and misbehaves on
+//! command: a marker in the visitor's last message picks the script.
+//!
+//! | marker           | behaviour                                                        |
+//! |------------------|------------------------------------------------------------------|
+//! | (none)           | `Hello from the stand-in! You said: <message>`, then usage, `[DONE]` |
+//! | `[[slow]]`       | the same, 200 ms between tokens                                  |
+//! | `[[fail]]`       | HTTP 500 with an OpenAI error body, before any token             |
+//! | `[[cut]]`        | three tokens, then the connection is dropped mid-stream          |
+//! | `[[error-chunk]]`| two tokens, then an `{"error": …}` chunk                         |
+//! | `[[split-utf8]]` | a reply of multi-byte characters, each frame written in two parts split inside a character |
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+#[derive(Clone)]
+pub struct StandIn {
+    /// The base URL to configure as `LLM_BASE_URL`.
+    pub base_url: String,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+pub const SPLIT_UTF8_REPLY: &str = "Grüße 👋 aus 日本";
+
+impl StandIn {
+    /// Listens on `127.0.0.1:port` (0 for any free port) and serves until the runtime ends.
+    pub async fn start(port: u16, token_delay: Duration) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let server_log = log.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let log = server_log.clone();
+                tokio::spawn(async move {
+                    let _ = serve(socket, log, token_delay).await;
+                });
+            }
+        });
+        Ok(Self { base_url: format!("http://{addr}/v1"), log })
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+/// The reply the stand-in streams for a visitor message without markers.
+pub fn default_reply(message: &str) -> String {
+    format!("Hello from the stand-in! You said: {message}")
+}
+
+/// Splits text into tokens the way models stream them: each word with its leading space.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        out.push(if i == 0 { word.to_owned() } else { format!(" {word}") });
+    }
+    out
+}
+
+async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Duration) -> std::io::Result<()> {
+    let Some((head, body)) = read_request(&mut socket).await? else { return Ok(()) };
+    let request_line = head.lines().next().unwrap_or_default().to_owned();
+    if !request_line.starts_with("POST ") || !request_line.contains("/chat/completions") {
+        let msg = br#"{"error":{"message":"not found"}}"#;
+        let resp = format!("HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", msg.len());
+        socket.write_all(resp.as_bytes()).await?;
+        return socket.write_all(msg).await;
+    }
+    let authorization = head
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("authorization")).map(|(_, v)| v.trim().to_owned()));
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if let Ok(mut l) = log.lock() {
+        l.push(Recorded { authorization, body: body.clone() });
+    }
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let last_user = messages.iter().rev().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str()).unwrap_or_default().to_owned();
+    let prompt_tokens: usize = messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
+
+    if last_user.contains("[[fail]]") {
+        let msg = br#"{"error":{"message":"The stand-in was told to fail.","type":"server_error"}}"#;
+        let resp = format!("HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", msg.len());
+        socket.write_all(resp.as_bytes()).await?;
+        return socket.write_all(msg).await;
+    }
+
+    socket
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        .await?;
+    let delay = if last_user.contains("[[slow]]") { Duration::from_millis(200) } else { delay };
+    let reply = if last_user.contains("[[split-utf8]]") { SPLIT_UTF8_REPLY.to_owned() } else { default_reply(&last_user) };
+    let pieces = tokens(&reply);
+    let stop_after = if last_user.contains("[[cut]]") {
+        Some(3)
+    } else if last_user.contains("[[error-chunk]]") {
+        Some(2)
+    } else {
+        None
+    };
+    let role = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]});
+    write_chunk(&mut socket, frame(&role).as_bytes()).await?;
+    for (i, piece) in pieces.iter().enumerate() {
+        if stop_after == Some(i) {
+            if last_user.contains("[[error-chunk]]") {
+                let err = json!({"error": {"message": "The stand-in is overloaded.", "type": "server_error"}});
+                write_chunk(&mut socket, frame(&err).as_bytes()).await?;
+                return write_chunk(&mut socket, b"").await;
+            }
+            // Drop the connection without the terminating chunk: a transport failure mid-stream.
+            return socket.shutdown().await;
+        }
+        tokio::time::sleep(delay).await;
+        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]});
+        let bytes = frame(&chunk).into_bytes();
+        if last_user.contains("[[split-utf8]]") {
+            // Split inside the first multi-byte character of the frame, if it has one.
+            let cut = bytes.iter().position(|b| *b >= 0x80).map_or(bytes.len() / 2, |p| p + 1);
+            write_chunk(&mut socket, &bytes[..cut]).await?;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            write_chunk(&mut socket, &bytes[cut..]).await?;
+        } else {
+            write_chunk(&mut socket, &bytes).await?;
+        }
+    }
+    let stop = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+    let usage = json!({"id": "c", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": pieces.len(), "total_tokens": prompt_tokens + pieces.len()}});
+    write_chunk(&mut socket, frame(&stop).as_bytes()).await?;
+    write_chunk(&mut socket, frame(&usage).as_bytes()).await?;
+    write_chunk(&mut socket, b"data: [DONE]\n\n").await?;
+    write_chunk(&mut socket, b"").await
+}
+
+fn frame(v: &Value) -> String {
+    format!("data: {v}\n\n")
+}
+
+/// Writes one HTTP/1.1 chunk; an empty one ends the body.
+async fn write_chunk(socket: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    socket.write_all(&out).await?;
+    socket.flush().await
+}
+
+async fn read_request(socket: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 8192];
+    let head_end = loop {
+        let n = socket.read(&mut tmp).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&tmp[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.trim().parse().ok()))
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = socket.read(&mut tmp).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&tmp[..n]);
+    }
+    Ok(Some((head, body)))
+}
