@@ -134,8 +134,13 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        let pgid = self.wrangler.id();
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pgid}")]).status();
+        // The negative id addresses the whole process group (wrangler and its workerd).
+        let pid = self.wrangler.id() as libc::pid_t;
+        if pid <= 1 {
+            return;
+        }
+        let group = -pid;
+        unsafe { libc::kill(group, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.wrangler.try_wait() {
@@ -143,7 +148,7 @@ impl Drop for App {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
+        unsafe { libc::kill(group, libc::SIGKILL) };
         let _ = self.wrangler.wait();
     }
 }
