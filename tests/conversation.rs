@@ -246,30 +246,27 @@ fn upstream_failure_before_streaming_keeps_the_user_message(app: &App) {
 }
 
 fn upstream_cut_mid_stream_stores_an_interrupted_reply(app: &App) {
-    let api = app.api(FAULTS_ORIGIN);
-    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
-    let content = "tell me [[cut]]";
-    let s = app.block_on(api.send(&c.conversation_id, &c.token, content));
-    let arrived: String = tokens(&default_reply(content)).into_iter().take(3).collect();
-    assert_eq!(s.text(), arrived);
-    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })), "{:?}", s.last());
-    let rows = messages_of(app, &c.conversation_id);
-    assert_eq!(rows[0][..3], ["user", content, "complete"]);
-    assert_eq!(rows[1][..3], ["assistant", arrived.as_str(), "interrupted"]);
-    let h = app.block_on(api.history(&c));
-    assert_eq!(h.body["messages"][1]["status"], "interrupted");
+    assert_interrupted_after(app, "tell me [[cut]]", 3);
 }
 
 fn upstream_error_chunk_mid_stream_stores_an_interrupted_reply(app: &App) {
+    assert_interrupted_after(app, "hi [[error-chunk]]", 2);
+}
+
+/// The stand-in breaks off after `arrived` tokens: the visitor sees them and an error, and
+/// exactly that text is stored as an interrupted reply after the kept user message.
+fn assert_interrupted_after(app: &App, content: &str, arrived: usize) {
     let api = app.api(FAULTS_ORIGIN);
     let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
-    let content = "hi [[error-chunk]]";
     let s = app.block_on(api.send(&c.conversation_id, &c.token, content));
-    let arrived: String = tokens(&default_reply(content)).into_iter().take(2).collect();
-    assert_eq!(s.text(), arrived);
-    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })));
+    let text: String = tokens(&default_reply(content)).into_iter().take(arrived).collect();
+    assert_eq!(s.text(), text);
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })), "{:?}", s.last());
     let rows = messages_of(app, &c.conversation_id);
-    assert_eq!(rows[1][..3], ["assistant", arrived.as_str(), "interrupted"]);
+    assert_eq!(rows[0][..3], ["user", content, "complete"]);
+    assert_eq!(rows[1][..3], ["assistant", text.as_str(), "interrupted"]);
+    let h = app.block_on(api.history(&c));
+    assert_eq!(h.body["messages"][1]["status"], "interrupted");
 }
 
 fn unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing(app: &App) {
