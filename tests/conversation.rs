@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use e2e::app::LLM_KEY;
+use e2e::app::{FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, LLM_KEY};
 use e2e::stand_in::{default_reply, tokens, SPLIT_UTF8_REPLY};
 use e2e::App;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -39,6 +39,8 @@ fn main() {
         ("upstream_failure_before_streaming_keeps_the_user_message", upstream_failure_before_streaming_keeps_the_user_message),
         ("upstream_cut_mid_stream_stores_an_interrupted_reply", upstream_cut_mid_stream_stores_an_interrupted_reply),
         ("upstream_error_chunk_mid_stream_stores_an_interrupted_reply", upstream_error_chunk_mid_stream_stores_an_interrupted_reply),
+        ("upstream_silent_mid_stream_times_out_as_interrupted", upstream_silent_mid_stream_times_out_as_interrupted),
+        ("upstream_silent_before_first_token_times_out_as_failed", upstream_silent_before_first_token_times_out_as_failed),
         ("unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing", unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing),
         ("a_token_grants_its_own_conversation_and_nothing_else", a_token_grants_its_own_conversation_and_nothing_else),
         ("bad_conversation_requests_are_refused_with_stable_codes", bad_conversation_requests_are_refused_with_stable_codes),
@@ -251,6 +253,28 @@ fn upstream_cut_mid_stream_stores_an_interrupted_reply(app: &App) {
 
 fn upstream_error_chunk_mid_stream_stores_an_interrupted_reply(app: &App) {
     assert_interrupted_after(app, "hi [[error-chunk]]", 2);
+}
+
+fn upstream_silent_mid_stream_times_out_as_interrupted(app: &App) {
+    let started = std::time::Instant::now();
+    assert_interrupted_after(app, "wait [[hang]]", 2);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(IDLE_TIMEOUT_MS), "gave up before the idle timeout: {took:?}");
+    assert!(took < Duration::from_secs(15), "the idle timeout did not end the reply: {took:?}");
+}
+
+fn upstream_silent_before_first_token_times_out_as_failed(app: &App) {
+    let api = app.api(FAULTS_ORIGIN);
+    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
+    let started = std::time::Instant::now();
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "wait [[hang-first]]"));
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(FIRST_TOKEN_TIMEOUT_MS) && took < Duration::from_secs(15), "{took:?}");
+    assert_eq!(s.tokens(), 0);
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamError, .. })), "{:?}", s.last());
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows[0][..3], ["user", "wait [[hang-first]]", "complete"]);
+    assert_eq!(rows[1][..3], ["assistant", "", "failed"]);
 }
 
 /// The stand-in breaks off after `arrived` tokens: the visitor sees them and an error, and

@@ -10,6 +10,7 @@ use crate::token::TokenKey;
 /// Hard ceilings no configuration can exceed.
 pub const MAX_REPLY_TOKENS: u32 = 4_096;
 const MAX_HISTORY_TOKENS: u32 = 100_000;
+const MAX_TIMEOUT_MS: u32 = 120_000;
 
 /// A domain's `llm` JSON column: each field, when present, overrides the default.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -31,6 +32,10 @@ pub struct LlmSettings {
     pub max_tokens: u32,
     pub temperature: f64,
     pub api_key: Option<String>,
+    /// How long to wait for the provider's first token before giving up.
+    pub first_token_timeout_ms: u32,
+    /// How long to wait between two pieces of the stream before calling it broken.
+    pub idle_timeout_ms: u32,
 }
 
 // The key must never reach a log line.
@@ -41,6 +46,8 @@ impl std::fmt::Debug for LlmSettings {
             .field("model", &self.model)
             .field("max_tokens", &self.max_tokens)
             .field("temperature", &self.temperature)
+            .field("first_token_timeout_ms", &self.first_token_timeout_ms)
+            .field("idle_timeout_ms", &self.idle_timeout_ms)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -78,6 +85,8 @@ impl Settings {
             max_tokens: (number("LLM_MAX_TOKENS", 512.0)? as u32).clamp(1, MAX_REPLY_TOKENS),
             temperature: number("LLM_TEMPERATURE", 0.7)?.clamp(0.0, 2.0),
             api_key: get("LLM_API_KEY").filter(|k| !k.trim().is_empty()),
+            first_token_timeout_ms: (number("LLM_FIRST_TOKEN_TIMEOUT_MS", 30_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
+            idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
         };
         let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
         Ok(Self { token_key, llm, history_token_budget })
@@ -97,6 +106,7 @@ impl LlmSettings {
             max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
             temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
             api_key,
+            ..self.clone()
         }
     }
 
@@ -142,6 +152,7 @@ mod tests {
         assert_eq!(s.llm.max_tokens, 512);
         assert_eq!(s.llm.api_key, None);
         assert_eq!(s.history_token_budget, 3_000);
+        assert_eq!((s.llm.first_token_timeout_ms, s.llm.idle_timeout_ms), (30_000, 20_000));
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::stand_in::StandIn;
 
 /// The provider key the edge is configured with in tests; the stand-in sees it.
 pub const LLM_KEY: &str = "sk-test-stand-in-key";
+/// Short provider timeouts, so the hanging scripts end quickly; still far above the stand-in's pauses.
+pub const FIRST_TOKEN_TIMEOUT_MS: u64 = 2_000;
+pub const IDLE_TIMEOUT_MS: u64 = 1_000;
 const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
 /// How long the edge may take to come up (it builds the worker first if needed).
 const START_TIMEOUT: Duration = Duration::from_secs(300);
@@ -70,7 +73,9 @@ impl App {
         let env_file = state.path().join("test.env");
         std::fs::write(
             &env_file,
-            format!("TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n", llm.base_url),
+            format!("TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
+                 LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n",
+                llm.base_url),
         )
         .map_err(|e| e.to_string())?;
         let (port, inspector) = (free_port()?, free_port()?);

@@ -10,6 +10,8 @@
 //! | `[[fail]]`       | HTTP 500 with an OpenAI error body, before any token             |
 //! | `[[cut]]`        | three tokens, then the connection is dropped mid-stream          |
 //! | `[[error-chunk]]`| two tokens, then an `{"error": …}` chunk                         |
+//! | `[[hang]]`       | two tokens, then silence for 30 s                                |
+//! | `[[hang-first]]` | headers, then silence for 30 s before any token                  |
 //! | `[[split-utf8]]` | a reply of multi-byte characters, each frame written in two parts split inside a character |
 
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,9 @@ pub struct StandIn {
     pub base_url: String,
     log: Arc<Mutex<Vec<Recorded>>>,
 }
+
+/// How long a hanging script stays silent (bounded, so a test run always ends).
+const HANG: Duration = Duration::from_secs(30);
 
 pub const SPLIT_UTF8_REPLY: &str = "Grüße 👋 aus 日本";
 
@@ -108,8 +113,10 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     let pieces = tokens(&reply);
     let stop_after = if last_user.contains("[[cut]]") {
         Some(3)
-    } else if last_user.contains("[[error-chunk]]") {
+    } else if last_user.contains("[[error-chunk]]") || last_user.contains("[[hang]]") {
         Some(2)
+    } else if last_user.contains("[[hang-first]]") {
+        Some(0)
     } else {
         None
     };
@@ -121,6 +128,9 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
                 let err = json!({"error": {"message": "The stand-in is overloaded.", "type": "server_error"}});
                 write_chunk(&mut socket, frame(&err).as_bytes()).await?;
                 return write_chunk(&mut socket, b"").await;
+            }
+            if last_user.contains("[[hang") {
+                tokio::time::sleep(HANG).await;
             }
             // Drop the connection without the terminating chunk: a transport failure mid-stream.
             return socket.shutdown().await;

@@ -4,8 +4,12 @@
 pub mod openai;
 mod reply;
 
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 pub use reply::{Chunk, Outcome, ReplyBuilder};
 
@@ -21,7 +25,10 @@ const MAX_ERROR_BODY: usize = 2_048;
 pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_token: impl FnMut(&str)) -> Outcome {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
     let mut reply = ReplyBuilder::default();
-    let mut response = match send(llm, prompt).await {
+    let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
+    let idle = Duration::from_millis(llm.idle_timeout_ms.into());
+    let sent = within(first_token, send(llm, prompt)).await.unwrap_or_else(|| Err(format!("no answer within {first_token:?}")));
+    let mut response = match sent {
         Ok(r) => r,
         Err(cause) => {
             reply.broke_off(cause);
@@ -44,7 +51,14 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
     };
     let mut decoder = SseDecoder::new();
     while !reply.is_over() {
-        match body.next().await {
+        // A provider that goes quiet must not hold the visitor (and the stored reply) forever.
+        let limit = if reply.has_text() { idle } else { first_token };
+        let Some(next) = within(limit, body.next()).await else {
+            let what = if reply.has_text() { "no further token" } else { "no first token" };
+            reply.broke_off(format!("{what} within {limit:?}"));
+            break;
+        };
+        match next {
             Some(Ok(bytes)) => {
                 for frame in decoder.push(&bytes) {
                     for chunk in openai::parse_frame(&frame) {
@@ -59,6 +73,15 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
         }
     }
     reply.finish(prompt_estimate)
+}
+
+/// `fut`'s output, or `None` if it takes longer than `limit`.
+async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    let fut = std::pin::pin!(fut);
+    match select(fut, Delay::from(limit)).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
 }
 
 async fn send(llm: &LlmSettings, prompt: &[PromptMessage]) -> Result<worker::Response, String> {

@@ -166,7 +166,15 @@ mod tests {
 
     #[test]
     fn request_asks_for_a_stream_with_usage() {
-        let llm = LlmSettings { base_url: "http://x/v1".into(), model: "m".into(), max_tokens: 64, temperature: 0.5, api_key: None };
+        let llm = LlmSettings {
+            base_url: "http://x/v1".into(),
+            model: "m".into(),
+            max_tokens: 64,
+            temperature: 0.5,
+            api_key: None,
+            first_token_timeout_ms: 1_000,
+            idle_timeout_ms: 1_000,
+        };
         let body = request_body(&llm, &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);

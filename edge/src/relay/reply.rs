@@ -62,6 +62,11 @@ impl ReplyBuilder {
         None
     }
 
+    /// Whether any reply text has arrived yet.
+    pub fn has_text(&self) -> bool {
+        !self.text.is_empty()
+    }
+
     /// True once nothing more should be read.
     pub fn is_over(&self) -> bool {
         self.done || self.broke.is_some()
