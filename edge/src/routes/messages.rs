@@ -5,13 +5,14 @@ use futures_channel::mpsc;
 use futures_util::StreamExt;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::message::MessageTextError;
-use shared::{ErrorCode, History, MessageText, PostMessage, StreamEvent};
+use shared::{ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StreamEvent};
 use worker::{Context, Env, Request, Response};
 
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::ConversationId;
+use crate::prompt::Turn;
 use crate::settings::{secret, Settings};
 use crate::store::{Directory, OrgStore};
 use crate::tenancy::{self, Tenant};
@@ -65,8 +66,11 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     })?;
     let started = now_ms();
     let Access { conversation, tenant, store, settings } = access;
+    // History is read before the new message is stored and the message appended here, which
+    // saves a round trip to D1 before the provider is called.
+    let mut turns = store.turns(conversation, PROMPT_HISTORY_MESSAGES).await?;
     store.add_user_message(conversation, text.as_str()).await?;
-    let turns = store.turns(conversation, PROMPT_HISTORY_MESSAGES).await?;
+    turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
     let domain = tenant.domain();
     let prompt = prompt::build(&domain.system_prompt, &turns, settings.history_token_budget);
     let llm = settings.llm.with_overrides(&domain.llm, |name| secret(env, name));
