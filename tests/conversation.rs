@@ -34,6 +34,7 @@ fn main() {
         ("registered_site_gets_its_public_config_and_nothing_private", registered_site_gets_its_public_config_and_nothing_private),
         ("preflight_is_granted_to_registered_origins_only", preflight_is_granted_to_registered_origins_only),
         ("a_reply_streams_token_by_token_and_both_messages_are_stored", a_reply_streams_token_by_token_and_both_messages_are_stored),
+        ("a_reply_is_finished_and_stored_after_the_visitor_leaves", a_reply_is_finished_and_stored_after_the_visitor_leaves),
         ("the_model_gets_the_domain_prompt_and_the_history", the_model_gets_the_domain_prompt_and_the_history),
         ("multibyte_characters_split_across_chunks_arrive_intact", multibyte_characters_split_across_chunks_arrive_intact),
         ("upstream_failure_before_streaming_keeps_the_user_message", upstream_failure_before_streaming_keeps_the_user_message),
@@ -195,6 +196,29 @@ fn a_reply_streams_token_by_token_and_both_messages_are_stored(app: &App) {
     let usage_after = usage_of(app, DEMO_ORG);
     assert!(usage_after.0 > usage_before.0, "usage_daily counts the request");
     assert!(usage_after.2 >= usage_before.2 + i64::from(pieces));
+}
+
+fn a_reply_is_finished_and_stored_after_the_visitor_leaves(app: &App) {
+    let api = app.api(DEMO_ORIGIN);
+    let c = app.block_on(api.open(DEMO_SITE, &unique("visitor")));
+    let message = "I will close the tab now [[slow]]";
+    let first = app.block_on(api.send_and_leave(&c.conversation_id, &c.token, message));
+    assert_eq!(first, "Hello");
+    // The edge keeps reading the provider after the visitor left (wait_until); on reopening,
+    // the history shows the whole reply.
+    let expected = default_reply(message);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let h = app.block_on(api.history(&c));
+        let msgs = h.body["messages"].as_array().cloned().unwrap_or_default();
+        if msgs.len() == 2 {
+            assert_eq!(msgs[1]["content"], expected.as_str());
+            assert_eq!(msgs[1]["status"], "complete");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the reply was never stored: {msgs:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn the_model_gets_the_domain_prompt_and_the_history(app: &App) {

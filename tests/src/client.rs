@@ -136,15 +136,34 @@ impl Api {
         self.get(&format!("/v1/conversations/{}/messages", c.conversation_id), Some(&c.token)).await
     }
 
-    /// Sends a message and reads the streamed answer to its end.
-    pub async fn send(&self, conversation_id: &str, token: &str, content: &str) -> Stream {
-        let resp = self
+    /// Sends a message, reads until the first token, then goes away as a closed tab would.
+    pub async fn send_and_leave(&self, conversation_id: &str, token: &str, content: &str) -> String {
+        let resp = self.start_message(conversation_id, token, content).await;
+        let mut decoder = SseDecoder::new();
+        let mut body = resp.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            for frame in decoder.push(&chunk.expect("the stream reads without error")) {
+                if let Some(StreamEvent::Token { delta }) = StreamEvent::from_frame(&frame) {
+                    return delta;
+                }
+            }
+        }
+        panic!("the stream ended before its first token");
+    }
+
+    async fn start_message(&self, conversation_id: &str, token: &str, content: &str) -> reqwest::Response {
+        self
             .request(reqwest::Method::POST, &format!("/v1/conversations/{conversation_id}/messages"))
             .bearer_auth(token)
             .json(&serde_json::json!({"content": content}))
             .send()
             .await
-            .expect("the edge answers");
+            .expect("the edge answers")
+    }
+
+    /// Sends a message and reads the streamed answer to its end.
+    pub async fn send(&self, conversation_id: &str, token: &str, content: &str) -> Stream {
+        let resp = self.start_message(conversation_id, token, content).await;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let is_stream = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
