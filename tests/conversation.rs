@@ -351,13 +351,13 @@ fn a_token_grants_its_own_conversation_and_nothing_else(app: &App) {
     let g = app.block_on(globex.open(GLOBEX_SITE, &unique("visitor")));
 
     let path = |id: &str| format!("/v1/conversations/{id}/messages");
-    let cases: Vec<(&App, &str, Option<&str>, &str)> = vec![
-        (app, ACME_ORIGIN, Some(&a.token), &b.conversation_id),
-        (app, GLOBEX_ORIGIN, Some(&g.token), &a.conversation_id),
-        (app, ACME_ORIGIN, None, &a.conversation_id),
-        (app, ACME_ORIGIN, Some("v1.garbage.0000"), &a.conversation_id),
+    let cases: [(&str, Option<&str>, &str); 4] = [
+        (ACME_ORIGIN, Some(&a.token), &b.conversation_id),
+        (GLOBEX_ORIGIN, Some(&g.token), &a.conversation_id),
+        (ACME_ORIGIN, None, &a.conversation_id),
+        (ACME_ORIGIN, Some("v1.garbage.0000"), &a.conversation_id),
     ];
-    for (app, origin, token, id) in cases {
+    for (origin, token, id) in cases {
         let api = app.api(origin);
         let read = app.block_on(api.get(&path(id), token));
         assert_eq!((read.status, read.code()), (401, Some(ErrorCode::Unauthorized)), "read {id} with {token:?}");

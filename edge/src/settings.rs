@@ -106,7 +106,8 @@ impl LlmSettings {
             max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
             temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
             api_key,
-            ..self.clone()
+            first_token_timeout_ms: self.first_token_timeout_ms,
+            idle_timeout_ms: self.idle_timeout_ms,
         }
     }
 

@@ -40,29 +40,13 @@ async fn direct_ttft(http: &reqwest::Client, base_url: &str) -> Duration {
     panic!("no token from the stand-in");
 }
 
-async fn edge_ttft(app: &App, http: &reqwest::Client) -> Duration {
+async fn edge_ttft(app: &App) -> Duration {
     let api = app.api("http://localhost:8788");
     let c = api.open("site_demo_localhost", "bench").await;
     let start = Instant::now();
-    let resp = http
-        .post(format!("{}/v1/conversations/{}/messages", app.edge, c.conversation_id))
-        .header("origin", "http://localhost:8788")
-        .bearer_auth(&c.token)
-        .json(&json!({"content": "How fast are you?"}))
-        .send()
-        .await
-        .expect("edge answers");
-    let mut stream = resp.bytes_stream();
-    let mut decoder = SseDecoder::new();
-    let mut first = None;
-    while let Some(chunk) = stream.next().await {
-        for frame in decoder.push(&chunk.expect("bytes")) {
-            if first.is_none() && matches!(StreamEvent::from_frame(&frame), Some(StreamEvent::Token { .. })) {
-                first = Some(start.elapsed());
-            }
-        }
-    }
-    first.expect("a token through the edge")
+    let reply = api.send(&c.conversation_id, &c.token, "How fast are you?").await;
+    let first = reply.events.iter().find(|(_, e)| matches!(e, StreamEvent::Token { .. }));
+    first.expect("a token through the edge").0 - start
 }
 
 fn summary(name: &str, mut xs: Vec<Duration>) -> Duration {
@@ -85,14 +69,14 @@ fn main() {
         // Warm up both paths (worker instantiation, connection pools).
         for _ in 0..5 {
             direct_ttft(&http, &app.llm.base_url).await;
-            edge_ttft(&app, &http).await;
+            edge_ttft(&app).await;
         }
         let mut direct = Vec::with_capacity(runs);
         let mut edge = Vec::with_capacity(runs);
         // Interleaved, so drift on the machine affects both alike.
         for _ in 0..runs {
             direct.push(direct_ttft(&http, &app.llm.base_url).await);
-            edge.push(edge_ttft(&app, &http).await);
+            edge.push(edge_ttft(&app).await);
         }
         (direct, edge)
     });
