@@ -7,7 +7,7 @@ INSERT OR IGNORE INTO domains (id, organization_id, hostname, site_key, name, ac
 VALUES (
     '0193a000-0000-7000-8000-000000000002', '0193a000-0000-7000-8000-000000000001',
     'localhost', 'site_demo_localhost', 'Demo site', 1,
-    '{"title":"Demo Company","greeting":"Hi! Ask me anything about Demo Company.","starters":["What do you sell?","How do I contact support?"],"theme":{"primary":"#0f766e","on_primary":"#ffffff"},"position":"bottom-right","language":"en"}',
+    '{"title":"Demo Company","greeting":"Hi! Ask me anything about Demo Company.","starters":["What do you sell?","How do I contact support?"],"theme":{"primary":"#0f766e","on_primary":"#ffffff"},"position":"bottom-right","language":"en","leads":"on-demand"}',
     'You are the assistant of Demo Company, a small shop for garden tools. Be brief and friendly.',
     '{}', 0, 0
 );

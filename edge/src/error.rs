@@ -7,13 +7,19 @@ use shared::error::{ErrorBody, ErrorCode};
 pub struct EdgeError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds to wait before trying again, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
 }
 
 pub type EdgeResult<T> = Result<T, EdgeError>;
 
 impl EdgeError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), retry_after: None }
+    }
+
+    pub fn rate_limited(retry_after: u32, message: impl Into<String>) -> Self {
+        Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::RateLimited, message) }
     }
 
     /// An internal failure: `detail` goes to the log, the caller gets a generic message.

@@ -14,7 +14,12 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> EdgeResult<Response> {
 }
 
 pub fn error(e: &EdgeError) -> Response {
-    json(e.status(), &e.body()).unwrap_or_else(|_| Response::empty().map(|r| r.with_status(500)).expect("an empty response"))
+    let mut resp =
+        json(e.status(), &e.body()).unwrap_or_else(|_| Response::empty().map(|r| r.with_status(500)).expect("an empty response"));
+    if let Some(seconds) = e.retry_after {
+        let _ = resp.headers_mut().set("retry-after", &seconds.to_string());
+    }
+    resp
 }
 
 /// The request's `Origin` header, if any.
@@ -64,6 +69,7 @@ impl CorsGrant {
             let _ = headers.set("access-control-max-age", "600");
             let _ = headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
             let _ = headers.set("access-control-allow-headers", "Content-Type, Authorization");
+            let _ = headers.set("access-control-expose-headers", "Retry-After");
         }
         resp
     }

@@ -40,6 +40,7 @@ id_type!(
 );
 id_type!(ConversationId);
 id_type!(MessageId);
+id_type!(LeadId);
 
 #[cfg(test)]
 mod tests {

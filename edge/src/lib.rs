@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 mod http;
 pub mod ids;
+pub mod limits;
 pub mod prompt;
 pub mod relay;
 mod routes;

@@ -13,6 +13,8 @@ pub struct WidgetConfig {
     pub position: Position,
     /// BCP 47 language tag of the UI strings (`en`, `de`, `es`, …).
     pub language: String,
+    /// Whether and when the widget asks for the visitor's email.
+    pub leads: LeadCapture,
 }
 
 impl Default for WidgetConfig {
@@ -24,6 +26,7 @@ impl Default for WidgetConfig {
             theme: Theme::default(),
             position: Position::default(),
             language: "en".to_owned(),
+            leads: LeadCapture::default(),
         }
     }
 }
@@ -51,6 +54,17 @@ pub enum Position {
     BottomLeft,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeadCapture {
+    #[default]
+    Off,
+    /// The email form comes first; chatting starts once it is sent.
+    BeforeChat,
+    /// A header button opens the email form whenever the visitor wants.
+    OnDemand,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +77,7 @@ mod tests {
         assert_eq!(c.theme.primary, "#ff0000");
         assert_eq!(c.theme.on_primary, "#ffffff");
         assert_eq!(c.position, Position::BottomRight);
+        assert_eq!(c.leads, LeadCapture::Off);
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Unauthorized,
     /// The conversation does not exist (or is not visible to the caller).
     ConversationNotFound,
+    /// The message does not exist in this conversation, or is not a reply.
+    MessageNotFound,
+    /// Too many requests of this kind; `Retry-After` says when to try again.
+    RateLimited,
     /// No route for this method and path.
     NotFound,
     /// The route exists but not for this method.
@@ -57,6 +61,8 @@ impl ErrorCode {
             Self::DomainInactive => "domain_inactive",
             Self::Unauthorized => "unauthorized",
             Self::ConversationNotFound => "conversation_not_found",
+            Self::MessageNotFound => "message_not_found",
+            Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UpstreamError => "upstream_error",
@@ -74,7 +80,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::Unauthorized => 401,
             Self::OriginNotAllowed | Self::DomainInactive => 403,
-            Self::SiteNotRegistered | Self::ConversationNotFound | Self::NotFound => 404,
+            Self::SiteNotRegistered | Self::ConversationNotFound | Self::MessageNotFound | Self::NotFound => 404,
+            Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
             Self::Internal => 500,
@@ -116,7 +123,8 @@ mod tests {
         for code in [
             InvalidJson, InvalidField, MessageEmpty, MessageTooLong, BodyTooLarge,
             UnsupportedMediaType, SiteKeyMissing, SiteNotRegistered, OriginNotAllowed,
-            DomainInactive, Unauthorized, ConversationNotFound, NotFound, MethodNotAllowed,
+            DomainInactive, Unauthorized, ConversationNotFound, MessageNotFound, RateLimited, NotFound,
+            MethodNotAllowed,
             UpstreamError, UpstreamInterrupted, Internal,
         ] {
             let json = serde_json::to_string(&code).unwrap();

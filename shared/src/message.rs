@@ -98,6 +98,32 @@ pub struct Usage {
     pub tokens_out: u32,
 }
 
+/// A visitor's verdict on one reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
+/// `POST /v1/messages/{id}/feedback` with the conversation's token; sending again replaces
+/// the earlier verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    pub conversation_id: String,
+    pub rating: Rating,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,7 +89,7 @@ impl App {
         // Its own process group, so stopping it also stops the workerd it starts.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let wrangler = cmd
-            .env("EDGE_PREBUILT", "1")
+            .env("PREBUILT", "1")
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)

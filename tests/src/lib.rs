@@ -2,8 +2,10 @@
 //! scripted stand-in LLM, and a client that reads the edge's Server-Sent Events as they come.
 
 pub mod app;
+pub mod browser;
 pub mod client;
 pub mod db;
+pub mod host_site;
 pub mod stand_in;
 
 pub use app::App;

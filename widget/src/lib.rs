@@ -1,1 +1,12 @@
-//! The embeddable chat widget (Leptos, CSR); built out in its own issue.
+//! The embeddable chat widget: Leptos (client-side rendered) inside an open shadow root,
+//! compiled to wasm and loaded by the tiny `loader/widget.js`.
+
+pub mod api;
+pub mod chat;
+pub mod components;
+pub mod i18n;
+pub mod loader;
+pub mod markdown;
+pub mod storage;
+pub mod style;
+pub mod widget;

@@ -1,25 +1,15 @@
 //! `POST /v1/conversations`: a visitor of an admitted site opens a conversation and gets the
 //! token that grants access to it.
 
-use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, SiteKey, VisitorId};
+use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, VisitorId};
 use worker::{Env, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::settings::Settings;
-use crate::store::{Directory, OrgStore};
-use crate::tenancy::{self, Tenant};
+use crate::store::OrgStore;
 
-/// Resolves a site key and the request's origin to an admitted tenant, and lets that origin
-/// read the response.
-pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Tenant> {
-    let key = SiteKey::parse(site).map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
-    let domain = Directory::new(env.d1("DB")?).domain_by_site_key(&key).await?;
-    let origin = http::origin(req);
-    let tenant = tenancy::admit(domain, origin.as_deref())?;
-    cors.allow(origin);
-    Ok(tenant)
-}
+use super::access::admit_site;
 
 pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let body: CreateConversation = http::read_json(req).await?;

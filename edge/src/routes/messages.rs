@@ -11,43 +11,14 @@ use worker::{Context, Env, Request, Response};
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::ids::ConversationId;
 use crate::prompt::Turn;
-use crate::settings::{secret, Settings};
-use crate::store::{Directory, OrgStore};
-use crate::tenancy::{self, Tenant};
-use crate::token::bearer;
+use crate::settings::secret;
 use crate::{prompt, relay};
+
+use super::access::{authorize, Access};
 
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
 const PROMPT_HISTORY_MESSAGES: usize = 50;
-
-/// The conversation, its tenant and the store, once the bearer token has proven access.
-struct Access {
-    conversation: ConversationId,
-    tenant: Tenant,
-    store: OrgStore,
-    settings: Settings,
-}
-
-async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Access> {
-    let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
-    let unauthorized = || EdgeError::new(ErrorCode::Unauthorized, "A valid conversation token is required.");
-    let conversation = ConversationId::parse(id).ok_or_else(not_found)?;
-    let settings = Settings::from_env(env)?;
-    let auth = http::header(req, "authorization");
-    let token = bearer(auth.as_deref()).ok_or_else(unauthorized)?;
-    let domain_id = settings.token_key.verify(token, conversation).ok_or_else(unauthorized)?;
-    let domain = Directory::new(env.d1("DB")?).domain_by_id(domain_id).await?;
-    let origin = http::origin(req);
-    let tenant = tenancy::admit(domain, origin.as_deref())?;
-    cors.allow(origin);
-    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
-    if !store.has_conversation(domain_id, conversation).await? {
-        return Err(not_found());
-    }
-    Ok(Access { conversation, tenant, store, settings })
-}
 
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;

@@ -1,8 +1,13 @@
 //! The URL space, one file per resource: `/healthz`, `/v1/widget/config`,
-//! `/v1/conversations` and `/v1/conversations/{id}/messages`.
+//! `/v1/conversations`, `/v1/conversations/{id}/messages`, `/v1/leads` and
+//! `/v1/messages/{id}/feedback`. The widget's own files are static assets, served before
+//! the worker runs (see `wrangler.toml`).
 
+mod access;
 mod conversations;
+mod feedback;
 mod health;
+mod leads;
 mod messages;
 mod preflight;
 mod widget_config;
@@ -38,7 +43,20 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
             let id = id.to_string();
             messages::post(&mut req, env, ctx, cors, &id).await
         }
-        (["healthz"] | ["v1", "widget", "config"] | ["v1", "conversations"] | ["v1", "conversations", _, "messages"], _) => {
+        (["v1", "leads"], Method::Post) => leads::post(&mut req, env, cors).await,
+        (["v1", "messages", id, "feedback"], Method::Post) => {
+            let id = id.to_string();
+            feedback::post(&mut req, env, cors, &id).await
+        }
+        (
+            ["healthz"]
+            | ["v1", "widget", "config"]
+            | ["v1", "conversations"]
+            | ["v1", "conversations", _, "messages"]
+            | ["v1", "leads"]
+            | ["v1", "messages", _, "feedback"],
+            _,
+        ) => {
             Err(EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here."))
         }
         _ => Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),

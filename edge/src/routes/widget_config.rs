@@ -6,7 +6,7 @@ use worker::{Env, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::routes::conversations::admit_site;
+use super::access::admit_site;
 
 #[derive(Deserialize)]
 struct Query {

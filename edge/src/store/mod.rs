@@ -8,13 +8,13 @@
 mod rows;
 
 use serde::Deserialize;
-use shared::{Hostname, MessageStatus, MessageView, Role, SiteKey};
+use shared::{Email, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::clock::{now_ms, utc_day};
 use crate::error::EdgeResult;
-use crate::ids::{ConversationId, DomainId, MessageId, OrgId};
+use crate::ids::{ConversationId, DomainId, LeadId, MessageId, OrgId};
 use crate::prompt::Turn;
 use crate::relay::Outcome;
 use crate::tenancy::{Domain, Tenant};
@@ -72,6 +72,13 @@ impl Directory {
         let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
         Ok(hit.is_some())
     }
+}
+
+/// A lead as the visitor left it, already parsed.
+pub struct NewLead<'a> {
+    pub email: &'a Email,
+    pub name: Option<&'a str>,
+    pub message: Option<&'a str>,
 }
 
 /// Everything of one organization, and nothing of any other.
@@ -224,6 +231,64 @@ impl OrgStore {
             ])
             .await?;
         Ok(id)
+    }
+
+    pub async fn add_lead(&self, domain: DomainId, conversation: Option<ConversationId>, lead: &NewLead<'_>) -> EdgeResult<LeadId> {
+        let id = LeadId::generate();
+        bind(
+            &self.db,
+            "INSERT INTO leads (id, organization_id, domain_id, conversation_id, email, name, message, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &[
+                text(&id.to_string()),
+                self.org(),
+                text(&domain.to_string()),
+                opt_text(conversation.map(|c| c.to_string()).as_deref()),
+                text(lead.email.as_str()),
+                opt_text(lead.name),
+                opt_text(lead.message),
+                int(now_ms()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(id)
+    }
+
+    /// Leads left since `since_ms` on the domain, and in the conversation if one is given.
+    pub async fn recent_leads(&self, domain: DomainId, conversation: Option<ConversationId>, since_ms: i64) -> EdgeResult<(u32, u32)> {
+        #[derive(Deserialize)]
+        struct Counts {
+            on_domain: u32,
+            in_conversation: u32,
+        }
+        let counts = bind(
+            &self.db,
+            "SELECT \
+               (SELECT count(*) FROM leads WHERE organization_id = ?1 AND domain_id = ?2 AND created_at >= ?3) AS on_domain, \
+               (SELECT count(*) FROM leads WHERE organization_id = ?1 AND conversation_id = ?4) AS in_conversation",
+            &[self.org(), text(&domain.to_string()), int(since_ms), opt_text(conversation.map(|c| c.to_string()).as_deref())],
+        )?
+        .first::<Counts>(None)
+        .await?;
+        Ok(counts.map_or((0, 0), |c| (c.on_domain, c.in_conversation)))
+    }
+
+    /// Records the visitor's verdict on a reply of their conversation, replacing an earlier one.
+    /// False when the conversation has no such reply.
+    pub async fn rate_reply(&self, conversation: ConversationId, message: MessageId, rating: Rating) -> EdgeResult<bool> {
+        let now = now_ms();
+        let result = bind(
+            &self.db,
+            "INSERT INTO message_feedback (message_id, conversation_id, organization_id, rating, created_at, updated_at) \
+             SELECT id, conversation_id, organization_id, ?4, ?5, ?5 FROM messages \
+             WHERE organization_id = ?1 AND conversation_id = ?2 AND id = ?3 AND role = 'assistant' \
+             ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+            &[self.org(), text(&conversation.to_string()), text(&message.to_string()), text(rating.as_str()), int(now)],
+        )?
+        .run()
+        .await?;
+        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
     }
 
     fn touch(&self, conversation: &JsValue, now: i64) -> EdgeResult<D1PreparedStatement> {

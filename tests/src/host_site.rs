@@ -1,0 +1,117 @@
+//! A customer's website for the browser tests: the demo page (`index.html` with its hostile
+//! CSS and strict CSP, pointed at the test edge) and variants of it, served over real HTTP on
+//! another origin than the edge. Reached as `http://localhost:PORT` it is the demo tenant's
+//! registered site; as `http://127.0.0.2:PORT` it is a site nobody registered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::app::root;
+
+pub struct HostSite {
+    pub port: u16,
+}
+
+type Pages = Arc<HashMap<String, (&'static str, String)>>;
+
+impl HostSite {
+    /// Serves the demo page and its variants for the edge at `edge` (e.g. `http://127.0.0.1:1234`).
+    pub async fn start(edge: &str) -> std::io::Result<Self> {
+        let read = |name: &str| std::fs::read_to_string(root().join(name));
+        let index = read("index.html")?.replace("http://127.0.0.1:8787", edge);
+        let css = read("demo.css")?;
+        let tag = r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#.replace("EDGE", edge);
+        assert!(index.contains(&tag), "index.html no longer has the expected script tag");
+        let with_tag = |new_tag: &str| index.replace(&tag, new_tag);
+        let hostile_start = css.find("/* ===== HOSTILE CSS: begins").unwrap_or(css.len());
+        let mut pages: HashMap<String, (&'static str, String)> = HashMap::new();
+        let html = "text/html; charset=utf-8";
+        pages.insert("/".into(), (html, index.clone()));
+        pages.insert("/demo.css".into(), ("text/css", css.clone()));
+        // The same page without the hostile rules, to compare the widget's computed styles.
+        pages.insert("/calm.css".into(), ("text/css", css[..hostile_start].to_owned()));
+        pages.insert("/calm.html".into(), (html, index.replace("demo.css", "calm.css")));
+        // The page without the widget, to show the widget changes nothing of the page.
+        pages.insert("/bare.html".into(), (html, with_tag("")));
+        pages.insert("/de.html".into(), (html, with_tag(&tag.replace(" async", r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##))));
+        pages.insert("/spa.js".into(), ("text/javascript", SPA_SCRIPT.to_owned()));
+        // Calls queued before the loader ran, a listener, the tag twice, and a page that swaps
+        // its <body> the way Turbo does.
+        pages.insert(
+            "/spa.html".into(),
+            (html, with_tag(&format!(r#"<script src="/spa.js"></script>{tag}{tag}"#))),
+        );
+        let pages: Pages = Arc::new(pages);
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let other = TcpListener::bind(("127.0.0.2", port)).await?;
+        for l in [listener, other] {
+            let pages = pages.clone();
+            tokio::spawn(async move {
+                while let Ok((socket, _)) = l.accept().await {
+                    tokio::spawn(serve(socket, pages.clone()));
+                }
+            });
+        }
+        Ok(Self { port })
+    }
+
+    /// The registered demo site.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.port)
+    }
+
+    /// The same pages on an origin no organization registered.
+    pub fn unregistered_url(&self, path: &str) -> String {
+        format!("http://127.0.0.2:{}{path}", self.port)
+    }
+}
+
+/// Runs before the widget's tag: queues calls the loader must replay, and records events.
+const SPA_SCRIPT: &str = r#"
+window.widgetEvents = [];
+function record(name) {
+  return function (m) { window.widgetEvents.push(m ? m.role + ':' + m.text : name); };
+}
+window.ChatWidget = [
+  ['on', 'open', record('open')],
+  ['on', 'close', record('close')],
+  ['on', 'message', record('message')],
+  ['open'],
+];
+// What Turbo does on a visit: push a URL and replace <body> with the next page's.
+window.navigateLikeTurbo = function () {
+  history.pushState({}, '', '/spa.html?page=2');
+  var next = document.createElement('body');
+  next.innerHTML = '<main><h1>Second page</h1><p>Swapped in without a reload.</p></main>';
+  document.documentElement.replaceChild(next, document.body);
+};
+"#;
+
+async fn serve(mut socket: TcpStream, pages: Pages) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = socket.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/");
+    let (status, content_type, body) = match pages.get(path) {
+        Some((ct, body)) => ("200 OK", *ct, body.as_str()),
+        None => ("404 Not Found", "text/plain", "not found"),
+    };
+    let resp = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(resp.as_bytes()).await?;
+    socket.shutdown().await
+}

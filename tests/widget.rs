@@ -1,0 +1,505 @@
+//! The widget in a real browser: headless Chromium loads the demo host page (hostile CSS,
+//! strict CSP) from its own origin; the page's one script tag loads the widget from the real
+//! edge under `wrangler dev`, which answers through the scripted stand-in LLM and stores in D1.
+//! Screenshots of the widget land in `tests/artifacts/screenshots/` (the path is printed).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use e2e::browser::{Driver, Page};
+use e2e::host_site::HostSite;
+use e2e::stand_in::default_reply;
+use e2e::App;
+use fantoccini::key::Key;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{json, Value};
+
+const DEMO_ORG: &str = "0193a000-0000-7000-8000-000000000001";
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Ctx {
+    app: App,
+    site: HostSite,
+    driver: Driver,
+    shots: PathBuf,
+}
+
+type Test = fn(&Ctx);
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // One browser at a time: two cores, and timing-sensitive checks.
+    args.test_threads = Some(1);
+    let tests: Vec<(&str, Test)> = vec![
+        ("a_visitor_opens_the_chat_and_sees_the_reply_stream_in", a_visitor_opens_the_chat_and_sees_the_reply_stream_in),
+        ("the_conversation_survives_a_reload_until_a_new_one_is_started", the_conversation_survives_a_reload_until_a_new_one_is_started),
+        ("html_in_a_reply_stays_text_and_markdown_is_rendered_safely", html_in_a_reply_stays_text_and_markdown_is_rendered_safely),
+        ("hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak", hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak),
+        ("keyboard_enter_sends_shift_enter_breaks_escape_closes", keyboard_enter_sends_shift_enter_breaks_escape_closes),
+        ("a_phone_gets_a_full_screen_panel_with_a_large_input", a_phone_gets_a_full_screen_panel_with_a_large_input),
+        ("an_unregistered_site_shows_chat_unavailable", an_unregistered_site_shows_chat_unavailable),
+        ("queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget", queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget),
+        ("a_failed_reply_offers_retry_and_stop_ends_a_stream", a_failed_reply_offers_retry_and_stop_ends_a_stream),
+        ("a_closed_panel_counts_unread_replies", a_closed_panel_counts_unread_replies),
+        ("leads_and_feedback_are_stored_for_the_sites_organization", leads_and_feedback_are_stored_for_the_sites_organization),
+        ("script_tag_attributes_choose_language_position_and_colour", script_tag_attributes_choose_language_position_and_colour),
+    ];
+    let ctx = if args.list { None } else { Some(start()) };
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let ctx = ctx.clone();
+            Trial::test(name, move || {
+                let ctx = ctx.as_deref().ok_or_else(|| Failed::from("no app"))?;
+                test(ctx);
+                ctx.app.db.assert_invariants();
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let Some(ctx) = &ctx {
+        println!("screenshots: {}", ctx.shots.display());
+        if conclusion.has_failed() {
+            eprintln!("--- wrangler dev log ---\n{}", ctx.app.wrangler_log());
+        }
+    }
+    conclusion.exit();
+}
+
+fn start() -> std::sync::Arc<Ctx> {
+    let started = App::spawn(&[]).and_then(|app| {
+        let site = app.block_on(HostSite::start(&app.edge)).map_err(|e| e.to_string())?;
+        let driver = Driver::start()?;
+        Ok((app, site, driver))
+    });
+    match started {
+        Ok((app, site, driver)) => {
+            let shots = e2e::app::root().join("tests/artifacts/screenshots");
+            let _ = std::fs::create_dir_all(&shots);
+            std::sync::Arc::new(Ctx { app, site, driver, shots })
+        }
+        Err(e) => {
+            eprintln!("could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+impl Ctx {
+    fn page(&self, mobile: bool) -> Page {
+        self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
+    }
+}
+
+/// The conversation id the widget keeps in the site's localStorage.
+async fn conversation_id(page: &Page) -> String {
+    let v = page
+        .wait_for("a stored session", "localStorage.getItem('chat-widget:site_demo_localhost:session')", WAIT)
+        .await;
+    let session: Value = serde_json::from_str(v.as_str().unwrap_or_default()).expect("session JSON");
+    session["conversation_id"].as_str().expect("conversation_id").to_owned()
+}
+
+async fn open_panel(page: &Page) {
+    page.launcher().await.click().await.expect("click the launcher");
+    page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+}
+
+async fn type_and_send(page: &Page, text: &str) {
+    let input = page.element("textarea").await;
+    input.send_keys(text).await.expect("typing");
+    input.send_keys(&Key::Enter).await.expect("Enter");
+}
+
+const LAST_REPLY: &str = "(wa('.msg.assistant:not(.greeting)').pop() || {})";
+
+async fn wait_reply_done(page: &Page) -> String {
+    page.wait_for(
+        "a finished reply",
+        &format!("{LAST_REPLY}.getAttribute && {LAST_REPLY}.getAttribute('aria-busy') === 'false' && {LAST_REPLY}.querySelector('.md').textContent"),
+        WAIT,
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+fn a_visitor_opens_the_chat_and_sees_the_reply_stream_in(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        page.launcher().await;
+        assert_eq!(page.js("return w('.panel').hidden").await, json!(true), "the panel starts closed");
+        page.screenshot(&ctx.shots.join("desktop-closed.png")).await;
+        open_panel(&page).await;
+        let greeting = page.js("return w('.greeting').textContent").await;
+        assert_eq!(greeting, json!("Hi! Ask me anything about Demo Company."));
+        let starters = page.js("return wa('.starters button').map(b => b.textContent)").await;
+        assert_eq!(starters, json!(["What do you sell?", "How do I contact support?"]));
+
+        let question = "Do you sell rakes? [[slow]]";
+        type_and_send(&page, question).await;
+        // Until the first token the reply shows a typing indicator; then the text grows.
+        page.wait_for("the typing indicator", &format!("{LAST_REPLY}.querySelector && {LAST_REPLY}.querySelector('.typing')"), WAIT).await;
+        let mut seen = Vec::new();
+        let start = Instant::now();
+        loop {
+            let v = page.js(&format!("const r = {LAST_REPLY}; return [r.querySelector('.md').textContent, r.getAttribute('aria-busy')];")).await;
+            let text = v[0].as_str().unwrap_or_default().to_owned();
+            if seen.last() != Some(&text) {
+                seen.push(text);
+            }
+            if v[1] == json!("false") || start.elapsed() > WAIT {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(15)).await;
+        }
+        let expected = default_reply(question);
+        assert_eq!(seen.last(), Some(&expected), "the whole reply arrives");
+        let partial = seen.iter().filter(|t| !t.is_empty() && **t != expected).count();
+        assert!(partial >= 4, "the reply appears token by token, saw only {partial} partial states: {seen:?}");
+        assert!(seen.windows(2).all(|w| w[1].starts_with(&w[0])), "text only grows: {seen:?}");
+        assert_eq!(page.js("return w('textarea').value").await, json!(""), "the composer is emptied");
+        page.screenshot(&ctx.shots.join("desktop-open.png")).await;
+
+        let conversation = conversation_id(&page).await;
+        let rows = ctx.app.db.rows(
+            "SELECT role, content, status, organization_id FROM messages WHERE conversation_id = ?1 ORDER BY created_at",
+            &[&conversation],
+        );
+        assert_eq!(
+            rows,
+            vec![
+                vec!["user".to_owned(), question.to_owned(), "complete".to_owned(), DEMO_ORG.to_owned()],
+                vec!["assistant".to_owned(), expected, "complete".to_owned(), DEMO_ORG.to_owned()],
+            ]
+        );
+        let page_url = ctx.app.db.rows("SELECT page_url FROM conversations WHERE id = ?1", &[&conversation]);
+        assert_eq!(page_url, vec![vec![ctx.site.url("/")]]);
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn the_conversation_survives_a_reload_until_a_new_one_is_started(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "first question").await;
+        wait_reply_done(&page).await;
+        type_and_send(&page, "second question").await;
+        wait_reply_done(&page).await;
+        let before = conversation_id(&page).await;
+
+        // Another page of the same site: the panel is still open and the history is back.
+        page.goto(&ctx.site.url("/?page=about")).await;
+        let texts = page
+            .wait_for("the restored history", "wa('.msg.user, .msg.assistant:not(.greeting) .md').length === 4 && wa('.msg.user, .msg.assistant:not(.greeting) .md').map(m => m.textContent)", WAIT)
+            .await;
+        let you = "You: ";
+        assert_eq!(
+            texts,
+            json!([
+                format!("{you}first question"),
+                default_reply("first question"),
+                format!("{you}second question"),
+                default_reply("second question"),
+            ])
+        );
+        assert_eq!(page.js("return w('.panel').hidden").await, json!(false), "an open panel stays open across pages");
+        assert_eq!(conversation_id(&page).await, before);
+
+        // "New conversation" empties the panel; the next message opens a new conversation.
+        page.element("button[aria-label='New conversation']").await.click().await.expect("click");
+        page.wait_for("an empty transcript", "wa('.msg.user').length === 0", WAIT).await;
+        type_and_send(&page, "a fresh start").await;
+        wait_reply_done(&page).await;
+        let after = conversation_id(&page).await;
+        assert_ne!(after, before);
+        let count = ctx.app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1", &[&before]);
+        assert_eq!(count, 4, "the old conversation is kept on the edge");
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn html_in_a_reply_stays_text_and_markdown_is_rendered_safely(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        let payload = r#"<img src=x onerror="window.pwned=1"> **bold** [site](https://example.com/a) [bad](javascript:window.pwned=2) <script>window.pwned=3</script>"#;
+        type_and_send(&page, payload).await;
+        let text = wait_reply_done(&page).await;
+        assert!(text.contains(r#"<img src=x onerror="window.pwned=1">"#), "the HTML shows as text: {text}");
+        assert!(text.contains("<script>window.pwned=3</script>"), "{text}");
+        let dom = page
+            .js(&format!(
+                "const r = {LAST_REPLY}; return {{
+                    imgs: root.querySelectorAll('img, script, iframe').length,
+                    strong: Array.from(r.querySelectorAll('strong')).map(s => s.textContent),
+                    links: Array.from(r.querySelectorAll('a')).map(a => [a.getAttribute('href'), a.target, a.rel, a.textContent]),
+                    pwned: window.pwned === undefined ? null : window.pwned,
+                }};"
+            ))
+            .await;
+        assert_eq!(dom["imgs"], json!(0), "no element comes from the reply's HTML");
+        assert_eq!(dom["strong"], json!(["bold"]));
+        assert_eq!(dom["links"], json!([["https://example.com/a", "_blank", "noopener noreferrer nofollow", "site"]]));
+        assert_eq!(dom["pwned"], Value::Null, "nothing in the reply ran");
+        // The visitor's own message is shown as typed, not as HTML either.
+        let mine = page.js("return wa('.msg.user').pop().textContent").await;
+        assert_eq!(mine, json!(format!("You: {payload}")));
+    });
+    ctx.app.block_on(page.close());
+}
+
+/// Computed styles of the widget's parts and of the page's own elements.
+const STYLES: &str = "const cs = (el, props) => { const s = getComputedStyle(el); return props.map(p => s.getPropertyValue(p)); };
+    const props = ['font-size', 'color', 'font-family', 'line-height', 'width', 'height', 'padding-top', 'background-color', 'display'];
+    return {
+        launcher: cs(w('.launcher'), props),
+        panel: cs(w('.panel'), props),
+        greeting: cs(w('.greeting'), props),
+        textarea: cs(w('textarea'), props),
+        send: cs(w('.send'), props),
+        host: cs(host, ['display', 'font-size']),
+    };";
+
+const PAGE_STYLES: &str = "const cs = (el) => { const s = getComputedStyle(el); return ['font-size', 'color', 'font-family', 'line-height', 'margin-top', 'box-sizing', 'display'].map(p => s.getPropertyValue(p)); };
+    return ['body', 'h1', 'main p', '.hostile-zone', 'footer', '.site-header'].map(sel => cs(document.querySelector(sel)));";
+
+fn hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        let mut widget_styles = Vec::new();
+        for path in ["/calm.html", "/"] {
+            page.goto(&ctx.site.url(path)).await;
+            open_panel(&page).await;
+            widget_styles.push(page.js(STYLES).await);
+        }
+        let (calm, hostile) = (&widget_styles[0], &widget_styles[1]);
+        assert_eq!(calm, hostile, "the page's hostile CSS changed the widget");
+        assert_eq!(hostile["greeting"][0], json!("14px"), "the widget's own font size, in px");
+        assert_eq!(hostile["launcher"][4], json!("56px"));
+        assert_eq!(hostile["launcher"][7], json!("rgb(15, 118, 110)"), "the site's theme colour");
+        // And the page's hostile rules really are in force on the page itself.
+        let red = page.js("return getComputedStyle(document.querySelector('main p')).color").await;
+        assert_eq!(red, json!("rgb(255, 0, 0)"));
+
+        page.goto(&ctx.site.url("/bare.html")).await;
+        page.wait_for("the page", "document.querySelector('footer')", WAIT).await;
+        let without = page.js(PAGE_STYLES).await;
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        let with = page.js(PAGE_STYLES).await;
+        assert_eq!(without, with, "the widget changed the page's styles");
+        let sheets = page.js("return [document.styleSheets.length, document.adoptedStyleSheets.length, root.adoptedStyleSheets.length]").await;
+        assert_eq!(sheets, json!([1, 0, 2]), "the widget's styles live in its shadow root only");
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn keyboard_enter_sends_shift_enter_breaks_escape_closes(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        let launcher = page.launcher().await;
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-label')").await, json!("Open chat"));
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-expanded')").await, json!("false"));
+        launcher.click().await.expect("click");
+        // Opening by hand moves focus into the input.
+        page.wait_for("focus in the input", "root.activeElement === w('textarea')", WAIT).await;
+        assert_eq!(page.js("return w('.log').getAttribute('aria-live')").await, json!("polite"));
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-expanded')").await, json!("true"));
+
+        let input = page.element("textarea").await;
+        input.send_keys("line one").await.expect("type");
+        input.send_keys(&(Key::Shift + &Key::Enter + &Key::Null)).await.expect("shift+enter");
+        input.send_keys("line two").await.expect("type");
+        assert_eq!(page.js("return w('textarea').value").await, json!("line one\nline two"));
+        assert_eq!(page.js("return wa('.msg.user').length").await, json!(0), "Shift+Enter does not send");
+        input.send_keys(&Key::Enter).await.expect("enter");
+        page.wait_for("the sent message", "wa('.msg.user').length === 1", WAIT).await;
+        wait_reply_done(&page).await;
+        assert_eq!(page.js("return wa('.msg.user')[0].textContent").await, json!("You: line one\nline two"));
+
+        // Escape closes the panel and gives focus back to the launcher.
+        page.element("textarea").await.send_keys(&Key::Escape).await.expect("escape");
+        page.wait_for("the closed panel", "w('.panel').hidden", WAIT).await;
+        page.wait_for("focus on the launcher", "root.activeElement === w('.launcher')", WAIT).await;
+        // Every button has an accessible name.
+        let unnamed = page.js("return wa('button').filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).length").await;
+        assert_eq!(unnamed, json!(0));
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn a_phone_gets_a_full_screen_panel_with_a_large_input(ctx: &Ctx) {
+    let page = ctx.page(true);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        page.launcher().await;
+        page.screenshot(&ctx.shots.join("mobile-closed.png")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "hello from a phone").await;
+        wait_reply_done(&page).await;
+        let geometry = page
+            .js("const r = w('.panel').getBoundingClientRect();
+                 return [innerWidth, innerHeight, r.left, r.top, r.width, r.height,
+                         getComputedStyle(w('textarea')).fontSize, getComputedStyle(w('.launcher')).display];")
+            .await;
+        let (vw, vh) = (geometry[0].as_f64().unwrap_or(0.0), geometry[1].as_f64().unwrap_or(0.0));
+        assert_eq!(vw, 390.0, "the emulated phone's width");
+        assert_eq!([&geometry[2], &geometry[3]], [&json!(0), &json!(0)], "the panel starts at the corner");
+        assert_eq!(geometry[4].as_f64(), Some(vw), "full width");
+        assert_eq!(geometry[5].as_f64(), Some(vh), "full height");
+        assert_eq!(geometry[6], json!("16px"), "16px input: no zoom on focus in iOS");
+        assert_eq!(geometry[7], json!("none"), "the launcher hides behind a full-screen panel");
+        page.screenshot(&ctx.shots.join("mobile-open.png")).await;
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn an_unregistered_site_shows_chat_unavailable(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.unregistered_url("/")).await;
+        page.launcher().await.click().await.expect("click the launcher");
+        page.wait_for("the open panel", "!w('.panel').hidden", WAIT).await;
+        let text = page.wait_for("the unavailable note", "w('.unavailable') && w('.unavailable').textContent", WAIT).await;
+        assert_eq!(text, json!("Chat is unavailable right now. Please try again later."));
+        assert_eq!(page.js("return w('textarea') === null && w('.greeting') === null").await, json!(true));
+        page.screenshot(&ctx.shots.join("desktop-unavailable.png")).await;
+    });
+    let stored = ctx.app.db.int("SELECT count(*) FROM conversations WHERE page_url LIKE '%127.0.0.2%'", &[]);
+    assert_eq!(stored, 0);
+    ctx.app.block_on(page.close());
+}
+
+fn queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/spa.html")).await;
+        // `[['open']]` was queued before the loader ran; the tag is on the page twice.
+        page.wait_for("the panel opened by the queued call", "w('.panel') && !w('.panel').hidden", WAIT).await;
+        assert_eq!(page.js("return document.querySelectorAll('chat-widget').length").await, json!(1));
+        let globals = page.js("return Object.keys(window).filter(k => /chat|widget|wasm/i.test(k)).sort()").await;
+        assert_eq!(globals, json!(["ChatWidget", "widgetEvents"]), "nothing but the public API leaks to window");
+        type_and_send(&page, "hi there").await;
+        wait_reply_done(&page).await;
+        page.js("window.navigateLikeTurbo()").await;
+        page.wait_for("the widget back in the new body", "document.querySelector('h1').textContent === 'Second page' && host && host.isConnected", WAIT).await;
+        let after = page.js("return [document.querySelectorAll('chat-widget').length, w('.panel').hidden, wa('.msg.user').length]").await;
+        assert_eq!(after, json!([1, false, 1]), "the same widget, still open, conversation intact");
+        page.js("window.ChatWidget.close()").await;
+        page.wait_for("closed", "w('.panel').hidden", WAIT).await;
+        let events = page.js("return window.widgetEvents").await;
+        assert_eq!(
+            events,
+            json!(["open", "user:hi there", format!("assistant:{}", default_reply("hi there")), "close"])
+        );
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn a_failed_reply_offers_retry_and_stop_ends_a_stream(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "this will [[fail]]").await;
+        let note = page.wait_for("the failure note", &format!("{LAST_REPLY}.querySelector && {LAST_REPLY}.querySelector('.note') && {LAST_REPLY}.querySelector('.note').textContent"), WAIT).await;
+        assert_eq!(note, json!("The reply could not be completed."));
+        page.element(".retry").await.click().await.expect("retry");
+        // The same question goes again (the stand-in fails it again, deterministically).
+        page.wait_for("a second attempt", "wa('.retry').length === 1 && wa('.msg.user').length === 1", WAIT).await;
+        let conversation = conversation_id(&page).await;
+        let attempts = ctx.app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user'", &[&conversation]);
+        assert_eq!(attempts, 2);
+
+        page.element("button[aria-label='New conversation']").await.click().await.expect("new");
+        type_and_send(&page, "a long answer please [[slow]] [[slow]] [[slow]] [[slow]] [[slow]]").await;
+        page.wait_for("streaming", &format!("{LAST_REPLY}.querySelector && {LAST_REPLY}.querySelector('.md').textContent.length > 0"), WAIT).await;
+        assert_eq!(page.js("return w('.send').textContent").await, json!("Stop"));
+        page.element(".send").await.click().await.expect("stop");
+        let note = page.wait_for("the stopped note", &format!("{LAST_REPLY}.querySelector('.note') && {LAST_REPLY}.querySelector('.note').textContent"), WAIT).await;
+        assert_eq!(note, json!("Stopped."));
+        let shown = page.js(&format!("return {LAST_REPLY}.querySelector('.md').textContent")).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(page.js(&format!("return {LAST_REPLY}.querySelector('.md').textContent")).await, shown, "nothing arrives after stop");
+        assert_eq!(page.js("return w('.send').textContent").await, json!("Send"));
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn a_closed_panel_counts_unread_replies(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "answer me when I am gone [[slow]]").await;
+        page.js("window.ChatWidget.close()").await;
+        let badge = page.wait_for("the unread badge", "w('.badge') && w('.badge').textContent", WAIT).await;
+        assert_eq!(badge, json!("1"));
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-label')").await, json!("Open chat (1 unread)"));
+        page.launcher().await.click().await.expect("open");
+        page.wait_for("the badge gone", "w('.badge') === null", WAIT).await;
+    });
+    ctx.app.block_on(page.close());
+}
+
+fn leads_and_feedback_are_stored_for_the_sites_organization(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "rate this").await;
+        wait_reply_done(&page).await;
+        page.element(".rate button[aria-label='Helpful']").await.click().await.expect("thumbs up");
+        page.wait_for("the pressed thumb", "w(\".rate button[aria-label='Helpful']\").getAttribute('aria-pressed') === 'true'", WAIT).await;
+        let conversation = conversation_id(&page).await;
+        let feedback_sql = "SELECT f.rating, f.organization_id, m.role FROM message_feedback f JOIN messages m ON m.id = f.message_id WHERE f.conversation_id = ?1";
+        let mut rows = Vec::new();
+        for _ in 0..100 {
+            rows = ctx.app.db.rows(feedback_sql, &[&conversation]);
+            if !rows.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(rows, vec![vec!["up".to_owned(), DEMO_ORG.to_owned(), "assistant".to_owned()]]);
+
+        // The demo site asks for leads on demand: a header button opens the form.
+        page.element("button[aria-label='Leave your email']").await.click().await.expect("open form");
+        let email = page.element(".lead input[type=email]").await;
+        email.send_keys("not-an-email").await.expect("type");
+        page.element(".lead .send").await.click().await.expect("submit");
+        page.wait_for("the invalid note", "w('.lead [role=alert]')", WAIT).await;
+        email.clear().await.expect("clear");
+        email.send_keys("ada@example.com").await.expect("type");
+        page.element(".lead input[autocomplete=name]").await.send_keys("Ada").await.expect("type");
+        page.element(".lead .send").await.click().await.expect("submit");
+        page.wait_for("the thanks", "w('.thanks')", WAIT).await;
+        assert_eq!(page.js("return w('textarea') !== null").await, json!(true), "the chat goes on");
+    });
+    let conversation = ctx.app.block_on(conversation_id(&page));
+    let leads = ctx.app.db.rows("SELECT email, name, organization_id, conversation_id FROM leads WHERE conversation_id = ?1", &[&conversation]);
+    assert_eq!(leads, vec![vec!["ada@example.com".to_owned(), "Ada".to_owned(), DEMO_ORG.to_owned(), conversation.clone()]]);
+    ctx.app.block_on(page.close());
+}
+
+fn script_tag_attributes_choose_language_position_and_colour(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/de.html")).await;
+        page.launcher().await;
+        page.wait_for("German", "w('.launcher').getAttribute('aria-label') === 'Chat öffnen'", WAIT).await;
+        let look = page.js("const r = w('.launcher').getBoundingClientRect(); return [r.left, getComputedStyle(w('.launcher')).backgroundColor, getComputedStyle(w('.launcher')).color];").await;
+        assert_eq!(look, json!([20, "rgb(124, 58, 237)", "rgb(255, 255, 255)"]), "bottom-left, data-color, readable text");
+        open_panel(&page).await;
+        assert_eq!(page.js("return w('textarea').placeholder").await, json!("Nachricht eingeben…"));
+    });
+    ctx.app.block_on(page.close());
+}

@@ -1,0 +1,146 @@
+//! The only code that talks to the edge: plain `fetch`, JSON in and out, and the reply as a
+//! byte stream parsed into events by the shared SSE decoder (so a character split across two
+//! network chunks arrives whole).
+
+use js_sys::{Reflect, Uint8Array};
+use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
+use shared::error::{ErrorBody, ErrorCode};
+use shared::lead::CreateLead;
+use shared::message::{Feedback, Rating};
+use shared::sse::{SseDecoder, StreamEvent};
+use shared::WidgetConfig;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response};
+
+use crate::storage::Session;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No answer the page may read: the network failed, or the edge refused this site before
+    /// admitting it (unregistered, wrong origin), which a browser sees as a failed request.
+    Unreachable,
+    /// The edge answered with an error.
+    Refused { code: ErrorCode, message: String },
+}
+
+/// The edge at one origin, on behalf of one site.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    origin: String,
+    site: String,
+}
+
+impl Edge {
+    pub fn new(origin: &str, site: &str) -> Self {
+        Self { origin: origin.trim_end_matches('/').to_owned(), site: site.to_owned() }
+    }
+
+    pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
+        let resp = self.fetch("GET", &format!("/v1/widget/config?site={}", self.site), None, None, None).await?;
+        json(&resp).await
+    }
+
+    pub async fn open(&self, visitor_id: String, page_url: Option<String>) -> Result<Session, ApiError> {
+        let body = CreateConversation { site: self.site.clone(), visitor_id: Some(visitor_id), page_url };
+        let resp = self.fetch("POST", "/v1/conversations", Some(to_json(&body)), None, None).await?;
+        let created: ConversationCreated = json(&resp).await?;
+        Ok(Session { conversation_id: created.conversation_id, token: created.token })
+    }
+
+    pub async fn history(&self, s: &Session) -> Result<History, ApiError> {
+        let path = format!("/v1/conversations/{}/messages", s.conversation_id);
+        let resp = self.fetch("GET", &path, None, Some(&s.token), None).await?;
+        json(&resp).await
+    }
+
+    /// Posts the visitor's message and hands each reply event to `on_event` as it arrives.
+    /// An error means nothing was accepted; a stream that breaks off (or is aborted through
+    /// `signal`) simply ends, and the caller sees no `done` event.
+    pub async fn send(
+        &self,
+        s: &Session,
+        text: &str,
+        signal: &AbortSignal,
+        mut on_event: impl FnMut(StreamEvent),
+    ) -> Result<(), ApiError> {
+        let path = format!("/v1/conversations/{}/messages", s.conversation_id);
+        let body = to_json(&PostMessage { content: text.to_owned() });
+        let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
+        let Some(stream) = resp.body() else { return Ok(()) };
+        let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let mut decoder = SseDecoder::new();
+        while let Ok(chunk) = JsFuture::from(reader.read()).await {
+            if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+                break;
+            }
+            let Ok(value) = Reflect::get(&chunk, &"value".into()) else { break };
+            let bytes = value.unchecked_into::<Uint8Array>().to_vec();
+            for frame in decoder.push(&bytes) {
+                if let Some(event) = StreamEvent::from_frame(&frame) {
+                    on_event(event);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn lead(&self, lead: &CreateLead, session: Option<&Session>) -> Result<(), ApiError> {
+        self.fetch("POST", "/v1/leads", Some(to_json(lead)), session.map(|s| s.token.as_str()), None).await.map(drop)
+    }
+
+    pub async fn feedback(&self, s: &Session, message_id: &str, rating: Rating) -> Result<(), ApiError> {
+        let path = format!("/v1/messages/{message_id}/feedback");
+        let body = to_json(&Feedback { conversation_id: s.conversation_id.clone(), rating });
+        self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
+    }
+
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Response, ApiError> {
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_mode(RequestMode::Cors);
+        let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
+        if let Some(body) = body {
+            let _ = headers.set("content-type", "application/json");
+            init.set_body(&JsValue::from_str(&body));
+        }
+        if let Some(token) = token {
+            let _ = headers.set("authorization", &format!("Bearer {token}"));
+        }
+        init.set_headers(&headers);
+        init.set_signal(signal);
+        let url = format!("{}{path}", self.origin);
+        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::Unreachable)?;
+        let window = web_sys::window().ok_or(ApiError::Unreachable)?;
+        let resp: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|_| ApiError::Unreachable)?
+            .unchecked_into();
+        if resp.ok() {
+            return Ok(resp);
+        }
+        let refused = match json::<ErrorBody>(&resp).await {
+            Ok(body) => ApiError::Refused { code: body.error.code, message: body.error.message },
+            Err(_) => ApiError::Refused { code: ErrorCode::Internal, message: format!("HTTP {}", resp.status()) },
+        };
+        Err(refused)
+    }
+}
+
+async fn json<T: serde::de::DeserializeOwned>(resp: &Response) -> Result<T, ApiError> {
+    let promise = resp.text().map_err(|_| ApiError::Unreachable)?;
+    let text = JsFuture::from(promise).await.map_err(|_| ApiError::Unreachable)?.as_string().unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|_| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}

@@ -1,0 +1,213 @@
+//! The widget's own UI strings in each language it speaks, and which language a page gets:
+//! the script tag's `data-lang`, then the site's configured language, then the browser's.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    De,
+    Es,
+}
+
+impl Lang {
+    /// The language a BCP 47 tag asks for, if the widget speaks it (`de-AT` → German).
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Self::En),
+            "de" => Some(Self::De),
+            "es" => Some(Self::Es),
+            _ => None,
+        }
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+            Self::Es => "es",
+        }
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Self::En => &EN,
+            Self::De => &DE,
+            Self::Es => &ES,
+        }
+    }
+}
+
+/// The first of the candidates, most specific first, that the widget speaks; English otherwise.
+/// A candidate it cannot speak is skipped, so `data-lang="fr"` on a German site gives German.
+pub fn choose<'a>(attribute: Option<&'a str>, configured: Option<&'a str>, browser: impl IntoIterator<Item = &'a str>) -> Lang {
+    attribute
+        .into_iter()
+        .chain(configured)
+        .chain(browser)
+        .find_map(Lang::from_tag)
+        .unwrap_or(Lang::En)
+}
+
+pub struct Strings {
+    pub open_chat: &'static str,
+    pub close_chat: &'static str,
+    pub new_conversation: &'static str,
+    pub conversation: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub stop: &'static str,
+    pub typing: &'static str,
+    pub retry: &'static str,
+    pub failed: &'static str,
+    pub interrupted: &'static str,
+    pub stopped: &'static str,
+    pub unavailable: &'static str,
+    pub rate_limited: &'static str,
+    pub offline: &'static str,
+    pub helpful: &'static str,
+    pub not_helpful: &'static str,
+    pub unread: &'static str,
+    pub leave_email: &'static str,
+    pub lead_intro: &'static str,
+    pub email: &'static str,
+    pub name: &'static str,
+    pub submit: &'static str,
+    pub lead_thanks: &'static str,
+    pub lead_invalid: &'static str,
+    pub you: &'static str,
+    pub assistant: &'static str,
+}
+
+static EN: Strings = Strings {
+    open_chat: "Open chat",
+    close_chat: "Close chat",
+    new_conversation: "New conversation",
+    conversation: "Conversation",
+    placeholder: "Type your message…",
+    send: "Send",
+    stop: "Stop",
+    typing: "Typing…",
+    retry: "Retry",
+    failed: "The reply could not be completed.",
+    interrupted: "The reply was interrupted.",
+    stopped: "Stopped.",
+    unavailable: "Chat is unavailable right now. Please try again later.",
+    rate_limited: "You are sending messages too quickly. Please wait a moment.",
+    offline: "Could not reach the chat. Check your connection.",
+    helpful: "Helpful",
+    not_helpful: "Not helpful",
+    unread: "unread",
+    leave_email: "Leave your email",
+    lead_intro: "Leave your email and we will get back to you.",
+    email: "Email",
+    name: "Name (optional)",
+    submit: "Send",
+    lead_thanks: "Thanks! We will be in touch.",
+    lead_invalid: "Please enter a valid email address.",
+    you: "You",
+    assistant: "Assistant",
+};
+
+static DE: Strings = Strings {
+    open_chat: "Chat öffnen",
+    close_chat: "Chat schließen",
+    new_conversation: "Neues Gespräch",
+    conversation: "Gespräch",
+    placeholder: "Nachricht eingeben…",
+    send: "Senden",
+    stop: "Stopp",
+    typing: "Schreibt…",
+    retry: "Erneut versuchen",
+    failed: "Die Antwort konnte nicht abgeschlossen werden.",
+    interrupted: "Die Antwort wurde unterbrochen.",
+    stopped: "Angehalten.",
+    unavailable: "Der Chat ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut.",
+    rate_limited: "Sie senden zu schnell. Bitte warten Sie einen Moment.",
+    offline: "Der Chat ist nicht erreichbar. Bitte prüfen Sie Ihre Verbindung.",
+    helpful: "Hilfreich",
+    not_helpful: "Nicht hilfreich",
+    unread: "ungelesen",
+    leave_email: "E-Mail hinterlassen",
+    lead_intro: "Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns bei Ihnen.",
+    email: "E-Mail",
+    name: "Name (optional)",
+    submit: "Senden",
+    lead_thanks: "Danke! Wir melden uns.",
+    lead_invalid: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+    you: "Sie",
+    assistant: "Assistent",
+};
+
+static ES: Strings = Strings {
+    open_chat: "Abrir chat",
+    close_chat: "Cerrar chat",
+    new_conversation: "Nueva conversación",
+    conversation: "Conversación",
+    placeholder: "Escribe tu mensaje…",
+    send: "Enviar",
+    stop: "Detener",
+    typing: "Escribiendo…",
+    retry: "Reintentar",
+    failed: "No se pudo completar la respuesta.",
+    interrupted: "La respuesta se interrumpió.",
+    stopped: "Detenido.",
+    unavailable: "El chat no está disponible ahora. Inténtalo más tarde.",
+    rate_limited: "Estás enviando mensajes demasiado rápido. Espera un momento.",
+    offline: "No se pudo conectar con el chat. Revisa tu conexión.",
+    helpful: "Útil",
+    not_helpful: "No es útil",
+    unread: "sin leer",
+    leave_email: "Deja tu correo",
+    lead_intro: "Deja tu correo y te responderemos.",
+    email: "Correo electrónico",
+    name: "Nombre (opcional)",
+    submit: "Enviar",
+    lead_thanks: "¡Gracias! Te contactaremos.",
+    lead_invalid: "Introduce un correo electrónico válido.",
+    you: "Tú",
+    assistant: "Asistente",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_wins_over_config_and_browser() {
+        assert_eq!(choose(Some("es"), Some("de"), ["en-US"]), Lang::Es);
+    }
+
+    #[test]
+    fn config_wins_over_browser() {
+        assert_eq!(choose(None, Some("de"), ["es-ES", "en"]), Lang::De);
+    }
+
+    #[test]
+    fn browser_languages_in_order_of_preference() {
+        assert_eq!(choose(None, None, ["fr-FR", "es-MX", "de"]), Lang::Es);
+    }
+
+    #[test]
+    fn unknown_languages_are_skipped_and_english_is_the_fallback() {
+        assert_eq!(choose(Some("fr"), Some("de-AT"), []), Lang::De);
+        assert_eq!(choose(Some("xx"), None, ["ja-JP"]), Lang::En);
+        assert_eq!(choose(Some(""), Some("  "), []), Lang::En);
+    }
+
+    #[test]
+    fn region_and_case_do_not_matter() {
+        assert_eq!(Lang::from_tag("DE_ch"), Some(Lang::De));
+        assert_eq!(Lang::from_tag("es-419"), Some(Lang::Es));
+    }
+
+    #[test]
+    fn every_language_translates_every_string() {
+        for lang in [Lang::De, Lang::Es] {
+            let (s, en) = (lang.strings(), Lang::En.strings());
+            assert_ne!(s.open_chat, en.open_chat);
+            assert_ne!(s.placeholder, en.placeholder);
+            assert_ne!(s.unavailable, en.unavailable);
+            assert_ne!(s.lead_intro, en.lead_intro);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! What the widget remembers in the host origin's `localStorage`: the visitor's id and their
+//! conversation per site. Where storage is blocked (privacy modes, sandboxed frames) it lives
+//! in memory for the page's lifetime instead.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+thread_local! {
+    static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// A conversation the visitor can come back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub conversation_id: String,
+    pub token: String,
+}
+
+/// The storage of one site's widget; keys are namespaced by site key, so two widgets of two
+/// sites on one origin do not mix.
+pub struct Store {
+    prefix: String,
+}
+
+impl Store {
+    pub fn for_site(site: &str) -> Self {
+        Self { prefix: format!("chat-widget:{site}:") }
+    }
+
+    pub fn session(&self) -> Option<Session> {
+        serde_json::from_str(&self.get("session")?).ok()
+    }
+
+    pub fn save_session(&self, session: &Session) {
+        if let Ok(json) = serde_json::to_string(session) {
+            self.set("session", Some(&json));
+        }
+    }
+
+    pub fn forget_session(&self) {
+        self.set("session", None);
+    }
+
+    /// A random id per browser, so a site's conversations can be grouped by visitor.
+    pub fn visitor_id(&self) -> String {
+        if let Some(id) = self.get("visitor") {
+            return id;
+        }
+        let id = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default();
+        self.set("visitor", Some(&id));
+        id
+    }
+
+    /// Whether the panel was open, so it stays open across the site's pages.
+    pub fn was_open(&self) -> bool {
+        self.get("open").is_some()
+    }
+
+    pub fn set_open(&self, open: bool) {
+        self.set("open", open.then_some("1"));
+    }
+
+    pub fn lead_sent(&self) -> bool {
+        self.get("lead").is_some()
+    }
+
+    pub fn set_lead_sent(&self) {
+        self.set("lead", Some("1"));
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        let key = format!("{}{name}", self.prefix);
+        local_storage()
+            .and_then(|s| s.get_item(&key).ok().flatten())
+            .or_else(|| MEMORY.with(|m| m.borrow().get(&key).cloned()))
+    }
+
+    fn set(&self, name: &str, value: Option<&str>) {
+        let key = format!("{}{name}", self.prefix);
+        let stored = local_storage().is_some_and(|s| match value {
+            Some(v) => s.set_item(&key, v).is_ok(),
+            None => s.remove_item(&key).is_ok(),
+        });
+        MEMORY.with(|m| {
+            let mut m = m.borrow_mut();
+            match value {
+                Some(v) if !stored => m.insert(key, v.to_owned()),
+                _ => m.remove(&key),
+            }
+        });
+    }
+}
+
+/// `localStorage`, if this page may use it (reading the property itself throws when blocked).
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}

@@ -1,0 +1,142 @@
+//! The widget's look, kept inside its shadow root: one constructed stylesheet (allowed under a
+//! strict `style-src` CSP, unlike `<style>` or `style=""`), plus the site's colours, which are
+//! parsed first so config can never smuggle CSS in.
+
+/// A colour as `#rrggbb`, from `#rgb` or `#rrggbb` input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Color([u8; 3]);
+
+/// Used when the site's primary colour is not a valid colour (the same as `Theme::default`).
+pub const DEFAULT_PRIMARY: Color = Color([0x25, 0x63, 0xeb]);
+
+impl Color {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let hex = raw.trim().strip_prefix('#')?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let digit = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).ok();
+        match hex.len() {
+            3 => Some(Self([digit(0)? * 17, digit(1)? * 17, digit(2)? * 17])),
+            6 => {
+                let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+                Some(Self([byte(0)?, byte(2)?, byte(4)?]))
+            }
+            _ => None,
+        }
+    }
+
+    /// Black or white text, whichever reads better on this colour (WCAG relative luminance).
+    pub fn readable_text(self) -> Self {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        let [r, g, b] = self.0;
+        let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+        // Contrast against white is 1.05 / (l + 0.05), against black (l + 0.05) / 0.05.
+        if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 { Self([255; 3]) } else { Self([17, 24, 39]) }
+    }
+
+    pub fn css(self) -> String {
+        let [r, g, b] = self.0;
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+/// The site's colours as custom properties on the widget's root element (inside the shadow
+/// root, where no page selector reaches).
+pub fn theme(primary: Color, on_primary: Color) -> String {
+    format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
+}
+
+/// Everything is in px: a host page's `html { font-size }` must not scale the widget.
+pub const SHEET: &str = r#"
+:host{all:initial !important;display:block !important}
+.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
+.cw *,.cw *::before,.cw *::after{box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}
+button{font:inherit;cursor:pointer;border:0;background:none}
+svg{display:block}
+.launcher{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:28px;background:var(--cw-primary);color:var(--cw-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
+.left .launcher{right:auto;left:20px}
+.launcher svg{width:26px;height:26px;fill:currentColor}
+.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
+.panel{position:fixed;bottom:88px;right:20px;width:380px;height:600px;max-height:calc(100vh - 108px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}
+.left .panel{right:auto;left:20px}
+.panel[hidden]{display:none}
+.head{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 16px;background:var(--cw-primary);color:var(--cw-on-primary)}
+.head h2{flex:1;font-size:16px;font-weight:600}
+.icon{width:34px;height:34px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center}
+.icon svg{width:18px;height:18px;fill:currentColor}
+.icon:hover{background:rgba(127,127,127,.2)}
+.log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f9fafb}
+.msg{max-width:85%;padding:9px 12px;border-radius:12px;overflow-wrap:anywhere}
+.user{align-self:flex-end;background:var(--cw-primary);color:var(--cw-on-primary);border-bottom-right-radius:4px;white-space:pre-wrap}
+.assistant{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;border-bottom-left-radius:4px}
+.md>*+*{margin-top:8px}
+.md ul,.md ol{padding-left:20px}
+.md code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f4f6;border-radius:4px;padding:1px 4px}
+.md pre{background:#111827;color:#f9fafb;padding:10px;border-radius:8px;overflow-x:auto}
+.md pre code{background:none;padding:0;color:inherit}
+.md a{color:#1d4ed8;text-decoration:underline}
+.md blockquote{border-left:3px solid #d1d5db;padding-left:10px;color:#4b5563}
+.md hr{border:0;border-top:1px solid #e5e7eb}
+.md strong,.md .h{font-weight:700}
+.md em{font-style:italic}
+.note{font-size:12px;color:#6b7280;margin-top:6px}
+.bad .note{color:#b91c1c}
+.typing{display:flex;gap:4px;padding:6px 0}
+.typing i{width:6px;height:6px;border-radius:3px;background:#9ca3af;animation:cw-blink 1.2s infinite}
+.typing i:nth-child(2){animation-delay:.2s}
+.typing i:nth-child(3){animation-delay:.4s}
+@keyframes cw-blink{0%,80%,100%{opacity:.3}40%{opacity:1}}
+.rate{display:flex;gap:2px;margin-top:6px}
+.rate button{width:28px;height:28px;border-radius:6px;color:#9ca3af;display:inline-flex;align-items:center;justify-content:center}
+.rate svg{width:16px;height:16px;fill:currentColor}
+.rate button[aria-pressed=true]{color:var(--cw-primary);background:#eef2ff}
+.starters{display:flex;flex-wrap:wrap;gap:6px;padding:0 16px 10px;background:#f9fafb}
+.starters button{border:1px solid var(--cw-primary);color:var(--cw-primary);background:#fff;border-radius:16px;padding:6px 12px;font-size:13px}
+.alert{padding:8px 16px;font-size:13px;background:#fef2f2;color:#991b1b;display:flex;gap:8px;align-items:center}
+.alert button{text-decoration:underline;font-weight:600}
+.composer{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}
+.composer textarea{flex:1;resize:none;font:inherit;font-size:14px;line-height:20px;color:#111827;background:#fff;border:1px solid #d1d5db;border-radius:10px;padding:9px 12px;height:40px;max-height:120px;outline:none}
+.composer textarea:focus{border-color:var(--cw-primary)}
+.send{height:40px;padding:0 14px;border-radius:10px;background:var(--cw-primary);color:var(--cw-on-primary);font-weight:600}
+.send:disabled{opacity:.5;cursor:default}
+.lead{padding:12px 16px;border-top:1px solid #e5e7eb;background:#fff;display:flex;flex-direction:column;gap:8px}
+.lead input{font:inherit;font-size:14px;border:1px solid #d1d5db;border-radius:8px;padding:8px 10px;color:#111827;background:#fff}
+.lead .send{align-self:flex-end}
+.lead p{font-size:13px}
+:focus-visible{outline:2px solid #1d4ed8;outline-offset:2px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:480px){
+.panel{left:0;right:0;bottom:auto;top:var(--cw-top,0px);width:100%;height:var(--cw-height,100%);max-height:none;border-radius:0}
+.open .launcher{display:none}
+.composer textarea,.lead input{font-size:16px}
+}
+@media (prefers-reduced-motion:reduce){.cw *{animation:none !important;transition:none !important}}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_hex_are_accepted() {
+        assert_eq!(Color::parse("#abc").unwrap().css(), "#aabbcc");
+        assert_eq!(Color::parse(" #0A7F3c ").unwrap().css(), "#0a7f3c");
+    }
+
+    #[test]
+    fn anything_else_is_refused_so_no_css_gets_through() {
+        for bad in ["", "red", "#ab", "#abcd", "#gggggg", "#fff;}*{display:none", "#ff0000 !important", "#ééé"] {
+            assert_eq!(Color::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_colour_follows_the_background() {
+        assert_eq!(Color::parse("#1d4ed8").unwrap().readable_text().css(), "#ffffff");
+        assert_eq!(Color::parse("#fde047").unwrap().readable_text().css(), "#111827");
+    }
+}
