@@ -31,18 +31,54 @@ fn main() {
     // One browser at a time: two cores, and timing-sensitive checks.
     args.test_threads = Some(1);
     let tests: Vec<(&str, Test)> = vec![
-        ("a_visitor_opens_the_chat_and_sees_the_reply_stream_in", a_visitor_opens_the_chat_and_sees_the_reply_stream_in),
-        ("the_conversation_survives_a_reload_until_a_new_one_is_started", the_conversation_survives_a_reload_until_a_new_one_is_started),
-        ("html_in_a_reply_stays_text_and_markdown_is_rendered_safely", html_in_a_reply_stays_text_and_markdown_is_rendered_safely),
-        ("hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak", hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak),
-        ("keyboard_enter_sends_shift_enter_breaks_escape_closes", keyboard_enter_sends_shift_enter_breaks_escape_closes),
-        ("a_phone_gets_a_full_screen_panel_with_a_large_input", a_phone_gets_a_full_screen_panel_with_a_large_input),
-        ("an_unregistered_site_shows_chat_unavailable", an_unregistered_site_shows_chat_unavailable),
-        ("queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget", queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget),
-        ("a_failed_reply_offers_retry_and_stop_ends_a_stream", a_failed_reply_offers_retry_and_stop_ends_a_stream),
-        ("a_closed_panel_counts_unread_replies", a_closed_panel_counts_unread_replies),
-        ("leads_and_feedback_are_stored_for_the_sites_organization", leads_and_feedback_are_stored_for_the_sites_organization),
-        ("script_tag_attributes_choose_language_position_and_colour", script_tag_attributes_choose_language_position_and_colour),
+        (
+            "a_visitor_opens_the_chat_and_sees_the_reply_stream_in",
+            a_visitor_opens_the_chat_and_sees_the_reply_stream_in,
+        ),
+        (
+            "the_conversation_survives_a_reload_until_a_new_one_is_started",
+            the_conversation_survives_a_reload_until_a_new_one_is_started,
+        ),
+        (
+            "html_in_a_reply_stays_text_and_markdown_is_rendered_safely",
+            html_in_a_reply_stays_text_and_markdown_is_rendered_safely,
+        ),
+        (
+            "hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak",
+            hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak,
+        ),
+        (
+            "keyboard_enter_sends_shift_enter_breaks_escape_closes",
+            keyboard_enter_sends_shift_enter_breaks_escape_closes,
+        ),
+        (
+            "a_phone_gets_a_full_screen_panel_with_a_large_input",
+            a_phone_gets_a_full_screen_panel_with_a_large_input,
+        ),
+        (
+            "an_unregistered_site_shows_chat_unavailable",
+            an_unregistered_site_shows_chat_unavailable,
+        ),
+        (
+            "queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget",
+            queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget,
+        ),
+        (
+            "a_failed_reply_offers_retry_and_stop_ends_a_stream",
+            a_failed_reply_offers_retry_and_stop_ends_a_stream,
+        ),
+        (
+            "a_closed_panel_counts_unread_replies",
+            a_closed_panel_counts_unread_replies,
+        ),
+        (
+            "leads_and_feedback_are_stored_for_the_sites_organization",
+            leads_and_feedback_are_stored_for_the_sites_organization,
+        ),
+        (
+            "script_tag_attributes_choose_language_position_and_colour",
+            script_tag_attributes_choose_language_position_and_colour,
+        ),
     ];
     let ctx = if args.list { None } else { Some(start()) };
     let trials = tests
@@ -69,7 +105,9 @@ fn main() {
 
 fn start() -> std::sync::Arc<Ctx> {
     let started = App::spawn(&[]).and_then(|app| {
-        let site = app.block_on(HostSite::start(&app.edge)).map_err(|e| e.to_string())?;
+        let site = app
+            .block_on(HostSite::start(&app.edge))
+            .map_err(|e| e.to_string())?;
         let driver = Driver::start()?;
         Ok((app, site, driver))
     });
@@ -77,7 +115,12 @@ fn start() -> std::sync::Arc<Ctx> {
         Ok((app, site, driver)) => {
             let shots = e2e::app::root().join("tests/artifacts/screenshots");
             let _ = std::fs::create_dir_all(&shots);
-            std::sync::Arc::new(Ctx { app, site, driver, shots })
+            std::sync::Arc::new(Ctx {
+                app,
+                site,
+                driver,
+                shots,
+            })
         }
         Err(e) => {
             eprintln!("could not start: {e}");
@@ -88,22 +131,42 @@ fn start() -> std::sync::Arc<Ctx> {
 
 impl Ctx {
     fn page(&self, mobile: bool) -> Page {
-        self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
+        self.app
+            .block_on(self.driver.session(mobile))
+            .unwrap_or_else(|e| panic!("browser session: {e}"))
     }
 }
 
 /// The conversation id the widget keeps in the site's localStorage.
 async fn conversation_id(page: &Page) -> String {
     let v = page
-        .wait_for("a stored session", "localStorage.getItem('chat-widget:site_demo_localhost:session')", WAIT)
+        .wait_for(
+            "a stored session",
+            "localStorage.getItem('chat-widget:site_demo_localhost:session')",
+            WAIT,
+        )
         .await;
-    let session: Value = serde_json::from_str(v.as_str().unwrap_or_default()).expect("session JSON");
-    session["conversation_id"].as_str().expect("conversation_id").to_owned()
+    let session: Value =
+        serde_json::from_str(v.as_str().unwrap_or_default()).expect("session JSON");
+    session["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned()
 }
 
+/// Opens the panel with a click on the launcher, unless it is open already (an open panel
+/// stays open across the site's pages).
 async fn open_panel(page: &Page) {
-    page.launcher().await.click().await.expect("click the launcher");
-    page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+    let launcher = page.launcher().await;
+    if page.js("return w('.panel').hidden").await == json!(true) {
+        launcher.click().await.expect("click the launcher");
+    }
+    page.wait_for(
+        "the open panel",
+        "w('.panel') && !w('.panel').hidden && w('textarea')",
+        WAIT,
+    )
+    .await;
 }
 
 async fn type_and_send(page: &Page, text: &str) {
@@ -366,14 +429,36 @@ fn an_unregistered_site_shows_chat_unavailable(ctx: &Ctx) {
     let page = ctx.page(false);
     ctx.app.block_on(async {
         page.goto(&ctx.site.unregistered_url("/")).await;
-        page.launcher().await.click().await.expect("click the launcher");
-        page.wait_for("the open panel", "!w('.panel').hidden", WAIT).await;
-        let text = page.wait_for("the unavailable note", "w('.unavailable') && w('.unavailable').textContent", WAIT).await;
-        assert_eq!(text, json!("Chat is unavailable right now. Please try again later."));
-        assert_eq!(page.js("return w('textarea') === null && w('.greeting') === null").await, json!(true));
-        page.screenshot(&ctx.shots.join("desktop-unavailable.png")).await;
+        page.launcher()
+            .await
+            .click()
+            .await
+            .expect("click the launcher");
+        page.wait_for("the open panel", "!w('.panel').hidden", WAIT)
+            .await;
+        let text = page
+            .wait_for(
+                "the unavailable note",
+                "w('.unavailable') && w('.unavailable').textContent",
+                WAIT,
+            )
+            .await;
+        assert_eq!(
+            text,
+            json!("Chat is unavailable right now. Please try again later.")
+        );
+        assert_eq!(
+            page.js("return w('textarea') === null && w('.greeting') === null")
+                .await,
+            json!(true)
+        );
+        page.screenshot(&ctx.shots.join("desktop-unavailable.png"))
+            .await;
     });
-    let stored = ctx.app.db.int("SELECT count(*) FROM conversations WHERE page_url LIKE '%127.0.0.2%'", &[]);
+    let stored = ctx.app.db.int(
+        "SELECT count(*) FROM conversations WHERE page_url LIKE '%127.0.0.2%'",
+        &[],
+    );
     assert_eq!(stored, 0);
     ctx.app.block_on(page.close());
 }
@@ -441,11 +526,22 @@ fn a_closed_panel_counts_unread_replies(ctx: &Ctx) {
         open_panel(&page).await;
         type_and_send(&page, "answer me when I am gone [[slow]]").await;
         page.js("window.ChatWidget.close()").await;
-        let badge = page.wait_for("the unread badge", "w('.badge') && w('.badge').textContent", WAIT).await;
+        let badge = page
+            .wait_for(
+                "the unread badge",
+                "w('.badge') && w('.badge').textContent",
+                WAIT,
+            )
+            .await;
         assert_eq!(badge, json!("1"));
-        assert_eq!(page.js("return w('.launcher').getAttribute('aria-label')").await, json!("Open chat (1 unread)"));
+        assert_eq!(
+            page.js("return w('.launcher').getAttribute('aria-label')")
+                .await,
+            json!("Open chat (1 unread)")
+        );
         page.launcher().await.click().await.expect("open");
-        page.wait_for("the badge gone", "w('.badge') === null", WAIT).await;
+        page.wait_for("the badge gone", "w('.badge') === null", WAIT)
+            .await;
     });
     ctx.app.block_on(page.close());
 }
@@ -486,7 +582,15 @@ fn leads_and_feedback_are_stored_for_the_sites_organization(ctx: &Ctx) {
     });
     let conversation = ctx.app.block_on(conversation_id(&page));
     let leads = ctx.app.db.rows("SELECT email, name, organization_id, conversation_id FROM leads WHERE conversation_id = ?1", &[&conversation]);
-    assert_eq!(leads, vec![vec!["ada@example.com".to_owned(), "Ada".to_owned(), DEMO_ORG.to_owned(), conversation.clone()]]);
+    assert_eq!(
+        leads,
+        vec![vec![
+            "ada@example.com".to_owned(),
+            "Ada".to_owned(),
+            DEMO_ORG.to_owned(),
+            conversation.clone()
+        ]]
+    );
     ctx.app.block_on(page.close());
 }
 

@@ -74,13 +74,18 @@ impl ErrorCode {
     /// The HTTP status that goes with the code: the one place that decides it.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::InvalidField | Self::MessageEmpty | Self::SiteKeyMissing => 400,
+            Self::InvalidJson | Self::InvalidField | Self::MessageEmpty | Self::SiteKeyMissing => {
+                400
+            }
             Self::MessageTooLong => 422,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Unauthorized => 401,
             Self::OriginNotAllowed | Self::DomainInactive => 403,
-            Self::SiteNotRegistered | Self::ConversationNotFound | Self::MessageNotFound | Self::NotFound => 404,
+            Self::SiteNotRegistered
+            | Self::ConversationNotFound
+            | Self::MessageNotFound
+            | Self::NotFound => 404,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
@@ -109,7 +114,12 @@ pub struct ErrorDetail {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { error: ErrorDetail { code, message: message.into() } }
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
     }
 }
 
@@ -121,11 +131,25 @@ mod tests {
     fn serde_name_and_as_str_agree_for_every_code() {
         use ErrorCode::*;
         for code in [
-            InvalidJson, InvalidField, MessageEmpty, MessageTooLong, BodyTooLarge,
-            UnsupportedMediaType, SiteKeyMissing, SiteNotRegistered, OriginNotAllowed,
-            DomainInactive, Unauthorized, ConversationNotFound, MessageNotFound, RateLimited, NotFound,
+            InvalidJson,
+            InvalidField,
+            MessageEmpty,
+            MessageTooLong,
+            BodyTooLarge,
+            UnsupportedMediaType,
+            SiteKeyMissing,
+            SiteNotRegistered,
+            OriginNotAllowed,
+            DomainInactive,
+            Unauthorized,
+            ConversationNotFound,
+            MessageNotFound,
+            RateLimited,
+            NotFound,
             MethodNotAllowed,
-            UpstreamError, UpstreamInterrupted, Internal,
+            UpstreamError,
+            UpstreamInterrupted,
+            Internal,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -29,7 +29,9 @@ impl Driver {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("{CHROMEDRIVER}: {e} (install Debian's chromium-driver; dev/setup does)"))?;
+            .map_err(|e| {
+                format!("{CHROMEDRIVER}: {e} (install Debian's chromium-driver; dev/setup does)")
+            })?;
         let url = format!("http://127.0.0.1:{port}");
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -38,12 +40,18 @@ impl Driver {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(Self { url, process, profiles: tempfile::tempdir().map_err(|e| e.to_string())? })
+        Ok(Self {
+            url,
+            process,
+            profiles: tempfile::tempdir().map_err(|e| e.to_string())?,
+        })
     }
 
     /// A new browser with an empty profile; `mobile` emulates a 390×844 phone.
     pub async fn session(&self, mobile: bool) -> Result<Page, String> {
-        let profile = tempfile::tempdir_in(self.profiles.path()).map_err(|e| e.to_string())?.keep();
+        let profile = tempfile::tempdir_in(self.profiles.path())
+            .map_err(|e| e.to_string())?
+            .keep();
         let mut options = json!({
             "binary": CHROMIUM,
             "args": [
@@ -59,7 +67,11 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector).capabilities(caps).connect(&self.url).await.map_err(|e| e.to_string())?;
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Page { client })
     }
 }
@@ -84,13 +96,19 @@ const W: &str = "const host = document.querySelector('chat-widget'); \
 
 impl Page {
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     /// Runs `body` (which may use `w(selector)`, `wa(selector)`, `host` and `root`) in the page.
     pub async fn js(&self, body: &str) -> Value {
         let script = format!("{W}\n{body}");
-        self.client.execute(&script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+        self.client
+            .execute(&script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
     }
 
     /// Polls `expr` until it is truthy; returns its value.
@@ -110,10 +128,21 @@ impl Page {
 
     /// An element inside the widget's shadow root, as a WebDriver element for clicks and keys.
     pub async fn element(&self, selector: &str) -> Element {
-        self.wait_for(selector, &format!("w({selector:?})"), Duration::from_secs(15)).await;
-        let host = self.client.find(Locator::Css("chat-widget")).await.expect("the widget's host element");
+        self.wait_for(
+            selector,
+            &format!("w({selector:?})"),
+            Duration::from_secs(15),
+        )
+        .await;
+        let host = self
+            .client
+            .find(Locator::Css("chat-widget"))
+            .await
+            .expect("the widget's host element");
         let root = host.shadow_root().await.expect("an open shadow root");
-        root.find(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
+        root.find(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
     }
 
     /// Waits until the launcher is drawn, which means the wasm has started.

@@ -23,26 +23,62 @@ impl HostSite {
         let read = |name: &str| std::fs::read_to_string(root().join(name));
         let index = read("index.html")?.replace("http://127.0.0.1:8787", edge);
         let css = read("demo.css")?;
-        let tag = r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#.replace("EDGE", edge);
-        assert!(index.contains(&tag), "index.html no longer has the expected script tag");
+        let tag = r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#
+            .replace("EDGE", edge);
+        assert!(
+            index.contains(&tag),
+            "index.html no longer has the expected script tag"
+        );
         let with_tag = |new_tag: &str| index.replace(&tag, new_tag);
-        let hostile_start = css.find("/* ===== HOSTILE CSS: begins").unwrap_or(css.len());
+        let hostile_start = css
+            .find("/* ===== HOSTILE CSS: begins")
+            .unwrap_or(css.len());
         let mut pages: HashMap<String, (&'static str, String)> = HashMap::new();
         let html = "text/html; charset=utf-8";
         pages.insert("/".into(), (html, index.clone()));
         pages.insert("/demo.css".into(), ("text/css", css.clone()));
         // The same page without the hostile rules, to compare the widget's computed styles.
-        pages.insert("/calm.css".into(), ("text/css", css[..hostile_start].to_owned()));
-        pages.insert("/calm.html".into(), (html, index.replace("demo.css", "calm.css")));
+        pages.insert(
+            "/calm.css".into(),
+            ("text/css", css[..hostile_start].to_owned()),
+        );
+        pages.insert(
+            "/calm.html".into(),
+            (html, index.replace("demo.css", "calm.css")),
+        );
         // The page without the widget, to show the widget changes nothing of the page.
         pages.insert("/bare.html".into(), (html, with_tag("")));
-        pages.insert("/de.html".into(), (html, with_tag(&tag.replace(" async", r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##))));
+        pages.insert(
+            "/de.html".into(),
+            (
+                html,
+                with_tag(&tag.replace(
+                    " async",
+                    r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##,
+                )),
+            ),
+        );
         pages.insert("/spa.js".into(), ("text/javascript", SPA_SCRIPT.to_owned()));
         // Calls queued before the loader ran, a listener, the tag twice, and a page that swaps
         // its <body> the way Turbo does.
         pages.insert(
             "/spa.html".into(),
-            (html, with_tag(&format!(r#"<script src="/spa.js"></script>{tag}{tag}"#))),
+            (
+                html,
+                with_tag(&format!(r#"<script src="/spa.js"></script>{tag}{tag}"#)),
+            ),
+        );
+        // The demo page with a probe that times the widget's start (see bench-widget).
+        pages.insert(
+            "/bench.js".into(),
+            ("text/javascript", BENCH_SCRIPT.to_owned()),
+        );
+        pages.insert(
+            "/bench.html".into(),
+            (
+                html,
+                with_tag(&format!(r#"<script src="/bench.js"></script>{tag}"#)),
+            ),
         );
         let pages: Pages = Arc::new(pages);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -89,6 +125,33 @@ window.navigateLikeTurbo = function () {
   next.innerHTML = '<main><h1>Second page</h1><p>Swapped in without a reload.</p></main>';
   document.documentElement.replaceChild(next, document.body);
 };
+"#;
+
+/// Records, in ms since navigation start: when the launcher is in the shadow root, and when
+/// the panel (opened by a click the moment the launcher appears) has its greeting and input.
+const BENCH_SCRIPT: &str = r#"
+window.bench = {};
+new MutationObserver(function (_, seen) {
+  var host = document.querySelector('chat-widget');
+  if (!host || !host.shadowRoot) return;
+  seen.disconnect();
+  var root = host.shadowRoot;
+  var watch = new MutationObserver(check);
+  watch.observe(root, { childList: true, subtree: true, attributes: true });
+  function check() {
+    var launcher = root.querySelector('.launcher');
+    if (launcher && bench.launcher === undefined) {
+      bench.launcher = performance.now();
+      launcher.click();
+      bench.clicked = performance.now();
+    }
+    if (bench.clicked !== undefined && root.querySelector('textarea') && root.querySelector('.greeting')) {
+      bench.interactive = performance.now();
+      watch.disconnect();
+    }
+  }
+  check();
+}).observe(document.documentElement, { childList: true, subtree: true });
 "#;
 
 async fn serve(mut socket: TcpStream, pages: Pages) -> std::io::Result<()> {

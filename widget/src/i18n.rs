@@ -39,7 +39,11 @@ impl Lang {
 
 /// The first of the candidates, most specific first, that the widget speaks; English otherwise.
 /// A candidate it cannot speak is skipped, so `data-lang="fr"` on a German site gives German.
-pub fn choose<'a>(attribute: Option<&'a str>, configured: Option<&'a str>, browser: impl IntoIterator<Item = &'a str>) -> Lang {
+pub fn choose<'a>(
+    attribute: Option<&'a str>,
+    configured: Option<&'a str>,
+    browser: impl IntoIterator<Item = &'a str>,
+) -> Lang {
     attribute
         .into_iter()
         .chain(configured)

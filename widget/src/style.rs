@@ -30,12 +30,20 @@ impl Color {
     pub fn readable_text(self) -> Self {
         let linear = |c: u8| {
             let c = f64::from(c) / 255.0;
-            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
         };
         let [r, g, b] = self.0;
         let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
         // Contrast against white is 1.05 / (l + 0.05), against black (l + 0.05) / 0.05.
-        if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 { Self([255; 3]) } else { Self([17, 24, 39]) }
+        if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
+            Self([255; 3])
+        } else {
+            Self([17, 24, 39])
+        }
     }
 
     pub fn css(self) -> String {
@@ -47,7 +55,11 @@ impl Color {
 /// The site's colours as custom properties on the widget's root element (inside the shadow
 /// root, where no page selector reaches).
 pub fn theme(primary: Color, on_primary: Color) -> String {
-    format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
+    format!(
+        ".cw{{--cw-primary:{};--cw-on-primary:{}}}",
+        primary.css(),
+        on_primary.css()
+    )
 }
 
 /// Everything is in px: a host page's `html { font-size }` must not scale the widget.
@@ -129,14 +141,29 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_so_no_css_gets_through() {
-        for bad in ["", "red", "#ab", "#abcd", "#gggggg", "#fff;}*{display:none", "#ff0000 !important", "#ééé"] {
+        for bad in [
+            "",
+            "red",
+            "#ab",
+            "#abcd",
+            "#gggggg",
+            "#fff;}*{display:none",
+            "#ff0000 !important",
+            "#ééé",
+        ] {
             assert_eq!(Color::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn text_colour_follows_the_background() {
-        assert_eq!(Color::parse("#1d4ed8").unwrap().readable_text().css(), "#ffffff");
-        assert_eq!(Color::parse("#fde047").unwrap().readable_text().css(), "#111827");
+        assert_eq!(
+            Color::parse("#1d4ed8").unwrap().readable_text().css(),
+            "#ffffff"
+        );
+        assert_eq!(
+            Color::parse("#fde047").unwrap().readable_text().css(),
+            "#111827"
+        );
     }
 }

@@ -110,9 +110,19 @@ impl Chat {
         let attribute = self.overrides.with_value(|o| o.lang.clone());
         let configured = self.config.with(|c| c.language.clone());
         let browser: Vec<String> = web_sys::window()
-            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+            .map(|w| {
+                w.navigator()
+                    .languages()
+                    .iter()
+                    .filter_map(|l| l.as_string())
+                    .collect()
+            })
             .unwrap_or_default();
-        i18n::choose(attribute.as_deref(), Some(&configured), browser.iter().map(String::as_str))
+        i18n::choose(
+            attribute.as_deref(),
+            Some(&configured),
+            browser.iter().map(String::as_str),
+        )
     }
 
     pub fn text(&self) -> &'static Strings {
@@ -128,7 +138,8 @@ impl Chat {
             let edge = self.edge.get_value();
             match edge.config().await {
                 Ok(config) => {
-                    let asks_first = config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
+                    let asks_first =
+                        config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
                     self.config.set(config);
                     if asks_first {
                         self.lead.set(LeadForm::Asking);
@@ -140,10 +151,13 @@ impl Chat {
                     return;
                 }
             }
-            let Some(session) = self.store().session() else { return };
+            let Some(session) = self.store().session() else {
+                return;
+            };
             match edge.history(&session).await {
                 Ok(history) => {
-                    self.transcript.set(Transcript::from_history(history.messages));
+                    self.transcript
+                        .set(Transcript::from_history(history.messages));
                     self.session.set(Some(session));
                 }
                 Err(ApiError::Refused { .. }) => self.store().forget_session(),
@@ -167,9 +181,13 @@ impl Chat {
         if focus {
             request_animation_frame(move || {
                 let target = if open {
-                    self.input.get_untracked().map(|i| i.unchecked_into::<web_sys::HtmlElement>())
+                    self.input
+                        .get_untracked()
+                        .map(|i| i.unchecked_into::<web_sys::HtmlElement>())
                 } else {
-                    self.launcher.get_untracked().map(|b| b.unchecked_into::<web_sys::HtmlElement>())
+                    self.launcher
+                        .get_untracked()
+                        .map(|b| b.unchecked_into::<web_sys::HtmlElement>())
                 };
                 if let Some(el) = target {
                     let _ = el.focus();
@@ -179,7 +197,9 @@ impl Chat {
     }
 
     pub fn send(self, raw: String) {
-        if self.transcript.with_untracked(Transcript::busy) || self.availability.get_untracked() != Availability::Ready {
+        if self.transcript.with_untracked(Transcript::busy)
+            || self.availability.get_untracked() != Availability::Ready
+        {
             return;
         }
         let text = match MessageText::parse(&raw) {
@@ -207,12 +227,18 @@ impl Chat {
                     Err(e) => return self.refused(e),
                 },
             };
-            let Ok(controller) = AbortController::new() else { return self.refused(ApiError::Unreachable) };
+            let Ok(controller) = AbortController::new() else {
+                return self.refused(ApiError::Unreachable);
+            };
             let signal = controller.signal();
             self.reply.set_value(Some(controller));
             let sent = edge
                 .send(&session, text.as_str(), &signal, |event| {
-                    if self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
+                    if self
+                        .transcript
+                        .try_update(|t| t.apply(event))
+                        .unwrap_or(false)
+                    {
                         self.reply_ended();
                     }
                 })
@@ -256,17 +282,30 @@ impl Chat {
     }
 
     pub fn rate(self, key: u32, rating: Rating) {
-        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else { return };
-        let Some(session) = self.session.get_untracked() else { return };
+        let Some(message_id) = self
+            .transcript
+            .try_update(|t| t.rate(key, rating))
+            .flatten()
+        else {
+            return;
+        };
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
         spawn_local(async move {
-            let _ = self.edge.get_value().feedback(&session, &message_id, rating).await;
+            let _ = self
+                .edge
+                .get_value()
+                .feedback(&session, &message_id, rating)
+                .await;
         });
     }
 
     pub fn identify(self, identity: Identity) {
         self.identity.set(identity.clone());
         let wants_leads = self.config.with_untracked(|c| c.leads != LeadCapture::Off);
-        if let (true, false, Some(email)) = (wants_leads, self.store().lead_sent(), identity.email) {
+        if let (true, false, Some(email)) = (wants_leads, self.store().lead_sent(), identity.email)
+        {
             self.submit_lead(email, identity.name.unwrap_or_default());
         }
     }
@@ -300,7 +339,9 @@ impl Chat {
     }
 
     fn reply_ended(self) {
-        let reply = self.transcript.with_untracked(|t| t.entries().last().cloned());
+        let reply = self
+            .transcript
+            .with_untracked(|t| t.entries().last().cloned());
         let Some(reply) = reply else { return };
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);
@@ -315,7 +356,11 @@ impl Chat {
         if let Some(text) = self.transcript.try_update(Transcript::withdraw).flatten() {
             self.draft.set(text);
         }
-        if let ApiError::Refused { code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound, .. } = e {
+        if let ApiError::Refused {
+            code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound,
+            ..
+        } = e
+        {
             self.store().forget_session();
             self.session.set(None);
         }
@@ -339,8 +384,14 @@ impl Chat {
 fn notice_for(e: ApiError) -> Notice {
     match e {
         ApiError::Unreachable => Notice::Offline,
-        ApiError::Refused { code: ErrorCode::RateLimited, .. } => Notice::RateLimited,
-        ApiError::Refused { code: ErrorCode::MessageTooLong, .. } => Notice::TooLong,
+        ApiError::Refused {
+            code: ErrorCode::RateLimited,
+            ..
+        } => Notice::RateLimited,
+        ApiError::Refused {
+            code: ErrorCode::MessageTooLong,
+            ..
+        } => Notice::TooLong,
         ApiError::Refused { message, .. } => Notice::Refused(message),
     }
 }
@@ -349,4 +400,3 @@ fn page_url() -> Option<String> {
     let href = web_sys::window()?.location().href().ok()?;
     PageUrl::parse(&href).map(|u| u.as_str().to_owned())
 }
-

@@ -87,7 +87,11 @@ impl ReplyBuilder {
         }
         let usage = self.usage.unwrap_or(Usage {
             tokens_in: prompt_tokens_estimate,
-            tokens_out: if self.text.is_empty() { 0 } else { estimate_tokens(&self.text) },
+            tokens_out: if self.text.is_empty() {
+                0
+            } else {
+                estimate_tokens(&self.text)
+            },
         });
         let (status, error) = match self.broke {
             None => (MessageStatus::Complete, None),
@@ -106,13 +110,21 @@ impl ReplyBuilder {
                 }
             }
         };
-        Outcome { status, content: self.text, usage, error }
+        Outcome {
+            status,
+            content: self.text,
+            usage,
+            error,
+        }
     }
 }
 
 /// The error for a reply that never started.
 pub fn unavailable() -> EdgeError {
-    EdgeError::new(ErrorCode::UpstreamError, "The assistant is unavailable right now. Please try again in a moment.")
+    EdgeError::new(
+        ErrorCode::UpstreamError,
+        "The assistant is unavailable right now. Please try again in a moment.",
+    )
 }
 
 #[cfg(test)]
@@ -131,22 +143,46 @@ mod tests {
             Chunk::Delta("Hel".into()),
             Chunk::Delta("lo".into()),
             Chunk::Finished,
-            Chunk::Usage(Usage { tokens_in: 7, tokens_out: 2 }),
+            Chunk::Usage(Usage {
+                tokens_in: 7,
+                tokens_out: 2,
+            }),
             Chunk::Done,
         ]);
         assert_eq!(relayed, ["Hel", "lo"]);
-        assert_eq!(o, Outcome { status: MessageStatus::Complete, content: "Hello".into(), usage: Usage { tokens_in: 7, tokens_out: 2 }, error: None });
+        assert_eq!(
+            o,
+            Outcome {
+                status: MessageStatus::Complete,
+                content: "Hello".into(),
+                usage: Usage {
+                    tokens_in: 7,
+                    tokens_out: 2
+                },
+                error: None
+            }
+        );
     }
 
     #[test]
     fn without_reported_usage_it_is_estimated() {
         let (_, o) = feed(vec![Chunk::Delta("abcdefgh".into()), Chunk::Done]);
-        assert_eq!(o.usage, Usage { tokens_in: 10, tokens_out: estimate_tokens("abcdefgh") });
+        assert_eq!(
+            o.usage,
+            Usage {
+                tokens_in: 10,
+                tokens_out: estimate_tokens("abcdefgh")
+            }
+        );
     }
 
     #[test]
     fn an_error_mid_stream_keeps_what_arrived_as_interrupted() {
-        let (relayed, o) = feed(vec![Chunk::Delta("Part".into()), Chunk::ProviderError("overloaded".into()), Chunk::Delta("never".into())]);
+        let (relayed, o) = feed(vec![
+            Chunk::Delta("Part".into()),
+            Chunk::ProviderError("overloaded".into()),
+            Chunk::Delta("never".into()),
+        ]);
         assert_eq!(relayed, ["Part"]);
         assert_eq!(o.status, MessageStatus::Interrupted);
         assert_eq!(o.content, "Part");

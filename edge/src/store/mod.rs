@@ -19,7 +19,8 @@ use crate::prompt::Turn;
 use crate::relay::Outcome;
 use crate::tenancy::{Domain, Tenant};
 
-const DOMAIN_COLUMNS: &str = "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
+const DOMAIN_COLUMNS: &str =
+    "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
      (SELECT json_group_array(a.hostname) FROM domain_aliases a \
       WHERE a.domain_id = d.id AND a.organization_id = d.organization_id) AS aliases";
 
@@ -51,14 +52,18 @@ impl Directory {
 
     pub async fn domain_by_site_key(&self, key: &SiteKey) -> EdgeResult<Option<Domain>> {
         let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.site_key = ?1");
-        let row = bind(&self.db, &sql, &[text(key.as_str())])?.first::<rows::DomainRow>(None).await?;
+        let row = bind(&self.db, &sql, &[text(key.as_str())])?
+            .first::<rows::DomainRow>(None)
+            .await?;
         row.map(rows::DomainRow::into_domain).transpose()
     }
 
     /// Only for a domain id taken from a verified conversation token.
     pub async fn domain_by_id(&self, id: DomainId) -> EdgeResult<Option<Domain>> {
         let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.id = ?1");
-        let row = bind(&self.db, &sql, &[text(&id.to_string())])?.first::<rows::DomainRow>(None).await?;
+        let row = bind(&self.db, &sql, &[text(&id.to_string())])?
+            .first::<rows::DomainRow>(None)
+            .await?;
         row.map(rows::DomainRow::into_domain).transpose()
     }
 
@@ -69,7 +74,9 @@ impl Directory {
                    SELECT 1 FROM domain_aliases a JOIN domains d \
                      ON d.id = a.domain_id AND d.organization_id = a.organization_id \
                    WHERE a.hostname = ?1 AND d.active = 1 LIMIT 1";
-        let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
+        let hit = bind(&self.db, sql, &[text(host.as_str())])?
+            .first::<i64>(Some("hit"))
+            .await?;
         Ok(hit.is_some())
     }
 }
@@ -98,7 +105,10 @@ struct MessageRow {
 
 impl OrgStore {
     pub fn for_tenant(db: D1Database, tenant: &Tenant) -> Self {
-        Self { db, org: tenant.org() }
+        Self {
+            db,
+            org: tenant.org(),
+        }
     }
 
     fn org(&self) -> JsValue {
@@ -137,13 +147,21 @@ impl OrgStore {
     }
 
     /// The newest `limit` messages, oldest first.
-    pub async fn history(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<MessageView>> {
+    pub async fn history(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> EdgeResult<Vec<MessageView>> {
         let result = bind(
             &self.db,
             "SELECT id, role, content, status, created_at FROM messages \
              WHERE organization_id = ?1 AND conversation_id = ?2 \
              ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-            &[self.org(), text(&conversation.to_string()), int(limit as i64)],
+            &[
+                self.org(),
+                text(&conversation.to_string()),
+                int(limit as i64),
+            ],
         )?
         .all()
         .await?;
@@ -151,7 +169,13 @@ impl OrgStore {
         rows.reverse();
         Ok(rows
             .into_iter()
-            .map(|r| MessageView { id: r.id, role: r.role, content: r.content, status: r.status, created_at: r.created_at })
+            .map(|r| MessageView {
+                id: r.id,
+                role: r.role,
+                content: r.content,
+                status: r.status,
+                created_at: r.created_at,
+            })
             .collect())
     }
 
@@ -161,12 +185,20 @@ impl OrgStore {
             .history(conversation, limit)
             .await?
             .into_iter()
-            .map(|m| Turn { role: m.role, content: m.content, status: m.status })
+            .map(|m| Turn {
+                role: m.role,
+                content: m.content,
+                status: m.status,
+            })
             .collect())
     }
 
     /// Stores the visitor's message; done before the provider is called, so it is never lost.
-    pub async fn add_user_message(&self, conversation: ConversationId, content: &str) -> EdgeResult<MessageId> {
+    pub async fn add_user_message(
+        &self,
+        conversation: ConversationId,
+        content: &str,
+    ) -> EdgeResult<MessageId> {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
@@ -196,7 +228,10 @@ impl OrgStore {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
-        let (tokens_in, tokens_out) = (i64::from(outcome.usage.tokens_in), i64::from(outcome.usage.tokens_out));
+        let (tokens_in, tokens_out) = (
+            i64::from(outcome.usage.tokens_in),
+            i64::from(outcome.usage.tokens_out),
+        );
         self.db
             .batch(vec![
                 bind(
@@ -233,7 +268,12 @@ impl OrgStore {
         Ok(id)
     }
 
-    pub async fn add_lead(&self, domain: DomainId, conversation: Option<ConversationId>, lead: &NewLead<'_>) -> EdgeResult<LeadId> {
+    pub async fn add_lead(
+        &self,
+        domain: DomainId,
+        conversation: Option<ConversationId>,
+        lead: &NewLead<'_>,
+    ) -> EdgeResult<LeadId> {
         let id = LeadId::generate();
         bind(
             &self.db,
@@ -256,7 +296,12 @@ impl OrgStore {
     }
 
     /// Leads left since `since_ms` on the domain, and in the conversation if one is given.
-    pub async fn recent_leads(&self, domain: DomainId, conversation: Option<ConversationId>, since_ms: i64) -> EdgeResult<(u32, u32)> {
+    pub async fn recent_leads(
+        &self,
+        domain: DomainId,
+        conversation: Option<ConversationId>,
+        since_ms: i64,
+    ) -> EdgeResult<(u32, u32)> {
         #[derive(Deserialize)]
         struct Counts {
             on_domain: u32,
@@ -276,7 +321,12 @@ impl OrgStore {
 
     /// Records the visitor's verdict on a reply of their conversation, replacing an earlier one.
     /// False when the conversation has no such reply.
-    pub async fn rate_reply(&self, conversation: ConversationId, message: MessageId, rating: Rating) -> EdgeResult<bool> {
+    pub async fn rate_reply(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+        rating: Rating,
+    ) -> EdgeResult<bool> {
         let now = now_ms();
         let result = bind(
             &self.db,

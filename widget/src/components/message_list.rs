@@ -20,11 +20,20 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             el.set_scroll_top(el.scroll_height());
         }
     });
-    let rows = move || chat.transcript.with(|t| t.entries().iter().map(|e| (e.key, e.role)).collect::<Vec<_>>());
+    let rows = move || {
+        chat.transcript.with(|t| {
+            t.entries()
+                .iter()
+                .map(|e| (e.key, e.role))
+                .collect::<Vec<_>>()
+        })
+    };
     let greeting = move || chat.config.with(|c| c.greeting.clone());
     let starters = move || chat.config.with(|c| c.starters.clone());
     let show_starters = move || {
-        chat.availability.get() == Availability::Ready && chat.transcript.with(|t| t.is_empty()) && !starters().is_empty()
+        chat.availability.get() == Availability::Ready
+            && chat.transcript.with(|t| t.is_empty())
+            && !starters().is_empty()
     };
     view! {
         <div class="log" role="log" aria-live="polite" aria-label=move || chat.text().conversation node_ref=log>
@@ -59,14 +68,19 @@ fn notice_text(chat: Chat) -> String {
     match chat.notice.get() {
         Some(Notice::Offline) => t.offline.to_owned(),
         Some(Notice::RateLimited) => t.rate_limited.to_owned(),
-        Some(Notice::TooLong) => format!("{} ({} max)", t.failed, shared::limits::MAX_MESSAGE_CHARS),
+        Some(Notice::TooLong) => {
+            format!("{} ({} max)", t.failed, shared::limits::MAX_MESSAGE_CHARS)
+        }
         Some(Notice::Refused(message)) => message,
         None => String::new(),
     }
 }
 
 fn user_message(chat: Chat, key: u32) -> impl IntoView {
-    let content = move || chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default());
+    let content = move || {
+        chat.transcript
+            .with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default())
+    };
     view! {
         <div class="msg user">
             <span class="sr">{move || chat.text().you}": "</span>
@@ -76,10 +90,22 @@ fn user_message(chat: Chat, key: u32) -> impl IntoView {
 }
 
 fn reply(chat: Chat, key: u32) -> impl IntoView {
-    let content = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default()));
-    let status = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map_or(Status::Complete, |e| e.status)));
-    let rating = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).and_then(|e| e.rating)));
-    let rateable = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).is_some_and(|e| e.id.is_some())));
+    let content = Memo::new(move |_| {
+        chat.transcript
+            .with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default())
+    });
+    let status = Memo::new(move |_| {
+        chat.transcript
+            .with(|t| t.entry(key).map_or(Status::Complete, |e| e.status))
+    });
+    let rating = Memo::new(move |_| {
+        chat.transcript
+            .with(|t| t.entry(key).and_then(|e| e.rating))
+    });
+    let rateable = Memo::new(move |_| {
+        chat.transcript
+            .with(|t| t.entry(key).is_some_and(|e| e.id.is_some()))
+    });
     let body = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         let text = content.get();
@@ -98,10 +124,18 @@ fn reply(chat: Chat, key: u32) -> impl IntoView {
     };
     let last_failed = move || {
         matches!(status.get(), Status::Failed | Status::Interrupted)
-            && chat.transcript.with(|t| t.entries().last().is_some_and(|e| e.key == key))
+            && chat
+                .transcript
+                .with(|t| t.entries().last().is_some_and(|e| e.key == key))
     };
     let thumb = move |r: Rating| {
-        let label = move || if r == Rating::Up { chat.text().helpful } else { chat.text().not_helpful };
+        let label = move || {
+            if r == Rating::Up {
+                chat.text().helpful
+            } else {
+                chat.text().not_helpful
+            }
+        };
         view! {
             <button type="button" aria-label=label title=label aria-pressed=move || (rating.get() == Some(r)).to_string()
                 on:click=move |_| chat.rate(key, r)>

@@ -19,7 +19,12 @@ pub fn Panel(chat: Chat) -> impl IntoView {
         chat.config.with(|c| c.leads == LeadCapture::OnDemand)
             && matches!(chat.lead.get(), LeadForm::Hidden | LeadForm::Thanks)
     };
-    let asking = move || matches!(chat.lead.get(), LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending);
+    let asking = move || {
+        matches!(
+            chat.lead.get(),
+            LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending
+        )
+    };
     view! {
         <div class="panel" role="dialog" aria-label=title node_ref=panel hidden=move || !chat.open.get()>
             <div class="head">
@@ -49,12 +54,16 @@ pub fn Panel(chat: Chat) -> impl IntoView {
 /// On phones the panel is full screen; it follows the visual viewport so the on-screen
 /// keyboard never covers the input. The CSS reads the two custom properties in its mobile rule.
 fn follow_visual_viewport(panel: NodeRef<html::Div>, open: RwSignal<bool>) {
-    let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else { return };
+    let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
+        return;
+    };
     let fit = move |vv: &web_sys::VisualViewport| {
         if let Some(el) = panel.get_untracked() {
             let style = web_sys::HtmlElement::style(&el);
-            let _ = style.set_property("--cw-top", &format!("{}px", vv.offset_top()));
-            let _ = style.set_property("--cw-height", &format!("{}px", vv.height()));
+            // Whole pixels: formatting an f64 would pull float printing into the wasm.
+            let _ =
+                style.set_property("--cw-top", &format!("{}px", vv.offset_top().round() as i32));
+            let _ = style.set_property("--cw-height", &format!("{}px", vv.height().round() as i32));
         }
     };
     let vv = viewport.clone();
