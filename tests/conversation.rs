@@ -36,10 +36,7 @@ fn main() {
             "registered_site_gets_its_public_config_and_nothing_private",
             registered_site_gets_its_public_config_and_nothing_private,
         ),
-        (
-            "preflight_is_granted_to_registered_origins_only",
-            preflight_is_granted_to_registered_origins_only,
-        ),
+        ("preflight_is_granted_to_registered_origins_only", preflight_is_granted_to_registered_origins_only),
         (
             "a_reply_streams_token_by_token_and_both_messages_are_stored",
             a_reply_streams_token_by_token_and_both_messages_are_stored,
@@ -48,10 +45,7 @@ fn main() {
             "a_reply_is_finished_and_stored_after_the_visitor_leaves",
             a_reply_is_finished_and_stored_after_the_visitor_leaves,
         ),
-        (
-            "the_model_gets_the_domain_prompt_and_the_history",
-            the_model_gets_the_domain_prompt_and_the_history,
-        ),
+        ("the_model_gets_the_domain_prompt_and_the_history", the_model_gets_the_domain_prompt_and_the_history),
         (
             "multibyte_characters_split_across_chunks_arrive_intact",
             multibyte_characters_split_across_chunks_arrive_intact,
@@ -60,18 +54,12 @@ fn main() {
             "upstream_failure_before_streaming_keeps_the_user_message",
             upstream_failure_before_streaming_keeps_the_user_message,
         ),
-        (
-            "upstream_cut_mid_stream_stores_an_interrupted_reply",
-            upstream_cut_mid_stream_stores_an_interrupted_reply,
-        ),
+        ("upstream_cut_mid_stream_stores_an_interrupted_reply", upstream_cut_mid_stream_stores_an_interrupted_reply),
         (
             "upstream_error_chunk_mid_stream_stores_an_interrupted_reply",
             upstream_error_chunk_mid_stream_stores_an_interrupted_reply,
         ),
-        (
-            "upstream_silent_mid_stream_times_out_as_interrupted",
-            upstream_silent_mid_stream_times_out_as_interrupted,
-        ),
+        ("upstream_silent_mid_stream_times_out_as_interrupted", upstream_silent_mid_stream_times_out_as_interrupted),
         (
             "upstream_silent_before_first_token_times_out_as_failed",
             upstream_silent_before_first_token_times_out_as_failed,
@@ -80,10 +68,7 @@ fn main() {
             "unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing",
             unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing,
         ),
-        (
-            "a_token_grants_its_own_conversation_and_nothing_else",
-            a_token_grants_its_own_conversation_and_nothing_else,
-        ),
+        ("a_token_grants_its_own_conversation_and_nothing_else", a_token_grants_its_own_conversation_and_nothing_else),
         (
             "bad_conversation_requests_are_refused_with_stable_codes",
             bad_conversation_requests_are_refused_with_stable_codes,
@@ -92,14 +77,8 @@ fn main() {
             "bad_messages_are_refused_with_stable_codes_and_write_nothing",
             bad_messages_are_refused_with_stable_codes_and_write_nothing,
         ),
-        (
-            "the_database_refuses_rows_that_cross_organizations",
-            the_database_refuses_rows_that_cross_organizations,
-        ),
-        (
-            "unknown_routes_and_methods_get_json_errors",
-            unknown_routes_and_methods_get_json_errors,
-        ),
+        ("the_database_refuses_rows_that_cross_organizations", the_database_refuses_rows_that_cross_organizations),
+        ("unknown_routes_and_methods_get_json_errors", unknown_routes_and_methods_get_json_errors),
         (
             "leads_are_validated_tied_to_their_conversation_and_rate_limited",
             leads_are_validated_tied_to_their_conversation_and_rate_limited,
@@ -146,18 +125,11 @@ fn main() {
 fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 fn count_for_visitor(app: &App, visitor: &str) -> i64 {
-    app.db.int(
-        "SELECT count(*) FROM conversations WHERE visitor_id = ?1",
-        &[&visitor],
-    )
+    app.db.int("SELECT count(*) FROM conversations WHERE visitor_id = ?1", &[&visitor])
 }
 
 fn messages_of(app: &App, conversation: &str) -> Vec<Vec<String>> {
@@ -181,70 +153,37 @@ fn registered_site_gets_its_public_config_and_nothing_private(app: &App) {
     let r = app.block_on(app.api(DEMO_ORIGIN).config(DEMO_SITE));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["title"], "Demo Company");
-    assert_eq!(
-        r.body["greeting"],
-        "Hi! Ask me anything about Demo Company."
-    );
-    assert_eq!(
-        r.body["starters"],
-        json!(["What do you sell?", "How do I contact support?"])
-    );
+    assert_eq!(r.body["greeting"], "Hi! Ask me anything about Demo Company.");
+    assert_eq!(r.body["starters"], json!(["What do you sell?", "How do I contact support?"]));
     assert_eq!(r.body["theme"]["primary"], "#0f766e");
     assert_eq!(r.body["position"], "bottom-right");
-    assert_eq!(
-        r.header("access-control-allow-origin").as_deref(),
-        Some(DEMO_ORIGIN)
-    );
+    assert_eq!(r.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
 
     let acme = app.block_on(app.api(ACME_ORIGIN).config(ACME_SITE));
     assert_eq!(acme.status, 200);
     assert_eq!(acme.body["title"], "Acme support");
-    assert_eq!(
-        acme.body["greeting"], "Hi! How can we help?",
-        "missing fields take defaults"
-    );
+    assert_eq!(acme.body["greeting"], "Hi! How can we help?", "missing fields take defaults");
     let text = acme.body.to_string();
-    assert!(
-        !text.contains("SECRET-ACME-PROMPT") && !text.contains("acme-model"),
-        "private settings leaked: {text}"
-    );
+    assert!(!text.contains("SECRET-ACME-PROMPT") && !text.contains("acme-model"), "private settings leaked: {text}");
     let via_alias = app.block_on(app.api("https://www.acme.test").config(ACME_SITE));
     assert_eq!(via_alias.status, 200, "an alias hostname is the same site");
-    assert_eq!(
-        via_alias.header("access-control-allow-origin").as_deref(),
-        Some("https://www.acme.test")
-    );
+    assert_eq!(via_alias.header("access-control-allow-origin").as_deref(), Some("https://www.acme.test"));
 }
 
 fn preflight_is_granted_to_registered_origins_only(app: &App) {
     let ok = app.block_on(app.api(DEMO_ORIGIN).options("/v1/conversations"));
     assert_eq!(ok.status, 204);
-    assert_eq!(
-        ok.header("access-control-allow-origin").as_deref(),
-        Some(DEMO_ORIGIN)
-    );
-    let methods = ok
-        .header("access-control-allow-methods")
-        .unwrap_or_default();
+    assert_eq!(ok.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
+    let methods = ok.header("access-control-allow-methods").unwrap_or_default();
     assert!(methods.contains("POST"), "{methods}");
-    let allowed = ok
-        .header("access-control-allow-headers")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    assert!(
-        allowed.contains("authorization") && allowed.contains("content-type"),
-        "{allowed}"
-    );
+    let allowed = ok.header("access-control-allow-headers").unwrap_or_default().to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
 
     for origin in ["https://evil.test", "https://off.acme.test"] {
         let no = app.block_on(app.api(origin).options("/v1/conversations"));
         assert_eq!(no.status, 403, "{origin}");
         assert_eq!(no.code(), Some(ErrorCode::OriginNotAllowed));
-        assert_eq!(
-            no.header("access-control-allow-origin"),
-            None,
-            "{origin} must not be allowed"
-        );
+        assert_eq!(no.header("access-control-allow-origin"), None, "{origin} must not be allowed");
     }
 }
 
@@ -256,45 +195,22 @@ fn a_reply_streams_token_by_token_and_both_messages_are_stored(app: &App) {
     let s = app.block_on(api.send(&c.conversation_id, &c.token, message));
 
     assert_eq!(s.status, 200);
-    assert!(s
-        .header("content-type")
-        .unwrap_or_default()
-        .starts_with("text/event-stream"));
-    assert_eq!(
-        s.header("cache-control").as_deref(),
-        Some("no-cache, no-transform")
-    );
+    assert!(s.header("content-type").unwrap_or_default().starts_with("text/event-stream"));
+    assert_eq!(s.header("cache-control").as_deref(), Some("no-cache, no-transform"));
     assert_eq!(s.header("x-accel-buffering").as_deref(), Some("no"));
-    assert_eq!(
-        s.header("access-control-allow-origin").as_deref(),
-        Some(DEMO_ORIGIN)
-    );
+    assert_eq!(s.header("access-control-allow-origin").as_deref(), Some(DEMO_ORIGIN));
     let expected = default_reply(message);
     assert_eq!(s.text(), expected);
-    assert_eq!(
-        s.tokens(),
-        tokens(&expected).len(),
-        "one event per upstream token"
-    );
+    assert_eq!(s.tokens(), tokens(&expected).len(), "one event per upstream token");
 
     // Incremental: the stand-in waits 200 ms before each token, so a relay that buffered the
     // reply would deliver the first token together with the end.
-    let first = s
-        .events
-        .iter()
-        .find(|(_, e)| matches!(e, StreamEvent::Token { .. }))
-        .unwrap()
-        .0;
+    let first = s.events.iter().find(|(_, e)| matches!(e, StreamEvent::Token { .. })).unwrap().0;
     let end = s.events.last().unwrap().0;
     let spread = end - first;
-    assert!(
-        spread >= Duration::from_millis(200 * (s.tokens() as u64 - 2)),
-        "tokens arrived together: {spread:?}"
-    );
+    assert!(spread >= Duration::from_millis(200 * (s.tokens() as u64 - 2)), "tokens arrived together: {spread:?}");
 
-    let Some(StreamEvent::Done { message_id, usage }) = s.last() else {
-        panic!("no done event: {:?}", s.last())
-    };
+    let Some(StreamEvent::Done { message_id, usage }) = s.last() else { panic!("no done event: {:?}", s.last()) };
     let pieces = tokens(&expected).len() as u32;
     assert_eq!(usage.tokens_out, pieces, "the provider's usage is reported");
     assert!(usage.tokens_in > 0);
@@ -313,27 +229,11 @@ fn a_reply_streams_token_by_token_and_both_messages_are_stored(app: &App) {
     let rows = messages_of(app, &c.conversation_id);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][3], DEMO_ORG);
-    assert_eq!(
-        rows[1][..5],
-        [
-            "assistant",
-            expected.as_str(),
-            "complete",
-            DEMO_ORG,
-            "stand-in"
-        ]
-    );
+    assert_eq!(rows[1][..5], ["assistant", expected.as_str(), "complete", DEMO_ORG, "stand-in"]);
     assert_eq!(rows[1][6], pieces.to_string());
-    assert!(
-        rows[1][7].parse::<i64>().unwrap() >= 200,
-        "latency recorded: {}",
-        rows[1][7]
-    );
+    assert!(rows[1][7].parse::<i64>().unwrap() >= 200, "latency recorded: {}", rows[1][7]);
     let usage_after = usage_of(app, DEMO_ORG);
-    assert!(
-        usage_after.0 > usage_before.0,
-        "usage_daily counts the request"
-    );
+    assert!(usage_after.0 > usage_before.0, "usage_daily counts the request");
     assert!(usage_after.2 >= usage_before.2 + i64::from(pieces));
 }
 
@@ -355,10 +255,7 @@ fn a_reply_is_finished_and_stored_after_the_visitor_leaves(app: &App) {
             assert_eq!(msgs[1]["status"], "complete");
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reply was never stored: {msgs:?}"
-        );
+        assert!(std::time::Instant::now() < deadline, "the reply was never stored: {msgs:?}");
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -377,29 +274,17 @@ fn the_model_gets_the_domain_prompt_and_the_history(app: &App) {
         .requests()
         .into_iter()
         .find(|r| {
-            r.body["messages"]
-                .as_array()
-                .is_some_and(|m| m.last().is_some_and(|l| l["content"] == second.as_str()))
+            r.body["messages"].as_array().is_some_and(|m| m.last().is_some_and(|l| l["content"] == second.as_str()))
         })
         .expect("the stand-in saw the second message");
-    assert_eq!(
-        req.authorization.as_deref(),
-        Some(format!("Bearer {LLM_KEY}").as_str()),
-        "the provider key is sent"
-    );
+    assert_eq!(req.authorization.as_deref(), Some(format!("Bearer {LLM_KEY}").as_str()), "the provider key is sent");
     assert_eq!(req.body["stream"], true);
     assert_eq!(req.body["stream_options"]["include_usage"], true);
-    assert_eq!(
-        req.body["model"], "acme-model",
-        "the domain's model override applies"
-    );
+    assert_eq!(req.body["model"], "acme-model", "the domain's model override applies");
     let msgs = req.body["messages"].as_array().unwrap();
     let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["system", "user", "assistant", "user"]);
-    assert!(msgs[0]["content"]
-        .as_str()
-        .unwrap()
-        .contains("SECRET-ACME-PROMPT"));
+    assert!(msgs[0]["content"].as_str().unwrap().contains("SECRET-ACME-PROMPT"));
     assert_eq!(msgs[1]["content"], first.as_str());
     assert_eq!(msgs[2]["content"], default_reply(&first).as_str());
 }
@@ -418,14 +303,9 @@ fn upstream_failure_before_streaming_keeps_the_user_message(app: &App) {
     let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
     let s = app.block_on(api.send(&c.conversation_id, &c.token, "hello [[fail]]"));
     assert_eq!(s.tokens(), 0);
-    let Some(StreamEvent::Error { code, message }) = s.last() else {
-        panic!("{:?}", s.events)
-    };
+    let Some(StreamEvent::Error { code, message }) = s.last() else { panic!("{:?}", s.events) };
     assert_eq!(*code, ErrorCode::UpstreamError);
-    assert!(
-        !message.contains("stand-in"),
-        "provider details are not shown to visitors: {message}"
-    );
+    assert!(!message.contains("stand-in"), "provider details are not shown to visitors: {message}");
     let rows = messages_of(app, &c.conversation_id);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][..3], ["user", "hello [[fail]]", "complete"]);
@@ -444,14 +324,8 @@ fn upstream_silent_mid_stream_times_out_as_interrupted(app: &App) {
     let started = std::time::Instant::now();
     assert_interrupted_after(app, "wait [[hang]]", 2);
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(IDLE_TIMEOUT_MS),
-        "gave up before the idle timeout: {took:?}"
-    );
-    assert!(
-        took < Duration::from_secs(15),
-        "the idle timeout did not end the reply: {took:?}"
-    );
+    assert!(took >= Duration::from_millis(IDLE_TIMEOUT_MS), "gave up before the idle timeout: {took:?}");
+    assert!(took < Duration::from_secs(15), "the idle timeout did not end the reply: {took:?}");
 }
 
 fn upstream_silent_before_first_token_times_out_as_failed(app: &App) {
@@ -460,22 +334,9 @@ fn upstream_silent_before_first_token_times_out_as_failed(app: &App) {
     let started = std::time::Instant::now();
     let s = app.block_on(api.send(&c.conversation_id, &c.token, "wait [[hang-first]]"));
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(FIRST_TOKEN_TIMEOUT_MS) && took < Duration::from_secs(15),
-        "{took:?}"
-    );
+    assert!(took >= Duration::from_millis(FIRST_TOKEN_TIMEOUT_MS) && took < Duration::from_secs(15), "{took:?}");
     assert_eq!(s.tokens(), 0);
-    assert!(
-        matches!(
-            s.last(),
-            Some(StreamEvent::Error {
-                code: ErrorCode::UpstreamError,
-                ..
-            })
-        ),
-        "{:?}",
-        s.last()
-    );
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamError, .. })), "{:?}", s.last());
     let rows = messages_of(app, &c.conversation_id);
     assert_eq!(rows[0][..3], ["user", "wait [[hang-first]]", "complete"]);
     assert_eq!(rows[1][..3], ["assistant", "", "failed"]);
@@ -487,19 +348,10 @@ fn assert_interrupted_after(app: &App, content: &str, arrived: usize) {
     let api = app.api(FAULTS_ORIGIN);
     let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
     let s = app.block_on(api.send(&c.conversation_id, &c.token, content));
-    let text: String = tokens(&default_reply(content))
-        .into_iter()
-        .take(arrived)
-        .collect();
+    let text: String = tokens(&default_reply(content)).into_iter().take(arrived).collect();
     assert_eq!(s.text(), text);
     assert!(
-        matches!(
-            s.last(),
-            Some(StreamEvent::Error {
-                code: ErrorCode::UpstreamInterrupted,
-                ..
-            })
-        ),
+        matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, .. })),
         "{:?}",
         s.last()
     );
@@ -512,37 +364,12 @@ fn assert_interrupted_after(app: &App, content: &str, arrived: usize) {
 
 fn unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing(app: &App) {
     let cases: [(Option<&str>, &str, u16, ErrorCode); 6] = [
-        (
-            Some(ACME_ORIGIN),
-            "site_not_a_real_key",
-            404,
-            ErrorCode::SiteNotRegistered,
-        ),
-        (
-            Some("https://evil.test"),
-            ACME_SITE,
-            403,
-            ErrorCode::OriginNotAllowed,
-        ),
-        (
-            Some(GLOBEX_ORIGIN),
-            ACME_SITE,
-            403,
-            ErrorCode::OriginNotAllowed,
-        ),
+        (Some(ACME_ORIGIN), "site_not_a_real_key", 404, ErrorCode::SiteNotRegistered),
+        (Some("https://evil.test"), ACME_SITE, 403, ErrorCode::OriginNotAllowed),
+        (Some(GLOBEX_ORIGIN), ACME_SITE, 403, ErrorCode::OriginNotAllowed),
         (None, ACME_SITE, 403, ErrorCode::OriginNotAllowed),
-        (
-            Some("https://off.acme.test"),
-            "site_acme_off",
-            403,
-            ErrorCode::DomainInactive,
-        ),
-        (
-            Some(ACME_ORIGIN),
-            "bad key!",
-            400,
-            ErrorCode::SiteKeyMissing,
-        ),
+        (Some("https://off.acme.test"), "site_acme_off", 403, ErrorCode::DomainInactive),
+        (Some(ACME_ORIGIN), "bad key!", 400, ErrorCode::SiteKeyMissing),
     ];
     for (origin, site, status, code) in cases {
         let api = match origin {
@@ -550,37 +377,19 @@ fn unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing(a
             None => app.api_without_origin(),
         };
         let config = app.block_on(api.config(site));
-        assert_eq!(
-            (config.status, config.code()),
-            (status, Some(code)),
-            "config for {site} from {origin:?}"
-        );
-        assert!(config.body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()));
-        assert_eq!(
-            config.header("access-control-allow-origin"),
-            None,
-            "refused origins may not read"
-        );
+        assert_eq!((config.status, config.code()), (status, Some(code)), "config for {site} from {origin:?}");
+        assert!(config.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(config.header("access-control-allow-origin"), None, "refused origins may not read");
         let visitor = unique("refused");
-        let open = app.block_on(api.post_json(
-            "/v1/conversations",
-            &json!({"site": site, "visitor_id": visitor}),
-            None,
-        ));
-        assert_eq!(
-            (open.status, open.code()),
-            (status, Some(code)),
-            "open for {site} from {origin:?}"
-        );
-        assert_eq!(
-            count_for_visitor(app, &visitor),
-            0,
-            "nothing stored for {site} from {origin:?}"
-        );
+        let open =
+            app.block_on(api.post_json("/v1/conversations", &json!({"site": site, "visitor_id": visitor}), None));
+        assert_eq!((open.status, open.code()), (status, Some(code)), "open for {site} from {origin:?}");
+        assert_eq!(count_for_visitor(app, &visitor), 0, "nothing stored for {site} from {origin:?}");
     }
-    assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a3'", &[]), 0);
+    assert_eq!(
+        app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a3'", &[]),
+        0
+    );
 }
 
 fn a_token_grants_its_own_conversation_and_nothing_else(app: &App) {
@@ -600,35 +409,17 @@ fn a_token_grants_its_own_conversation_and_nothing_else(app: &App) {
     for (origin, token, id) in cases {
         let api = app.api(origin);
         let read = app.block_on(api.get(&path(id), token));
-        assert_eq!(
-            (read.status, read.code()),
-            (401, Some(ErrorCode::Unauthorized)),
-            "read {id} with {token:?}"
-        );
+        assert_eq!((read.status, read.code()), (401, Some(ErrorCode::Unauthorized)), "read {id} with {token:?}");
         let write = app.block_on(api.post_json(&path(id), &json!({"content": "let me in"}), token));
-        assert_eq!(
-            (write.status, write.code()),
-            (401, Some(ErrorCode::Unauthorized)),
-            "write {id} with {token:?}"
-        );
+        assert_eq!((write.status, write.code()), (401, Some(ErrorCode::Unauthorized)), "write {id} with {token:?}");
     }
     // A genuine token from the wrong website is refused too.
-    let elsewhere = app.block_on(
-        app.api(GLOBEX_ORIGIN)
-            .get(&path(&a.conversation_id), Some(&a.token)),
-    );
+    let elsewhere = app.block_on(app.api(GLOBEX_ORIGIN).get(&path(&a.conversation_id), Some(&a.token)));
     assert_eq!(elsewhere.code(), Some(ErrorCode::OriginNotAllowed));
     let malformed = app.block_on(acme.get(&path("not-a-conversation"), Some(&a.token)));
-    assert_eq!(
-        (malformed.status, malformed.code()),
-        (404, Some(ErrorCode::ConversationNotFound))
-    );
+    assert_eq!((malformed.status, malformed.code()), (404, Some(ErrorCode::ConversationNotFound)));
     for c in [&a, &b, &g] {
-        assert!(
-            messages_of(app, &c.conversation_id).is_empty(),
-            "nothing written to {}",
-            c.conversation_id
-        );
+        assert!(messages_of(app, &c.conversation_id).is_empty(), "nothing written to {}", c.conversation_id);
     }
     let own = app.block_on(acme.history(&a));
     assert_eq!(own.status, 200);
@@ -643,45 +434,24 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
         "a".repeat(MAX_BODY_BYTES)
     );
     let cases: Vec<(&str, Vec<u8>, u16, ErrorCode)> = vec![
+        ("application/json", b"{not json".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"visitor_id": visitor}).to_string().into_bytes(), 400, ErrorCode::InvalidJson),
         (
             "application/json",
-            b"{not json".to_vec(),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "application/json",
-            json!({"visitor_id": visitor}).to_string().into_bytes(),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "application/json",
-            json!({"site": REJECTS_SITE, "visitor_id": visitor, "role": "admin"})
-                .to_string()
-                .into_bytes(),
+            json!({"site": REJECTS_SITE, "visitor_id": visitor, "role": "admin"}).to_string().into_bytes(),
             400,
             ErrorCode::InvalidJson,
         ),
         (
             "text/plain",
-            json!({"site": REJECTS_SITE, "visitor_id": visitor})
-                .to_string()
-                .into_bytes(),
+            json!({"site": REJECTS_SITE, "visitor_id": visitor}).to_string().into_bytes(),
             415,
             ErrorCode::UnsupportedMediaType,
         ),
+        ("application/json", big.into_bytes(), 413, ErrorCode::BodyTooLarge),
         (
             "application/json",
-            big.into_bytes(),
-            413,
-            ErrorCode::BodyTooLarge,
-        ),
-        (
-            "application/json",
-            json!({"site": REJECTS_SITE, "visitor_id": format!("{visitor} <script>")})
-                .to_string()
-                .into_bytes(),
+            json!({"site": REJECTS_SITE, "visitor_id": format!("{visitor} <script>")}).to_string().into_bytes(),
             400,
             ErrorCode::InvalidField,
         ),
@@ -697,16 +467,8 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
     for (ct, body, status, code) in cases {
         let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
         let r = app.block_on(api.post_raw("/v1/conversations", ct, body, None));
-        assert_eq!(
-            (r.status, r.code()),
-            (status, Some(code)),
-            "{ct} {shown}: {:?}",
-            r.body
-        );
-        assert!(r
-            .header("content-type")
-            .unwrap_or_default()
-            .starts_with("application/json"));
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{ct} {shown}: {:?}", r.body);
+        assert!(r.header("content-type").unwrap_or_default().starts_with("application/json"));
     }
     assert_eq!(count_for_visitor(app, &visitor), 0);
     assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a4' AND visitor_id LIKE 'bad-%'", &[]), 0);
@@ -719,96 +481,38 @@ fn bad_messages_are_refused_with_stable_codes_and_write_nothing(app: &App) {
     let requests_before = app.llm.requests().len();
     let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
     let cases: Vec<(&str, Vec<u8>, u16, ErrorCode)> = vec![
+        ("application/json", b"[1,2".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", b"{}".to_vec(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"content": 42}).to_string().into_bytes(), 400, ErrorCode::InvalidJson),
+        ("application/json", json!({"content": "  \n "}).to_string().into_bytes(), 400, ErrorCode::MessageEmpty),
+        ("application/json", json!({"content": too_long}).to_string().into_bytes(), 422, ErrorCode::MessageTooLong),
         (
             "application/json",
-            b"[1,2".to_vec(),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "application/json",
-            b"{}".to_vec(),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "application/json",
-            json!({"content": 42}).to_string().into_bytes(),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "application/json",
-            json!({"content": "  \n "}).to_string().into_bytes(),
-            400,
-            ErrorCode::MessageEmpty,
-        ),
-        (
-            "application/json",
-            json!({"content": too_long}).to_string().into_bytes(),
-            422,
-            ErrorCode::MessageTooLong,
-        ),
-        (
-            "application/json",
-            json!({"content": "x".repeat(MAX_BODY_BYTES)})
-                .to_string()
-                .into_bytes(),
+            json!({"content": "x".repeat(MAX_BODY_BYTES)}).to_string().into_bytes(),
             413,
             ErrorCode::BodyTooLarge,
         ),
-        (
-            "application/x-www-form-urlencoded",
-            b"content=hi".to_vec(),
-            415,
-            ErrorCode::UnsupportedMediaType,
-        ),
+        ("application/x-www-form-urlencoded", b"content=hi".to_vec(), 415, ErrorCode::UnsupportedMediaType),
     ];
     for (ct, body, status, code) in cases {
         let r = app.block_on(api.post_raw(&path, ct, body, Some(&c.token)));
-        assert_eq!(
-            (r.status, r.code()),
-            (status, Some(code)),
-            "{ct}: {:?}",
-            r.body
-        );
-        assert_eq!(
-            r.header("access-control-allow-origin").as_deref(),
-            Some(REJECTS_ORIGIN),
-            "the widget can read why"
-        );
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{ct}: {:?}", r.body);
+        assert_eq!(r.header("access-control-allow-origin").as_deref(), Some(REJECTS_ORIGIN), "the widget can read why");
     }
-    assert!(
-        messages_of(app, &c.conversation_id).is_empty(),
-        "nothing stored"
-    );
+    assert!(messages_of(app, &c.conversation_id).is_empty(), "nothing stored");
     let asked = app.llm.requests()[requests_before..]
         .iter()
         .filter(|r| {
-            r.body.to_string().contains(&c.conversation_id)
-                || r.body["messages"].to_string().contains("content=hi")
+            r.body.to_string().contains(&c.conversation_id) || r.body["messages"].to_string().contains("content=hi")
         })
         .count();
     assert_eq!(asked, 0, "the provider was not called");
     // And a good message right after works.
-    let ok = app.block_on(api.send(
-        &c.conversation_id,
-        &c.token,
-        &format!("{MAX_MESSAGE_CHARS} chars is fine"),
-    ));
-    assert!(matches!(
-        ok.last(),
-        Some(StreamEvent::Done {
-            usage: Usage { .. },
-            ..
-        })
-    ));
+    let ok = app.block_on(api.send(&c.conversation_id, &c.token, &format!("{MAX_MESSAGE_CHARS} chars is fine")));
+    assert!(matches!(ok.last(), Some(StreamEvent::Done { usage: Usage { .. }, .. })));
     let rows = messages_of(app, &c.conversation_id);
     assert_eq!(rows.len(), 2);
-    assert_eq!(
-        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
-        [Role::User.as_str(), Role::Assistant.as_str()]
-    );
+    assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), [Role::User.as_str(), Role::Assistant.as_str()]);
     assert_eq!(rows[1][2], MessageStatus::Complete.as_str());
 }
 
@@ -823,19 +527,13 @@ fn the_database_refuses_rows_that_cross_organizations(app: &App) {
         "INSERT INTO conversations (id, domain_id, organization_id, started_at, last_message_at) VALUES ('x-conv', ?1, ?2, 0, 0)",
         [acme_domain, globex_org],
     );
-    assert!(
-        crossed_conversation.is_err(),
-        "a conversation in another organization than its domain"
-    );
+    assert!(crossed_conversation.is_err(), "a conversation in another organization than its domain");
     let crossed_message = conn.execute(
         "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at) \
          VALUES ('x-msg', ?1, ?2, 'user', 'hi', 'complete', 0)",
         [c.conversation_id.as_str(), globex_org],
     );
-    assert!(
-        crossed_message.is_err(),
-        "a message in another organization than its conversation"
-    );
+    assert!(crossed_message.is_err(), "a message in another organization than its conversation");
     let customer_columns = app.db.int(
         "SELECT count(*) FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'customer_id'",
         &[],
@@ -848,10 +546,7 @@ fn unknown_routes_and_methods_get_json_errors(app: &App) {
     let r = app.block_on(api.get("/v1/nothing-here", None));
     assert_eq!((r.status, r.code()), (404, Some(ErrorCode::NotFound)));
     let r = app.block_on(api.post_json("/v1/widget/config", &json!({}), None));
-    assert_eq!(
-        (r.status, r.code()),
-        (405, Some(ErrorCode::MethodNotAllowed))
-    );
+    assert_eq!((r.status, r.code()), (405, Some(ErrorCode::MethodNotAllowed)));
     let h = app.block_on(api.get("/healthz", None));
     assert_eq!((h.status, h.body["status"].as_str()), (200, Some("ok")));
 }
@@ -877,36 +572,11 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
     };
     // Refusals write nothing.
     let bad: Vec<(Api, Value, u16, ErrorCode)> = vec![
-        (
-            app.api(ACME_ORIGIN),
-            lead(json!({"email": "not an email"})),
-            400,
-            ErrorCode::InvalidField,
-        ),
-        (
-            app.api(ACME_ORIGIN),
-            lead(json!({"name": "n".repeat(201)})),
-            400,
-            ErrorCode::InvalidField,
-        ),
-        (
-            app.api(ACME_ORIGIN),
-            lead(json!({"organization_id": ACME_ORG})),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            app.api(ACME_ORIGIN),
-            lead(json!({"site": "site_nobody_has_this"})),
-            404,
-            ErrorCode::SiteNotRegistered,
-        ),
-        (
-            app.api(GLOBEX_ORIGIN),
-            lead(json!({})),
-            403,
-            ErrorCode::OriginNotAllowed,
-        ),
+        (app.api(ACME_ORIGIN), lead(json!({"email": "not an email"})), 400, ErrorCode::InvalidField),
+        (app.api(ACME_ORIGIN), lead(json!({"name": "n".repeat(201)})), 400, ErrorCode::InvalidField),
+        (app.api(ACME_ORIGIN), lead(json!({"organization_id": ACME_ORG})), 400, ErrorCode::InvalidJson),
+        (app.api(ACME_ORIGIN), lead(json!({"site": "site_nobody_has_this"})), 404, ErrorCode::SiteNotRegistered),
+        (app.api(GLOBEX_ORIGIN), lead(json!({})), 403, ErrorCode::OriginNotAllowed),
         (
             app.api(ACME_ORIGIN),
             lead(json!({"conversation_id": "0193a000-0000-7000-8000-00000000dead"})),
@@ -916,12 +586,7 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
     ];
     for (api, body, status, code) in bad {
         let r = app.block_on(api.post_json("/v1/leads", &body, None));
-        assert_eq!(
-            (r.status, r.code()),
-            (status, Some(code)),
-            "{body}: {:?}",
-            r.body
-        );
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{body}: {:?}", r.body);
     }
     // Another organization's conversation and token cannot carry a lead of this site.
     let globex = app.block_on(app.api(GLOBEX_ORIGIN).open(GLOBEX_SITE, &unique("visitor")));
@@ -931,10 +596,7 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
         Some(&globex.token),
     ));
     assert!(r.status == 401 || r.status == 403, "{:?}", r.body);
-    assert!(
-        leads_of(app, &email).is_empty(),
-        "no refused lead was stored"
-    );
+    assert!(leads_of(app, &email).is_empty(), "no refused lead was stored");
 
     // A lead without a conversation, then three in one conversation; the fourth is refused.
     let r = app.block_on(acme.post_json("/v1/leads", &lead(json!({"name": "  Ada  "})), None));
@@ -949,38 +611,16 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
         ));
         assert_eq!(r.status, 201, "{:?}", r.body);
     }
-    let r = app.block_on(acme.post_json(
-        "/v1/leads",
-        &lead(json!({"conversation_id": c.conversation_id})),
-        Some(&c.token),
-    ));
+    let r =
+        app.block_on(acme.post_json("/v1/leads", &lead(json!({"conversation_id": c.conversation_id})), Some(&c.token)));
     assert_eq!((r.status, r.code()), (429, Some(ErrorCode::RateLimited)));
-    assert!(r
-        .header("retry-after")
-        .and_then(|s| s.parse::<u32>().ok())
-        .is_some_and(|s| s > 0));
-    assert_eq!(
-        r.header("access-control-expose-headers").as_deref(),
-        Some("Retry-After"),
-        "the widget can read it"
-    );
+    assert!(r.header("retry-after").and_then(|s| s.parse::<u32>().ok()).is_some_and(|s| s > 0));
+    assert_eq!(r.header("access-control-expose-headers").as_deref(), Some("Retry-After"), "the widget can read it");
     let stored = leads_of(app, &email);
     assert_eq!(stored.len(), 4);
-    assert!(stored
-        .iter()
-        .all(|row| row[0] == ACME_ORG && row[3] == email));
-    assert_eq!(
-        stored
-            .iter()
-            .filter(|row| row[1] == c.conversation_id)
-            .count(),
-        3
-    );
-    assert_eq!(
-        stored.iter().filter(|row| row[2] == "Ada").count(),
-        1,
-        "names are stored trimmed"
-    );
+    assert!(stored.iter().all(|row| row[0] == ACME_ORG && row[3] == email));
+    assert_eq!(stored.iter().filter(|row| row[1] == c.conversation_id).count(), 3);
+    assert_eq!(stored.iter().filter(|row| row[2] == "Ada").count(), 1, "names are stored trimmed");
 }
 
 fn feedback_is_one_verdict_per_reply_by_its_own_conversation_only(app: &App) {
@@ -997,41 +637,24 @@ fn feedback_is_one_verdict_per_reply_by_its_own_conversation_only(app: &App) {
         assert_eq!(r.status, 204, "{:?}", r.body);
     }
     let stored = |id: &str| {
-        app.db.rows("SELECT rating, organization_id, conversation_id FROM message_feedback WHERE message_id = ?1", &[&id])
+        app.db
+            .rows("SELECT rating, organization_id, conversation_id FROM message_feedback WHERE message_id = ?1", &[&id])
     };
     assert_eq!(
         stored(&message_id),
-        vec![vec![
-            "down".to_owned(),
-            ACME_ORG.to_owned(),
-            c.conversation_id.clone()
-        ]],
+        vec![vec!["down".to_owned(), ACME_ORG.to_owned(), c.conversation_id.clone()]],
         "the second vote replaced the first"
     );
 
     let user_message = messages_of(app, &c.conversation_id)[0][8].clone();
     let other = app.block_on(acme.open(ACME_SITE, &unique("visitor")));
     let globex = app.block_on(app.api(GLOBEX_ORIGIN).open(GLOBEX_SITE, &unique("visitor")));
-    let globex_reply = app.block_on(app.api(GLOBEX_ORIGIN).send(
-        &globex.conversation_id,
-        &globex.token,
-        "mine",
-    ));
-    let Some(StreamEvent::Done {
-        message_id: globex_message,
-        ..
-    }) = globex_reply.last().cloned()
-    else {
+    let globex_reply = app.block_on(app.api(GLOBEX_ORIGIN).send(&globex.conversation_id, &globex.token, "mine"));
+    let Some(StreamEvent::Done { message_id: globex_message, .. }) = globex_reply.last().cloned() else {
         panic!("no done")
     };
     let cases: Vec<(String, Value, Option<&str>, u16, ErrorCode)> = vec![
-        (
-            format!("/v1/messages/{user_message}/feedback"),
-            vote("up"),
-            Some(&c.token),
-            404,
-            ErrorCode::MessageNotFound,
-        ),
+        (format!("/v1/messages/{user_message}/feedback"), vote("up"), Some(&c.token), 404, ErrorCode::MessageNotFound),
         (
             format!("/v1/messages/{globex_message}/feedback"),
             vote("up"),
@@ -1047,42 +670,15 @@ fn feedback_is_one_verdict_per_reply_by_its_own_conversation_only(app: &App) {
             ErrorCode::MessageNotFound,
         ),
         (path.clone(), vote("up"), None, 401, ErrorCode::Unauthorized),
-        (
-            path.clone(),
-            vote("up"),
-            Some(&other.token),
-            401,
-            ErrorCode::Unauthorized,
-        ),
-        (
-            path.clone(),
-            vote("meh"),
-            Some(&c.token),
-            400,
-            ErrorCode::InvalidJson,
-        ),
-        (
-            "/v1/messages/not-an-id/feedback".to_owned(),
-            vote("up"),
-            Some(&c.token),
-            404,
-            ErrorCode::MessageNotFound,
-        ),
+        (path.clone(), vote("up"), Some(&other.token), 401, ErrorCode::Unauthorized),
+        (path.clone(), vote("meh"), Some(&c.token), 400, ErrorCode::InvalidJson),
+        ("/v1/messages/not-an-id/feedback".to_owned(), vote("up"), Some(&c.token), 404, ErrorCode::MessageNotFound),
     ];
     for (path, body, token, status, code) in cases {
         let r = app.block_on(acme.post_json(&path, &body, token));
-        assert_eq!(
-            (r.status, r.code()),
-            (status, Some(code)),
-            "{path} {body}: {:?}",
-            r.body
-        );
+        assert_eq!((r.status, r.code()), (status, Some(code)), "{path} {body}: {:?}", r.body);
     }
-    assert_eq!(
-        stored(&message_id)[0][0],
-        "down",
-        "refused votes changed nothing"
-    );
+    assert_eq!(stored(&message_id)[0][0], "down", "refused votes changed nothing");
     assert!(stored(&globex_message).is_empty());
     assert!(stored(&user_message).is_empty());
 }

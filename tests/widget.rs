@@ -51,26 +51,14 @@ fn main() {
             "keyboard_enter_sends_shift_enter_breaks_escape_closes",
             keyboard_enter_sends_shift_enter_breaks_escape_closes,
         ),
-        (
-            "a_phone_gets_a_full_screen_panel_with_a_large_input",
-            a_phone_gets_a_full_screen_panel_with_a_large_input,
-        ),
-        (
-            "an_unregistered_site_shows_chat_unavailable",
-            an_unregistered_site_shows_chat_unavailable,
-        ),
+        ("a_phone_gets_a_full_screen_panel_with_a_large_input", a_phone_gets_a_full_screen_panel_with_a_large_input),
+        ("an_unregistered_site_shows_chat_unavailable", an_unregistered_site_shows_chat_unavailable),
         (
             "queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget",
             queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget,
         ),
-        (
-            "a_failed_reply_offers_retry_and_stop_ends_a_stream",
-            a_failed_reply_offers_retry_and_stop_ends_a_stream,
-        ),
-        (
-            "a_closed_panel_counts_unread_replies",
-            a_closed_panel_counts_unread_replies,
-        ),
+        ("a_failed_reply_offers_retry_and_stop_ends_a_stream", a_failed_reply_offers_retry_and_stop_ends_a_stream),
+        ("a_closed_panel_counts_unread_replies", a_closed_panel_counts_unread_replies),
         (
             "leads_and_feedback_are_stored_for_the_sites_organization",
             leads_and_feedback_are_stored_for_the_sites_organization,
@@ -104,10 +92,8 @@ fn main() {
 }
 
 fn start() -> std::sync::Arc<Ctx> {
-    let started = App::spawn(&[]).and_then(|app| {
-        let site = app
-            .block_on(HostSite::start(&app.edge))
-            .map_err(|e| e.to_string())?;
+    let started = App::spawn(&["widget.sql"]).and_then(|app| {
+        let site = app.block_on(HostSite::start(&app.edge)).map_err(|e| e.to_string())?;
         let driver = Driver::start()?;
         Ok((app, site, driver))
     });
@@ -115,12 +101,7 @@ fn start() -> std::sync::Arc<Ctx> {
         Ok((app, site, driver)) => {
             let shots = e2e::app::root().join("tests/artifacts/screenshots");
             let _ = std::fs::create_dir_all(&shots);
-            std::sync::Arc::new(Ctx {
-                app,
-                site,
-                driver,
-                shots,
-            })
+            std::sync::Arc::new(Ctx { app, site, driver, shots })
         }
         Err(e) => {
             eprintln!("could not start: {e}");
@@ -131,27 +112,17 @@ fn start() -> std::sync::Arc<Ctx> {
 
 impl Ctx {
     fn page(&self, mobile: bool) -> Page {
-        self.app
-            .block_on(self.driver.session(mobile))
-            .unwrap_or_else(|e| panic!("browser session: {e}"))
+        self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
     }
 }
 
 /// The conversation id the widget keeps in the site's localStorage.
 async fn conversation_id(page: &Page) -> String {
     let v = page
-        .wait_for(
-            "a stored session",
-            "localStorage.getItem('chat-widget:site_demo_localhost:session')",
-            WAIT,
-        )
+        .wait_for("a stored session", "localStorage.getItem('chat-widget:site_demo_localhost:session')", WAIT)
         .await;
-    let session: Value =
-        serde_json::from_str(v.as_str().unwrap_or_default()).expect("session JSON");
-    session["conversation_id"]
-        .as_str()
-        .expect("conversation_id")
-        .to_owned()
+    let session: Value = serde_json::from_str(v.as_str().unwrap_or_default()).expect("session JSON");
+    session["conversation_id"].as_str().expect("conversation_id").to_owned()
 }
 
 /// Opens the panel with a click on the launcher, unless it is open already (an open panel
@@ -161,12 +132,7 @@ async fn open_panel(page: &Page) {
     if page.js("return w('.panel').hidden").await == json!(true) {
         launcher.click().await.expect("click the launcher");
     }
-    page.wait_for(
-        "the open panel",
-        "w('.panel') && !w('.panel').hidden && w('textarea')",
-        WAIT,
-    )
-    .await;
+    page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
 }
 
 async fn type_and_send(page: &Page, text: &str) {
@@ -393,7 +359,9 @@ fn keyboard_enter_sends_shift_enter_breaks_escape_closes(ctx: &Ctx) {
         page.wait_for("the closed panel", "w('.panel').hidden", WAIT).await;
         page.wait_for("focus on the launcher", "root.activeElement === w('.launcher')", WAIT).await;
         // Every button has an accessible name.
-        let unnamed = page.js("return wa('button').filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).length").await;
+        let unnamed = page
+            .js("return wa('button').filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).length")
+            .await;
         assert_eq!(unnamed, json!(0));
     });
     ctx.app.block_on(page.close());
@@ -429,36 +397,15 @@ fn an_unregistered_site_shows_chat_unavailable(ctx: &Ctx) {
     let page = ctx.page(false);
     ctx.app.block_on(async {
         page.goto(&ctx.site.unregistered_url("/")).await;
-        page.launcher()
-            .await
-            .click()
-            .await
-            .expect("click the launcher");
-        page.wait_for("the open panel", "!w('.panel').hidden", WAIT)
-            .await;
-        let text = page
-            .wait_for(
-                "the unavailable note",
-                "w('.unavailable') && w('.unavailable').textContent",
-                WAIT,
-            )
-            .await;
-        assert_eq!(
-            text,
-            json!("Chat is unavailable right now. Please try again later.")
-        );
-        assert_eq!(
-            page.js("return w('textarea') === null && w('.greeting') === null")
-                .await,
-            json!(true)
-        );
-        page.screenshot(&ctx.shots.join("desktop-unavailable.png"))
-            .await;
+        page.launcher().await.click().await.expect("click the launcher");
+        page.wait_for("the open panel", "!w('.panel').hidden", WAIT).await;
+        let text =
+            page.wait_for("the unavailable note", "w('.unavailable') && w('.unavailable').textContent", WAIT).await;
+        assert_eq!(text, json!("Chat is unavailable right now. Please try again later."));
+        assert_eq!(page.js("return w('textarea') === null && w('.greeting') === null").await, json!(true));
+        page.screenshot(&ctx.shots.join("desktop-unavailable.png")).await;
     });
-    let stored = ctx.app.db.int(
-        "SELECT count(*) FROM conversations WHERE page_url LIKE '%127.0.0.2%'",
-        &[],
-    );
+    let stored = ctx.app.db.int("SELECT count(*) FROM conversations WHERE page_url LIKE '%127.0.0.2%'", &[]);
     assert_eq!(stored, 0);
     ctx.app.block_on(page.close());
 }
@@ -475,8 +422,15 @@ fn queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget(ctx: &Ctx
         type_and_send(&page, "hi there").await;
         wait_reply_done(&page).await;
         page.js("window.navigateLikeTurbo()").await;
-        page.wait_for("the widget back in the new body", "document.querySelector('h1').textContent === 'Second page' && host && host.isConnected", WAIT).await;
-        let after = page.js("return [document.querySelectorAll('chat-widget').length, w('.panel').hidden, wa('.msg.user').length]").await;
+        page.wait_for(
+            "the widget back in the new body",
+            "document.querySelector('h1').textContent === 'Second page' && host && host.isConnected",
+            WAIT,
+        )
+        .await;
+        let after = page
+            .js("return [document.querySelectorAll('chat-widget').length, w('.panel').hidden, wa('.msg.user').length]")
+            .await;
         assert_eq!(after, json!([1, false, 1]), "the same widget, still open, conversation intact");
         page.js("window.ChatWidget.close()").await;
         page.wait_for("closed", "w('.panel').hidden", WAIT).await;
@@ -526,22 +480,11 @@ fn a_closed_panel_counts_unread_replies(ctx: &Ctx) {
         open_panel(&page).await;
         type_and_send(&page, "answer me when I am gone [[slow]]").await;
         page.js("window.ChatWidget.close()").await;
-        let badge = page
-            .wait_for(
-                "the unread badge",
-                "w('.badge') && w('.badge').textContent",
-                WAIT,
-            )
-            .await;
+        let badge = page.wait_for("the unread badge", "w('.badge') && w('.badge').textContent", WAIT).await;
         assert_eq!(badge, json!("1"));
-        assert_eq!(
-            page.js("return w('.launcher').getAttribute('aria-label')")
-                .await,
-            json!("Open chat (1 unread)")
-        );
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-label')").await, json!("Open chat (1 unread)"));
         page.launcher().await.click().await.expect("open");
-        page.wait_for("the badge gone", "w('.badge') === null", WAIT)
-            .await;
+        page.wait_for("the badge gone", "w('.badge') === null", WAIT).await;
     });
     ctx.app.block_on(page.close());
 }
@@ -581,15 +524,13 @@ fn leads_and_feedback_are_stored_for_the_sites_organization(ctx: &Ctx) {
         assert_eq!(page.js("return w('textarea') !== null").await, json!(true), "the chat goes on");
     });
     let conversation = ctx.app.block_on(conversation_id(&page));
-    let leads = ctx.app.db.rows("SELECT email, name, organization_id, conversation_id FROM leads WHERE conversation_id = ?1", &[&conversation]);
+    let leads = ctx.app.db.rows(
+        "SELECT email, name, organization_id, conversation_id FROM leads WHERE conversation_id = ?1",
+        &[&conversation],
+    );
     assert_eq!(
         leads,
-        vec![vec![
-            "ada@example.com".to_owned(),
-            "Ada".to_owned(),
-            DEMO_ORG.to_owned(),
-            conversation.clone()
-        ]]
+        vec![vec!["ada@example.com".to_owned(), "Ada".to_owned(), DEMO_ORG.to_owned(), conversation.clone()]]
     );
     ctx.app.block_on(page.close());
 }
@@ -605,5 +546,37 @@ fn script_tag_attributes_choose_language_position_and_colour(ctx: &Ctx) {
         open_panel(&page).await;
         assert_eq!(page.js("return w('textarea').placeholder").await, json!("Nachricht eingeben…"));
     });
+    ctx.app.block_on(page.close());
+}
+
+fn a_site_that_wants_leads_first_asks_before_the_chat(ctx: &Ctx) {
+    let page = ctx.page(false);
+    let url = ctx.site.leads_first_url("/leads-first.html");
+    ctx.app.block_on(async {
+        page.goto(&url).await;
+        page.launcher().await.click().await.expect("open");
+        page.wait_for("the lead form", "w('.lead input[type=email]')", WAIT).await;
+        assert_eq!(page.js("return w('textarea')").await, Value::Null, "no chat before the form");
+        // The host page knows the visitor: identify() sends the lead and opens the chat.
+        page.js("window.ChatWidget.identify({email: 'Grace@Example.ORG', name: 'Grace'})").await;
+        page.wait_for("the chat after the lead", "w('textarea') && w('.thanks')", WAIT).await;
+        page.goto(&url).await;
+        page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden", WAIT).await;
+        page.wait_for("the chat, without asking again", "w('textarea')", WAIT).await;
+        assert_eq!(page.js("return w('.lead')").await, Value::Null);
+    });
+    let leads = ctx
+        .app
+        .db
+        .rows("SELECT email, name, organization_id, domain_id FROM leads WHERE email = 'Grace@example.org'", &[]);
+    assert_eq!(
+        leads,
+        vec![vec![
+            "Grace@example.org".to_owned(),
+            "Grace".to_owned(),
+            DEMO_ORG.to_owned(),
+            "0193a000-0000-7000-8000-000000000003".to_owned()
+        ]]
+    );
     ctx.app.block_on(page.close());
 }

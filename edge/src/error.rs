@@ -15,27 +15,17 @@ pub type EdgeResult<T> = Result<T, EdgeError>;
 
 impl EdgeError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
+        Self { code, message: message.into(), retry_after: None }
     }
 
     pub fn rate_limited(retry_after: u32, message: impl Into<String>) -> Self {
-        Self {
-            retry_after: Some(retry_after),
-            ..Self::new(ErrorCode::RateLimited, message)
-        }
+        Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::RateLimited, message) }
     }
 
     /// An internal failure: `detail` goes to the log, the caller gets a generic message.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         log_error(&format!("internal error: {detail}"));
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on our side. Please try again.",
-        )
+        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
     }
 
     pub fn status(&self) -> u16 {

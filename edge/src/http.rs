@@ -14,11 +14,8 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> EdgeResult<Response> {
 }
 
 pub fn error(e: &EdgeError) -> Response {
-    let mut resp = json(e.status(), &e.body()).unwrap_or_else(|_| {
-        Response::empty()
-            .map(|r| r.with_status(500))
-            .expect("an empty response")
-    });
+    let mut resp = json(e.status(), &e.body())
+        .unwrap_or_else(|_| Response::empty().map(|r| r.with_status(500)).expect("an empty response"));
     if let Some(seconds) = e.retry_after {
         let _ = resp.headers_mut().set("retry-after", &seconds.to_string());
     }
@@ -39,17 +36,10 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> 
     let content_type = header(req, "content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(EdgeError::new(
-            ErrorCode::UnsupportedMediaType,
-            "Send the body as application/json.",
-        ));
+        return Err(EdgeError::new(ErrorCode::UnsupportedMediaType, "Send the body as application/json."));
     }
-    let too_large = || {
-        EdgeError::new(
-            ErrorCode::BodyTooLarge,
-            format!("The body may be at most {MAX_BODY_BYTES} bytes."),
-        )
-    };
+    let too_large =
+        || EdgeError::new(ErrorCode::BodyTooLarge, format!("The body may be at most {MAX_BODY_BYTES} bytes."));
     let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
@@ -58,12 +48,8 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> 
     if bytes.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        EdgeError::new(
-            ErrorCode::InvalidJson,
-            format!("The body is not the expected JSON: {e}."),
-        )
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))
 }
 
 /// Which origin, if any, may read this response. Set once the request's origin is admitted,
@@ -83,10 +69,7 @@ impl CorsGrant {
             let _ = headers.set("access-control-allow-origin", origin);
             let _ = headers.set("access-control-max-age", "600");
             let _ = headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
-            let _ = headers.set(
-                "access-control-allow-headers",
-                "Content-Type, Authorization",
-            );
+            let _ = headers.set("access-control-allow-headers", "Content-Type, Authorization");
             let _ = headers.set("access-control-expose-headers", "Retry-After");
         }
         resp

@@ -23,10 +23,7 @@ mod tests {
     #[test]
     fn under_both_limits_is_allowed() {
         assert_eq!(lead_retry_after(0, 0), None);
-        assert_eq!(
-            lead_retry_after(LEADS_PER_DOMAIN_PER_MINUTE - 1, LEADS_PER_CONVERSATION - 1),
-            None
-        );
+        assert_eq!(lead_retry_after(LEADS_PER_DOMAIN_PER_MINUTE - 1, LEADS_PER_CONVERSATION - 1), None);
     }
 
     #[test]

@@ -54,15 +54,9 @@ pub fn build(system_prompt: &str, history: &[Turn], budget_tokens: u32) -> Vec<P
     while kept.len() > 1 && kept.last().is_some_and(|t| t.role == Role::Assistant) {
         kept.pop();
     }
-    std::iter::once(PromptMessage {
-        role: Role::System,
-        content: system.to_owned(),
-    })
-    .chain(kept.into_iter().rev().map(|t| PromptMessage {
-        role: t.role,
-        content: t.content.clone(),
-    }))
-    .collect()
+    std::iter::once(PromptMessage { role: Role::System, content: system.to_owned() })
+        .chain(kept.into_iter().rev().map(|t| PromptMessage { role: t.role, content: t.content.clone() }))
+        .collect()
 }
 
 #[cfg(test)]
@@ -70,11 +64,7 @@ mod tests {
     use super::*;
 
     fn turn(role: Role, content: &str) -> Turn {
-        Turn {
-            role,
-            content: content.to_owned(),
-            status: MessageStatus::Complete,
-        }
+        Turn { role, content: content.to_owned(), status: MessageStatus::Complete }
     }
 
     fn contents(p: &[PromptMessage]) -> Vec<&str> {
@@ -83,11 +73,7 @@ mod tests {
 
     #[test]
     fn system_prompt_comes_first_then_history_in_order() {
-        let h = [
-            turn(Role::User, "q1"),
-            turn(Role::Assistant, "a1"),
-            turn(Role::User, "q2"),
-        ];
+        let h = [turn(Role::User, "q1"), turn(Role::Assistant, "a1"), turn(Role::User, "q2")];
         let p = build("Be a pirate.", &h, 1_000);
         assert_eq!(contents(&p), ["Be a pirate.", "q1", "a1", "q2"]);
         assert_eq!(p[0].role, Role::System);
@@ -104,16 +90,7 @@ mod tests {
     fn oldest_turns_are_dropped_to_fit_the_budget() {
         let long = "x".repeat(400); // ~104 tokens each
         let h: Vec<Turn> = (0..10)
-            .map(|i| {
-                turn(
-                    if i % 2 == 0 {
-                        Role::User
-                    } else {
-                        Role::Assistant
-                    },
-                    &format!("{i}{long}"),
-                )
-            })
+            .map(|i| turn(if i % 2 == 0 { Role::User } else { Role::Assistant }, &format!("{i}{long}")))
             .chain([turn(Role::User, "latest")])
             .collect();
         let p = build("sys", &h, 350);
@@ -127,11 +104,7 @@ mod tests {
     #[test]
     fn the_new_message_is_kept_even_over_budget() {
         let big = "y".repeat(10_000);
-        let p = build(
-            "sys",
-            &[turn(Role::User, "old"), turn(Role::User, &big)],
-            50,
-        );
+        let p = build("sys", &[turn(Role::User, "old"), turn(Role::User, &big)], 50);
         assert_eq!(contents(&p), ["sys", big.as_str()]);
     }
 
@@ -139,22 +112,11 @@ mod tests {
     fn failed_empty_replies_are_left_out_but_partial_ones_stay() {
         let h = [
             turn(Role::User, "q1"),
-            Turn {
-                role: Role::Assistant,
-                content: String::new(),
-                status: MessageStatus::Failed,
-            },
+            Turn { role: Role::Assistant, content: String::new(), status: MessageStatus::Failed },
             turn(Role::User, "q2"),
-            Turn {
-                role: Role::Assistant,
-                content: "half an ans".into(),
-                status: MessageStatus::Interrupted,
-            },
+            Turn { role: Role::Assistant, content: "half an ans".into(), status: MessageStatus::Interrupted },
             turn(Role::User, "q3"),
         ];
-        assert_eq!(
-            contents(&build("s", &h, 1_000)),
-            ["s", "q1", "q2", "half an ans", "q3"]
-        );
+        assert_eq!(contents(&build("s", &h, 1_000)), ["s", "q1", "q2", "half an ans", "q3"]);
     }
 }

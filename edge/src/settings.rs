@@ -71,71 +71,40 @@ impl Settings {
         let token_key = get("TOKEN_SECRET")
             .and_then(|s| TokenKey::new(&s))
             .ok_or_else(|| misconfigured("TOKEN_SECRET must be set to at least 32 characters"))?;
-        let base_url =
-            get("LLM_BASE_URL").ok_or_else(|| misconfigured("LLM_BASE_URL is not set"))?;
+        let base_url = get("LLM_BASE_URL").ok_or_else(|| misconfigured("LLM_BASE_URL is not set"))?;
         let model = get("LLM_MODEL").ok_or_else(|| misconfigured("LLM_MODEL is not set"))?;
         let number = |name: &str, default: f64| -> EdgeResult<f64> {
             match get(name) {
                 None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse()
-                    .map_err(|_| misconfigured(&format!("{name} is not a number"))),
+                Some(v) => v.trim().parse().map_err(|_| misconfigured(&format!("{name} is not a number"))),
             }
         };
         let llm = LlmSettings {
-            base_url: checked_base_url(&base_url)
-                .ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?,
+            base_url: checked_base_url(&base_url).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?,
             model,
             max_tokens: (number("LLM_MAX_TOKENS", 512.0)? as u32).clamp(1, MAX_REPLY_TOKENS),
             temperature: number("LLM_TEMPERATURE", 0.7)?.clamp(0.0, 2.0),
             api_key: get("LLM_API_KEY").filter(|k| !k.trim().is_empty()),
-            first_token_timeout_ms: (number("LLM_FIRST_TOKEN_TIMEOUT_MS", 30_000.0)? as u32)
-                .clamp(100, MAX_TIMEOUT_MS),
-            idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32)
-                .clamp(100, MAX_TIMEOUT_MS),
+            first_token_timeout_ms: (number("LLM_FIRST_TOKEN_TIMEOUT_MS", 30_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
+            idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
         };
-        let history_token_budget =
-            (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
-        Ok(Self {
-            token_key,
-            llm,
-            history_token_budget,
-        })
+        let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
+        Ok(Self { token_key, llm, history_token_budget })
     }
 }
 
 impl LlmSettings {
     /// The defaults with a domain's overrides applied, each clamped to what is allowed.
-    pub fn with_overrides(
-        &self,
-        o: &LlmOverrides,
-        get_secret: impl Fn(&str) -> Option<String>,
-    ) -> Self {
+    pub fn with_overrides(&self, o: &LlmOverrides, get_secret: impl Fn(&str) -> Option<String>) -> Self {
         let api_key = match &o.api_key_secret {
             Some(name) => get_secret(name).filter(|k| !k.trim().is_empty()),
             None => self.api_key.clone(),
         };
         Self {
-            base_url: o
-                .base_url
-                .as_deref()
-                .and_then(checked_base_url)
-                .unwrap_or_else(|| self.base_url.clone()),
-            model: o
-                .model
-                .clone()
-                .filter(|m| !m.trim().is_empty())
-                .unwrap_or_else(|| self.model.clone()),
-            max_tokens: o
-                .max_tokens
-                .unwrap_or(self.max_tokens)
-                .clamp(1, MAX_REPLY_TOKENS),
-            temperature: o
-                .temperature
-                .filter(|t| t.is_finite())
-                .unwrap_or(self.temperature)
-                .clamp(0.0, 2.0),
+            base_url: o.base_url.as_deref().and_then(checked_base_url).unwrap_or_else(|| self.base_url.clone()),
+            model: o.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| self.model.clone()),
+            max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
+            temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
             api_key,
             first_token_timeout_ms: self.first_token_timeout_ms,
             idle_timeout_ms: self.idle_timeout_ms,
@@ -165,10 +134,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
@@ -183,17 +149,11 @@ mod tests {
     #[test]
     fn reads_defaults_and_trims_the_base_url() {
         let s = Settings::from_lookup(lookup(&base())).unwrap();
-        assert_eq!(
-            s.llm.chat_completions_url(),
-            "http://127.0.0.1:8790/v1/chat/completions"
-        );
+        assert_eq!(s.llm.chat_completions_url(), "http://127.0.0.1:8790/v1/chat/completions");
         assert_eq!(s.llm.max_tokens, 512);
         assert_eq!(s.llm.api_key, None);
         assert_eq!(s.history_token_budget, 3_000);
-        assert_eq!(
-            (s.llm.first_token_timeout_ms, s.llm.idle_timeout_ms),
-            (30_000, 20_000)
-        );
+        assert_eq!((s.llm.first_token_timeout_ms, s.llm.idle_timeout_ms), (30_000, 20_000));
     }
 
     #[test]
@@ -222,29 +182,14 @@ mod tests {
             api_key_secret: Some("GROQ_KEY".into()),
         };
         let merged = s.llm.with_overrides(&o, lookup(&[("GROQ_KEY", "gsk-1")]));
-        assert_eq!(
-            merged.chat_completions_url(),
-            "https://api.groq.com/openai/v1/chat/completions"
-        );
+        assert_eq!(merged.chat_completions_url(), "https://api.groq.com/openai/v1/chat/completions");
         assert_eq!(merged.model, "llama-3.1-8b-instant");
         assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
         assert_eq!(merged.temperature, 2.0);
         assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
-        let bad_url = LlmOverrides {
-            base_url: Some("javascript:alert(1)".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            s.llm.with_overrides(&bad_url, |_| None).base_url,
-            "http://127.0.0.1:8790/v1"
-        );
-        assert_eq!(
-            s.llm
-                .with_overrides(&LlmOverrides::default(), |_| None)
-                .api_key
-                .as_deref(),
-            Some("sk-default")
-        );
+        let bad_url = LlmOverrides { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
+        assert_eq!(s.llm.with_overrides(&bad_url, |_| None).base_url, "http://127.0.0.1:8790/v1");
+        assert_eq!(s.llm.with_overrides(&LlmOverrides::default(), |_| None).api_key.as_deref(), Some("sk-default"));
     }
 
     #[test]

@@ -75,11 +75,7 @@ mod tests {
     fn a_token_grants_nothing_else() {
         let (c, d) = (ConversationId::generate(), DomainId::generate());
         let token = key().sign(c, d);
-        assert_eq!(
-            key().verify(&token, ConversationId::generate()),
-            None,
-            "other conversation"
-        );
+        assert_eq!(key().verify(&token, ConversationId::generate()), None, "other conversation");
         let other_key = TokenKey::new("another-secret-another-secret-another").unwrap();
         assert_eq!(other_key.verify(&token, c), None, "other secret");
         let swapped = token.replace(&d.to_string(), &DomainId::generate().to_string());

@@ -42,10 +42,7 @@ pub struct Theme {
 
 impl Default for Theme {
     fn default() -> Self {
-        Self {
-            primary: "#2563eb".to_owned(),
-            on_primary: "#ffffff".to_owned(),
-        }
+        Self { primary: "#2563eb".to_owned(), on_primary: "#ffffff".to_owned() }
     }
 }
 
@@ -74,9 +71,7 @@ mod tests {
 
     #[test]
     fn missing_fields_take_defaults() {
-        let c: WidgetConfig =
-            serde_json::from_str(r##"{"title":"Acme help","theme":{"primary":"#ff0000"}}"##)
-                .unwrap();
+        let c: WidgetConfig = serde_json::from_str(r##"{"title":"Acme help","theme":{"primary":"#ff0000"}}"##).unwrap();
         assert_eq!(c.title, "Acme help");
         assert_eq!(c.greeting, WidgetConfig::default().greeting);
         assert_eq!(c.theme.primary, "#ff0000");
@@ -87,9 +82,6 @@ mod tests {
 
     #[test]
     fn position_uses_kebab_case() {
-        assert_eq!(
-            serde_json::to_string(&Position::BottomLeft).unwrap(),
-            "\"bottom-left\""
-        );
+        assert_eq!(serde_json::to_string(&Position::BottomLeft).unwrap(), "\"bottom-left\"");
     }
 }

@@ -12,9 +12,7 @@ pub struct VisitorId(String);
 impl VisitorId {
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = (1..=MAX_VISITOR_ID_LEN).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -102,20 +100,14 @@ mod tests {
 
     #[test]
     fn optional_fields_may_be_left_out() {
-        let req: CreateConversation =
-            serde_json::from_str(r#"{"site":"site_demo_local"}"#).unwrap();
+        let req: CreateConversation = serde_json::from_str(r#"{"site":"site_demo_local"}"#).unwrap();
         assert_eq!(req.visitor_id, None);
-        assert_eq!(
-            serde_json::to_string(&req).unwrap(),
-            r#"{"site":"site_demo_local"}"#
-        );
+        assert_eq!(serde_json::to_string(&req).unwrap(), r#"{"site":"site_demo_local"}"#);
     }
 
     #[test]
     fn unknown_fields_are_rejected_not_ignored() {
-        assert!(
-            serde_json::from_str::<PostMessage>(r#"{"content":"hi","role":"system"}"#).is_err()
-        );
+        assert!(serde_json::from_str::<PostMessage>(r#"{"content":"hi","role":"system"}"#).is_err());
         assert!(serde_json::from_str::<PostMessage>(r#"{}"#).is_err());
     }
 }

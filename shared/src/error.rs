@@ -74,18 +74,13 @@ impl ErrorCode {
     /// The HTTP status that goes with the code: the one place that decides it.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::InvalidField | Self::MessageEmpty | Self::SiteKeyMissing => {
-                400
-            }
+            Self::InvalidJson | Self::InvalidField | Self::MessageEmpty | Self::SiteKeyMissing => 400,
             Self::MessageTooLong => 422,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Unauthorized => 401,
             Self::OriginNotAllowed | Self::DomainInactive => 403,
-            Self::SiteNotRegistered
-            | Self::ConversationNotFound
-            | Self::MessageNotFound
-            | Self::NotFound => 404,
+            Self::SiteNotRegistered | Self::ConversationNotFound | Self::MessageNotFound | Self::NotFound => 404,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
@@ -114,12 +109,7 @@ pub struct ErrorDetail {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            error: ErrorDetail {
-                code,
-                message: message.into(),
-            },
-        }
+        Self { error: ErrorDetail { code, message: message.into() } }
     }
 }
 

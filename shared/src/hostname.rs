@@ -38,16 +38,13 @@ impl Hostname {
         if host.is_empty() {
             return Err(HostnameError::Empty);
         }
-        let ascii =
-            idna::domain_to_ascii(host).map_err(|_| HostnameError::Invalid(raw.to_owned()))?;
+        let ascii = idna::domain_to_ascii(host).map_err(|_| HostnameError::Invalid(raw.to_owned()))?;
         let labels_ok = ascii.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
         if ascii.len() > MAX_LEN || !labels_ok {
             return Err(HostnameError::Invalid(raw.to_owned()));
@@ -59,9 +56,7 @@ impl Hostname {
     pub fn from_origin(origin: &str) -> Result<Self, HostnameError> {
         let bad = || HostnameError::BadOrigin(origin.to_owned());
         let (scheme, rest) = origin.trim().split_once("://").ok_or_else(bad)?;
-        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
-            || rest.contains(['/', '?', '#', '@'])
-        {
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || rest.contains(['/', '?', '#', '@']) {
             return Err(bad());
         }
         Self::parse(rest).map_err(|_| bad())
@@ -84,10 +79,7 @@ impl Hostname {
 }
 
 fn is_port(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 5
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && s.parse::<u16>().is_ok()
+    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u16>().is_ok()
 }
 
 impl AsRef<str> for Hostname {
@@ -158,22 +150,9 @@ mod tests {
 
     #[test]
     fn origins_give_their_host() {
-        assert_eq!(
-            Hostname::from_origin("https://Shop.Example.com")
-                .unwrap()
-                .as_str(),
-            "shop.example.com"
-        );
-        assert_eq!(
-            Hostname::from_origin("http://localhost:8788")
-                .unwrap()
-                .as_str(),
-            "localhost"
-        );
-        assert_eq!(
-            Hostname::from_origin("http://[::1]:3000").unwrap().as_str(),
-            "[::1]"
-        );
+        assert_eq!(Hostname::from_origin("https://Shop.Example.com").unwrap().as_str(), "shop.example.com");
+        assert_eq!(Hostname::from_origin("http://localhost:8788").unwrap().as_str(), "localhost");
+        assert_eq!(Hostname::from_origin("http://[::1]:3000").unwrap().as_str(), "[::1]");
         for bad in [
             "null",
             "example.com",
@@ -182,18 +161,12 @@ mod tests {
             "https://user@example.com",
             "https://",
         ] {
-            assert!(
-                Hostname::from_origin(bad).is_err(),
-                "{bad:?} should be rejected"
-            );
+            assert!(Hostname::from_origin(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
     fn equal_hosts_compare_equal_after_parsing() {
-        assert_eq!(
-            Hostname::parse("EXAMPLE.com.:80").unwrap(),
-            Hostname::from_origin("https://example.com").unwrap()
-        );
+        assert_eq!(Hostname::parse("EXAMPLE.com.:80").unwrap(), Hostname::from_origin("https://example.com").unwrap());
     }
 }

@@ -40,9 +40,7 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| !c.is_whitespace() && !c.is_control() && !"@<>()[]\\,;:\"".contains(c));
+            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"@<>()[]\\,;:\"".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -50,17 +48,12 @@ impl Email {
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
             })
             && labels.last().is_some_and(|tld| {
-                tld.chars().count() >= 2
-                    && tld
-                        .chars()
-                        .all(|c| c.is_ascii_alphabetic() || !c.is_ascii())
+                tld.chars().count() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic() || !c.is_ascii())
             });
-        (raw.len() <= 254 && local_ok && domain_ok)
-            .then(|| Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+        (raw.len() <= 254 && local_ok && domain_ok).then(|| Self(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -75,9 +68,7 @@ mod tests {
     #[test]
     fn ordinary_addresses_are_accepted_and_the_domain_lowercased() {
         assert_eq!(
-            Email::parse(" Ada.Lovelace+chat@Example.CO.uk ")
-                .unwrap()
-                .as_str(),
+            Email::parse(" Ada.Lovelace+chat@Example.CO.uk ").unwrap().as_str(),
             "Ada.Lovelace+chat@example.co.uk"
         );
         assert!(Email::parse("x@bücher.de").is_some());
@@ -105,20 +96,13 @@ mod tests {
         ] {
             assert_eq!(Email::parse(bad), None, "{bad:?}");
         }
-        assert_eq!(
-            Email::parse(&format!("{}@example.com", "a".repeat(65))),
-            None
-        );
+        assert_eq!(Email::parse(&format!("{}@example.com", "a".repeat(65))), None);
     }
 
     #[test]
     fn a_lead_names_only_known_fields() {
-        let ok: CreateLead =
-            serde_json::from_str(r#"{"site":"site_x_1234","email":"a@b.co"}"#).unwrap();
+        let ok: CreateLead = serde_json::from_str(r#"{"site":"site_x_1234","email":"a@b.co"}"#).unwrap();
         assert_eq!(ok.conversation_id, None);
-        assert!(
-            serde_json::from_str::<CreateLead>(r#"{"site":"s","email":"a@b.co","org":"x"}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<CreateLead>(r#"{"site":"s","email":"a@b.co","org":"x"}"#).is_err());
     }
 }

@@ -12,9 +12,7 @@ pub mod site_key;
 pub mod sse;
 
 pub use config::{LeadCapture, Position, Theme, WidgetConfig};
-pub use conversation::{
-    ConversationCreated, CreateConversation, History, PageUrl, PostMessage, VisitorId,
-};
+pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl, PostMessage, VisitorId};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hostname::Hostname;
 pub use lead::{CreateLead, Email, LeadCreated};

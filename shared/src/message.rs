@@ -130,10 +130,7 @@ mod tests {
 
     #[test]
     fn trims_and_keeps_inner_whitespace() {
-        assert_eq!(
-            MessageText::parse("  hi\nthere \t").unwrap().as_str(),
-            "hi\nthere"
-        );
+        assert_eq!(MessageText::parse("  hi\nthere \t").unwrap().as_str(), "hi\nthere");
     }
 
     #[test]
@@ -147,29 +144,13 @@ mod tests {
         let at_limit = "é".repeat(MAX_MESSAGE_CHARS);
         assert!(MessageText::parse(&at_limit).is_ok());
         let over = "é".repeat(MAX_MESSAGE_CHARS + 1);
-        assert_eq!(
-            MessageText::parse(&over),
-            Err(MessageTextError::TooLong {
-                chars: MAX_MESSAGE_CHARS + 1
-            })
-        );
+        assert_eq!(MessageText::parse(&over), Err(MessageTextError::TooLong { chars: MAX_MESSAGE_CHARS + 1 }));
     }
 
     #[test]
     fn roles_and_statuses_use_the_stored_spelling() {
-        assert_eq!(
-            serde_json::to_string(&Role::Assistant).unwrap(),
-            "\"assistant\""
-        );
-        assert_eq!(
-            serde_json::to_string(&MessageStatus::Interrupted).unwrap(),
-            "\"interrupted\""
-        );
-        assert_eq!(
-            serde_json::from_str::<MessageStatus>("\"failed\"")
-                .unwrap()
-                .as_str(),
-            "failed"
-        );
+        assert_eq!(serde_json::to_string(&Role::Assistant).unwrap(), "\"assistant\"");
+        assert_eq!(serde_json::to_string(&MessageStatus::Interrupted).unwrap(), "\"interrupted\"");
+        assert_eq!(serde_json::from_str::<MessageStatus>("\"failed\"").unwrap().as_str(), "failed");
     }
 }

@@ -14,10 +14,8 @@ pub struct SiteKeyError;
 impl SiteKey {
     pub fn parse(raw: &str) -> Result<Self, SiteKeyError> {
         let raw = raw.trim();
-        let ok = (8..=64).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok =
+            (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -48,24 +46,14 @@ mod tests {
 
     #[test]
     fn accepts_well_formed_keys() {
-        assert_eq!(
-            SiteKey::parse(" site_demo_local ").unwrap().as_str(),
-            "site_demo_local"
-        );
+        assert_eq!(SiteKey::parse(" site_demo_local ").unwrap().as_str(), "site_demo_local");
         assert!(SiteKey::parse("ABCdef12-_").is_ok());
         assert!(SiteKey::parse(&"a".repeat(64)).is_ok());
     }
 
     #[test]
     fn rejects_malformed_keys() {
-        for bad in [
-            "",
-            "short",
-            "has space12",
-            "semi;colon1",
-            "ümlaut1234",
-            &"a".repeat(65),
-        ] {
+        for bad in ["", "short", "has space12", "semi;colon1", "ümlaut1234", &"a".repeat(65)] {
             assert!(SiteKey::parse(bad).is_err(), "{bad:?}");
         }
     }

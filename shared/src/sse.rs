@@ -46,17 +46,13 @@ impl StreamEvent {
     /// The event as it goes on the wire: `event: NAME\ndata: JSON\n\n`.
     pub fn encode(&self) -> String {
         let data = match self {
-            Self::Token { delta } => serde_json::to_string(&TokenData {
-                delta: delta.clone(),
-            }),
-            Self::Done { message_id, usage } => serde_json::to_string(&DoneData {
-                message_id: message_id.clone(),
-                usage: *usage,
-            }),
-            Self::Error { code, message } => serde_json::to_string(&ErrorData {
-                code: *code,
-                message: message.clone(),
-            }),
+            Self::Token { delta } => serde_json::to_string(&TokenData { delta: delta.clone() }),
+            Self::Done { message_id, usage } => {
+                serde_json::to_string(&DoneData { message_id: message_id.clone(), usage: *usage })
+            }
+            Self::Error { code, message } => {
+                serde_json::to_string(&ErrorData { code: *code, message: message.clone() })
+            }
         };
         // Serialising these plain structs cannot fail; JSON never contains a raw newline.
         let data = data.unwrap_or_default();
@@ -66,21 +62,13 @@ impl StreamEvent {
     /// Reads an event back from a decoded frame; `None` for frames that are not ours.
     pub fn from_frame(frame: &SseFrame) -> Option<Self> {
         match frame.event.as_str() {
-            "token" => serde_json::from_str::<TokenData>(&frame.data)
-                .ok()
-                .map(|d| Self::Token { delta: d.delta }),
+            "token" => serde_json::from_str::<TokenData>(&frame.data).ok().map(|d| Self::Token { delta: d.delta }),
             "done" => serde_json::from_str::<DoneData>(&frame.data)
                 .ok()
-                .map(|d| Self::Done {
-                    message_id: d.message_id,
-                    usage: d.usage,
-                }),
+                .map(|d| Self::Done { message_id: d.message_id, usage: d.usage }),
             "error" => serde_json::from_str::<ErrorData>(&frame.data)
                 .ok()
-                .map(|d| Self::Error {
-                    code: d.code,
-                    message: d.message,
-                }),
+                .map(|d| Self::Error { code: d.code, message: d.message }),
             _ => None,
         }
     }
@@ -147,11 +135,7 @@ impl SseDecoder {
         if line.is_empty() {
             if self.has_data {
                 frames.push(SseFrame {
-                    event: if self.event.is_empty() {
-                        "message".to_owned()
-                    } else {
-                        std::mem::take(&mut self.event)
-                    },
+                    event: if self.event.is_empty() { "message".to_owned() } else { std::mem::take(&mut self.event) },
                     data: std::mem::take(&mut self.data),
                 });
             }
@@ -195,20 +179,9 @@ mod tests {
     #[test]
     fn events_round_trip_through_the_wire_form() {
         let events = [
-            StreamEvent::Token {
-                delta: "Hé \"quoted\"\nline".into(),
-            },
-            StreamEvent::Done {
-                message_id: "m1".into(),
-                usage: Usage {
-                    tokens_in: 12,
-                    tokens_out: 3,
-                },
-            },
-            StreamEvent::Error {
-                code: ErrorCode::UpstreamInterrupted,
-                message: "cut".into(),
-            },
+            StreamEvent::Token { delta: "Hé \"quoted\"\nline".into() },
+            StreamEvent::Done { message_id: "m1".into(), usage: Usage { tokens_in: 12, tokens_out: 3 } },
+            StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, message: "cut".into() },
         ];
         let wire: String = events.iter().map(StreamEvent::encode).collect();
         let frames = SseDecoder::new().push(wire.as_bytes());
@@ -218,65 +191,34 @@ mod tests {
 
     #[test]
     fn a_split_at_every_byte_gives_the_same_frames() {
-        let wire = StreamEvent::Token {
-            delta: "naïve 日本語 🚀".into(),
-        }
-        .encode()
+        let wire = StreamEvent::Token { delta: "naïve 日本語 🚀".into() }.encode()
             + "data: {\"a\":1}\r\n\r\n"
             + ": keep-alive\n\n"
             + &StreamEvent::Token { delta: "ü".into() }.encode();
         let whole = SseDecoder::new().push(wire.as_bytes());
         assert_eq!(whole.len(), 3);
         for split in 0..=wire.len() {
-            assert_eq!(
-                decode_in_pieces(wire.as_bytes(), split),
-                whole,
-                "split at byte {split}"
-            );
+            assert_eq!(decode_in_pieces(wire.as_bytes(), split), whole, "split at byte {split}");
         }
-        assert_eq!(
-            StreamEvent::from_frame(&whole[0]),
-            Some(StreamEvent::Token {
-                delta: "naïve 日本語 🚀".into()
-            })
-        );
+        assert_eq!(StreamEvent::from_frame(&whole[0]), Some(StreamEvent::Token { delta: "naïve 日本語 🚀".into() }));
     }
 
     #[test]
     fn byte_by_byte_keeps_multibyte_characters_whole() {
-        let wire = StreamEvent::Token {
-            delta: "€😀".into(),
-        }
-        .encode();
+        let wire = StreamEvent::Token { delta: "€😀".into() }.encode();
         let mut d = SseDecoder::new();
-        let frames: Vec<_> = wire
-            .as_bytes()
-            .iter()
-            .flat_map(|b| d.push(std::slice::from_ref(b)))
-            .collect();
-        assert_eq!(
-            StreamEvent::from_frame(&frames[0]),
-            Some(StreamEvent::Token {
-                delta: "€😀".into()
-            })
-        );
+        let frames: Vec<_> = wire.as_bytes().iter().flat_map(|b| d.push(std::slice::from_ref(b))).collect();
+        assert_eq!(StreamEvent::from_frame(&frames[0]), Some(StreamEvent::Token { delta: "€😀".into() }));
     }
 
     #[test]
     fn multi_line_data_comments_bare_cr_and_bom() {
-        let frames = SseDecoder::new()
-            .push(b"\xEF\xBB\xBFdata: one\rdata:two\r\r: comment\n\nevent: x\ndata\n\n");
+        let frames = SseDecoder::new().push(b"\xEF\xBB\xBFdata: one\rdata:two\r\r: comment\n\nevent: x\ndata\n\n");
         assert_eq!(
             frames,
             vec![
-                SseFrame {
-                    event: "message".into(),
-                    data: "one\ntwo".into()
-                },
-                SseFrame {
-                    event: "x".into(),
-                    data: "".into()
-                },
+                SseFrame { event: "message".into(), data: "one\ntwo".into() },
+                SseFrame { event: "x".into(), data: "".into() },
             ]
         );
     }
@@ -292,19 +234,7 @@ mod tests {
 
     #[test]
     fn foreign_frames_are_not_our_events() {
-        assert_eq!(
-            StreamEvent::from_frame(&SseFrame {
-                event: "message".into(),
-                data: "{}".into()
-            }),
-            None
-        );
-        assert_eq!(
-            StreamEvent::from_frame(&SseFrame {
-                event: "token".into(),
-                data: "not json".into()
-            }),
-            None
-        );
+        assert_eq!(StreamEvent::from_frame(&SseFrame { event: "message".into(), data: "{}".into() }), None);
+        assert_eq!(StreamEvent::from_frame(&SseFrame { event: "token".into(), data: "not json".into() }), None);
     }
 }

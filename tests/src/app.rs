@@ -36,25 +36,16 @@ pub fn root() -> PathBuf {
 /// Runs a command with the project's pinned tools on PATH (dev/env.sh).
 fn tool(args: &str) -> Command {
     let mut cmd = Command::new("bash");
-    cmd.arg("-c")
-        .arg(format!(". dev/env.sh && exec {args}"))
-        .current_dir(root());
+    cmd.arg("-c").arg(format!(". dev/env.sh && exec {args}")).current_dir(root());
     cmd
 }
 
 fn run(args: &str) -> Result<(), String> {
-    let out = tool(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("{args}: {e}"))?;
+    let out = tool(args).stdin(Stdio::null()).output().map_err(|e| format!("{args}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{args} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
+        Err(format!("{args} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
 
@@ -71,33 +62,26 @@ impl App {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let llm = runtime
-            .block_on(StandIn::start(0, Duration::from_millis(15)))
-            .map_err(|e| e.to_string())?;
+        let llm = runtime.block_on(StandIn::start(0, Duration::from_millis(15))).map_err(|e| e.to_string())?;
         let state = tempfile::tempdir().map_err(|e| e.to_string())?;
         let persist = state.path().display().to_string();
-        run(&format!(
-            "wrangler d1 migrations apply DB --local --persist-to {persist}"
-        ))?;
-        run(&format!(
-            "wrangler d1 execute DB --local --persist-to {persist} --file edge/seeds/demo.sql"
-        ))?;
+        run(&format!("wrangler d1 migrations apply DB --local --persist-to {persist}"))?;
+        run(&format!("wrangler d1 execute DB --local --persist-to {persist} --file edge/seeds/demo.sql"))?;
         for f in fixtures {
-            run(&format!(
-                "wrangler d1 execute DB --local --persist-to {persist} --file tests/fixtures/{f}"
-            ))?;
+            run(&format!("wrangler d1 execute DB --local --persist-to {persist} --file tests/fixtures/{f}"))?;
         }
         let env_file = state.path().join("test.env");
         std::fs::write(
             &env_file,
-            format!("TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
+            format!(
+                "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
                  LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n",
-                llm.base_url),
+                llm.base_url
+            ),
         )
         .map_err(|e| e.to_string())?;
         let (port, inspector) = (free_port()?, free_port()?);
-        let log =
-            std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
+        let log = std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = tool(&format!(
             "wrangler dev --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
@@ -114,14 +98,7 @@ impl App {
             .spawn()
             .map_err(|e| format!("wrangler dev: {e}"))?;
         let db = Db::find(state.path())?;
-        let app = App {
-            edge: format!("http://127.0.0.1:{port}"),
-            llm,
-            db,
-            runtime,
-            wrangler,
-            _state: state,
-        };
+        let app = App { edge: format!("http://127.0.0.1:{port}"), llm, db, runtime, wrangler, _state: state };
         app.wait_until_up()?;
         Ok(app)
     }
@@ -130,21 +107,15 @@ impl App {
         let start = Instant::now();
         let url = format!("{}/healthz", self.edge);
         while start.elapsed() < START_TIMEOUT {
-            let up = self.runtime.block_on(async {
-                reqwest::get(&url)
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            });
+            let up = self
+                .runtime
+                .block_on(async { reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) });
             if up {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        Err(format!(
-            "the edge did not come up within {START_TIMEOUT:?}:\n{}",
-            self.wrangler_log()
-        ))
+        Err(format!("the edge did not come up within {START_TIMEOUT:?}:\n{}", self.wrangler_log()))
     }
 
     pub fn wrangler_log(&self) -> String {

@@ -20,18 +20,14 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> Result<Self, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let process = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| {
-                format!("{CHROMEDRIVER}: {e} (install Debian's chromium-driver; dev/setup does)")
-            })?;
+            .map_err(|e| format!("{CHROMEDRIVER}: {e} (install Debian's chromium-driver; dev/setup does)"))?;
         let url = format!("http://127.0.0.1:{port}");
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -40,18 +36,12 @@ impl Driver {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(Self {
-            url,
-            process,
-            profiles: tempfile::tempdir().map_err(|e| e.to_string())?,
-        })
+        Ok(Self { url, process, profiles: tempfile::tempdir().map_err(|e| e.to_string())? })
     }
 
     /// A new browser with an empty profile; `mobile` emulates a 390×844 phone.
     pub async fn session(&self, mobile: bool) -> Result<Page, String> {
-        let profile = tempfile::tempdir_in(self.profiles.path())
-            .map_err(|e| e.to_string())?
-            .keep();
+        let profile = tempfile::tempdir_in(self.profiles.path()).map_err(|e| e.to_string())?.keep();
         let mut options = json!({
             "binary": CHROMIUM,
             "args": [
@@ -62,16 +52,14 @@ impl Driver {
             ],
         });
         if mobile {
-            options["mobileEmulation"] = json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
         }
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .map_err(|e| e.to_string())?;
+        let client =
+            ClientBuilder::new(connector).capabilities(caps).connect(&self.url).await.map_err(|e| e.to_string())?;
         Ok(Page { client })
     }
 }
@@ -96,19 +84,13 @@ const W: &str = "const host = document.querySelector('chat-widget'); \
 
 impl Page {
     pub async fn goto(&self, url: &str) {
-        self.client
-            .goto(url)
-            .await
-            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     /// Runs `body` (which may use `w(selector)`, `wa(selector)`, `host` and `root`) in the page.
     pub async fn js(&self, body: &str) -> Value {
         let script = format!("{W}\n{body}");
-        self.client
-            .execute(&script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+        self.client.execute(&script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
     }
 
     /// Polls `expr` until it is truthy; returns its value.
@@ -128,21 +110,10 @@ impl Page {
 
     /// An element inside the widget's shadow root, as a WebDriver element for clicks and keys.
     pub async fn element(&self, selector: &str) -> Element {
-        self.wait_for(
-            selector,
-            &format!("w({selector:?})"),
-            Duration::from_secs(15),
-        )
-        .await;
-        let host = self
-            .client
-            .find(Locator::Css("chat-widget"))
-            .await
-            .expect("the widget's host element");
+        self.wait_for(selector, &format!("w({selector:?})"), Duration::from_secs(15)).await;
+        let host = self.client.find(Locator::Css("chat-widget")).await.expect("the widget's host element");
         let root = host.shadow_root().await.expect("an open shadow root");
-        root.find(Locator::Css(selector))
-            .await
-            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        root.find(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
     }
 
     /// Waits until the launcher is drawn, which means the wasm has started.

@@ -29,10 +29,7 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 }
 
@@ -58,10 +55,7 @@ impl Stream {
     }
 
     pub fn tokens(&self) -> usize {
-        self.events
-            .iter()
-            .filter(|(_, e)| matches!(e, StreamEvent::Token { .. }))
-            .count()
+        self.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).count()
     }
 
     pub fn last(&self) -> Option<&StreamEvent> {
@@ -69,20 +63,13 @@ impl Stream {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 }
 
 impl Api {
     pub fn new(base: &str, origin: Option<&str>) -> Self {
-        Self {
-            base: base.to_owned(),
-            origin: origin.map(str::to_owned),
-            http: reqwest::Client::new(),
-        }
+        Self { base: base.to_owned(), origin: origin.map(str::to_owned), http: reqwest::Client::new() }
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -99,11 +86,7 @@ impl Api {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("a body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -118,26 +101,14 @@ impl Api {
         Self::reply(
             self.request(reqwest::Method::OPTIONS, path)
                 .header("access-control-request-method", "POST")
-                .header(
-                    "access-control-request-headers",
-                    "content-type,authorization",
-                ),
+                .header("access-control-request-headers", "content-type,authorization"),
         )
         .await
     }
 
     /// POSTs raw bytes with a content type, for the bad-input cases.
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-        token: Option<&str>,
-    ) -> Reply {
-        let mut r = self
-            .request(reqwest::Method::POST, path)
-            .header("content-type", content_type)
-            .body(body);
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>, token: Option<&str>) -> Reply {
+        let mut r = self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
@@ -145,44 +116,32 @@ impl Api {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Reply {
-        self.post_raw(
-            path,
-            "application/json",
-            body.to_string().into_bytes(),
-            token,
-        )
-        .await
+        self.post_raw(path, "application/json", body.to_string().into_bytes(), token).await
     }
 
     pub async fn config(&self, site: &str) -> Reply {
-        self.get(&format!("/v1/widget/config?site={site}"), None)
-            .await
+        self.get(&format!("/v1/widget/config?site={site}"), None).await
     }
 
     /// Opens a conversation and insists that it worked.
     pub async fn open(&self, site: &str, visitor: &str) -> ConversationCreated {
         let r = self
-            .post_json("/v1/conversations", &serde_json::json!({"site": site, "visitor_id": visitor, "page_url": "http://localhost:8788/"}), None)
+            .post_json(
+                "/v1/conversations",
+                &serde_json::json!({"site": site, "visitor_id": visitor, "page_url": "http://localhost:8788/"}),
+                None,
+            )
             .await;
         assert_eq!(r.status, 201, "open conversation: {:?}", r.body);
         serde_json::from_value(r.body).expect("conversation_id and token")
     }
 
     pub async fn history(&self, c: &ConversationCreated) -> Reply {
-        self.get(
-            &format!("/v1/conversations/{}/messages", c.conversation_id),
-            Some(&c.token),
-        )
-        .await
+        self.get(&format!("/v1/conversations/{}/messages", c.conversation_id), Some(&c.token)).await
     }
 
     /// Sends a message, reads until the first token, then goes away as a closed tab would.
-    pub async fn send_and_leave(
-        &self,
-        conversation_id: &str,
-        token: &str,
-        content: &str,
-    ) -> String {
+    pub async fn send_and_leave(&self, conversation_id: &str, token: &str, content: &str) -> String {
         let resp = self.start_message(conversation_id, token, content).await;
         let mut decoder = SseDecoder::new();
         let mut body = resp.bytes_stream();
@@ -196,21 +155,13 @@ impl Api {
         panic!("the stream ended before its first token");
     }
 
-    async fn start_message(
-        &self,
-        conversation_id: &str,
-        token: &str,
-        content: &str,
-    ) -> reqwest::Response {
-        self.request(
-            reqwest::Method::POST,
-            &format!("/v1/conversations/{conversation_id}/messages"),
-        )
-        .bearer_auth(token)
-        .json(&serde_json::json!({"content": content}))
-        .send()
-        .await
-        .expect("the edge answers")
+    async fn start_message(&self, conversation_id: &str, token: &str, content: &str) -> reqwest::Response {
+        self.request(reqwest::Method::POST, &format!("/v1/conversations/{conversation_id}/messages"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"content": content}))
+            .send()
+            .await
+            .expect("the edge answers")
     }
 
     /// Sends a message and reads the streamed answer to its end.
@@ -224,12 +175,7 @@ impl Api {
             .is_some_and(|v| v.starts_with("text/event-stream"));
         if !is_stream {
             let body = resp.json().await.unwrap_or(Value::Null);
-            return Stream {
-                status,
-                headers,
-                events: Vec::new(),
-                body,
-            };
+            return Stream { status, headers, events: Vec::new(), body };
         }
         let mut decoder = SseDecoder::new();
         let mut events = Vec::new();
@@ -238,16 +184,10 @@ impl Api {
             let chunk = chunk.expect("the stream reads without error");
             let now = Instant::now();
             for frame in decoder.push(&chunk) {
-                let event = StreamEvent::from_frame(&frame)
-                    .unwrap_or_else(|| panic!("unexpected frame {frame:?}"));
+                let event = StreamEvent::from_frame(&frame).unwrap_or_else(|| panic!("unexpected frame {frame:?}"));
                 events.push((now, event));
             }
         }
-        Stream {
-            status,
-            headers,
-            events,
-            body: Value::Null,
-        }
+        Stream { status, headers, events, body: Value::Null }
     }
 }

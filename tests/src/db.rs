@@ -16,11 +16,7 @@ impl Db {
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             if name.ends_with(".sqlite") && name != "metadata.sqlite" {
                 return Ok(Self { path });
             }
@@ -53,9 +49,7 @@ impl Db {
                         rusqlite::types::ValueRef::Null => "NULL".to_owned(),
                         rusqlite::types::ValueRef::Integer(i) => i.to_string(),
                         rusqlite::types::ValueRef::Real(f) => f.to_string(),
-                        rusqlite::types::ValueRef::Text(t) => {
-                            String::from_utf8_lossy(t).into_owned()
-                        }
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
                         rusqlite::types::ValueRef::Blob(_) => "<blob>".to_owned(),
                     })
                 })
@@ -75,19 +69,13 @@ impl Db {
              WHERE d.id IS NULL OR d.organization_id != c.organization_id",
             &[],
         );
-        assert_eq!(
-            orphan_conversations, 0,
-            "conversations whose organization differs from their domain's"
-        );
+        assert_eq!(orphan_conversations, 0, "conversations whose organization differs from their domain's");
         let orphan_messages = self.int(
             "SELECT count(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id \
              WHERE c.id IS NULL OR c.organization_id != m.organization_id",
             &[],
         );
-        assert_eq!(
-            orphan_messages, 0,
-            "messages whose organization differs from their conversation's"
-        );
+        assert_eq!(orphan_messages, 0, "messages whose organization differs from their conversation's");
         let usage_mismatch = self.rows(
             "SELECT o.id, \
                (SELECT count(*) FROM messages m WHERE m.organization_id = o.id AND m.role = 'assistant'), \
@@ -98,16 +86,8 @@ impl Db {
             &[],
         );
         for row in usage_mismatch {
-            assert_eq!(
-                row[1], row[2],
-                "organization {}: replies vs usage_daily.requests",
-                row[0]
-            );
-            assert_eq!(
-                row[3], row[4],
-                "organization {}: reply tokens vs usage_daily tokens",
-                row[0]
-            );
+            assert_eq!(row[1], row[2], "organization {}: replies vs usage_daily.requests", row[0]);
+            assert_eq!(row[3], row[4], "organization {}: reply tokens vs usage_daily tokens", row[0]);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! A customer's website for the browser tests: the demo page (`index.html` with its hostile
 //! CSS and strict CSP, pointed at the test edge) and variants of it, served over real HTTP on
 //! another origin than the edge. Reached as `http://localhost:PORT` it is the demo tenant's
-//! registered site; as `http://127.0.0.2:PORT` it is a site nobody registered.
+//! registered site; as `http://127.0.0.2:PORT` a site nobody registered; as
+//! `http://127.0.0.3:PORT` the demo tenant's second site, which asks for leads first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,68 +24,50 @@ impl HostSite {
         let read = |name: &str| std::fs::read_to_string(root().join(name));
         let index = read("index.html")?.replace("http://127.0.0.1:8787", edge);
         let css = read("demo.css")?;
-        let tag = r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#
-            .replace("EDGE", edge);
-        assert!(
-            index.contains(&tag),
-            "index.html no longer has the expected script tag"
-        );
+        let tag =
+            r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#.replace("EDGE", edge);
+        assert!(index.contains(&tag), "index.html no longer has the expected script tag");
         let with_tag = |new_tag: &str| index.replace(&tag, new_tag);
-        let hostile_start = css
-            .find("/* ===== HOSTILE CSS: begins")
-            .unwrap_or(css.len());
+        let hostile_start = css.find("/* ===== HOSTILE CSS: begins").unwrap_or(css.len());
         let mut pages: HashMap<String, (&'static str, String)> = HashMap::new();
         let html = "text/html; charset=utf-8";
         pages.insert("/".into(), (html, index.clone()));
         pages.insert("/demo.css".into(), ("text/css", css.clone()));
         // The same page without the hostile rules, to compare the widget's computed styles.
-        pages.insert(
-            "/calm.css".into(),
-            ("text/css", css[..hostile_start].to_owned()),
-        );
-        pages.insert(
-            "/calm.html".into(),
-            (html, index.replace("demo.css", "calm.css")),
-        );
+        pages.insert("/calm.css".into(), ("text/css", css[..hostile_start].to_owned()));
+        pages.insert("/calm.html".into(), (html, index.replace("demo.css", "calm.css")));
         // The page without the widget, to show the widget changes nothing of the page.
         pages.insert("/bare.html".into(), (html, with_tag("")));
         pages.insert(
             "/de.html".into(),
             (
                 html,
-                with_tag(&tag.replace(
-                    " async",
-                    r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##,
-                )),
+                with_tag(
+                    &tag.replace(
+                        " async",
+                        r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##,
+                    ),
+                ),
             ),
         );
         pages.insert("/spa.js".into(), ("text/javascript", SPA_SCRIPT.to_owned()));
         // Calls queued before the loader ran, a listener, the tag twice, and a page that swaps
         // its <body> the way Turbo does.
+        pages.insert("/spa.html".into(), (html, with_tag(&format!(r#"<script src="/spa.js"></script>{tag}{tag}"#))));
+        // The demo organization's second site, which asks for an email first (fixtures/widget.sql).
         pages.insert(
-            "/spa.html".into(),
-            (
-                html,
-                with_tag(&format!(r#"<script src="/spa.js"></script>{tag}{tag}"#)),
-            ),
+            "/leads-first.html".into(),
+            (html, with_tag(&tag.replace("site_demo_localhost", "site_leads_first"))),
         );
         // The demo page with a probe that times the widget's start (see bench-widget).
-        pages.insert(
-            "/bench.js".into(),
-            ("text/javascript", BENCH_SCRIPT.to_owned()),
-        );
-        pages.insert(
-            "/bench.html".into(),
-            (
-                html,
-                with_tag(&format!(r#"<script src="/bench.js"></script>{tag}"#)),
-            ),
-        );
+        pages.insert("/bench.js".into(), ("text/javascript", BENCH_SCRIPT.to_owned()));
+        pages.insert("/bench.html".into(), (html, with_tag(&format!(r#"<script src="/bench.js"></script>{tag}"#))));
         let pages: Pages = Arc::new(pages);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
-        let other = TcpListener::bind(("127.0.0.2", port)).await?;
-        for l in [listener, other] {
+        let unregistered = TcpListener::bind(("127.0.0.2", port)).await?;
+        let leads_first = TcpListener::bind(("127.0.0.3", port)).await?;
+        for l in [listener, unregistered, leads_first] {
             let pages = pages.clone();
             tokio::spawn(async move {
                 while let Ok((socket, _)) = l.accept().await {
@@ -103,6 +86,11 @@ impl HostSite {
     /// The same pages on an origin no organization registered.
     pub fn unregistered_url(&self, path: &str) -> String {
         format!("http://127.0.0.2:{}{path}", self.port)
+    }
+
+    /// The origin of the demo organization's leads-first site.
+    pub fn leads_first_url(&self, path: &str) -> String {
+        format!("http://127.0.0.3:{}{path}", self.port)
     }
 }
 

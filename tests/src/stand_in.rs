@@ -55,10 +55,7 @@ impl StandIn {
                 });
             }
         });
-        Ok(Self {
-            base_url: format!("http://{addr}/v1"),
-            log,
-        })
+        Ok(Self { base_url: format!("http://{addr}/v1"), log })
     }
 
     /// Every request received so far, oldest first.
@@ -76,20 +73,12 @@ pub fn default_reply(message: &str) -> String {
 pub fn tokens(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
-        out.push(if i == 0 {
-            word.to_owned()
-        } else {
-            format!(" {word}")
-        });
+        out.push(if i == 0 { word.to_owned() } else { format!(" {word}") });
     }
     out
 }
 
-async fn serve(
-    mut socket: TcpStream,
-    log: Arc<Mutex<Vec<Recorded>>>,
-    delay: Duration,
-) -> std::io::Result<()> {
+async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Duration) -> std::io::Result<()> {
     let Some((head, body)) = read_request(&mut socket).await? else {
         return Ok(());
     };
@@ -107,10 +96,7 @@ async fn serve(
     });
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if let Ok(mut l) = log.lock() {
-        l.push(Recorded {
-            authorization,
-            body: body.clone(),
-        });
+        l.push(Recorded { authorization, body: body.clone() });
     }
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
     let last_user = messages
@@ -120,15 +106,11 @@ async fn serve(
         .and_then(|m| m["content"].as_str())
         .unwrap_or_default()
         .to_owned();
-    let prompt_tokens: usize = messages
-        .iter()
-        .filter_map(|m| m["content"].as_str())
-        .map(|c| c.split_whitespace().count())
-        .sum();
+    let prompt_tokens: usize =
+        messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
 
     if last_user.contains("[[fail]]") {
-        let msg =
-            br#"{"error":{"message":"The stand-in was told to fail.","type":"server_error"}}"#;
+        let msg = br#"{"error":{"message":"The stand-in was told to fail.","type":"server_error"}}"#;
         let resp = format!("HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", msg.len());
         socket.write_all(resp.as_bytes()).await?;
         return socket.write_all(msg).await;
@@ -137,16 +119,9 @@ async fn serve(
     socket
         .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
         .await?;
-    let delay = if last_user.contains("[[slow]]") {
-        Duration::from_millis(200)
-    } else {
-        delay
-    };
-    let reply = if last_user.contains("[[split-utf8]]") {
-        SPLIT_UTF8_REPLY.to_owned()
-    } else {
-        default_reply(&last_user)
-    };
+    let delay = if last_user.contains("[[slow]]") { Duration::from_millis(200) } else { delay };
+    let reply =
+        if last_user.contains("[[split-utf8]]") { SPLIT_UTF8_REPLY.to_owned() } else { default_reply(&last_user) };
     let pieces = tokens(&reply);
     let stop_after = if last_user.contains("[[cut]]") {
         Some(3)
@@ -177,10 +152,7 @@ async fn serve(
         let bytes = frame(&chunk).into_bytes();
         if last_user.contains("[[split-utf8]]") {
             // Split inside the first multi-byte character of the frame, if it has one.
-            let cut = bytes
-                .iter()
-                .position(|b| *b >= 0x80)
-                .map_or(bytes.len() / 2, |p| p + 1);
+            let cut = bytes.iter().position(|b| *b >= 0x80).map_or(bytes.len() / 2, |p| p + 1);
             write_chunk(&mut socket, &bytes[..cut]).await?;
             tokio::time::sleep(Duration::from_millis(20)).await;
             write_chunk(&mut socket, &bytes[cut..]).await?;

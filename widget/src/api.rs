@@ -11,9 +11,7 @@ use shared::sse::{SseDecoder, StreamEvent};
 use shared::WidgetConfig;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response,
-};
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response};
 
 use crate::storage::Session;
 
@@ -35,49 +33,19 @@ pub struct Edge {
 
 impl Edge {
     pub fn new(origin: &str, site: &str) -> Self {
-        Self {
-            origin: origin.trim_end_matches('/').to_owned(),
-            site: site.to_owned(),
-        }
+        Self { origin: origin.trim_end_matches('/').to_owned(), site: site.to_owned() }
     }
 
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
-        let resp = self
-            .fetch(
-                "GET",
-                &format!("/v1/widget/config?site={}", self.site),
-                None,
-                None,
-                None,
-            )
-            .await?;
+        let resp = self.fetch("GET", &format!("/v1/widget/config?site={}", self.site), None, None, None).await?;
         json(&resp).await
     }
 
-    pub async fn open(
-        &self,
-        visitor_id: String,
-        page_url: Option<String>,
-    ) -> Result<Session, ApiError> {
-        let body = CreateConversation {
-            site: self.site.clone(),
-            visitor_id: Some(visitor_id),
-            page_url,
-        };
-        let resp = self
-            .fetch(
-                "POST",
-                "/v1/conversations",
-                Some(to_json(&body)),
-                None,
-                None,
-            )
-            .await?;
+    pub async fn open(&self, visitor_id: String, page_url: Option<String>) -> Result<Session, ApiError> {
+        let body = CreateConversation { site: self.site.clone(), visitor_id: Some(visitor_id), page_url };
+        let resp = self.fetch("POST", "/v1/conversations", Some(to_json(&body)), None, None).await?;
         let created: ConversationCreated = json(&resp).await?;
-        Ok(Session {
-            conversation_id: created.conversation_id,
-            token: created.token,
-        })
+        Ok(Session { conversation_id: created.conversation_id, token: created.token })
     }
 
     pub async fn history(&self, s: &Session) -> Result<History, ApiError> {
@@ -97,23 +65,15 @@ impl Edge {
         mut on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
-        let body = to_json(&PostMessage {
-            content: text.to_owned(),
-        });
-        let resp = self
-            .fetch("POST", &path, Some(body), Some(&s.token), Some(signal))
-            .await?;
+        let body = to_json(&PostMessage { content: text.to_owned() });
+        let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
         let Some(stream) = resp.body() else {
             return Ok(());
         };
         let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
         let mut decoder = SseDecoder::new();
         while let Ok(chunk) = JsFuture::from(reader.read()).await {
-            if Reflect::get(&chunk, &"done".into())
-                .ok()
-                .and_then(|d| d.as_bool())
-                .unwrap_or(true)
-            {
+            if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 break;
             }
             let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
@@ -130,31 +90,13 @@ impl Edge {
     }
 
     pub async fn lead(&self, lead: &CreateLead, session: Option<&Session>) -> Result<(), ApiError> {
-        self.fetch(
-            "POST",
-            "/v1/leads",
-            Some(to_json(lead)),
-            session.map(|s| s.token.as_str()),
-            None,
-        )
-        .await
-        .map(drop)
+        self.fetch("POST", "/v1/leads", Some(to_json(lead)), session.map(|s| s.token.as_str()), None).await.map(drop)
     }
 
-    pub async fn feedback(
-        &self,
-        s: &Session,
-        message_id: &str,
-        rating: Rating,
-    ) -> Result<(), ApiError> {
+    pub async fn feedback(&self, s: &Session, message_id: &str, rating: Rating) -> Result<(), ApiError> {
         let path = format!("/v1/messages/{message_id}/feedback");
-        let body = to_json(&Feedback {
-            conversation_id: s.conversation_id.clone(),
-            rating,
-        });
-        self.fetch("POST", &path, Some(body), Some(&s.token), None)
-            .await
-            .map(drop)
+        let body = to_json(&Feedback { conversation_id: s.conversation_id.clone(), rating });
+        self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
     }
 
     async fn fetch(
@@ -179,8 +121,7 @@ impl Edge {
         init.set_headers(&headers);
         init.set_signal(signal);
         let url = format!("{}{path}", self.origin);
-        let request =
-            Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::Unreachable)?;
+        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::Unreachable)?;
         let window = web_sys::window().ok_or(ApiError::Unreachable)?;
         let resp: Response = JsFuture::from(window.fetch_with_request(&request))
             .await
@@ -190,14 +131,8 @@ impl Edge {
             return Ok(resp);
         }
         let refused = match json::<ErrorBody>(&resp).await {
-            Ok(body) => ApiError::Refused {
-                code: body.error.code,
-                message: body.error.message,
-            },
-            Err(_) => ApiError::Refused {
-                code: ErrorCode::Internal,
-                message: format!("HTTP {}", resp.status()),
-            },
+            Ok(body) => ApiError::Refused { code: body.error.code, message: body.error.message },
+            Err(_) => ApiError::Refused { code: ErrorCode::Internal, message: format!("HTTP {}", resp.status()) },
         };
         Err(refused)
     }
@@ -205,15 +140,9 @@ impl Edge {
 
 async fn json<T: serde::de::DeserializeOwned>(resp: &Response) -> Result<T, ApiError> {
     let promise = resp.text().map_err(|_| ApiError::Unreachable)?;
-    let text = JsFuture::from(promise)
-        .await
-        .map_err(|_| ApiError::Unreachable)?
-        .as_string()
-        .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|_| ApiError::Refused {
-        code: ErrorCode::Internal,
-        message: "unexpected answer".to_owned(),
-    })
+    let text = JsFuture::from(promise).await.map_err(|_| ApiError::Unreachable)?.as_string().unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|_| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

@@ -65,8 +65,7 @@ impl Transcript {
 
     /// A reply is on its way: nothing new may be sent until it ends.
     pub fn busy(&self) -> bool {
-        self.reply()
-            .is_some_and(|e| matches!(e.status, Status::Waiting | Status::Streaming))
+        self.reply().is_some_and(|e| matches!(e.status, Status::Waiting | Status::Streaming))
     }
 
     /// The visitor's message and a waiting reply under it.
@@ -92,11 +91,7 @@ impl Transcript {
                 true
             }
             StreamEvent::Error { .. } => {
-                reply.status = if reply.content.is_empty() {
-                    Status::Failed
-                } else {
-                    Status::Interrupted
-                };
+                reply.status = if reply.content.is_empty() { Status::Failed } else { Status::Interrupted };
                 true
             }
         }
@@ -105,11 +100,7 @@ impl Transcript {
     /// The stream ended without a `done` or `error` event (connection lost): same as an error.
     pub fn cut(&mut self) {
         if let Some(reply) = self.open_reply() {
-            reply.status = if reply.content.is_empty() {
-                Status::Failed
-            } else {
-                Status::Interrupted
-            };
+            reply.status = if reply.content.is_empty() { Status::Failed } else { Status::Interrupted };
         }
     }
 
@@ -133,41 +124,22 @@ impl Transcript {
     /// removed from view (the edge keeps its record) and resending appends it anew.
     pub fn retry(&mut self) -> Option<String> {
         let last = self.entries.last()?;
-        if last.role != Role::Assistant
-            || !matches!(last.status, Status::Failed | Status::Interrupted)
-        {
+        if last.role != Role::Assistant || !matches!(last.status, Status::Failed | Status::Interrupted) {
             return None;
         }
-        let question = self
-            .entries
-            .iter()
-            .rev()
-            .nth(1)
-            .filter(|e| e.role == Role::User)?
-            .content
-            .clone();
+        let question = self.entries.iter().rev().nth(1).filter(|e| e.role == Role::User)?.content.clone();
         self.entries.truncate(self.entries.len() - 2);
         Some(question)
     }
 
     pub fn rate(&mut self, key: u32, rating: Rating) -> Option<String> {
-        let e = self
-            .entries
-            .iter_mut()
-            .find(|e| e.key == key && e.role == Role::Assistant)?;
+        let e = self.entries.iter_mut().find(|e| e.key == key && e.role == Role::Assistant)?;
         e.rating = Some(rating);
         e.id.clone()
     }
 
     fn push(&mut self, id: Option<String>, role: Role, content: String, status: Status) {
-        self.entries.push(Entry {
-            key: self.next_key,
-            id,
-            role,
-            content,
-            status,
-            rating: None,
-        });
+        self.entries.push(Entry { key: self.next_key, id, role, content, status, rating: None });
         self.next_key += 1;
     }
 
@@ -176,9 +148,9 @@ impl Transcript {
     }
 
     fn open_reply(&mut self) -> Option<&mut Entry> {
-        self.entries.last_mut().filter(|e| {
-            e.role == Role::Assistant && matches!(e.status, Status::Waiting | Status::Streaming)
-        })
+        self.entries
+            .last_mut()
+            .filter(|e| e.role == Role::Assistant && matches!(e.status, Status::Waiting | Status::Streaming))
     }
 }
 
@@ -189,23 +161,15 @@ mod tests {
     use shared::message::Usage;
 
     fn token(s: &str) -> StreamEvent {
-        StreamEvent::Token {
-            delta: s.to_owned(),
-        }
+        StreamEvent::Token { delta: s.to_owned() }
     }
 
     fn done(id: &str) -> StreamEvent {
-        StreamEvent::Done {
-            message_id: id.to_owned(),
-            usage: Usage::default(),
-        }
+        StreamEvent::Done { message_id: id.to_owned(), usage: Usage::default() }
     }
 
     fn error() -> StreamEvent {
-        StreamEvent::Error {
-            code: ErrorCode::UpstreamError,
-            message: "x".to_owned(),
-        }
+        StreamEvent::Error { code: ErrorCode::UpstreamError, message: "x".to_owned() }
     }
 
     fn last(t: &Transcript) -> &Entry {

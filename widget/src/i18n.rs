@@ -44,12 +44,7 @@ pub fn choose<'a>(
     configured: Option<&'a str>,
     browser: impl IntoIterator<Item = &'a str>,
 ) -> Lang {
-    attribute
-        .into_iter()
-        .chain(configured)
-        .chain(browser)
-        .find_map(Lang::from_tag)
-        .unwrap_or(Lang::En)
+    attribute.into_iter().chain(configured).chain(browser).find_map(Lang::from_tag).unwrap_or(Lang::En)
 }
 
 pub struct Strings {

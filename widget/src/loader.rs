@@ -34,21 +34,14 @@ impl Widget {
 
     /// `{email?, name?}` from the host page, for the lead form and the site's leads.
     pub fn identify(&self, who: JsValue) {
-        self.chat.identify(Identity {
-            email: string(&who, "email"),
-            name: string(&who, "name"),
-        });
+        self.chat.identify(Identity { email: string(&who, "email"), name: string(&who, "name") });
     }
 }
 
 /// Starts the widget in `root`. `options` carries the script tag's data attributes and the
 /// edge's origin; `emit(event, detail)` tells the page about `open`, `close` and `message`.
 #[wasm_bindgen]
-pub fn start(
-    root: ShadowRoot,
-    options: JsValue,
-    emit: js_sys::Function,
-) -> Result<Widget, JsValue> {
+pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();
     let edge_origin = string(&options, "edge").unwrap_or_default();
     let overrides = Overrides {
@@ -61,21 +54,14 @@ pub fn start(
         }),
     };
     let open = string(&options, "open").is_some_and(|v| v != "false");
-    let chat = Chat::new(
-        Edge::new(&edge_origin, &site),
-        site.clone(),
-        overrides,
-        emit,
-    );
+    let chat = Chat::new(Edge::new(&edge_origin, &site), site.clone(), overrides, emit);
 
     let base = CssStyleSheet::new()?;
     base.replace_sync(style::SHEET)?;
     let theme = CssStyleSheet::new()?;
     root.set_adopted_style_sheets(&Array::of2(&base, &theme));
 
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let mount: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     root.append_child(&mount)?;
     // Effects need leptos' executor and an owner, which mounting provides.
@@ -91,8 +77,7 @@ pub fn start(
     if SiteKey::parse(&site).is_ok() {
         chat.boot(open);
     } else {
-        chat.availability
-            .set(crate::widget::Availability::Unavailable);
+        chat.availability.set(crate::widget::Availability::Unavailable);
     }
     Ok(Widget { chat })
 }
@@ -100,23 +85,17 @@ pub fn start(
 /// `data-color` over the site's theme; text colour from the theme only when it is the theme's
 /// own primary, otherwise whichever of black or white reads on the chosen colour.
 fn colours(chat: Chat) -> (Color, Color) {
-    let forced = chat
-        .overrides
-        .with_value(|o| o.color.as_deref().and_then(Color::parse));
+    let forced = chat.overrides.with_value(|o| o.color.as_deref().and_then(Color::parse));
     chat.config.with(|c| match forced {
         Some(primary) => (primary, primary.readable_text()),
         None => {
             let primary = Color::parse(&c.theme.primary).unwrap_or(style::DEFAULT_PRIMARY);
-            let on_primary =
-                Color::parse(&c.theme.on_primary).unwrap_or_else(|| primary.readable_text());
+            let on_primary = Color::parse(&c.theme.on_primary).unwrap_or_else(|| primary.readable_text());
             (primary, on_primary)
         }
     })
 }
 
 fn string(obj: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(obj, &key.into())
-        .ok()?
-        .as_string()
-        .filter(|s| !s.trim().is_empty())
+    Reflect::get(obj, &key.into()).ok()?.as_string().filter(|s| !s.trim().is_empty())
 }

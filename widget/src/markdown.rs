@@ -16,11 +16,7 @@ pub enum Block {
     /// end of the input.
     Code { lang: String, text: String },
     /// `-`, `*`, `+` or `1.`/`1)` items; continuation lines and nested lists are flattened into the item.
-    List {
-        ordered: bool,
-        start: u32,
-        items: Vec<Vec<Inline>>,
-    },
+    List { ordered: bool, start: u32, items: Vec<Vec<Inline>> },
     /// Consecutive `>` lines.
     Quote(Vec<Inline>),
     /// `---`, `***` or `___`.
@@ -49,14 +45,7 @@ pub fn parse(src: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open = Open::None;
     for line in src.lines() {
-        if let Open::Code {
-            ch,
-            len,
-            indent,
-            text,
-            ..
-        } = &mut open
-        {
+        if let Open::Code { ch, len, indent, text, .. } = &mut open {
             if is_fence_close(line.trim(), *ch, *len) {
                 close(&mut blocks, &mut open);
             } else {
@@ -115,28 +104,14 @@ pub fn parse(src: &str) -> Vec<Block> {
                     open = Open::Quote(text.to_string());
                 }
             },
-            Line::Item {
-                ordered,
-                number,
-                text,
-            } => match &mut open {
-                Open::List {
-                    ordered: same,
-                    items,
-                    gap,
-                    ..
-                } if *same == ordered => {
+            Line::Item { ordered, number, text } => match &mut open {
+                Open::List { ordered: same, items, gap, .. } if *same == ordered => {
                     items.push(text.to_string());
                     *gap = false;
                 }
                 _ => {
                     close(&mut blocks, &mut open);
-                    open = Open::List {
-                        ordered,
-                        start: number,
-                        items: vec![text.to_string()],
-                        gap: false,
-                    };
+                    open = Open::List { ordered, start: number, items: vec![text.to_string()], gap: false };
                 }
             },
             Line::Heading(level, text) => {
@@ -149,13 +124,7 @@ pub fn parse(src: &str) -> Vec<Block> {
             }
             Line::Fence { ch, len, lang } => {
                 close(&mut blocks, &mut open);
-                open = Open::Code {
-                    ch,
-                    len,
-                    indent,
-                    lang: lang.to_string(),
-                    text: String::new(),
-                };
+                open = Open::Code { ch, len, indent, lang: lang.to_string(), text: String::new() };
             }
         }
     }
@@ -191,16 +160,9 @@ fn close(blocks: &mut Vec<Block>, open: &mut Open) {
         Open::None => return,
         Open::Paragraph(text) => Block::Paragraph(inlines(&text, false)),
         Open::Quote(text) => Block::Quote(inlines(&text, false)),
-        Open::List {
-            ordered,
-            start,
-            items,
-            ..
-        } => Block::List {
-            ordered,
-            start,
-            items: items.iter().map(|item| inlines(item, false)).collect(),
-        },
+        Open::List { ordered, start, items, .. } => {
+            Block::List { ordered, start, items: items.iter().map(|item| inlines(item, false)).collect() }
+        }
         Open::Code { lang, mut text, .. } => {
             text.pop(); // the newline after the last line
             Block::Code { lang, text }
@@ -212,19 +174,11 @@ fn close(blocks: &mut Vec<Block>, open: &mut Open) {
 /// What a line (trimmed, outside a code fence) starts.
 enum Line<'a> {
     Blank,
-    Fence {
-        ch: u8,
-        len: usize,
-        lang: &'a str,
-    },
+    Fence { ch: u8, len: usize, lang: &'a str },
     Heading(u8, &'a str),
     Rule,
     Quote(&'a str),
-    Item {
-        ordered: bool,
-        number: u32,
-        text: &'a str,
-    },
+    Item { ordered: bool, number: u32, text: &'a str },
     Text(&'a str),
 }
 
@@ -239,11 +193,7 @@ fn classify(body: &str) -> Line<'_> {
             let info = body[run..].trim();
             // A backtick in the info string means this is inline code at the start of a line, not a fence.
             if first == b'~' || !info.contains('`') {
-                return Line::Fence {
-                    ch: first,
-                    len: run,
-                    lang: info.split_whitespace().next().unwrap_or(""),
-                };
+                return Line::Fence { ch: first, len: run, lang: info.split_whitespace().next().unwrap_or("") };
             }
         }
         b'#' if run <= 6 && matches!(b.get(run), None | Some(b' ' | b'\t')) => {
@@ -254,10 +204,7 @@ fn classify(body: &str) -> Line<'_> {
     }
     // Checked before list items, since `* * *` and `- - -` are rules.
     let marks = b.iter().filter(|&&c| c == first).count();
-    if matches!(first, b'-' | b'*' | b'_')
-        && marks >= 3
-        && b.iter().all(|&c| matches!(c, b' ' | b'\t') || c == first)
-    {
+    if matches!(first, b'-' | b'*' | b'_') && marks >= 3 && b.iter().all(|&c| matches!(c, b' ' | b'\t') || c == first) {
         return Line::Rule;
     }
     list_item(body).unwrap_or(Line::Text(body))
@@ -279,9 +226,7 @@ fn list_item(body: &str) -> Option<Line<'_>> {
     let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
     let (ordered, marker) = match b.first()? {
         b'-' | b'*' | b'+' => (false, 1),
-        _ if (1..=9).contains(&digits) && matches!(b.get(digits), Some(b'.' | b')')) => {
-            (true, digits + 1)
-        }
+        _ if (1..=9).contains(&digits) && matches!(b.get(digits), Some(b'.' | b')')) => (true, digits + 1),
         _ => return None,
     };
     let rest = &body[marker..];
@@ -289,16 +234,8 @@ fn list_item(body: &str) -> Option<Line<'_>> {
         return None;
     }
     // Nine digits always fit a u32.
-    let number = if ordered {
-        body[..digits].parse().unwrap_or(1)
-    } else {
-        1
-    };
-    Some(Line::Item {
-        ordered,
-        number,
-        text: rest.trim_start(),
-    })
+    let number = if ordered { body[..digits].parse().unwrap_or(1) } else { 1 };
+    Some(Line::Item { ordered, number, text: rest.trim_start() })
 }
 
 fn is_fence_close(body: &str, ch: u8, len: usize) -> bool {
@@ -388,20 +325,11 @@ fn delim(s: &str, i: usize, n: usize) -> Delim {
     let right = before.is_some_and(|c| !c.is_whitespace());
     let (open, close) = if ch == b'_' {
         // An underscore inside a word (snake_case_name) is not emphasis.
-        (
-            left && !before.is_some_and(is_word_char),
-            right && !after.is_some_and(is_word_char),
-        )
+        (left && !before.is_some_and(is_word_char), right && !after.is_some_and(is_word_char))
     } else {
         (left, right)
     };
-    Delim {
-        ch,
-        n,
-        len: n,
-        open,
-        close,
-    }
+    Delim { ch, n, len: n, open, close }
 }
 
 /// Letters and digits, with every non-ASCII char counted as one: that covers umlauts and CJK without pulling
@@ -431,14 +359,7 @@ fn resolve_emphasis(toks: &mut Vec<Tok>) {
         };
         let k = if opener.n >= 2 && closer.n >= 2 { 2 } else { 1 };
         let inner = finish(toks.drain(j + 1..i).collect());
-        toks.insert(
-            j + 1,
-            Tok::Node(if k == 2 {
-                Inline::Strong(inner)
-            } else {
-                Inline::Emphasis(inner)
-            }),
-        );
+        toks.insert(j + 1, Tok::Node(if k == 2 { Inline::Strong(inner) } else { Inline::Emphasis(inner) }));
         // The closer is now at j + 2; what is left of it may still close an earlier opener.
         i = j + 2;
         if shrink(&mut toks[i], k) {
@@ -501,13 +422,8 @@ fn code_span(s: &str, i: usize, n: usize) -> Option<(Tok, usize)> {
         if m == n {
             let code = s[i + n..j].replace('\n', " ");
             // One space on each side is padding, so that `` ` `` can show a backtick.
-            let padded =
-                code.starts_with(' ') && code.ends_with(' ') && code.bytes().any(|c| c != b' ');
-            let code = if padded {
-                code[1..code.len() - 1].to_string()
-            } else {
-                code
-            };
+            let padded = code.starts_with(' ') && code.ends_with(' ') && code.bytes().any(|c| c != b' ');
+            let code = if padded { code[1..code.len() - 1].to_string() } else { code };
             return Some((Tok::Node(Inline::Code(code)), j + n));
         }
         j += m;
@@ -524,15 +440,9 @@ fn link(s: &str, i: usize) -> Option<(Tok, usize)> {
     }
     let end = matching(b, text_end + 1, b'(', b')')?;
     let dest = s[text_end + 2..end].split_whitespace().next().unwrap_or("");
-    let dest = dest
-        .strip_prefix('<')
-        .and_then(|d| d.strip_suffix('>'))
-        .unwrap_or(dest);
+    let dest = dest.strip_prefix('<').and_then(|d| d.strip_suffix('>')).unwrap_or(dest);
     let node = if is_allowed_href(dest) {
-        Inline::Link {
-            href: dest.to_string(),
-            children: inlines(&s[i + 1..text_end], true),
-        }
+        Inline::Link { href: dest.to_string(), children: inlines(&s[i + 1..text_end], true) }
     } else {
         Inline::Text(s[i..=end].to_string())
     };
@@ -563,24 +473,19 @@ fn matching(b: &[u8], i: usize, open: u8, close: u8) -> Option<usize> {
 /// Allow-list of schemes, so `javascript:`, `data:` and the like can never reach an `href`.
 fn is_allowed_href(href: &str) -> bool {
     let href = href.trim();
-    ["http:", "https:", "mailto:"].iter().any(|scheme| {
-        href.get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
-    })
+    ["http:", "https:", "mailto:"]
+        .iter()
+        .any(|scheme| href.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// A bare `http://` or `https://` URL at `i` that does not start mid-word.
 fn autolink(s: &str, i: usize) -> Option<(Tok, usize)> {
     let rest = &s[i..];
-    let scheme = ["https://", "http://"]
-        .into_iter()
-        .find(|p| rest.starts_with(*p))?;
+    let scheme = ["https://", "http://"].into_iter().find(|p| rest.starts_with(*p))?;
     if s[..i].chars().next_back().is_some_and(is_word_char) {
         return None;
     }
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(rest.len());
     let mut url = &rest[..end];
     // Punctuation after a URL belongs to the sentence (or the markup) around it; a `)` stays only when it closes a
     // `(` inside the URL, as in Wikipedia links.
@@ -595,10 +500,7 @@ fn autolink(s: &str, i: usize) -> Option<(Tok, usize)> {
     if url.len() == scheme.len() {
         return None;
     }
-    let node = Inline::Link {
-        href: url.to_string(),
-        children: vec![Inline::Text(url.to_string())],
-    };
+    let node = Inline::Link { href: url.to_string(), children: vec![Inline::Text(url.to_string())] };
     Some((Tok::Node(node), i + url.len()))
 }
 
@@ -611,10 +513,7 @@ mod tests {
     }
 
     fn link(href: &str, children: Vec<Inline>) -> Inline {
-        Inline::Link {
-            href: href.to_string(),
-            children,
-        }
+        Inline::Link { href: href.to_string(), children }
     }
 
     /// The inlines of a source that parses to exactly one paragraph.
@@ -641,10 +540,7 @@ mod tests {
     #[test]
     fn headings() {
         assert_eq!(parse("# One"), vec![Block::Heading(1, vec![text("One")])]);
-        assert_eq!(
-            parse("###### *Six* ##"),
-            vec![Block::Heading(6, vec![Inline::Emphasis(vec![text("Six")])])]
-        );
+        assert_eq!(parse("###### *Six* ##"), vec![Block::Heading(6, vec![Inline::Emphasis(vec![text("Six")])])]);
         assert_eq!(parse("## C#"), vec![Block::Heading(2, vec![text("C#")])]);
         assert_eq!(parse("#"), vec![Block::Heading(1, vec![])]);
         assert_eq!(para("####### seven"), vec![text("####### seven")]);
@@ -665,45 +561,18 @@ mod tests {
         assert_eq!(
             parse(src),
             vec![
-                Block::Code {
-                    lang: "rust".into(),
-                    text: "let x = **1**;\n\n<script>alert(1)</script>".into()
-                },
+                Block::Code { lang: "rust".into(), text: "let x = **1**;\n\n<script>alert(1)</script>".into() },
                 Block::Paragraph(vec![text("after")]),
             ]
         );
-        assert_eq!(
-            parse("~~~\n```\n~~~~"),
-            vec![Block::Code {
-                lang: String::new(),
-                text: "```".into()
-            }]
-        );
-        assert_eq!(
-            parse("```\n```"),
-            vec![Block::Code {
-                lang: String::new(),
-                text: String::new()
-            }]
-        );
+        assert_eq!(parse("~~~\n```\n~~~~"), vec![Block::Code { lang: String::new(), text: "```".into() }]);
+        assert_eq!(parse("```\n```"), vec![Block::Code { lang: String::new(), text: String::new() }]);
     }
 
     #[test]
     fn unclosed_code_fence_runs_to_the_end() {
-        assert_eq!(
-            parse("```py\nprint(1)\n``"),
-            vec![Block::Code {
-                lang: "py".into(),
-                text: "print(1)\n``".into()
-            }]
-        );
-        assert_eq!(
-            parse("```"),
-            vec![Block::Code {
-                lang: String::new(),
-                text: String::new()
-            }]
-        );
+        assert_eq!(parse("```py\nprint(1)\n``"), vec![Block::Code { lang: "py".into(), text: "print(1)\n``".into() }]);
+        assert_eq!(parse("```"), vec![Block::Code { lang: String::new(), text: String::new() }]);
     }
 
     #[test]
@@ -711,45 +580,24 @@ mod tests {
         assert_eq!(
             parse("1. Run:\n   ```sh\n   make\n     indented\n   ```\n2. Done"),
             vec![
-                Block::List {
-                    ordered: true,
-                    start: 1,
-                    items: vec![vec![text("Run:")]]
-                },
-                Block::Code {
-                    lang: "sh".into(),
-                    text: "make\n  indented".into()
-                },
-                Block::List {
-                    ordered: true,
-                    start: 2,
-                    items: vec![vec![text("Done")]]
-                },
+                Block::List { ordered: true, start: 1, items: vec![vec![text("Run:")]] },
+                Block::Code { lang: "sh".into(), text: "make\n  indented".into() },
+                Block::List { ordered: true, start: 2, items: vec![vec![text("Done")]] },
             ]
         );
     }
 
     #[test]
     fn inline_code_at_line_start_is_not_a_fence() {
-        assert_eq!(
-            para("```a``` b"),
-            vec![Inline::Code("a".into()), text(" b")]
-        );
+        assert_eq!(para("```a``` b"), vec![Inline::Code("a".into()), text(" b")]);
         assert_eq!(para("``` `a` ```"), vec![Inline::Code("`a`".into())]);
     }
 
     #[test]
     fn unordered_lists() {
-        let expected = Block::List {
-            ordered: false,
-            start: 1,
-            items: vec![vec![text("a")], vec![text("b")]],
-        };
+        let expected = Block::List { ordered: false, start: 1, items: vec![vec![text("a")], vec![text("b")]] };
         for marker in ["-", "*", "+"] {
-            assert_eq!(
-                parse(&format!("{marker} a\n{marker} b")),
-                vec![expected.clone()]
-            );
+            assert_eq!(parse(&format!("{marker} a\n{marker} b")), vec![expected.clone()]);
         }
     }
 
@@ -760,17 +608,11 @@ mod tests {
             vec![Block::List {
                 ordered: true,
                 start: 3,
-                items: vec![
-                    vec![text("three")],
-                    vec![Inline::Strong(vec![text("four")])]
-                ],
+                items: vec![vec![text("three")], vec![Inline::Strong(vec![text("four")])]],
             }]
         );
         assert_eq!(para("3.14 is pi"), vec![text("3.14 is pi")]);
-        assert_eq!(
-            para("1234567890. too long"),
-            vec![text("1234567890. too long")]
-        );
+        assert_eq!(para("1234567890. too long"), vec![text("1234567890. too long")]);
     }
 
     #[test]
@@ -804,10 +646,7 @@ mod tests {
                 Block::List {
                     ordered: true,
                     start: 1,
-                    items: vec![
-                        vec![text("a"), Inline::Break, text("detail")],
-                        vec![text("b")]
-                    ],
+                    items: vec![vec![text("a"), Inline::Break, text("detail")], vec![text("b")]],
                 },
                 Block::Paragraph(vec![text("after")]),
             ]
@@ -822,11 +661,7 @@ mod tests {
             parse("Options:\n- a"),
             vec![
                 Block::Paragraph(vec![text("Options:")]),
-                Block::List {
-                    ordered: false,
-                    start: 1,
-                    items: vec![vec![text("a")]]
-                },
+                Block::List { ordered: false, start: 1, items: vec![vec![text("a")]] },
             ]
         );
     }
@@ -836,12 +671,7 @@ mod tests {
         assert_eq!(
             parse("> one\n>two *em*\n\nafter"),
             vec![
-                Block::Quote(vec![
-                    text("one"),
-                    Inline::Break,
-                    text("two "),
-                    Inline::Emphasis(vec![text("em")])
-                ]),
+                Block::Quote(vec![text("one"), Inline::Break, text("two "), Inline::Emphasis(vec![text("em")])]),
                 Block::Paragraph(vec![text("after")]),
             ]
         );
@@ -853,12 +683,7 @@ mod tests {
             assert_eq!(parse(src), vec![Block::Rule], "{src}");
         }
         assert_eq!(para("--"), vec![text("--")]);
-        assert_eq!(
-            para("***bold italic***"),
-            vec![Inline::Emphasis(vec![Inline::Strong(vec![text(
-                "bold italic"
-            )])])]
-        );
+        assert_eq!(para("***bold italic***"), vec![Inline::Emphasis(vec![Inline::Strong(vec![text("bold italic")])])]);
     }
 
     #[test]
@@ -879,10 +704,7 @@ mod tests {
                 Inline::Code("f ` g".into()),
             ]
         );
-        assert_eq!(
-            para("`<b>*x*</b>`"),
-            vec![Inline::Code("<b>*x*</b>".into())]
-        );
+        assert_eq!(para("`<b>*x*</b>`"), vec![Inline::Code("<b>*x*</b>".into())]);
         assert_eq!(para("2 * 3 * 4"), vec![text("2 * 3 * 4")]);
     }
 
@@ -890,64 +712,33 @@ mod tests {
     fn nested_strong_and_emphasis() {
         assert_eq!(
             para("**a *b* c**"),
-            vec![Inline::Strong(vec![
-                text("a "),
-                Inline::Emphasis(vec![text("b")]),
-                text(" c")
-            ])]
+            vec![Inline::Strong(vec![text("a "), Inline::Emphasis(vec![text("b")]), text(" c")])]
         );
         assert_eq!(
             para("*a **b** c*"),
-            vec![Inline::Emphasis(vec![
-                text("a "),
-                Inline::Strong(vec![text("b")]),
-                text(" c")
-            ])]
+            vec![Inline::Emphasis(vec![text("a "), Inline::Strong(vec![text("b")]), text(" c")])]
         );
-        assert_eq!(
-            para("_a **b**_"),
-            vec![Inline::Emphasis(vec![
-                text("a "),
-                Inline::Strong(vec![text("b")])
-            ])]
-        );
+        assert_eq!(para("_a **b**_"), vec![Inline::Emphasis(vec![text("a "), Inline::Strong(vec![text("b")])])]);
         assert_eq!(
             para("*a**b**c*"),
-            vec![Inline::Emphasis(vec![
-                text("a"),
-                Inline::Strong(vec![text("b")]),
-                text("c")
-            ])]
+            vec![Inline::Emphasis(vec![text("a"), Inline::Strong(vec![text("b")]), text("c")])]
         );
     }
 
     #[test]
     fn underscores_inside_words_are_literal() {
-        assert_eq!(
-            para("use snake_case_name here"),
-            vec![text("use snake_case_name here")]
-        );
+        assert_eq!(para("use snake_case_name here"), vec![text("use snake_case_name here")]);
         assert_eq!(
             para("_my_var_ and __init__"),
-            vec![
-                Inline::Emphasis(vec![text("my_var")]),
-                text(" and "),
-                Inline::Strong(vec![text("init")])
-            ]
+            vec![Inline::Emphasis(vec![text("my_var")]), text(" and "), Inline::Strong(vec![text("init")])]
         );
     }
 
     #[test]
     fn backslash_escapes() {
-        assert_eq!(
-            para(r"\*not em\* \_x\_ \[y\](z) \a"),
-            vec![text(r"*not em* _x_ [y](z) \a")]
-        );
+        assert_eq!(para(r"\*not em\* \_x\_ \[y\](z) \a"), vec![text(r"*not em* _x_ [y](z) \a")]);
         assert_eq!(para(r"\\"), vec![text(r"\")]);
-        assert_eq!(
-            para("hard\\\nbreak"),
-            vec![text("hard"), Inline::Break, text("break")]
-        );
+        assert_eq!(para("hard\\\nbreak"), vec![text("hard"), Inline::Break, text("break")]);
     }
 
     #[test]
@@ -968,23 +759,11 @@ mod tests {
                 text("."),
             ]
         );
-        assert_eq!(
-            para("[mail](mailto:a@b.c)"),
-            vec![link("mailto:a@b.c", vec![text("mail")])]
-        );
-        assert_eq!(
-            para("[x]( HTTPS://e.com )"),
-            vec![link("HTTPS://e.com", vec![text("x")])]
-        );
-        assert_eq!(
-            para("[x](<http://e.com>)"),
-            vec![link("http://e.com", vec![text("x")])]
-        );
+        assert_eq!(para("[mail](mailto:a@b.c)"), vec![link("mailto:a@b.c", vec![text("mail")])]);
+        assert_eq!(para("[x]( HTTPS://e.com )"), vec![link("HTTPS://e.com", vec![text("x")])]);
+        assert_eq!(para("[x](<http://e.com>)"), vec![link("http://e.com", vec![text("x")])]);
         // A URL as link text stays text: links cannot nest.
-        assert_eq!(
-            para("[https://e.com](https://e.com)"),
-            vec![link("https://e.com", vec![text("https://e.com")])]
-        );
+        assert_eq!(para("[https://e.com](https://e.com)"), vec![link("https://e.com", vec![text("https://e.com")])]);
         assert_eq!(para("[not a link] (x)"), vec![text("[not a link] (x)")]);
     }
 
@@ -1001,42 +780,21 @@ mod tests {
         ] {
             assert_eq!(para(src), vec![text(src)], "{src}");
         }
-        assert_eq!(
-            para("a [**x**](javascript:y) b"),
-            vec![text("a [**x**](javascript:y) b")]
-        );
+        assert_eq!(para("a [**x**](javascript:y) b"), vec![text("a [**x**](javascript:y) b")]);
     }
 
     #[test]
     fn bare_autolinks() {
         let url = |u: &str| link(u, vec![text(u)]);
-        assert_eq!(
-            para("Go to https://e.com/x?y=1."),
-            vec![text("Go to "), url("https://e.com/x?y=1"), text(".")]
-        );
-        assert_eq!(
-            para("(see http://e.com)!"),
-            vec![text("(see "), url("http://e.com"), text(")!")]
-        );
+        assert_eq!(para("Go to https://e.com/x?y=1."), vec![text("Go to "), url("https://e.com/x?y=1"), text(".")]);
+        assert_eq!(para("(see http://e.com)!"), vec![text("(see "), url("http://e.com"), text(")!")]);
         assert_eq!(
             para("https://en.wikipedia.org/wiki/Rust_(programming_language), ok"),
-            vec![
-                url("https://en.wikipedia.org/wiki/Rust_(programming_language)"),
-                text(", ok")
-            ]
+            vec![url("https://en.wikipedia.org/wiki/Rust_(programming_language)"), text(", ok")]
         );
-        assert_eq!(
-            para("**https://e.com**"),
-            vec![Inline::Strong(vec![url("https://e.com")])]
-        );
-        assert_eq!(
-            para("https://e.com/snake_case_x"),
-            vec![url("https://e.com/snake_case_x")]
-        );
-        assert_eq!(
-            para("nohttps://e.com https:// ftp://e.com"),
-            vec![text("nohttps://e.com https:// ftp://e.com")]
-        );
+        assert_eq!(para("**https://e.com**"), vec![Inline::Strong(vec![url("https://e.com")])]);
+        assert_eq!(para("https://e.com/snake_case_x"), vec![url("https://e.com/snake_case_x")]);
+        assert_eq!(para("nohttps://e.com https:// ftp://e.com"), vec![text("nohttps://e.com https:// ftp://e.com")]);
     }
 
     #[test]
@@ -1052,11 +810,7 @@ mod tests {
         }
         assert_eq!(
             para("<a href=\"https://e.com\">x</a>"),
-            vec![
-                text("<a href=\""),
-                link("https://e.com", vec![text("https://e.com")]),
-                text("\">x</a>")
-            ]
+            vec![text("<a href=\""), link("https://e.com", vec![text("https://e.com")]), text("\">x</a>")]
         );
     }
 
@@ -1075,16 +829,10 @@ mod tests {
                 Inline::Strong(vec![text("粗体")]),
             ]
         );
-        assert_eq!(
-            parse("# Ärger 🎉"),
-            vec![Block::Heading(1, vec![text("Ärger 🎉")])]
-        );
+        assert_eq!(parse("# Ärger 🎉"), vec![Block::Heading(1, vec![text("Ärger 🎉")])]);
         assert_eq!(
             para("😀 https://e.com/ü"),
-            vec![
-                text("😀 "),
-                link("https://e.com/ü", vec![text("https://e.com/ü")])
-            ]
+            vec![text("😀 "), link("https://e.com/ü", vec![text("https://e.com/ü")])]
         );
         assert_eq!(para("straße_und_weg"), vec![text("straße_und_weg")]);
         assert_eq!(para("ä_ö_ü"), vec![text("ä_ö_ü")]);
@@ -1097,13 +845,7 @@ mod tests {
         assert_eq!(para("`code"), vec![text("`code")]);
         assert_eq!(para("[link"), vec![text("[link")]);
         assert_eq!(para("[link]("), vec![text("[link](")]);
-        assert_eq!(
-            para("[link](https://e.c"),
-            vec![
-                text("[link]("),
-                link("https://e.c", vec![text("https://e.c")])
-            ]
-        );
+        assert_eq!(para("[link](https://e.c"), vec![text("[link]("), link("https://e.c", vec![text("https://e.c")])]);
     }
 
     const SAMPLE: &str = "# Title 🎉\n\nSome **bold**, *em*, ***both***, `code`, snake_case, \\*esc\\*, \
@@ -1119,13 +861,7 @@ mod tests {
         }
         // Mid-fence, the code block is already open.
         let end = SAMPLE.find("fn main").unwrap();
-        assert_eq!(
-            parse(&SAMPLE[..end]).last(),
-            Some(&Block::Code {
-                lang: "rust".into(),
-                text: String::new()
-            })
-        );
+        assert_eq!(parse(&SAMPLE[..end]).last(), Some(&Block::Code { lang: "rust".into(), text: String::new() }));
         let blocks = parse(SAMPLE);
         assert_eq!(blocks.len(), 9);
         assert!(blocks.contains(&Block::Rule));
@@ -1145,8 +881,8 @@ mod tests {
     #[test]
     fn arbitrary_markup_never_panics() {
         const PIECES: [&str; 24] = [
-            "*", "_", "`", "[", "]", "(", ")", "\\", "\n", " ", "#", ">", "-", "1.", "~", "ü",
-            "👋", "日", "a", "https://", "```", "\n\n", "  ", "<",
+            "*", "_", "`", "[", "]", "(", ")", "\\", "\n", " ", "#", ">", "-", "1.", "~", "ü", "👋", "日", "a",
+            "https://", "```", "\n\n", "  ", "<",
         ];
         let mut seed: u32 = 1;
         for _ in 0..3000 {

@@ -26,9 +26,7 @@ pub struct Store {
 
 impl Store {
     pub fn for_site(site: &str) -> Self {
-        Self {
-            prefix: format!("chat-widget:{site}:"),
-        }
+        Self { prefix: format!("chat-widget:{site}:") }
     }
 
     pub fn session(&self) -> Option<Session> {
@@ -50,10 +48,7 @@ impl Store {
         if let Some(id) = self.get("visitor") {
             return id;
         }
-        let id = web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| c.random_uuid())
-            .unwrap_or_default();
+        let id = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default();
         self.set("visitor", Some(&id));
         id
     }

@@ -55,11 +55,7 @@ impl Color {
 /// The site's colours as custom properties on the widget's root element (inside the shadow
 /// root, where no page selector reaches).
 pub fn theme(primary: Color, on_primary: Color) -> String {
-    format!(
-        ".cw{{--cw-primary:{};--cw-on-primary:{}}}",
-        primary.css(),
-        on_primary.css()
-    )
+    format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
 }
 
 /// Everything is in px: a host page's `html { font-size }` must not scale the widget.
@@ -141,29 +137,14 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_so_no_css_gets_through() {
-        for bad in [
-            "",
-            "red",
-            "#ab",
-            "#abcd",
-            "#gggggg",
-            "#fff;}*{display:none",
-            "#ff0000 !important",
-            "#ééé",
-        ] {
+        for bad in ["", "red", "#ab", "#abcd", "#gggggg", "#fff;}*{display:none", "#ff0000 !important", "#ééé"] {
             assert_eq!(Color::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn text_colour_follows_the_background() {
-        assert_eq!(
-            Color::parse("#1d4ed8").unwrap().readable_text().css(),
-            "#ffffff"
-        );
-        assert_eq!(
-            Color::parse("#fde047").unwrap().readable_text().css(),
-            "#111827"
-        );
+        assert_eq!(Color::parse("#1d4ed8").unwrap().readable_text().css(), "#ffffff");
+        assert_eq!(Color::parse("#fde047").unwrap().readable_text().css(), "#111827");
     }
 }

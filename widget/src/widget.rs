@@ -110,19 +110,9 @@ impl Chat {
         let attribute = self.overrides.with_value(|o| o.lang.clone());
         let configured = self.config.with(|c| c.language.clone());
         let browser: Vec<String> = web_sys::window()
-            .map(|w| {
-                w.navigator()
-                    .languages()
-                    .iter()
-                    .filter_map(|l| l.as_string())
-                    .collect()
-            })
+            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
             .unwrap_or_default();
-        i18n::choose(
-            attribute.as_deref(),
-            Some(&configured),
-            browser.iter().map(String::as_str),
-        )
+        i18n::choose(attribute.as_deref(), Some(&configured), browser.iter().map(String::as_str))
     }
 
     pub fn text(&self) -> &'static Strings {
@@ -138,13 +128,13 @@ impl Chat {
             let edge = self.edge.get_value();
             match edge.config().await {
                 Ok(config) => {
-                    let asks_first =
-                        config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
+                    let asks_first = config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
                     self.config.set(config);
                     if asks_first {
                         self.lead.set(LeadForm::Asking);
                     }
                     self.availability.set(Availability::Ready);
+                    self.send_identified_lead();
                 }
                 Err(_) => {
                     self.availability.set(Availability::Unavailable);
@@ -156,8 +146,7 @@ impl Chat {
             };
             match edge.history(&session).await {
                 Ok(history) => {
-                    self.transcript
-                        .set(Transcript::from_history(history.messages));
+                    self.transcript.set(Transcript::from_history(history.messages));
                     self.session.set(Some(session));
                 }
                 Err(ApiError::Refused { .. }) => self.store().forget_session(),
@@ -181,13 +170,9 @@ impl Chat {
         if focus {
             request_animation_frame(move || {
                 let target = if open {
-                    self.input
-                        .get_untracked()
-                        .map(|i| i.unchecked_into::<web_sys::HtmlElement>())
+                    self.input.get_untracked().map(|i| i.unchecked_into::<web_sys::HtmlElement>())
                 } else {
-                    self.launcher
-                        .get_untracked()
-                        .map(|b| b.unchecked_into::<web_sys::HtmlElement>())
+                    self.launcher.get_untracked().map(|b| b.unchecked_into::<web_sys::HtmlElement>())
                 };
                 if let Some(el) = target {
                     let _ = el.focus();
@@ -197,8 +182,7 @@ impl Chat {
     }
 
     pub fn send(self, raw: String) {
-        if self.transcript.with_untracked(Transcript::busy)
-            || self.availability.get_untracked() != Availability::Ready
+        if self.transcript.with_untracked(Transcript::busy) || self.availability.get_untracked() != Availability::Ready
         {
             return;
         }
@@ -234,11 +218,7 @@ impl Chat {
             self.reply.set_value(Some(controller));
             let sent = edge
                 .send(&session, text.as_str(), &signal, |event| {
-                    if self
-                        .transcript
-                        .try_update(|t| t.apply(event))
-                        .unwrap_or(false)
-                    {
+                    if self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
                         self.reply_ended();
                     }
                 })
@@ -282,31 +262,31 @@ impl Chat {
     }
 
     pub fn rate(self, key: u32, rating: Rating) {
-        let Some(message_id) = self
-            .transcript
-            .try_update(|t| t.rate(key, rating))
-            .flatten()
-        else {
+        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
             return;
         };
         let Some(session) = self.session.get_untracked() else {
             return;
         };
         spawn_local(async move {
-            let _ = self
-                .edge
-                .get_value()
-                .feedback(&session, &message_id, rating)
-                .await;
+            let _ = self.edge.get_value().feedback(&session, &message_id, rating).await;
         });
     }
 
     pub fn identify(self, identity: Identity) {
-        self.identity.set(identity.clone());
+        self.identity.set(identity);
+        self.send_identified_lead();
+    }
+
+    /// A visitor the page identified is a lead already, if the site collects leads; called
+    /// again once the config is in, since `identify` often runs before it arrives.
+    fn send_identified_lead(self) {
+        let ready = self.availability.get_untracked() == Availability::Ready;
         let wants_leads = self.config.with_untracked(|c| c.leads != LeadCapture::Off);
-        if let (true, false, Some(email)) = (wants_leads, self.store().lead_sent(), identity.email)
-        {
-            self.submit_lead(email, identity.name.unwrap_or_default());
+        let Identity { email, name } = self.identity.get_untracked();
+        let email = email.filter(|e| Email::parse(e).is_some());
+        if let (true, true, false, Some(email)) = (ready, wants_leads, self.store().lead_sent(), email) {
+            self.submit_lead(email, name.unwrap_or_default());
         }
     }
 
@@ -339,9 +319,7 @@ impl Chat {
     }
 
     fn reply_ended(self) {
-        let reply = self
-            .transcript
-            .with_untracked(|t| t.entries().last().cloned());
+        let reply = self.transcript.with_untracked(|t| t.entries().last().cloned());
         let Some(reply) = reply else { return };
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);
@@ -356,11 +334,7 @@ impl Chat {
         if let Some(text) = self.transcript.try_update(Transcript::withdraw).flatten() {
             self.draft.set(text);
         }
-        if let ApiError::Refused {
-            code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound,
-            ..
-        } = e
-        {
+        if let ApiError::Refused { code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound, .. } = e {
             self.store().forget_session();
             self.session.set(None);
         }
@@ -384,14 +358,8 @@ impl Chat {
 fn notice_for(e: ApiError) -> Notice {
     match e {
         ApiError::Unreachable => Notice::Offline,
-        ApiError::Refused {
-            code: ErrorCode::RateLimited,
-            ..
-        } => Notice::RateLimited,
-        ApiError::Refused {
-            code: ErrorCode::MessageTooLong,
-            ..
-        } => Notice::TooLong,
+        ApiError::Refused { code: ErrorCode::RateLimited, .. } => Notice::RateLimited,
+        ApiError::Refused { code: ErrorCode::MessageTooLong, .. } => Notice::TooLong,
         ApiError::Refused { message, .. } => Notice::Refused(message),
     }
 }

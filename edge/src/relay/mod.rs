@@ -22,11 +22,7 @@ const MAX_ERROR_BODY: usize = 2_048;
 
 /// Streams a reply from the provider, calling `on_token` with each piece as it arrives, and
 /// returns how it ended. Never fails: every fault becomes an [`Outcome`] with an error.
-pub async fn stream_reply(
-    llm: &LlmSettings,
-    prompt: &[PromptMessage],
-    mut on_token: impl FnMut(&str),
-) -> Outcome {
+pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_token: impl FnMut(&str)) -> Outcome {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
     let mut reply = ReplyBuilder::default();
     let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
@@ -44,8 +40,8 @@ pub async fn stream_reply(
     let status = response.status_code();
     if !(200..300).contains(&status) {
         let body = response.text().await.unwrap_or_default();
-        let detail = openai::provider_error_message(&body)
-            .unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
+        let detail =
+            openai::provider_error_message(&body).unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
         reply.broke_off(format!("provider answered {status}: {detail}"));
         return reply.finish(prompt_estimate);
     }
@@ -61,11 +57,7 @@ pub async fn stream_reply(
         // A provider that goes quiet must not hold the visitor (and the stored reply) forever.
         let limit = if reply.has_text() { idle } else { first_token };
         let Some(next) = within(limit, body.next()).await else {
-            let what = if reply.has_text() {
-                "no further token"
-            } else {
-                "no first token"
-            };
+            let what = if reply.has_text() { "no further token" } else { "no first token" };
             reply.broke_off(format!("{what} within {limit:?}"));
             break;
         };
@@ -105,14 +97,8 @@ async fn send(llm: &LlmSettings, prompt: &[PromptMessage]) -> Result<worker::Res
     }
     let body = openai::request_body(llm, prompt).to_string();
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()));
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     let url = llm.chat_completions_url();
-    let request = Request::new_with_init(&url, &init)
-        .map_err(|e| format!("bad provider request to {url}: {e}"))?;
-    Fetch::Request(request)
-        .send()
-        .await
-        .map_err(|e| format!("provider unreachable at {url}: {e}"))
+    let request = Request::new_with_init(&url, &init).map_err(|e| format!("bad provider request to {url}: {e}"))?;
+    Fetch::Request(request).send().await.map_err(|e| format!("provider unreachable at {url}: {e}"))
 }

@@ -65,9 +65,7 @@ enum WireError {
 impl WireError {
     fn message(self) -> String {
         match self {
-            Self::Object { message } => {
-                message.unwrap_or_else(|| "unspecified provider error".to_owned())
-            }
+            Self::Object { message } => message.unwrap_or_else(|| "unspecified provider error".to_owned()),
             Self::Text(t) => t,
         }
     }
@@ -81,9 +79,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
         return vec![Chunk::Done];
     }
     if frame.event == "error" {
-        return vec![Chunk::ProviderError(
-            provider_error_message(data).unwrap_or_else(|| data.to_owned()),
-        )];
+        return vec![Chunk::ProviderError(provider_error_message(data).unwrap_or_else(|| data.to_owned()))];
     }
     let chunk: StreamChunk = match serde_json::from_str(data) {
         Ok(c) => c,
@@ -94,11 +90,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     }
     let mut out = Vec::new();
     for choice in chunk.choices.unwrap_or_default() {
-        if let Some(text) = choice
-            .delta
-            .and_then(|d| d.content)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
             out.push(Chunk::Delta(text));
         }
         if choice.finish_reason.is_some() {
@@ -106,10 +98,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
         }
     }
     if let Some(u) = chunk.usage {
-        out.push(Chunk::Usage(Usage {
-            tokens_in: u.prompt_tokens,
-            tokens_out: u.completion_tokens,
-        }));
+        out.push(Chunk::Usage(Usage { tokens_in: u.prompt_tokens, tokens_out: u.completion_tokens }));
     }
     out
 }
@@ -120,9 +109,7 @@ pub fn provider_error_message(body: &str) -> Option<String> {
     struct Body {
         error: WireError,
     }
-    serde_json::from_str::<Body>(body)
-        .ok()
-        .map(|b| b.error.message())
+    serde_json::from_str::<Body>(body).ok().map(|b| b.error.message())
 }
 
 #[cfg(test)]
@@ -153,59 +140,30 @@ mod tests {
             Chunk::Delta("Grüß".into()),
             Chunk::Delta(" dich 👋".into()),
             Chunk::Finished,
-            Chunk::Usage(Usage {
-                tokens_in: 21,
-                tokens_out: 4,
-            }),
+            Chunk::Usage(Usage { tokens_in: 21, tokens_out: 4 }),
             Chunk::Done,
         ];
         for split in 0..=OPENAI.len() {
-            assert_eq!(
-                chunks_of(OPENAI.as_bytes(), split),
-                expected,
-                "split at {split}"
-            );
+            assert_eq!(chunks_of(OPENAI.as_bytes(), split), expected, "split at {split}");
         }
     }
 
     #[test]
     fn usage_chunk_with_null_choices_and_ollama_style_crlf() {
         let s = "data: {\"choices\":null,\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\r\n\r\ndata: [DONE]\r\n\r\n";
-        assert_eq!(
-            chunks_of(s.as_bytes(), 10),
-            vec![
-                Chunk::Usage(Usage {
-                    tokens_in: 3,
-                    tokens_out: 1
-                }),
-                Chunk::Done
-            ]
-        );
+        assert_eq!(chunks_of(s.as_bytes(), 10), vec![Chunk::Usage(Usage { tokens_in: 3, tokens_out: 1 }), Chunk::Done]);
     }
 
     #[test]
     fn error_chunks_and_malformed_json_are_reported() {
-        let f = |data: &str| {
-            parse_frame(&SseFrame {
-                event: "message".into(),
-                data: data.into(),
-            })
-        };
+        let f = |data: &str| parse_frame(&SseFrame { event: "message".into(), data: data.into() });
         assert_eq!(
             f(r#"{"error":{"message":"Rate limit reached","type":"requests"}}"#),
             vec![Chunk::ProviderError("Rate limit reached".into())]
         );
-        assert_eq!(
-            f(r#"{"error":"model overloaded"}"#),
-            vec![Chunk::ProviderError("model overloaded".into())]
-        );
-        assert!(
-            matches!(f("{\"choices\":[{\"delta\":{\"content\":\"x\"}"), v if matches!(v[0], Chunk::Malformed(_)))
-        );
-        let ev = parse_frame(&SseFrame {
-            event: "error".into(),
-            data: r#"{"error":{"message":"boom"}}"#.into(),
-        });
+        assert_eq!(f(r#"{"error":"model overloaded"}"#), vec![Chunk::ProviderError("model overloaded".into())]);
+        assert!(matches!(f("{\"choices\":[{\"delta\":{\"content\":\"x\"}"), v if matches!(v[0], Chunk::Malformed(_))));
+        let ev = parse_frame(&SseFrame { event: "error".into(), data: r#"{"error":{"message":"boom"}}"#.into() });
         assert_eq!(ev, vec![Chunk::ProviderError("boom".into())]);
     }
 
@@ -220,19 +178,10 @@ mod tests {
             first_token_timeout_ms: 1_000,
             idle_timeout_ms: 1_000,
         };
-        let body = request_body(
-            &llm,
-            &[PromptMessage {
-                role: shared::Role::User,
-                content: "hi".into(),
-            }],
-        );
+        let body = request_body(&llm, &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
-        assert_eq!(
-            body["messages"][0],
-            json!({"role": "user", "content": "hi"})
-        );
+        assert_eq!(body["messages"][0], json!({"role": "user", "content": "hi"}));
         assert_eq!(body["max_tokens"], 64);
     }
 

@@ -87,11 +87,7 @@ impl ReplyBuilder {
         }
         let usage = self.usage.unwrap_or(Usage {
             tokens_in: prompt_tokens_estimate,
-            tokens_out: if self.text.is_empty() {
-                0
-            } else {
-                estimate_tokens(&self.text)
-            },
+            tokens_out: if self.text.is_empty() { 0 } else { estimate_tokens(&self.text) },
         });
         let (status, error) = match self.broke {
             None => (MessageStatus::Complete, None),
@@ -110,21 +106,13 @@ impl ReplyBuilder {
                 }
             }
         };
-        Outcome {
-            status,
-            content: self.text,
-            usage,
-            error,
-        }
+        Outcome { status, content: self.text, usage, error }
     }
 }
 
 /// The error for a reply that never started.
 pub fn unavailable() -> EdgeError {
-    EdgeError::new(
-        ErrorCode::UpstreamError,
-        "The assistant is unavailable right now. Please try again in a moment.",
-    )
+    EdgeError::new(ErrorCode::UpstreamError, "The assistant is unavailable right now. Please try again in a moment.")
 }
 
 #[cfg(test)]
@@ -143,10 +131,7 @@ mod tests {
             Chunk::Delta("Hel".into()),
             Chunk::Delta("lo".into()),
             Chunk::Finished,
-            Chunk::Usage(Usage {
-                tokens_in: 7,
-                tokens_out: 2,
-            }),
+            Chunk::Usage(Usage { tokens_in: 7, tokens_out: 2 }),
             Chunk::Done,
         ]);
         assert_eq!(relayed, ["Hel", "lo"]);
@@ -155,10 +140,7 @@ mod tests {
             Outcome {
                 status: MessageStatus::Complete,
                 content: "Hello".into(),
-                usage: Usage {
-                    tokens_in: 7,
-                    tokens_out: 2
-                },
+                usage: Usage { tokens_in: 7, tokens_out: 2 },
                 error: None
             }
         );
@@ -167,13 +149,7 @@ mod tests {
     #[test]
     fn without_reported_usage_it_is_estimated() {
         let (_, o) = feed(vec![Chunk::Delta("abcdefgh".into()), Chunk::Done]);
-        assert_eq!(
-            o.usage,
-            Usage {
-                tokens_in: 10,
-                tokens_out: estimate_tokens("abcdefgh")
-            }
-        );
+        assert_eq!(o.usage, Usage { tokens_in: 10, tokens_out: estimate_tokens("abcdefgh") });
     }
 
     #[test]

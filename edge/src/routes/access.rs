@@ -14,17 +14,9 @@ use crate::token::bearer;
 
 /// Resolves a site key and the request's origin to an admitted tenant, and lets that origin
 /// read the response.
-pub async fn admit_site(
-    site: &str,
-    req: &Request,
-    env: &Env,
-    cors: &mut CorsGrant,
-) -> EdgeResult<Tenant> {
-    let key = SiteKey::parse(site)
-        .map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
-    let domain = Directory::new(env.d1("DB")?)
-        .domain_by_site_key(&key)
-        .await?;
+pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Tenant> {
+    let key = SiteKey::parse(site).map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
+    let domain = Directory::new(env.d1("DB")?).domain_by_site_key(&key).await?;
     let origin = http::origin(req);
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
@@ -39,30 +31,15 @@ pub struct Access {
     pub settings: Settings,
 }
 
-pub async fn authorize(
-    req: &Request,
-    env: &Env,
-    cors: &mut CorsGrant,
-    id: &str,
-) -> EdgeResult<Access> {
+pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Access> {
     let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
-    let unauthorized = || {
-        EdgeError::new(
-            ErrorCode::Unauthorized,
-            "A valid conversation token is required.",
-        )
-    };
+    let unauthorized = || EdgeError::new(ErrorCode::Unauthorized, "A valid conversation token is required.");
     let conversation = ConversationId::parse(id).ok_or_else(not_found)?;
     let settings = Settings::from_env(env)?;
     let auth = http::header(req, "authorization");
     let token = bearer(auth.as_deref()).ok_or_else(unauthorized)?;
-    let domain_id = settings
-        .token_key
-        .verify(token, conversation)
-        .ok_or_else(unauthorized)?;
-    let domain = Directory::new(env.d1("DB")?)
-        .domain_by_id(domain_id)
-        .await?;
+    let domain_id = settings.token_key.verify(token, conversation).ok_or_else(unauthorized)?;
+    let domain = Directory::new(env.d1("DB")?).domain_by_id(domain_id).await?;
     let origin = http::origin(req);
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
@@ -70,10 +47,5 @@ pub async fn authorize(
     if !store.has_conversation(domain_id, conversation).await? {
         return Err(not_found());
     }
-    Ok(Access {
-        conversation,
-        tenant,
-        store,
-        settings,
-    })
+    Ok(Access { conversation, tenant, store, settings })
 }

@@ -25,29 +25,17 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     };
     let page = match body.page_url.as_deref() {
         None => None,
-        Some(p) => Some(PageUrl::parse(p).ok_or_else(|| {
-            EdgeError::new(
-                ErrorCode::InvalidField,
-                "page_url must be an absolute http(s) URL",
-            )
-        })?),
+        Some(p) => Some(
+            PageUrl::parse(p)
+                .ok_or_else(|| EdgeError::new(ErrorCode::InvalidField, "page_url must be an absolute http(s) URL"))?,
+        ),
     };
     let settings = Settings::from_env(env)?;
     let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let domain = tenant.domain().id;
     let id = store
-        .create_conversation(
-            domain,
-            visitor.as_ref().map(VisitorId::as_str),
-            page.as_ref().map(PageUrl::as_str),
-        )
+        .create_conversation(domain, visitor.as_ref().map(VisitorId::as_str), page.as_ref().map(PageUrl::as_str))
         .await?;
     let token = settings.token_key.sign(id, domain);
-    http::json(
-        201,
-        &ConversationCreated {
-            conversation_id: id.to_string(),
-            token,
-        },
-    )
+    http::json(201, &ConversationCreated { conversation_id: id.to_string(), token })
 }

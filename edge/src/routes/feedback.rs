@@ -10,26 +10,12 @@ use crate::ids::MessageId;
 
 use super::access::authorize;
 
-pub async fn post(
-    req: &mut Request,
-    env: &Env,
-    cors: &mut CorsGrant,
-    message: &str,
-) -> EdgeResult<Response> {
+pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant, message: &str) -> EdgeResult<Response> {
     let body: Feedback = http::read_json(req).await?;
     let access = authorize(req, env, cors, &body.conversation_id).await?;
-    let not_found = || {
-        EdgeError::new(
-            ErrorCode::MessageNotFound,
-            "No such reply in this conversation.",
-        )
-    };
+    let not_found = || EdgeError::new(ErrorCode::MessageNotFound, "No such reply in this conversation.");
     let message = MessageId::parse(message).ok_or_else(not_found)?;
-    if !access
-        .store
-        .rate_reply(access.conversation, message, body.rating)
-        .await?
-    {
+    if !access.store.rate_reply(access.conversation, message, body.rating).await? {
         return Err(not_found());
     }
     Ok(Response::empty()?.with_status(204))

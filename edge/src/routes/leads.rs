@@ -18,8 +18,7 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     let body: CreateLead = http::read_json(req).await?;
     let tenant = admit_site(&body.site, req, env, cors).await?;
     let invalid = |m: &str| EdgeError::new(ErrorCode::InvalidField, m);
-    let email =
-        Email::parse(&body.email).ok_or_else(|| invalid("email must be a valid email address"))?;
+    let email = Email::parse(&body.email).ok_or_else(|| invalid("email must be a valid email address"))?;
     let name = optional_text(body.name.as_deref(), MAX_LEAD_NAME_CHARS)
         .map_err(|()| invalid("name may be at most 200 characters"))?;
     let message = optional_text(body.message.as_deref(), MAX_MESSAGE_CHARS)
@@ -30,42 +29,19 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
             let access = authorize(req, env, cors, id).await?;
             // A token of one site cannot tie a lead to another site's conversation.
             if access.tenant.domain().id != tenant.domain().id {
-                return Err(EdgeError::new(
-                    ErrorCode::Unauthorized,
-                    "A valid conversation token is required.",
-                ));
+                return Err(EdgeError::new(ErrorCode::Unauthorized, "A valid conversation token is required."));
             }
             Some(access.conversation)
         }
     };
     let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let domain = tenant.domain().id;
-    let (on_domain, in_conversation) = store
-        .recent_leads(domain, conversation, now_ms() - LEAD_WINDOW_MS)
-        .await?;
+    let (on_domain, in_conversation) = store.recent_leads(domain, conversation, now_ms() - LEAD_WINDOW_MS).await?;
     if let Some(seconds) = lead_retry_after(on_domain, in_conversation) {
-        return Err(EdgeError::rate_limited(
-            seconds,
-            "Too many contact requests. Please try again later.",
-        ));
+        return Err(EdgeError::rate_limited(seconds, "Too many contact requests. Please try again later."));
     }
-    let id = store
-        .add_lead(
-            domain,
-            conversation,
-            &NewLead {
-                email: &email,
-                name,
-                message,
-            },
-        )
-        .await?;
-    http::json(
-        201,
-        &LeadCreated {
-            lead_id: id.to_string(),
-        },
-    )
+    let id = store.add_lead(domain, conversation, &NewLead { email: &email, name, message }).await?;
+    http::json(201, &LeadCreated { lead_id: id.to_string() })
 }
 
 /// Trimmed text of at most `max` characters; blank is absent.

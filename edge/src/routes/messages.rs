@@ -22,57 +22,29 @@ const PROMPT_HISTORY_MESSAGES: usize = 50;
 
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
-    let messages = access
-        .store
-        .history(access.conversation, MAX_HISTORY_MESSAGES)
-        .await?;
-    let mut resp = http::json(
-        200,
-        &History {
-            conversation_id: access.conversation.to_string(),
-            messages,
-        },
-    )?;
+    let messages = access.store.history(access.conversation, MAX_HISTORY_MESSAGES).await?;
+    let mut resp = http::json(200, &History { conversation_id: access.conversation.to_string(), messages })?;
     let _ = resp.headers_mut().set("cache-control", "no-store");
     Ok(resp)
 }
 
-pub async fn post(
-    req: &mut Request,
-    env: &Env,
-    ctx: &Context,
-    cors: &mut CorsGrant,
-    id: &str,
-) -> EdgeResult<Response> {
+pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
     let body: PostMessage = http::read_json(req).await?;
     let text = MessageText::parse(&body.content).map_err(|e| match e {
         MessageTextError::Empty => EdgeError::new(ErrorCode::MessageEmpty, e.to_string()),
-        MessageTextError::TooLong { .. } => {
-            EdgeError::new(ErrorCode::MessageTooLong, e.to_string())
-        }
+        MessageTextError::TooLong { .. } => EdgeError::new(ErrorCode::MessageTooLong, e.to_string()),
     })?;
     let started = now_ms();
-    let Access {
-        conversation,
-        tenant,
-        store,
-        settings,
-    } = access;
+    let Access { conversation, tenant, store, settings } = access;
     // History is read before the new message is stored and the message appended here, which
     // saves a round trip to D1 before the provider is called.
     let mut turns = store.turns(conversation, PROMPT_HISTORY_MESSAGES).await?;
     store.add_user_message(conversation, text.as_str()).await?;
-    turns.push(Turn {
-        role: Role::User,
-        content: text.as_str().to_owned(),
-        status: MessageStatus::Complete,
-    });
+    turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
     let domain = tenant.domain();
     let prompt = prompt::build(&domain.system_prompt, &turns, settings.history_token_budget);
-    let llm = settings
-        .llm
-        .with_overrides(&domain.llm, |name| secret(env, name));
+    let llm = settings.llm.with_overrides(&domain.llm, |name| secret(env, name));
 
     let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
     // The reply is read and stored inside wait_until, so it completes and is saved even if
@@ -81,31 +53,15 @@ pub async fn post(
         let send = |event: StreamEvent| {
             let _ = tx.unbounded_send(event.encode().into_bytes());
         };
-        let outcome = relay::stream_reply(&llm, &prompt, |delta| {
-            send(StreamEvent::Token {
-                delta: delta.to_owned(),
-            })
-        })
-        .await;
+        let outcome =
+            relay::stream_reply(&llm, &prompt, |delta| send(StreamEvent::Token { delta: delta.to_owned() })).await;
         let latency = now_ms() - started;
-        let last = match store
-            .finish_reply(conversation, &outcome, &llm.model, latency)
-            .await
-        {
+        let last = match store.finish_reply(conversation, &outcome, &llm.model, latency).await {
             Ok(message_id) => match outcome.error {
-                None => StreamEvent::Done {
-                    message_id: message_id.to_string(),
-                    usage: outcome.usage,
-                },
-                Some(e) => StreamEvent::Error {
-                    code: e.code,
-                    message: e.message,
-                },
+                None => StreamEvent::Done { message_id: message_id.to_string(), usage: outcome.usage },
+                Some(e) => StreamEvent::Error { code: e.code, message: e.message },
             },
-            Err(e) => StreamEvent::Error {
-                code: e.code,
-                message: e.message,
-            },
+            Err(e) => StreamEvent::Error { code: e.code, message: e.message },
         };
         send(last);
     });

@@ -27,12 +27,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     cors.apply(response)
 }
 
-async fn dispatch(
-    mut req: Request,
-    env: &Env,
-    ctx: &Context,
-    cors: &mut CorsGrant,
-) -> EdgeResult<Response> {
+async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
@@ -43,9 +38,7 @@ async fn dispatch(
         (["healthz"], Method::Get) => health::get(),
         (["v1", "widget", "config"], Method::Get) => widget_config::get(&req, env, cors).await,
         (["v1", "conversations"], Method::Post) => conversations::post(&mut req, env, cors).await,
-        (["v1", "conversations", id, "messages"], Method::Get) => {
-            messages::get(&req, env, cors, id).await
-        }
+        (["v1", "conversations", id, "messages"], Method::Get) => messages::get(&req, env, cors, id).await,
         (["v1", "conversations", id, "messages"], Method::Post) => {
             let id = id.to_string();
             messages::post(&mut req, env, ctx, cors, &id).await
@@ -63,10 +56,7 @@ async fn dispatch(
             | ["v1", "leads"]
             | ["v1", "messages", _, "feedback"],
             _,
-        ) => Err(EdgeError::new(
-            ErrorCode::MethodNotAllowed,
-            "This method is not allowed here.",
-        )),
+        ) => Err(EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here.")),
         _ => Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
     }
 }

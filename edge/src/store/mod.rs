@@ -19,8 +19,7 @@ use crate::prompt::Turn;
 use crate::relay::Outcome;
 use crate::tenancy::{Domain, Tenant};
 
-const DOMAIN_COLUMNS: &str =
-    "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
+const DOMAIN_COLUMNS: &str = "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
      (SELECT json_group_array(a.hostname) FROM domain_aliases a \
       WHERE a.domain_id = d.id AND a.organization_id = d.organization_id) AS aliases";
 
@@ -52,18 +51,14 @@ impl Directory {
 
     pub async fn domain_by_site_key(&self, key: &SiteKey) -> EdgeResult<Option<Domain>> {
         let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.site_key = ?1");
-        let row = bind(&self.db, &sql, &[text(key.as_str())])?
-            .first::<rows::DomainRow>(None)
-            .await?;
+        let row = bind(&self.db, &sql, &[text(key.as_str())])?.first::<rows::DomainRow>(None).await?;
         row.map(rows::DomainRow::into_domain).transpose()
     }
 
     /// Only for a domain id taken from a verified conversation token.
     pub async fn domain_by_id(&self, id: DomainId) -> EdgeResult<Option<Domain>> {
         let sql = format!("SELECT {DOMAIN_COLUMNS} FROM domains d WHERE d.id = ?1");
-        let row = bind(&self.db, &sql, &[text(&id.to_string())])?
-            .first::<rows::DomainRow>(None)
-            .await?;
+        let row = bind(&self.db, &sql, &[text(&id.to_string())])?.first::<rows::DomainRow>(None).await?;
         row.map(rows::DomainRow::into_domain).transpose()
     }
 
@@ -74,9 +69,7 @@ impl Directory {
                    SELECT 1 FROM domain_aliases a JOIN domains d \
                      ON d.id = a.domain_id AND d.organization_id = a.organization_id \
                    WHERE a.hostname = ?1 AND d.active = 1 LIMIT 1";
-        let hit = bind(&self.db, sql, &[text(host.as_str())])?
-            .first::<i64>(Some("hit"))
-            .await?;
+        let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
         Ok(hit.is_some())
     }
 }
@@ -105,10 +98,7 @@ struct MessageRow {
 
 impl OrgStore {
     pub fn for_tenant(db: D1Database, tenant: &Tenant) -> Self {
-        Self {
-            db,
-            org: tenant.org(),
-        }
+        Self { db, org: tenant.org() }
     }
 
     fn org(&self) -> JsValue {
@@ -147,21 +137,13 @@ impl OrgStore {
     }
 
     /// The newest `limit` messages, oldest first.
-    pub async fn history(
-        &self,
-        conversation: ConversationId,
-        limit: usize,
-    ) -> EdgeResult<Vec<MessageView>> {
+    pub async fn history(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<MessageView>> {
         let result = bind(
             &self.db,
             "SELECT id, role, content, status, created_at FROM messages \
              WHERE organization_id = ?1 AND conversation_id = ?2 \
              ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-            &[
-                self.org(),
-                text(&conversation.to_string()),
-                int(limit as i64),
-            ],
+            &[self.org(), text(&conversation.to_string()), int(limit as i64)],
         )?
         .all()
         .await?;
@@ -185,20 +167,12 @@ impl OrgStore {
             .history(conversation, limit)
             .await?
             .into_iter()
-            .map(|m| Turn {
-                role: m.role,
-                content: m.content,
-                status: m.status,
-            })
+            .map(|m| Turn { role: m.role, content: m.content, status: m.status })
             .collect())
     }
 
     /// Stores the visitor's message; done before the provider is called, so it is never lost.
-    pub async fn add_user_message(
-        &self,
-        conversation: ConversationId,
-        content: &str,
-    ) -> EdgeResult<MessageId> {
+    pub async fn add_user_message(&self, conversation: ConversationId, content: &str) -> EdgeResult<MessageId> {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
@@ -228,10 +202,7 @@ impl OrgStore {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
-        let (tokens_in, tokens_out) = (
-            i64::from(outcome.usage.tokens_in),
-            i64::from(outcome.usage.tokens_out),
-        );
+        let (tokens_in, tokens_out) = (i64::from(outcome.usage.tokens_in), i64::from(outcome.usage.tokens_out));
         self.db
             .batch(vec![
                 bind(

@@ -22,14 +22,13 @@ pub struct DomainRow {
 
 impl DomainRow {
     pub fn into_domain(self) -> EdgeResult<Domain> {
-        let id = DomainId::parse(&self.id)
-            .ok_or_else(|| EdgeError::internal(format!("bad domain id {:?}", self.id)))?;
+        let id =
+            DomainId::parse(&self.id).ok_or_else(|| EdgeError::internal(format!("bad domain id {:?}", self.id)))?;
         let organization_id = OrgId::parse(&self.organization_id)
             .ok_or_else(|| EdgeError::internal(format!("bad organization id on domain {id}")))?;
         let aliases: Vec<String> = match self.aliases.as_deref() {
-            Some(json) => serde_json::from_str(json).map_err(|e| {
-                EdgeError::internal(format!("domain {id}: aliases unreadable: {e}"))
-            })?,
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| EdgeError::internal(format!("domain {id}: aliases unreadable: {e}")))?,
             None => Vec::new(),
         };
         let hostnames = std::iter::once(self.hostname)
@@ -44,15 +43,11 @@ impl DomainRow {
             .collect();
         // A broken config must not take the site down: fall back to defaults, and say so in the log.
         let config = serde_json::from_str::<WidgetConfig>(&self.config).unwrap_or_else(|e| {
-            log_error(&format!(
-                "domain {id}: config unreadable, using defaults: {e}"
-            ));
+            log_error(&format!("domain {id}: config unreadable, using defaults: {e}"));
             WidgetConfig::default()
         });
         let llm = serde_json::from_str::<LlmOverrides>(&self.llm).unwrap_or_else(|e| {
-            log_error(&format!(
-                "domain {id}: llm settings unreadable, using defaults: {e}"
-            ));
+            log_error(&format!("domain {id}: llm settings unreadable, using defaults: {e}"));
             LlmOverrides::default()
         });
         Ok(Domain {

@@ -23,21 +23,13 @@ async fn direct_ttft(http: &reqwest::Client, base_url: &str) -> Duration {
     let body = json!({"model": "stand-in", "stream": true, "stream_options": {"include_usage": true},
         "messages": [{"role": "system", "content": "You are a benchmark."}, {"role": "user", "content": "How fast are you?"}]});
     let start = Instant::now();
-    let resp = http
-        .post(format!("{base_url}/chat/completions"))
-        .json(&body)
-        .send()
-        .await
-        .expect("stand-in answers");
+    let resp = http.post(format!("{base_url}/chat/completions")).json(&body).send().await.expect("stand-in answers");
     let mut stream = resp.bytes_stream();
     let mut decoder = SseDecoder::new();
     while let Some(chunk) = stream.next().await {
         for frame in decoder.push(&chunk.expect("bytes")) {
             let v: serde_json::Value = serde_json::from_str(&frame.data).unwrap_or_default();
-            if v["choices"][0]["delta"]["content"]
-                .as_str()
-                .is_some_and(|c| !c.is_empty())
-            {
+            if v["choices"][0]["delta"]["content"].as_str().is_some_and(|c| !c.is_empty()) {
                 let t = start.elapsed();
                 // Drain the rest so the server finishes normally.
                 while stream.next().await.is_some() {}
@@ -52,13 +44,8 @@ async fn edge_ttft(app: &App) -> Duration {
     let api = app.api("http://localhost:8788");
     let c = api.open("site_demo_localhost", "bench").await;
     let start = Instant::now();
-    let reply = api
-        .send(&c.conversation_id, &c.token, "How fast are you?")
-        .await;
-    let first = reply
-        .events
-        .iter()
-        .find(|(_, e)| matches!(e, StreamEvent::Token { .. }));
+    let reply = api.send(&c.conversation_id, &c.token, "How fast are you?").await;
+    let first = reply.events.iter().find(|(_, e)| matches!(e, StreamEvent::Token { .. }));
     first.expect("a token through the edge").0 - start
 }
 
@@ -76,19 +63,12 @@ fn summary(name: &str, mut xs: Vec<Duration>) -> Duration {
 }
 
 fn gzip_size(path: &std::path::Path) -> Option<usize> {
-    let out = std::process::Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .ok()?;
+    let out = std::process::Command::new("gzip").args(["-9", "-c"]).arg(path).output().ok()?;
     Some(out.stdout.len())
 }
 
 fn main() {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(60);
+    let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(60);
     let app = App::spawn(&[]).unwrap_or_else(|e| panic!("could not start the edge: {e}"));
     let http = reqwest::Client::new();
     let (direct, edge) = app.block_on(async {
@@ -109,11 +89,7 @@ fn main() {
     println!("time to first token, stand-in LLM with a 15 ms first-token delay, loopback, {runs} runs each:");
     let d = summary("direct from the stand-in", direct);
     let e = summary("through the edge", edge);
-    println!(
-        "ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)",
-        ms(e) / ms(d),
-        ms(e) - ms(d)
-    );
+    println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
 
     let wasm = e2e::app::root().join("edge/build/index_bg.wasm");
     match std::fs::metadata(&wasm) {

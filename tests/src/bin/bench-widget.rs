@@ -26,10 +26,7 @@ fn gzip(bytes: &[u8]) -> usize {
 
 fn brotli(bytes: &[u8]) -> usize {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        ..Default::default()
-    };
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("brotli");
     out.len()
 }
@@ -54,54 +51,26 @@ async fn timed_load(page: &Page, url: &str) -> (f64, f64) {
 }
 
 fn main() {
-    let loads: usize = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
+    let loads: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(15);
     let dist = e2e::app::root().join("widget/dist");
-    let mut files: Vec<_> = std::fs::read_dir(&dist)
-        .expect("widget/dist: run dev/build first")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dist).expect("widget/dist: run dev/build first").flatten().map(|e| e.path()).collect();
     files.sort();
     println!("{:<36} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
     let mut total = (0, 0, 0);
-    for path in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "js" || e == "wasm"))
-    {
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "js" || e == "wasm")) {
         let bytes = std::fs::read(path).expect("read");
         let (raw, gz, br) = (bytes.len(), gzip(&bytes), brotli(&bytes));
         total = (total.0 + raw, total.1 + gz, total.2 + br);
-        println!(
-            "{:<36} {raw:>9} {gz:>9} {br:>9}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        );
+        println!("{:<36} {raw:>9} {gz:>9} {br:>9}", path.file_name().unwrap_or_default().to_string_lossy());
     }
 
     let app = App::spawn(&[]).expect("the edge starts");
-    let config = app.block_on(
-        app.api("http://localhost:8788")
-            .config("site_demo_localhost"),
-    );
+    let config = app.block_on(app.api("http://localhost:8788").config("site_demo_localhost"));
     let config_bytes = serde_json::to_vec(&config.body).expect("json");
-    let (craw, cgz, cbr) = (
-        config_bytes.len(),
-        gzip(&config_bytes),
-        brotli(&config_bytes),
-    );
-    println!(
-        "{:<36} {craw:>9} {cgz:>9} {cbr:>9}",
-        "GET /v1/widget/config (body)"
-    );
-    println!(
-        "{:<36} {:>9} {:>9} {:>9}",
-        "first open, total",
-        total.0 + craw,
-        total.1 + cgz,
-        total.2 + cbr
-    );
+    let (craw, cgz, cbr) = (config_bytes.len(), gzip(&config_bytes), brotli(&config_bytes));
+    println!("{:<36} {craw:>9} {cgz:>9} {cbr:>9}", "GET /v1/widget/config (body)");
+    println!("{:<36} {:>9} {:>9} {:>9}", "first open, total", total.0 + craw, total.1 + cgz, total.2 + cbr);
 
     let site = app.block_on(HostSite::start(&app.edge)).expect("host site");
     let driver = Driver::start().expect("chromedriver");

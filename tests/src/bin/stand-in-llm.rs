@@ -6,10 +6,7 @@ use e2e::stand_in::StandIn;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let port = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8790);
+    let port = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(8790);
     match StandIn::start(port, Duration::from_millis(40)).await {
         Ok(s) => {
             println!("stand-in LLM listening at {}", s.base_url);

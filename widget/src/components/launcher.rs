@@ -9,11 +9,7 @@ use crate::widget::Chat;
 pub fn Launcher(chat: Chat) -> impl IntoView {
     let label = move || {
         let t = chat.text();
-        let base = if chat.open.get() {
-            t.close_chat
-        } else {
-            t.open_chat
-        };
+        let base = if chat.open.get() { t.close_chat } else { t.open_chat };
         match chat.unread.get() {
             0 => base.to_owned(),
             n => format!("{base} ({n} {})", t.unread),

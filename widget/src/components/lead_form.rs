@@ -14,8 +14,7 @@ pub fn LeadFormView(chat: Chat) -> impl IntoView {
     };
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let value =
-            |r: NodeRef<html::Input>| r.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let value = |r: NodeRef<html::Input>| r.get_untracked().map(|i| i.value()).unwrap_or_default();
         chat.submit_lead(value(email), value(name));
     };
     view! {

@@ -20,14 +20,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             el.set_scroll_top(el.scroll_height());
         }
     });
-    let rows = move || {
-        chat.transcript.with(|t| {
-            t.entries()
-                .iter()
-                .map(|e| (e.key, e.role))
-                .collect::<Vec<_>>()
-        })
-    };
+    let rows = move || chat.transcript.with(|t| t.entries().iter().map(|e| (e.key, e.role)).collect::<Vec<_>>());
     let greeting = move || chat.config.with(|c| c.greeting.clone());
     let starters = move || chat.config.with(|c| c.starters.clone());
     let show_starters = move || {
@@ -77,10 +70,7 @@ fn notice_text(chat: Chat) -> String {
 }
 
 fn user_message(chat: Chat, key: u32) -> impl IntoView {
-    let content = move || {
-        chat.transcript
-            .with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default())
-    };
+    let content = move || chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default());
     view! {
         <div class="msg user">
             <span class="sr">{move || chat.text().you}": "</span>
@@ -90,22 +80,11 @@ fn user_message(chat: Chat, key: u32) -> impl IntoView {
 }
 
 fn reply(chat: Chat, key: u32) -> impl IntoView {
-    let content = Memo::new(move |_| {
-        chat.transcript
-            .with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default())
-    });
-    let status = Memo::new(move |_| {
-        chat.transcript
-            .with(|t| t.entry(key).map_or(Status::Complete, |e| e.status))
-    });
-    let rating = Memo::new(move |_| {
-        chat.transcript
-            .with(|t| t.entry(key).and_then(|e| e.rating))
-    });
-    let rateable = Memo::new(move |_| {
-        chat.transcript
-            .with(|t| t.entry(key).is_some_and(|e| e.id.is_some()))
-    });
+    let content =
+        Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default()));
+    let status = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map_or(Status::Complete, |e| e.status)));
+    let rating = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).and_then(|e| e.rating)));
+    let rateable = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).is_some_and(|e| e.id.is_some())));
     let body = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         let text = content.get();
@@ -124,9 +103,7 @@ fn reply(chat: Chat, key: u32) -> impl IntoView {
     };
     let last_failed = move || {
         matches!(status.get(), Status::Failed | Status::Interrupted)
-            && chat
-                .transcript
-                .with(|t| t.entries().last().is_some_and(|e| e.key == key))
+            && chat.transcript.with(|t| t.entries().last().is_some_and(|e| e.key == key))
     };
     let thumb = move |r: Rating| {
         let label = move || {

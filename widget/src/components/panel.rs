@@ -19,12 +19,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
         chat.config.with(|c| c.leads == LeadCapture::OnDemand)
             && matches!(chat.lead.get(), LeadForm::Hidden | LeadForm::Thanks)
     };
-    let asking = move || {
-        matches!(
-            chat.lead.get(),
-            LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending
-        )
-    };
+    let asking = move || matches!(chat.lead.get(), LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending);
     view! {
         <div class="panel" role="dialog" aria-label=title node_ref=panel hidden=move || !chat.open.get()>
             <div class="head">
@@ -61,8 +56,7 @@ fn follow_visual_viewport(panel: NodeRef<html::Div>, open: RwSignal<bool>) {
         if let Some(el) = panel.get_untracked() {
             let style = web_sys::HtmlElement::style(&el);
             // Whole pixels: formatting an f64 would pull float printing into the wasm.
-            let _ =
-                style.set_property("--cw-top", &format!("{}px", vv.offset_top().round() as i32));
+            let _ = style.set_property("--cw-top", &format!("{}px", vv.offset_top().round() as i32));
             let _ = style.set_property("--cw-height", &format!("{}px", vv.height().round() as i32));
         }
     };

@@ -34,20 +34,13 @@ fn block_node(doc: &Document, block: &Block) -> Option<Node> {
             pre.append_child(&code).ok()?;
             pre
         }
-        Block::List {
-            ordered,
-            start,
-            items,
-        } => {
-            let list = doc
-                .create_element(if *ordered { "ol" } else { "ul" })
-                .ok()?;
+        Block::List { ordered, start, items } => {
+            let list = doc.create_element(if *ordered { "ol" } else { "ul" }).ok()?;
             if *ordered && *start != 1 {
                 list.set_attribute("start", &start.to_string()).ok()?;
             }
             for item in items {
-                list.append_child(&with_inlines(doc, "li", item)?.into())
-                    .ok()?;
+                list.append_child(&with_inlines(doc, "li", item)?.into()).ok()?;
             }
             list
         }
@@ -80,8 +73,7 @@ fn inline_node(doc: &Document, inline: &Inline) -> Option<Node> {
             a.set_attribute("href", href).ok()?;
             // A reply's links open outside the host page and get no handle on it.
             a.set_attribute("target", "_blank").ok()?;
-            a.set_attribute("rel", "noopener noreferrer nofollow")
-                .ok()?;
+            a.set_attribute("rel", "noopener noreferrer nofollow").ok()?;
             a.into()
         }
         Inline::Break => doc.create_element("br").ok()?.into(),
