@@ -67,6 +67,7 @@ fn main() {
             "script_tag_attributes_choose_language_position_and_colour",
             script_tag_attributes_choose_language_position_and_colour,
         ),
+        ("a_site_that_wants_leads_first_asks_before_the_chat", a_site_that_wants_leads_first_asks_before_the_chat),
     ];
     let ctx = if args.list { None } else { Some(start()) };
     let trials = tests
