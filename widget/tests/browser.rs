@@ -88,7 +88,8 @@ fn mount() -> ShadowRoot {
     set("edge", "http://127.0.0.1:9");
     set("lang", "de");
     let emit = js_sys::Function::new_no_args("");
-    std::mem::forget(widget::loader::start(root.clone(), options.into(), emit).expect("start"));
+    // The widget stays mounted for the rest of the page's life, as on a real site.
+    let _widget = widget::loader::start(root.clone(), options.into(), emit).expect("start");
     root
 }
 
@@ -126,11 +127,10 @@ async fn the_launcher_opens_and_closes_the_panel_and_an_unreachable_edge_is_expl
         Some("Der Chat ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut.")
     );
     assert!(root.query_selector("textarea").expect("q").is_none());
-    let escape = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict(
-        "keydown",
-        web_sys::KeyboardEventInit::new().key("Escape").bubbles(true),
-    )
-    .expect("event");
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
     find(&root, ".panel").dispatch_event(&escape).expect("dispatch");
     tick().await;
     assert!(find(&root, ".panel").hidden(), "Escape closes the panel");

@@ -75,7 +75,8 @@ fn main() {
     let site = app.block_on(HostSite::start(&app.edge)).expect("host site");
     let driver = Driver::start().expect("chromedriver");
     let url = site.url("/bench.html");
-    let (mut cold, mut warm): (Vec<(f64, f64)>, Vec<(f64, f64)>) = (Vec::new(), Vec::new());
+    let mut cold: Vec<(f64, f64)> = Vec::new();
+    let mut warm: Vec<(f64, f64)> = Vec::new();
     app.block_on(async {
         // One load first so wrangler and the OS caches are warm for everybody.
         let first = driver.session(false).await.expect("session");
