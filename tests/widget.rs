@@ -541,10 +541,12 @@ fn script_tag_attributes_choose_language_position_and_colour(ctx: &Ctx) {
     ctx.app.block_on(async {
         page.goto(&ctx.site.url("/de.html")).await;
         page.launcher().await;
-        page.wait_for("German", "w('.launcher').getAttribute('aria-label') === 'Chat öffnen'", WAIT).await;
+        // data-open: open on load, without taking focus from the page.
+        page.wait_for("the panel open on load", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+        assert_eq!(page.js("return document.activeElement === document.body").await, json!(true));
+        page.wait_for("German", "w('.launcher').getAttribute('aria-label') === 'Chat schließen'", WAIT).await;
         let look = page.js("const r = w('.launcher').getBoundingClientRect(); return [r.left, getComputedStyle(w('.launcher')).backgroundColor, getComputedStyle(w('.launcher')).color];").await;
         assert_eq!(look, json!([20, "rgb(124, 58, 237)", "rgb(255, 255, 255)"]), "bottom-left, data-color, readable text");
-        open_panel(&page).await;
         assert_eq!(page.js("return w('textarea').placeholder").await, json!("Nachricht eingeben…"));
     });
     ctx.app.block_on(page.close());

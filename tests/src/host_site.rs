@@ -42,12 +42,10 @@ impl HostSite {
             "/de.html".into(),
             (
                 html,
-                with_tag(
-                    &tag.replace(
-                        " async",
-                        r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" async"##,
-                    ),
-                ),
+                with_tag(&tag.replace(
+                    " async",
+                    r##" data-lang="de" data-position="bottom-left" data-color="#7c3aed" data-open async"##,
+                )),
             ),
         );
         pages.insert("/spa.js".into(), ("text/javascript", SPA_SCRIPT.to_owned()));
