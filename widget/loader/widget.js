@@ -67,7 +67,7 @@
           edge: new URL(script.src).origin,
           position: data.position,
           color: data.color,
-          open: data.open,
+          open: data.open !== undefined && data.open !== 'false',
           lang: data.lang,
         }, emit);
         queue.forEach(function (call) { api[call[0]].apply(api, call.slice(1)); });

@@ -38,8 +38,8 @@ impl Widget {
     }
 }
 
-/// Starts the widget in `root`. `options` carries the script tag's data attributes and the
-/// edge's origin; `emit(event, detail)` tells the page about `open`, `close` and `message`.
+/// Starts the widget in `root`. `options` carries the script tag's data attributes (`open` as a
+/// boolean, the rest as strings) and the edge's origin; `emit(event, detail)` tells the page about `open`, `close` and `message`.
 #[wasm_bindgen]
 pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();
@@ -53,7 +53,7 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
             _ => None,
         }),
     };
-    let open = string(&options, "open").is_some_and(|v| v != "false");
+    let open = Reflect::get(&options, &"open".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
     let chat = Chat::new(Edge::new(&edge_origin, &site), site.clone(), overrides, emit);
 
     let base = CssStyleSheet::new()?;

@@ -28,8 +28,10 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                     <button class="icon" type="button" aria-label=move || chat.text().leave_email title=move || chat.text().leave_email
                         on:click=move |_| chat.lead.set(LeadForm::Asking)>{icons::mail()}</button>
                 </Show>
-                <button class="icon" type="button" aria-label=move || chat.text().new_conversation title=move || chat.text().new_conversation
-                    on:click=move |_| chat.restart()>{icons::restart()}</button>
+                <Show when=move || chat.availability.get() == Availability::Ready>
+                    <button class="icon" type="button" aria-label=move || chat.text().new_conversation title=move || chat.text().new_conversation
+                        on:click=move |_| chat.restart()>{icons::restart()}</button>
+                </Show>
                 <button class="icon" type="button" aria-label=move || chat.text().close_chat title=move || chat.text().close_chat
                     on:click=move |_| chat.set_open(false, true)>{icons::close()}</button>
             </div>
