@@ -1,5 +1,6 @@
 //! How many leads a site accepts: a few per conversation, and a ceiling per domain per minute
-//! so a script cannot flood a site owner's inbox. Exact counts come from D1.
+//! that bounds what a script can pour into a site owner's list (at the price of real visitors
+//! waiting a minute during such a flood). Counted in D1, in the same statement that stores.
 
 /// Leads one conversation may leave (a correction or two, not a flood).
 pub const LEADS_PER_CONVERSATION: u32 = 3;
@@ -10,7 +11,7 @@ pub const LEAD_WINDOW_MS: i64 = 60_000;
 /// `None` if one more lead is allowed, else the seconds to wait before trying again.
 pub fn lead_retry_after(on_domain_last_minute: u32, in_conversation: u32) -> Option<u32> {
     if in_conversation >= LEADS_PER_CONVERSATION {
-        // This conversation is done leaving leads; waiting does not help, but a day is honest.
+        // A conversation's allowance never comes back; a day tells a client not to retry soon.
         return Some(86_400);
     }
     (on_domain_last_minute >= LEADS_PER_DOMAIN_PER_MINUTE).then_some((LEAD_WINDOW_MS / 1000) as u32)

@@ -90,13 +90,8 @@ impl App {
         ));
         // Its own process group, so stopping it also stops the workerd it starts.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let wrangler = cmd
-            .env("PREBUILT", "1")
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2)
-            .spawn()
-            .map_err(|e| format!("wrangler dev: {e}"))?;
+        let wrangler =
+            cmd.stdin(Stdio::null()).stdout(log).stderr(log2).spawn().map_err(|e| format!("wrangler dev: {e}"))?;
         let db = Db::find(state.path())?;
         let app = App { edge: format!("http://127.0.0.1:{port}"), llm, db, runtime, wrangler, _state: state };
         app.wait_until_up()?;

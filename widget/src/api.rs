@@ -8,7 +8,7 @@ use shared::error::{ErrorBody, ErrorCode};
 use shared::lead::CreateLead;
 use shared::message::{Feedback, Rating};
 use shared::sse::{SseDecoder, StreamEvent};
-use shared::WidgetConfig;
+use shared::{SiteKey, WidgetConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response};
@@ -28,12 +28,16 @@ pub enum ApiError {
 #[derive(Debug, Clone)]
 pub struct Edge {
     origin: String,
-    site: String,
+    site: SiteKey,
 }
 
 impl Edge {
-    pub fn new(origin: &str, site: &str) -> Self {
-        Self { origin: origin.trim_end_matches('/').to_owned(), site: site.to_owned() }
+    pub fn new(origin: &str, site: SiteKey) -> Self {
+        Self { origin: origin.trim_end_matches('/').to_owned(), site }
+    }
+
+    pub fn site(&self) -> &SiteKey {
+        &self.site
     }
 
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
@@ -41,8 +45,8 @@ impl Edge {
         json(&resp).await
     }
 
-    pub async fn open(&self, visitor_id: String, page_url: Option<String>) -> Result<Session, ApiError> {
-        let body = CreateConversation { site: self.site.clone(), visitor_id: Some(visitor_id), page_url };
+    pub async fn open(&self, visitor_id: Option<String>, page_url: Option<String>) -> Result<Session, ApiError> {
+        let body = CreateConversation { site: self.site.to_string(), visitor_id, page_url };
         let resp = self.fetch("POST", "/v1/conversations", Some(to_json(&body)), None, None).await?;
         let created: ConversationCreated = json(&resp).await?;
         Ok(Session { conversation_id: created.conversation_id, token: created.token })

@@ -91,7 +91,7 @@ impl Transcript {
                 true
             }
             StreamEvent::Error { .. } => {
-                reply.status = if reply.content.is_empty() { Status::Failed } else { Status::Interrupted };
+                reply.status = ended_early(&reply.content);
                 true
             }
         }
@@ -100,7 +100,7 @@ impl Transcript {
     /// The stream ended without a `done` or `error` event (connection lost): same as an error.
     pub fn cut(&mut self) {
         if let Some(reply) = self.open_reply() {
-            reply.status = if reply.content.is_empty() { Status::Failed } else { Status::Interrupted };
+            reply.status = ended_early(&reply.content);
         }
     }
 
@@ -151,6 +151,15 @@ impl Transcript {
         self.entries
             .last_mut()
             .filter(|e| e.role == Role::Assistant && matches!(e.status, Status::Waiting | Status::Streaming))
+    }
+}
+
+/// How a reply that ended without `done` is marked: what arrived is kept.
+fn ended_early(content: &str) -> Status {
+    if content.is_empty() {
+        Status::Failed
+    } else {
+        Status::Interrupted
     }
 }
 

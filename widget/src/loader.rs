@@ -39,7 +39,8 @@ impl Widget {
 }
 
 /// Starts the widget in `root`. `options` carries the script tag's data attributes (`open` as a
-/// boolean, the rest as strings) and the edge's origin; `emit(event, detail)` tells the page about `open`, `close` and `message`.
+/// boolean, the rest as strings) and the edge's origin; `emit(event, detail)` tells the page
+/// about `open`, `close` and `message`.
 #[wasm_bindgen]
 pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();
@@ -54,7 +55,8 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
         }),
     };
     let open = Reflect::get(&options, &"open".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-    let chat = Chat::new(Edge::new(&edge_origin, &site), site.clone(), overrides, emit);
+    let edge = SiteKey::parse(&site).ok().map(|key| Edge::new(&edge_origin, key));
+    let chat = Chat::new(edge, site, overrides, emit);
 
     let base = CssStyleSheet::new()?;
     base.replace_sync(style::SHEET)?;
@@ -74,11 +76,7 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
     })
     .forget();
 
-    if SiteKey::parse(&site).is_ok() {
-        chat.boot(open);
-    } else {
-        chat.availability.set(crate::widget::Availability::Unavailable);
-    }
+    chat.boot(open);
     Ok(Widget { chat })
 }
 

@@ -43,14 +43,17 @@ impl Store {
         self.set("session", None);
     }
 
-    /// A random id per browser, so a site's conversations can be grouped by visitor.
-    pub fn visitor_id(&self) -> String {
+    /// A random id per browser, so a site's conversations can be grouped by visitor. From
+    /// `getRandomValues`, which (unlike `randomUUID`) also exists on plain-http pages.
+    pub fn visitor_id(&self) -> Option<String> {
         if let Some(id) = self.get("visitor") {
-            return id;
+            return Some(id);
         }
-        let id = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default();
+        let mut bytes = [0u8; 16];
+        web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         self.set("visitor", Some(&id));
-        id
+        Some(id)
     }
 
     /// Whether the panel was open, so it stays open across the site's pages.

@@ -29,6 +29,8 @@ pub enum Availability {
 pub enum Notice {
     Offline,
     RateLimited,
+    /// A lead was refused for now (rate limit).
+    TryLater,
     TooLong,
     Refused(String),
 }
@@ -69,17 +71,21 @@ pub struct Chat {
     pub lead: RwSignal<LeadForm>,
     pub identity: RwSignal<Identity>,
     pub overrides: StoredValue<Overrides>,
+    /// `navigator.languages`, read once: every translated string asks for the language.
+    browser_languages: StoredValue<Vec<String>>,
     pub launcher: NodeRef<html::Button>,
     pub input: NodeRef<html::Textarea>,
-    edge: StoredValue<Edge>,
+    /// None when the script tag's site key is malformed: the chat is unavailable.
+    edge: StoredValue<Option<Edge>>,
     site: StoredValue<String>,
     session: RwSignal<Option<Session>>,
     reply: StoredValue<Option<AbortController>, LocalStorage>,
+    lead_in_flight: StoredValue<bool>,
     emit: StoredValue<js_sys::Function, LocalStorage>,
 }
 
 impl Chat {
-    pub fn new(edge: Edge, site: String, overrides: Overrides, emit: js_sys::Function) -> Self {
+    pub fn new(edge: Option<Edge>, site: String, overrides: Overrides, emit: js_sys::Function) -> Self {
         Self {
             open: RwSignal::new(false),
             availability: RwSignal::new(Availability::Loading),
@@ -91,12 +97,18 @@ impl Chat {
             lead: RwSignal::new(LeadForm::Hidden),
             identity: RwSignal::new(Identity::default()),
             overrides: StoredValue::new(overrides),
+            browser_languages: StoredValue::new(
+                web_sys::window()
+                    .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+                    .unwrap_or_default(),
+            ),
             launcher: NodeRef::new(),
             input: NodeRef::new(),
             edge: StoredValue::new(edge),
             site: StoredValue::new(site),
             session: RwSignal::new(None),
             reply: StoredValue::new_local(None),
+            lead_in_flight: StoredValue::new(false),
             emit: StoredValue::new_local(emit),
         }
     }
@@ -109,10 +121,9 @@ impl Chat {
     pub fn lang(&self) -> Lang {
         let attribute = self.overrides.with_value(|o| o.lang.clone());
         let configured = self.config.with(|c| c.language.clone());
-        let browser: Vec<String> = web_sys::window()
-            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
-            .unwrap_or_default();
-        i18n::choose(attribute.as_deref(), Some(&configured), browser.iter().map(String::as_str))
+        self.browser_languages.with_value(|browser| {
+            i18n::choose(attribute.as_deref(), Some(&configured), browser.iter().map(String::as_str))
+        })
     }
 
     pub fn text(&self) -> &'static Strings {
@@ -124,34 +135,32 @@ impl Chat {
         if open || self.store().was_open() {
             self.set_open(true, false);
         }
+        let Some(edge) = self.edge.get_value() else {
+            self.availability.set(Availability::Unavailable);
+            return;
+        };
+        self.session.set(self.store().session());
         spawn_local(async move {
-            let edge = self.edge.get_value();
-            match edge.config().await {
-                Ok(config) => {
-                    let asks_first = config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
-                    self.config.set(config);
-                    if asks_first {
-                        self.lead.set(LeadForm::Asking);
-                    }
-                    self.availability.set(Availability::Ready);
-                    self.send_identified_lead();
-                }
-                Err(_) => {
-                    self.availability.set(Availability::Unavailable);
-                    return;
-                }
-            }
-            let Some(session) = self.store().session() else {
+            let Ok(config) = edge.config().await else {
+                self.availability.set(Availability::Unavailable);
                 return;
             };
-            match edge.history(&session).await {
-                Ok(history) => {
-                    self.transcript.set(Transcript::from_history(history.messages));
-                    self.session.set(Some(session));
-                }
-                Err(ApiError::Refused { .. }) => self.store().forget_session(),
-                Err(ApiError::Unreachable) => self.session.set(Some(session)),
+            let asks_first = config.leads == LeadCapture::BeforeChat && !self.store().lead_sent();
+            self.config.set(config);
+            if asks_first {
+                self.lead.set(LeadForm::Asking);
             }
+            if let Some(session) = self.session.get_untracked() {
+                match edge.history(&session).await {
+                    Ok(history) => self.transcript.set(Transcript::from_history(history.messages)),
+                    Err(e) if session_gone(&e) => self.forget_session(),
+                    // A passing failure: the conversation is still this visitor's.
+                    Err(_) => {}
+                }
+            }
+            // Only now: a message sent while the history loaded would be wiped by it.
+            self.availability.set(Availability::Ready);
+            self.send_identified_lead();
         });
     }
 
@@ -182,8 +191,8 @@ impl Chat {
     }
 
     pub fn send(self, raw: String) {
-        if self.transcript.with_untracked(Transcript::busy) || self.availability.get_untracked() != Availability::Ready
-        {
+        let ready = self.availability.get_untracked() == Availability::Ready;
+        if !ready || self.transcript.with_untracked(Transcript::busy) || untrack(|| self.waits_for_lead()) {
             return;
         }
         let text = match MessageText::parse(&raw) {
@@ -198,31 +207,42 @@ impl Chat {
         self.draft.set(String::new());
         self.transcript.update(|t| t.send(text.as_str()));
         self.emit_message("user", text.as_str());
+        let Ok(controller) = AbortController::new() else {
+            return self.refused(ApiError::Unreachable);
+        };
+        let signal = controller.signal();
+        // Stop (or a new conversation) aborts this send at whatever step it is in; after every
+        // await an aborted send does nothing more, so nothing of it lands in a later exchange.
+        self.reply.set_value(Some(controller));
+        let Some(edge) = self.edge.get_value() else { return };
         spawn_local(async move {
-            let edge = self.edge.get_value();
             let session = match self.session.get_untracked() {
                 Some(s) => s,
-                None => match edge.open(self.store().visitor_id(), page_url()).await {
-                    Ok(s) => {
-                        self.store().save_session(&s);
-                        self.session.set(Some(s.clone()));
-                        s
+                None => {
+                    let opened = edge.open(self.store().visitor_id(), page_url()).await;
+                    if signal.aborted() {
+                        return;
                     }
-                    Err(e) => return self.refused(e),
-                },
+                    match opened {
+                        Ok(s) => {
+                            self.store().save_session(&s);
+                            self.session.set(Some(s.clone()));
+                            s
+                        }
+                        Err(e) => return self.refused(e),
+                    }
+                }
             };
-            let Ok(controller) = AbortController::new() else {
-                return self.refused(ApiError::Unreachable);
-            };
-            let signal = controller.signal();
-            self.reply.set_value(Some(controller));
             let sent = edge
                 .send(&session, text.as_str(), &signal, |event| {
-                    if self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
+                    if !signal.aborted() && self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
                         self.reply_ended();
                     }
                 })
                 .await;
+            if signal.aborted() {
+                return;
+            }
             self.reply.set_value(None);
             match sent {
                 Err(e) => self.refused(e),
@@ -240,6 +260,7 @@ impl Chat {
         if let Some(controller) = self.reply.get_value() {
             controller.abort();
         }
+        self.reply.set_value(None);
         self.transcript.update(Transcript::stop);
     }
 
@@ -252,8 +273,7 @@ impl Chat {
     /// Starts over: the old conversation stays on the edge, this browser forgets it.
     pub fn restart(self) {
         self.stop();
-        self.store().forget_session();
-        self.session.set(None);
+        self.forget_session();
         self.transcript.set(Transcript::default());
         self.notice.set(None);
         if let Some(input) = self.input.get_untracked() {
@@ -262,14 +282,16 @@ impl Chat {
     }
 
     pub fn rate(self, key: u32, rating: Rating) {
-        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
-            return;
-        };
         let Some(session) = self.session.get_untracked() else {
             return;
         };
+        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
+            return;
+        };
         spawn_local(async move {
-            let _ = self.edge.get_value().feedback(&session, &message_id, rating).await;
+            if let Some(edge) = self.edge.get_value() {
+                let _ = edge.feedback(&session, &message_id, rating).await;
+            }
         });
     }
 
@@ -284,38 +306,75 @@ impl Chat {
         let ready = self.availability.get_untracked() == Availability::Ready;
         let wants_leads = self.config.with_untracked(|c| c.leads != LeadCapture::Off);
         let Identity { email, name } = self.identity.get_untracked();
-        let email = email.filter(|e| Email::parse(e).is_some());
-        if let (true, true, false, Some(email)) = (ready, wants_leads, self.store().lead_sent(), email) {
-            self.submit_lead(email, name.unwrap_or_default());
+        if let (true, true, false, Some(email)) =
+            (ready, wants_leads, self.store().lead_sent(), email.and_then(|e| Email::parse(&e)))
+        {
+            self.post_lead(email, name.unwrap_or_default());
         }
     }
 
+    /// The visitor sent the email form.
     pub fn submit_lead(self, email: String, name: String) {
         let Some(email) = Email::parse(&email) else {
             self.lead.set(LeadForm::Invalid);
             return;
         };
         self.lead.set(LeadForm::Sending);
-        let session = self.session.get_untracked();
-        let lead = CreateLead {
-            site: self.site.get_value(),
-            conversation_id: session.as_ref().map(|s| s.conversation_id.clone()),
+        self.post_lead(email, name);
+    }
+
+    /// Until the visitor has left an email on a site that wants it first, there is no chat.
+    pub fn waits_for_lead(&self) -> bool {
+        self.config.with(|c| c.leads == LeadCapture::BeforeChat)
+            && matches!(self.lead.get(), LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending)
+    }
+
+    /// Posts a lead, once at a time. The form follows the outcome only if it is showing, so a
+    /// lead sent for an identified visitor does not take over the panel.
+    fn post_lead(self, email: Email, name: String) {
+        let Some(edge) = self.edge.get_value() else { return };
+        if self.lead_in_flight.get_value() {
+            return;
+        }
+        self.lead_in_flight.set_value(true);
+        spawn_local(async move {
+            let mut result =
+                edge.lead(&self.lead_for(&edge, &email, &name), self.session.get_untracked().as_ref()).await;
+            if result.as_ref().is_err_and(session_gone) {
+                // The stored conversation is gone; the lead still belongs to the site.
+                self.forget_session();
+                result = edge.lead(&self.lead_for(&edge, &email, &name), None).await;
+            }
+            self.lead_in_flight.set_value(false);
+            let form_shown = self.lead.get_untracked() != LeadForm::Hidden;
+            match result {
+                Ok(()) => {
+                    self.store().set_lead_sent();
+                    if form_shown {
+                        self.notice.set(None);
+                        self.lead.set(LeadForm::Thanks);
+                    }
+                }
+                Err(e) if form_shown => {
+                    self.lead.set(LeadForm::Asking);
+                    self.notice.set(Some(match notice_for(e) {
+                        Notice::RateLimited => Notice::TryLater,
+                        other => other,
+                    }));
+                }
+                Err(_) => {}
+            }
+        });
+    }
+
+    fn lead_for(self, edge: &Edge, email: &Email, name: &str) -> CreateLead {
+        CreateLead {
+            site: edge.site().to_string(),
+            conversation_id: self.session.with_untracked(|s| s.as_ref().map(|s| s.conversation_id.clone())),
             email: email.as_str().to_owned(),
             name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
             message: None,
-        };
-        spawn_local(async move {
-            match self.edge.get_value().lead(&lead, session.as_ref()).await {
-                Ok(()) => {
-                    self.store().set_lead_sent();
-                    self.lead.set(LeadForm::Thanks);
-                }
-                Err(e) => {
-                    self.lead.set(LeadForm::Asking);
-                    self.notice.set(Some(notice_for(e)));
-                }
-            }
-        });
+        }
     }
 
     fn reply_ended(self) {
@@ -334,11 +393,15 @@ impl Chat {
         if let Some(text) = self.transcript.try_update(Transcript::withdraw).flatten() {
             self.draft.set(text);
         }
-        if let ApiError::Refused { code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound, .. } = e {
-            self.store().forget_session();
-            self.session.set(None);
+        if session_gone(&e) {
+            self.forget_session();
         }
         self.notice.set(Some(notice_for(e)));
+    }
+
+    fn forget_session(self) {
+        self.store().forget_session();
+        self.session.set(None);
     }
 
     fn emit_message(self, role: &str, text: &str) {
@@ -353,6 +416,11 @@ impl Chat {
             let _ = f.call2(&JsValue::NULL, &event.into(), &detail);
         });
     }
+}
+
+/// The edge no longer knows this browser's conversation (or its token): start a new one.
+fn session_gone(e: &ApiError) -> bool {
+    matches!(e, ApiError::Refused { code: ErrorCode::Unauthorized | ErrorCode::ConversationNotFound, .. })
 }
 
 fn notice_for(e: ApiError) -> Notice {

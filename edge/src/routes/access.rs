@@ -23,6 +23,10 @@ pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGra
     Ok(tenant)
 }
 
+pub fn unauthorized() -> EdgeError {
+    EdgeError::new(ErrorCode::Unauthorized, "A valid conversation token is required.")
+}
+
 /// The conversation, its tenant and the store, once the bearer token has proven access.
 pub struct Access {
     pub conversation: ConversationId,
@@ -33,7 +37,6 @@ pub struct Access {
 
 pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Access> {
     let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
-    let unauthorized = || EdgeError::new(ErrorCode::Unauthorized, "A valid conversation token is required.");
     let conversation = ConversationId::parse(id).ok_or_else(not_found)?;
     let settings = Settings::from_env(env)?;
     let auth = http::header(req, "authorization");

@@ -74,6 +74,13 @@ impl Directory {
     }
 }
 
+/// How many leads may be stored: per domain since a moment, and per conversation ever.
+pub struct LeadLimits {
+    pub since_ms: i64,
+    pub per_domain: u32,
+    pub per_conversation: u32,
+}
+
 /// A lead as the visitor left it, already parsed.
 pub struct NewLead<'a> {
     pub email: &'a Email,
@@ -239,17 +246,23 @@ impl OrgStore {
         Ok(id)
     }
 
+    /// Stores the lead unless the domain has had `per_domain` leads since `since_ms`, or the
+    /// conversation `per_conversation` leads. Check and insert are one statement, so requests
+    /// racing each other cannot all slip under a limit. `None` when a limit refused it.
     pub async fn add_lead(
         &self,
         domain: DomainId,
         conversation: Option<ConversationId>,
         lead: &NewLead<'_>,
-    ) -> EdgeResult<LeadId> {
+        limits: LeadLimits,
+    ) -> EdgeResult<Option<LeadId>> {
         let id = LeadId::generate();
-        bind(
+        let result = bind(
             &self.db,
             "INSERT INTO leads (id, organization_id, domain_id, conversation_id, email, name, message, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+             WHERE (SELECT count(*) FROM leads WHERE organization_id = ?2 AND domain_id = ?3 AND created_at >= ?9) < ?10 \
+               AND (?4 IS NULL OR (SELECT count(*) FROM leads WHERE organization_id = ?2 AND conversation_id = ?4) < ?11)",
             &[
                 text(&id.to_string()),
                 self.org(),
@@ -259,11 +272,15 @@ impl OrgStore {
                 opt_text(lead.name),
                 opt_text(lead.message),
                 int(now_ms()),
+                int(limits.since_ms),
+                int(i64::from(limits.per_domain)),
+                int(i64::from(limits.per_conversation)),
             ],
         )?
         .run()
         .await?;
-        Ok(id)
+        let stored = result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0;
+        Ok(stored.then_some(id))
     }
 
     /// Leads left since `since_ms` on the domain, and in the conversation if one is given.

@@ -3,6 +3,8 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use shared::LeadCapture;
+
 use crate::widget::{Chat, LeadForm};
 
 #[component]
@@ -29,6 +31,11 @@ pub fn LeadFormView(chat: Chat) -> impl IntoView {
                 prop:value=prefill(|i| i.name.clone())/>
             <Show when=move || chat.lead.get() == LeadForm::Invalid>
                 <p class="note" role="alert">{move || chat.text().lead_invalid}</p>
+            </Show>
+            <Show when=move || chat.config.with(|c| c.leads == LeadCapture::OnDemand)>
+                <button class="note" type="button" on:click=move |_| chat.lead.set(LeadForm::Hidden)>
+                    {move || chat.text().cancel}
+                </button>
             </Show>
             <button class="send" type="submit" disabled=move || chat.lead.get() == LeadForm::Sending>
                 {move || chat.text().submit}

@@ -26,6 +26,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
     let show_starters = move || {
         chat.availability.get() == Availability::Ready
             && chat.transcript.with(|t| t.is_empty())
+            && !chat.waits_for_lead()
             && !starters().is_empty()
     };
     view! {
@@ -61,9 +62,8 @@ fn notice_text(chat: Chat) -> String {
     match chat.notice.get() {
         Some(Notice::Offline) => t.offline.to_owned(),
         Some(Notice::RateLimited) => t.rate_limited.to_owned(),
-        Some(Notice::TooLong) => {
-            format!("{} ({} max)", t.failed, shared::limits::MAX_MESSAGE_CHARS)
-        }
+        Some(Notice::TryLater) => t.try_later.to_owned(),
+        Some(Notice::TooLong) => format!("{} (max. {})", t.too_long, shared::limits::MAX_MESSAGE_CHARS),
         Some(Notice::Refused(message)) => message,
         None => String::new(),
     }
