@@ -513,6 +513,10 @@ fn leads_and_feedback_are_stored_for_the_sites_organization(ctx: &Ctx) {
 
         // The demo site asks for leads on demand: a header button opens the form.
         page.element("button[aria-label='Leave your email']").await.click().await.expect("open form");
+        // The visitor may change their mind: Cancel brings the chat back.
+        page.element(".lead button.note").await.click().await.expect("cancel");
+        page.wait_for("the composer again", "w('textarea') && !w('.lead')", WAIT).await;
+        page.element("button[aria-label='Leave your email']").await.click().await.expect("open form");
         let email = page.element(".lead input[type=email]").await;
         email.send_keys("not-an-email").await.expect("type");
         page.element(".lead .send").await.click().await.expect("submit");
