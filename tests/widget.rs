@@ -89,6 +89,8 @@ fn main() {
             eprintln!("--- wrangler dev log ---\n{}", ctx.app.wrangler_log());
         }
     }
+    // Stops wrangler and chromedriver: `exit` runs no destructors.
+    drop(ctx);
     conclusion.exit();
 }
 
@@ -102,6 +104,7 @@ fn start() -> std::sync::Arc<Ctx> {
         Ok((app, site, driver)) => {
             let shots = e2e::app::root().join("tests/artifacts/screenshots");
             let _ = std::fs::create_dir_all(&shots);
+            let shots = shots.canonicalize().unwrap_or(shots);
             std::sync::Arc::new(Ctx { app, site, driver, shots })
         }
         Err(e) => {
