@@ -44,6 +44,13 @@ pub enum LeadForm {
     Thanks,
 }
 
+impl LeadForm {
+    /// The form is in the panel (in place of the composer).
+    pub fn is_showing(self) -> bool {
+        matches!(self, Self::Asking | Self::Invalid | Self::Sending)
+    }
+}
+
 /// What the script tag's data attributes ask for, over the site's config.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -325,8 +332,7 @@ impl Chat {
 
     /// Until the visitor has left an email on a site that wants it first, there is no chat.
     pub fn waits_for_lead(&self) -> bool {
-        self.config.with(|c| c.leads == LeadCapture::BeforeChat)
-            && matches!(self.lead.get(), LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending)
+        self.config.with(|c| c.leads == LeadCapture::BeforeChat) && self.lead.get().is_showing()
     }
 
     /// Posts a lead, once at a time. The form follows the outcome only if it is showing, so a

@@ -19,7 +19,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
         chat.config.with(|c| c.leads == LeadCapture::OnDemand)
             && matches!(chat.lead.get(), LeadForm::Hidden | LeadForm::Thanks)
     };
-    let asking = move || matches!(chat.lead.get(), LeadForm::Asking | LeadForm::Invalid | LeadForm::Sending);
+    let asking = move || chat.lead.get().is_showing();
     view! {
         <div class="panel" role="dialog" aria-label=title node_ref=panel hidden=move || !chat.open.get()>
             <div class="head">
