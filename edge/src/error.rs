@@ -45,6 +45,12 @@ impl std::fmt::Display for EdgeError {
 
 impl std::error::Error for EdgeError {}
 
+impl From<shared::admin::FieldError> for EdgeError {
+    fn from(e: shared::admin::FieldError) -> Self {
+        Self::new(ErrorCode::InvalidField, e.to_string())
+    }
+}
+
 impl From<worker::Error> for EdgeError {
     fn from(e: worker::Error) -> Self {
         Self::internal(e)

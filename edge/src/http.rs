@@ -27,6 +27,14 @@ pub fn origin(req: &Request) -> Option<String> {
     req.headers().get("origin").ok().flatten()
 }
 
+/// The caller's IP address as Cloudflare reports it (`CF-Connecting-IP`, which clients cannot
+/// set on Cloudflare), or `unknown`, which then shares one allowance.
+pub fn client_ip(req: &Request) -> String {
+    header(req, "cf-connecting-ip")
+        .filter(|ip| !ip.is_empty() && ip.len() <= 64)
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }

@@ -41,6 +41,8 @@ id_type!(
 id_type!(ConversationId);
 id_type!(MessageId);
 id_type!(LeadId);
+id_type!(ApiKeyId);
+id_type!(KnowledgeId);
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,14 @@
 //! domain) → `store` (D1, scoped by organization) → `prompt` → `relay` (provider) → back out as
 //! `shared::sse` events.
 
+pub mod api_key;
+pub mod budget;
 pub mod clock;
 pub mod error;
 mod http;
 pub mod ids;
 pub mod limits;
+pub mod meter;
 pub mod prompt;
 pub mod relay;
 mod routes;

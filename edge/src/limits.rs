@@ -1,6 +1,109 @@
-//! How many leads a site accepts: a few per conversation, and a ceiling per domain per minute
+//! How much a visitor may ask of a site (OWASP LLM10, unbounded consumption): messages per
+//! minute and new conversations per hour, per visitor, per IP address and per domain, and
+//! messages per conversation. Defaults come from `wrangler.toml`, a domain may override them
+//! within [`BOUNDS`]. The counting itself happens in the `meter` Durable Object; this is the
+//! arithmetic.
+//!
+//! Leads have their own limits: a few per conversation, and a ceiling per domain per minute
 //! that bounds what a script can pour into a site owner's list (at the price of real visitors
 //! waiting a minute during such a flood). Counted in D1, in the same statement that stores.
+
+use shared::admin::{FieldError, LimitsConfig};
+
+/// The limits in force for one domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitorLimits {
+    pub messages_per_minute_per_visitor: u32,
+    pub messages_per_minute_per_ip: u32,
+    pub messages_per_minute_per_domain: u32,
+    pub conversations_per_hour_per_visitor: u32,
+    pub conversations_per_hour_per_ip: u32,
+    pub messages_per_conversation: u32,
+}
+
+/// Defaults when `wrangler.toml` says nothing.
+pub const DEFAULTS: VisitorLimits = VisitorLimits {
+    messages_per_minute_per_visitor: 10,
+    messages_per_minute_per_ip: 30,
+    messages_per_minute_per_domain: 600,
+    conversations_per_hour_per_visitor: 10,
+    conversations_per_hour_per_ip: 30,
+    messages_per_conversation: 100,
+};
+
+/// The most any setting may allow; the least is 1.
+pub const BOUNDS: VisitorLimits = VisitorLimits {
+    messages_per_minute_per_visitor: 60,
+    messages_per_minute_per_ip: 600,
+    messages_per_minute_per_domain: 20_000,
+    conversations_per_hour_per_visitor: 100,
+    conversations_per_hour_per_ip: 2_000,
+    messages_per_conversation: 1_000,
+};
+
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// The fields of [`VisitorLimits`] by name, for reading settings and overrides uniformly.
+fn fields(l: &mut VisitorLimits) -> [(&'static str, &mut u32); 6] {
+    [
+        ("messages_per_minute_per_visitor", &mut l.messages_per_minute_per_visitor),
+        ("messages_per_minute_per_ip", &mut l.messages_per_minute_per_ip),
+        ("messages_per_minute_per_domain", &mut l.messages_per_minute_per_domain),
+        ("conversations_per_hour_per_visitor", &mut l.conversations_per_hour_per_visitor),
+        ("conversations_per_hour_per_ip", &mut l.conversations_per_hour_per_ip),
+        ("messages_per_conversation", &mut l.messages_per_conversation),
+    ]
+}
+
+fn overrides(o: &LimitsConfig) -> [Option<u32>; 6] {
+    [
+        o.messages_per_minute_per_visitor,
+        o.messages_per_minute_per_ip,
+        o.messages_per_minute_per_domain,
+        o.conversations_per_hour_per_visitor,
+        o.conversations_per_hour_per_ip,
+        o.messages_per_conversation,
+    ]
+}
+
+impl VisitorLimits {
+    /// The defaults, each read from `get("LIMIT_<FIELD IN CAPITALS>")` when set, clamped to the bounds.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut limits = DEFAULTS;
+        let mut bounds = BOUNDS;
+        for ((name, value), (_, max)) in fields(&mut limits).into_iter().zip(fields(&mut bounds)) {
+            if let Some(n) = get(&format!("LIMIT_{}", name.to_uppercase())).and_then(|v| v.trim().parse::<u32>().ok()) {
+                *value = n.clamp(1, *max);
+            }
+        }
+        limits
+    }
+
+    /// These limits with a domain's overrides applied (checked on the way in, clamped again here).
+    pub fn with_overrides(mut self, o: &LimitsConfig) -> Self {
+        let mut bounds = BOUNDS;
+        for (((_, value), (_, max)), over) in fields(&mut self).into_iter().zip(fields(&mut bounds)).zip(overrides(o)) {
+            if let Some(n) = over {
+                *value = n.clamp(1, *max);
+            }
+        }
+        self
+    }
+}
+
+/// Checks a domain's overrides against [`BOUNDS`].
+pub fn check_limits(o: &LimitsConfig) -> Result<(), FieldError> {
+    let mut bounds = BOUNDS;
+    for ((name, max), over) in fields(&mut bounds).into_iter().zip(overrides(o)) {
+        if let Some(n) = over {
+            if n < 1 || n > *max {
+                return Err(FieldError::new(format!("limits.{name}"), format!("must be between 1 and {max}")));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Leads one conversation may leave (a correction or two, not a flood).
 pub const LEADS_PER_CONVERSATION: u32 = 3;
@@ -20,6 +123,35 @@ pub fn lead_retry_after(on_domain_last_minute: u32, in_conversation: u32) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_and_overrides_stay_within_bounds() {
+        let get = |name: &str| match name {
+            "LIMIT_MESSAGES_PER_MINUTE_PER_VISITOR" => Some("5".to_owned()),
+            "LIMIT_MESSAGES_PER_CONVERSATION" => Some("1000000".to_owned()),
+            "LIMIT_CONVERSATIONS_PER_HOUR_PER_IP" => Some("many".to_owned()),
+            _ => None,
+        };
+        let l = VisitorLimits::from_lookup(get);
+        assert_eq!(l.messages_per_minute_per_visitor, 5);
+        assert_eq!(l.messages_per_conversation, BOUNDS.messages_per_conversation);
+        assert_eq!(l.conversations_per_hour_per_ip, DEFAULTS.conversations_per_hour_per_ip);
+        let o = LimitsConfig { messages_per_minute_per_ip: Some(7), ..Default::default() };
+        let merged = l.with_overrides(&o);
+        assert_eq!((merged.messages_per_minute_per_ip, merged.messages_per_minute_per_visitor), (7, 5));
+    }
+
+    #[test]
+    fn overrides_outside_the_bounds_are_refused_by_name() {
+        assert_eq!(check_limits(&LimitsConfig::default()), Ok(()));
+        let zero = LimitsConfig { conversations_per_hour_per_visitor: Some(0), ..Default::default() };
+        assert_eq!(check_limits(&zero).unwrap_err().field, "limits.conversations_per_hour_per_visitor");
+        let huge = LimitsConfig {
+            messages_per_minute_per_domain: Some(BOUNDS.messages_per_minute_per_domain + 1),
+            ..Default::default()
+        };
+        assert_eq!(check_limits(&huge).unwrap_err().field, "limits.messages_per_minute_per_domain");
+    }
 
     #[test]
     fn under_both_limits_is_allowed() {

@@ -1,12 +1,64 @@
-//! Building what the provider is asked: the domain's system prompt, then as much recent
-//! history as fits the token budget, newest kept first.
+//! Building what the provider is asked: the system prompt with the site's knowledge, then as
+//! much recent history as fits the token budget, newest kept first.
 
 use serde::Serialize;
+use shared::admin::KnowledgeKind;
 use shared::{MessageStatus, Role};
 
 /// Used when a domain has no system prompt of its own.
 pub const DEFAULT_SYSTEM_PROMPT: &str =
     "You are the helpful assistant of this website. Answer visitors briefly and politely.";
+
+/// Characters of knowledge sent with each message (about 3,000 tokens).
+pub const KNOWLEDGE_BUDGET_CHARS: usize = 12_000;
+
+/// An active knowledge entry, as far as the prompt cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Knowledge {
+    pub kind: KnowledgeKind,
+    pub title: String,
+    pub content: String,
+}
+
+/// The system message: the domain's prompt (or an active `system_prompt` entry, which replaces
+/// it), then FAQ and other entries within [`KNOWLEDGE_BUDGET_CHARS`]. `knowledge` comes in order
+/// of precedence (the domain's own before the organization's, newest first); of entries with the
+/// same kind and title only the first counts, so a newer version or a domain's own wins.
+pub fn system_message(domain_prompt: &str, knowledge: &[Knowledge]) -> String {
+    let mut seen: Vec<(KnowledgeKind, String)> = Vec::new();
+    let mut entries = knowledge.iter().filter(|k| {
+        let key = (k.kind, k.title.trim().to_lowercase());
+        let first = !seen.contains(&key);
+        seen.push(key);
+        first
+    });
+    let replaced = knowledge.iter().find(|k| k.kind == KnowledgeKind::SystemPrompt).map(|k| k.content.trim());
+    let base = match replaced.unwrap_or(domain_prompt.trim()) {
+        "" => DEFAULT_SYSTEM_PROMPT,
+        s => s,
+    };
+    let mut text = base.to_owned();
+    let mut room = KNOWLEDGE_BUDGET_CHARS;
+    let mut header = false;
+    for k in entries.by_ref().filter(|k| k.kind != KnowledgeKind::SystemPrompt) {
+        let block = match k.kind {
+            KnowledgeKind::Faq => format!("\n\nQ: {}\nA: {}", k.title.trim(), k.content.trim()),
+            _ => format!("\n\n## {}\n{}", k.title.trim(), k.content.trim()),
+        };
+        let size = block.chars().count();
+        // An entry that does not fit is left out whole; a smaller later one may still fit.
+        if size > room {
+            continue;
+        }
+        if !header {
+            text.push_str("\n\nUse the following facts about this website when they answer the visitor's question.");
+            header = true;
+        }
+        room -= size;
+        text.push_str(&block);
+    }
+    text
+}
 
 /// A stored message, as far as the prompt cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +82,9 @@ pub fn estimate_tokens(text: &str) -> u32 {
     chars.div_ceil(4) + 4
 }
 
-/// `history` is oldest first and ends with the visitor's new message, which is always kept.
-pub fn build(system_prompt: &str, history: &[Turn], budget_tokens: u32) -> Vec<PromptMessage> {
-    let system = match system_prompt.trim() {
-        "" => DEFAULT_SYSTEM_PROMPT,
-        s => s,
-    };
+/// `system` comes from [`system_message`]; `history` is oldest first and ends with the
+/// visitor's new message, which is always kept.
+pub fn build(system: &str, history: &[Turn], budget_tokens: u32) -> Vec<PromptMessage> {
     let usable = history.iter().filter(|t| {
         // A reply that never started says nothing; system rows are the domain's, not the visitor's.
         t.role != Role::System && !(t.status == MessageStatus::Failed && t.content.is_empty())
@@ -82,8 +131,46 @@ mod tests {
 
     #[test]
     fn empty_system_prompt_falls_back_to_the_default() {
-        let p = build("  ", &[turn(Role::User, "hi")], 1_000);
-        assert_eq!(p[0].content, DEFAULT_SYSTEM_PROMPT);
+        assert_eq!(system_message("  ", &[]), DEFAULT_SYSTEM_PROMPT);
+    }
+
+    fn entry(kind: KnowledgeKind, title: &str, content: &str) -> Knowledge {
+        Knowledge { kind, title: title.into(), content: content.into() }
+    }
+
+    #[test]
+    fn knowledge_follows_the_prompt_and_the_first_of_a_title_wins() {
+        let k = [
+            entry(KnowledgeKind::Faq, "Returns?", "60 days (this shop)."),
+            entry(KnowledgeKind::Custom, "Hours", "9 to 5."),
+            entry(KnowledgeKind::Faq, "returns? ", "30 days (older, or the organization's)."),
+        ];
+        let s = system_message("Be brief.", &k);
+        assert!(s.starts_with("Be brief.\n\nUse the following facts"), "{s}");
+        assert!(s.contains("Q: Returns?\nA: 60 days (this shop).") && s.contains("## Hours\n9 to 5."), "{s}");
+        assert!(!s.contains("30 days"), "{s}");
+    }
+
+    #[test]
+    fn an_active_system_prompt_entry_replaces_the_domain_prompt() {
+        let k = [
+            entry(KnowledgeKind::SystemPrompt, "Tone", "Talk like a gardener."),
+            entry(KnowledgeKind::SystemPrompt, "Old", "Talk like a pirate."),
+        ];
+        assert_eq!(system_message("Be brief.", &k), "Talk like a gardener.");
+    }
+
+    #[test]
+    fn knowledge_stays_within_its_budget_and_skips_only_what_does_not_fit() {
+        let big = "x".repeat(KNOWLEDGE_BUDGET_CHARS);
+        let k = [entry(KnowledgeKind::Custom, "Huge", &big), entry(KnowledgeKind::Faq, "Small", "fits")];
+        let s = system_message("p", &k);
+        assert!(!s.contains("Huge") && s.contains("Q: Small\nA: fits"), "{s}");
+        let many: Vec<Knowledge> =
+            (0..100).map(|i| entry(KnowledgeKind::Custom, &format!("t{i}"), &"y".repeat(500))).collect();
+        let s = system_message("p", &many);
+        assert!(s.chars().count() <= KNOWLEDGE_BUDGET_CHARS + 200, "{}", s.len());
+        assert!(s.contains("## t0\n") && !s.contains("## t99\n"));
     }
 
     #[test]

@@ -2,27 +2,15 @@
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
 
-use serde::Deserialize;
+use shared::admin::{LlmConfig, MAX_REPLY_TOKENS};
 
 use crate::error::{EdgeError, EdgeResult};
+use crate::limits::VisitorLimits;
 use crate::token::TokenKey;
 
 /// Hard ceilings no configuration can exceed.
-pub const MAX_REPLY_TOKENS: u32 = 4_096;
 const MAX_HISTORY_TOKENS: u32 = 100_000;
 const MAX_TIMEOUT_MS: u32 = 120_000;
-
-/// A domain's `llm` JSON column: each field, when present, overrides the default.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct LlmOverrides {
-    pub base_url: Option<String>,
-    pub model: Option<String>,
-    pub max_tokens: Option<u32>,
-    pub temperature: Option<f64>,
-    /// Name of the secret holding this domain's provider key; `LLM_API_KEY` when absent.
-    pub api_key_secret: Option<String>,
-}
 
 /// What the relay needs to call the provider.
 #[derive(Clone, PartialEq)]
@@ -57,6 +45,8 @@ pub struct Settings {
     pub token_key: TokenKey,
     pub llm: LlmSettings,
     pub history_token_budget: u32,
+    /// Visitor limits before a domain's overrides.
+    pub limits: VisitorLimits,
 }
 
 impl Settings {
@@ -89,13 +79,14 @@ impl Settings {
             idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
         };
         let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
-        Ok(Self { token_key, llm, history_token_budget })
+        let limits = VisitorLimits::from_lookup(&get);
+        Ok(Self { token_key, llm, history_token_budget, limits })
     }
 }
 
 impl LlmSettings {
     /// The defaults with a domain's overrides applied, each clamped to what is allowed.
-    pub fn with_overrides(&self, o: &LlmOverrides, get_secret: impl Fn(&str) -> Option<String>) -> Self {
+    pub fn with_overrides(&self, o: &LlmConfig, get_secret: impl Fn(&str) -> Option<String>) -> Self {
         let api_key = match &o.api_key_secret {
             Some(name) => get_secret(name).filter(|k| !k.trim().is_empty()),
             None => self.api_key.clone(),
@@ -174,12 +165,13 @@ mod tests {
         let mut v = base();
         v.push(("LLM_API_KEY", "sk-default"));
         let s = Settings::from_lookup(lookup(&v)).unwrap();
-        let o = LlmOverrides {
+        let o = LlmConfig {
             base_url: Some("https://api.groq.com/openai/v1".into()),
             model: Some("llama-3.1-8b-instant".into()),
             max_tokens: Some(1_000_000),
             temperature: Some(9.0),
             api_key_secret: Some("GROQ_KEY".into()),
+            ..Default::default()
         };
         let merged = s.llm.with_overrides(&o, lookup(&[("GROQ_KEY", "gsk-1")]));
         assert_eq!(merged.chat_completions_url(), "https://api.groq.com/openai/v1/chat/completions");
@@ -187,9 +179,9 @@ mod tests {
         assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
         assert_eq!(merged.temperature, 2.0);
         assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
-        let bad_url = LlmOverrides { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
+        let bad_url = LlmConfig { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
         assert_eq!(s.llm.with_overrides(&bad_url, |_| None).base_url, "http://127.0.0.1:8790/v1");
-        assert_eq!(s.llm.with_overrides(&LlmOverrides::default(), |_| None).api_key.as_deref(), Some("sk-default"));
+        assert_eq!(s.llm.with_overrides(&LlmConfig::default(), |_| None).api_key.as_deref(), Some("sk-default"));
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! Who is calling: a site key and the browser's `Origin` resolve to one active domain and
-//! its organization, or to an error that says which check failed. Nothing is stored before this.
+//! Who is calling. A visitor: a site key and the browser's `Origin` resolve to one active
+//! domain and its organization. A site owner: an API key resolves to its organization. Or an
+//! error that says which check failed. Nothing is stored before this.
 
 use shared::{ErrorCode, Hostname, WidgetConfig};
 
 use crate::error::{EdgeError, EdgeResult};
-use crate::ids::{DomainId, OrgId};
-use crate::settings::LlmOverrides;
+use crate::ids::{ApiKeyId, DomainId, OrgId};
+use shared::admin::{LimitsConfig, LlmConfig};
 
 /// A registered website, as loaded by the store.
 #[derive(Debug, Clone)]
@@ -17,7 +18,8 @@ pub struct Domain {
     pub active: bool,
     pub config: WidgetConfig,
     pub system_prompt: String,
-    pub llm: LlmOverrides,
+    pub llm: LlmConfig,
+    pub limits: LimitsConfig,
 }
 
 /// A domain admitted for this request: it exists, is active and the caller's origin is its own.
@@ -58,6 +60,44 @@ pub fn admit(domain: Option<Domain>, origin: Option<&str>) -> EdgeResult<Tenant>
     Ok(Tenant { domain })
 }
 
+/// An API key as the store found it by its hash.
+#[derive(Debug, Clone)]
+pub struct KeyRecord {
+    pub id: ApiKeyId,
+    pub organization_id: OrgId,
+    pub revoked: bool,
+}
+
+/// A site owner, proven by a live API key: acts for that key's organization only. Only
+/// [`authenticate`] makes one.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    org: OrgId,
+    key: ApiKeyId,
+}
+
+impl Owner {
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    pub fn key(&self) -> ApiKeyId {
+        self.key
+    }
+}
+
+pub fn invalid_api_key() -> EdgeError {
+    EdgeError::new(ErrorCode::InvalidApiKey, "A valid API key is required: Authorization: Bearer sk_live_….")
+}
+
+/// Unknown and revoked keys get the same answer, so a caller cannot tell them apart.
+pub fn authenticate(found: Option<KeyRecord>) -> EdgeResult<Owner> {
+    match found {
+        Some(k) if !k.revoked => Ok(Owner { org: k.organization_id, key: k.id }),
+        _ => Err(invalid_api_key()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,7 +110,8 @@ mod tests {
             active,
             config: WidgetConfig::default(),
             system_prompt: String::new(),
-            llm: LlmOverrides::default(),
+            llm: LlmConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 
@@ -99,5 +140,14 @@ mod tests {
         assert_eq!(code(admit(Some(domain(true)), None)), ErrorCode::OriginNotAllowed);
         assert_eq!(code(admit(Some(domain(false)), Some("https://shop.example.com"))), ErrorCode::DomainInactive);
         assert_eq!(code(admit(Some(domain(false)), Some("https://evil.example"))), ErrorCode::OriginNotAllowed);
+    }
+
+    #[test]
+    fn only_a_live_key_authenticates_and_for_its_own_organization() {
+        let org = OrgId::generate();
+        let key = |revoked| KeyRecord { id: ApiKeyId::generate(), organization_id: org, revoked };
+        assert_eq!(authenticate(Some(key(false))).unwrap().org(), org);
+        assert_eq!(authenticate(Some(key(true))).unwrap_err().code, ErrorCode::InvalidApiKey);
+        assert_eq!(authenticate(None).unwrap_err().code, ErrorCode::InvalidApiKey);
     }
 }

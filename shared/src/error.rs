@@ -34,6 +34,20 @@ pub enum ErrorCode {
     MessageNotFound,
     /// Too many requests of this kind; `Retry-After` says when to try again.
     RateLimited,
+    /// The conversation has as many messages as a conversation may have; start a new one.
+    ConversationFull,
+    /// The organization's monthly AI budget is spent; replies resume next month or with a raised budget.
+    BudgetExhausted,
+    /// No API key, a malformed `Authorization` header, or a revoked or unknown key.
+    InvalidApiKey,
+    /// The domain does not exist (or belongs to another organization).
+    DomainNotFound,
+    /// The knowledge entry does not exist (or belongs to another organization).
+    KnowledgeNotFound,
+    /// The API key does not exist (or belongs to another organization).
+    ApiKeyNotFound,
+    /// The hostname is already registered, by this or another organization.
+    HostnameTaken,
     /// No route for this method and path.
     NotFound,
     /// The route exists but not for this method.
@@ -63,6 +77,13 @@ impl ErrorCode {
             Self::ConversationNotFound => "conversation_not_found",
             Self::MessageNotFound => "message_not_found",
             Self::RateLimited => "rate_limited",
+            Self::ConversationFull => "conversation_full",
+            Self::BudgetExhausted => "budget_exhausted",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::DomainNotFound => "domain_not_found",
+            Self::KnowledgeNotFound => "knowledge_not_found",
+            Self::ApiKeyNotFound => "api_key_not_found",
+            Self::HostnameTaken => "hostname_taken",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UpstreamError => "upstream_error",
@@ -78,10 +99,18 @@ impl ErrorCode {
             Self::MessageTooLong => 422,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::InvalidApiKey => 401,
             Self::OriginNotAllowed | Self::DomainInactive => 403,
-            Self::SiteNotRegistered | Self::ConversationNotFound | Self::MessageNotFound | Self::NotFound => 404,
-            Self::RateLimited => 429,
+            Self::SiteNotRegistered
+            | Self::ConversationNotFound
+            | Self::MessageNotFound
+            | Self::NotFound
+            | Self::DomainNotFound
+            | Self::KnowledgeNotFound
+            | Self::ApiKeyNotFound => 404,
+            Self::HostnameTaken => 409,
+            Self::BudgetExhausted => 402,
+            Self::RateLimited | Self::ConversationFull => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
             Self::Internal => 500,
@@ -135,6 +164,13 @@ mod tests {
             ConversationNotFound,
             MessageNotFound,
             RateLimited,
+            ConversationFull,
+            BudgetExhausted,
+            InvalidApiKey,
+            DomainNotFound,
+            KnowledgeNotFound,
+            ApiKeyNotFound,
+            HostnameTaken,
             NotFound,
             MethodNotAllowed,
             UpstreamError,

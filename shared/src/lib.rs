@@ -1,6 +1,7 @@
 //! The wire contract between the widget and the edge: request and response bodies,
 //! stream events, error codes, limits, and the typed values both sides parse input into.
 
+pub mod admin;
 pub mod config;
 pub mod conversation;
 pub mod error;

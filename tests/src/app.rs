@@ -16,6 +16,11 @@ pub const LLM_KEY: &str = "sk-test-stand-in-key";
 /// Short provider timeouts, so the hanging scripts end quickly; still far above the stand-in's pauses.
 pub const FIRST_TOKEN_TIMEOUT_MS: u64 = 2_000;
 pub const IDLE_TIMEOUT_MS: u64 = 1_000;
+/// Test suites share one loopback address, so the default visitor limits are raised to their
+/// bounds; the limit tests set their own through a domain's overrides.
+const GENEROUS_LIMITS: &str = "LIMIT_MESSAGES_PER_MINUTE_PER_VISITOR=60\nLIMIT_MESSAGES_PER_MINUTE_PER_IP=600\n\
+     LIMIT_MESSAGES_PER_MINUTE_PER_DOMAIN=20000\nLIMIT_CONVERSATIONS_PER_HOUR_PER_VISITOR=100\n\
+     LIMIT_CONVERSATIONS_PER_HOUR_PER_IP=2000\nLIMIT_MESSAGES_PER_CONVERSATION=1000\n";
 const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
 /// How long the edge may take to come up (it builds the worker first if needed).
 const START_TIMEOUT: Duration = Duration::from_secs(300);
@@ -75,7 +80,8 @@ impl App {
             &env_file,
             format!(
                 "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
-                 LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n",
+                 LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
+                 {GENEROUS_LIMITS}",
                 llm.base_url
             ),
         )
@@ -119,6 +125,40 @@ impl App {
             let _ = f.read_to_string(&mut s);
         }
         s
+    }
+
+    /// Creates the organization `slug` unless it exists and mints an API key for it, with the
+    /// project's own bootstrap command against this app's database.
+    pub fn mint_key(&self, slug: &str) -> Result<String, String> {
+        let persist = self._state.path().display().to_string();
+        let mut attempts = 0;
+        let out = loop {
+            let out = tool(&format!("dev/bootstrap --slug {slug} --persist-to {persist}"))
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| e.to_string())?;
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            // The running edge may hold the local database's write lock for a moment.
+            if out.status.success() || !stderr.contains("SQLITE_BUSY") || attempts == 5 {
+                if !out.status.success() {
+                    return Err(format!("dev/bootstrap failed: {stderr}"));
+                }
+                break out;
+            }
+            attempts += 1;
+            std::thread::sleep(Duration::from_millis(200 * attempts));
+        };
+        let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if key.starts_with("sk_live_") {
+            Ok(key)
+        } else {
+            Err(format!("dev/bootstrap printed no key: {key:?}"))
+        }
+    }
+
+    /// A site owner's client with this key.
+    pub fn admin(&self, key: &str) -> crate::client::Admin {
+        crate::client::Admin::new(&self.edge, key)
     }
 
     /// A client calling from `origin`, as a browser on that site would.

@@ -11,6 +11,8 @@ use shared::{ConversationCreated, ErrorCode, SseDecoder, StreamEvent};
 pub struct Api {
     base: String,
     origin: Option<String>,
+    /// Sent as `CF-Connecting-IP`, as Cloudflare would for a visitor at this address.
+    ip: Option<String>,
     http: reqwest::Client,
 }
 
@@ -69,7 +71,13 @@ impl Stream {
 
 impl Api {
     pub fn new(base: &str, origin: Option<&str>) -> Self {
-        Self { base: base.to_owned(), origin: origin.map(str::to_owned), http: reqwest::Client::new() }
+        Self { base: base.to_owned(), origin: origin.map(str::to_owned), ip: None, http: reqwest::Client::new() }
+    }
+
+    /// The same client, calling from this IP address.
+    pub fn from_ip(mut self, ip: &str) -> Self {
+        self.ip = Some(ip.to_owned());
+        self
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -77,10 +85,13 @@ impl Api {
         if let Some(o) = &self.origin {
             r = r.header("origin", o);
         }
+        if let Some(ip) = &self.ip {
+            r = r.header("cf-connecting-ip", ip);
+        }
         r
     }
 
-    async fn reply(r: reqwest::RequestBuilder) -> Reply {
+    pub(crate) async fn reply(r: reqwest::RequestBuilder) -> Reply {
         let resp = r.send().await.expect("the edge answers");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -189,5 +200,52 @@ impl Api {
             }
         }
         Stream { status, headers, events, body: Value::Null }
+    }
+}
+
+/// A site owner's client of the admin API, with one API key.
+pub struct Admin {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl Admin {
+    pub fn new(base: &str, key: &str) -> Self {
+        Self { base: base.to_owned(), key: key.to_owned(), http: reqwest::Client::new() }
+    }
+
+    /// Any method, with the key, and a JSON body if given.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.call_with_auth(method, path, body, Some(&format!("Bearer {}", self.key))).await
+    }
+
+    /// Any method with exactly this `Authorization` header (or none).
+    pub async fn call_with_auth(&self, method: &str, path: &str, body: Option<&Value>, auth: Option<&str>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        Api::reply(r).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.call("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call("DELETE", path, None).await
     }
 }

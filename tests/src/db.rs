@@ -62,7 +62,8 @@ impl Db {
 
     /// The organization invariants of the design, checked over the whole database: every
     /// conversation's organization is its domain's, every message's is its conversation's, and
-    /// each organization's usage totals equal the sum over its assistant messages.
+    /// for every organization and day usage_daily equals the sum over its stored replies
+    /// (requests, tokens and cost).
     pub fn assert_invariants(&self) {
         let orphan_conversations = self.int(
             "SELECT count(*) FROM conversations c LEFT JOIN domains d ON d.id = c.domain_id \
@@ -76,18 +77,26 @@ impl Db {
             &[],
         );
         assert_eq!(orphan_messages, 0, "messages whose organization differs from their conversation's");
-        let usage_mismatch = self.rows(
-            "SELECT o.id, \
-               (SELECT count(*) FROM messages m WHERE m.organization_id = o.id AND m.role = 'assistant'), \
-               (SELECT coalesce(sum(requests), 0) FROM usage_daily u WHERE u.organization_id = o.id), \
-               (SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM messages m WHERE m.organization_id = o.id AND m.role = 'assistant'), \
-               (SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM usage_daily u WHERE u.organization_id = o.id) \
-             FROM organizations o",
+        // Per organization and day: the replies stored against what usage_daily counted.
+        let per_day = "SELECT organization_id AS org, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, \
+             count(*) AS requests, sum(tokens_in) AS tin, sum(tokens_out) AS tout, sum(cost_micros) AS cost \
+             FROM messages WHERE role = 'assistant' GROUP BY 1, 2";
+        let mismatches = self.rows(
+            &format!(
+                "WITH m AS ({per_day}) \
+                 SELECT coalesce(m.org, u.organization_id), coalesce(m.day, u.day), \
+                   coalesce(m.requests, 0), coalesce(u.requests, 0), coalesce(m.tin, 0), coalesce(u.tokens_in, 0), \
+                   coalesce(m.tout, 0), coalesce(u.tokens_out, 0), coalesce(m.cost, 0), coalesce(u.cost_micros, 0) \
+                 FROM m FULL OUTER JOIN usage_daily u ON u.organization_id = m.org AND u.day = m.day \
+                 WHERE coalesce(m.requests, 0) != coalesce(u.requests, 0) OR coalesce(m.tin, 0) != coalesce(u.tokens_in, 0) \
+                   OR coalesce(m.tout, 0) != coalesce(u.tokens_out, 0) OR coalesce(m.cost, 0) != coalesce(u.cost_micros, 0)"
+            ),
             &[],
         );
-        for row in usage_mismatch {
-            assert_eq!(row[1], row[2], "organization {}: replies vs usage_daily.requests", row[0]);
-            assert_eq!(row[3], row[4], "organization {}: reply tokens vs usage_daily tokens", row[0]);
-        }
+        assert!(
+            mismatches.is_empty(),
+            "usage_daily differs from the stored replies (org, day, requests, tokens in, tokens out, cost: \
+             replies vs usage): {mismatches:?}"
+        );
     }
 }

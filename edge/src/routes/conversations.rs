@@ -4,8 +4,11 @@
 use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, VisitorId};
 use worker::{Env, Request, Response};
 
+use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
+use crate::limits::HOUR_MS;
+use crate::meter::{Admission, Hit, Meter};
 use crate::settings::Settings;
 use crate::store::OrgStore;
 
@@ -31,8 +34,23 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
         ),
     };
     let settings = Settings::from_env(env)?;
-    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let domain = tenant.domain().id;
+    let limits = settings.limits.with_overrides(&tenant.domain().limits);
+    let ip = http::client_ip(req);
+    let mut hits = vec![Hit {
+        key: format!("c:i:{domain}:{ip}"),
+        limit: limits.conversations_per_hour_per_ip,
+        window_ms: HOUR_MS,
+    }];
+    if let Some(v) = &visitor {
+        let key = format!("c:v:{domain}:{}", v.as_str());
+        hits.push(Hit { key, limit: limits.conversations_per_hour_per_visitor, window_ms: HOUR_MS });
+    }
+    let admission = Meter::for_org(env, tenant.org())?.admit(now_ms(), hits, None).await?;
+    if let Admission::RateLimited { retry_after } | Admission::BudgetHeld { retry_after } = admission {
+        return Err(EdgeError::rate_limited(retry_after, "Too many new conversations. Please try again later."));
+    }
+    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let id = store
         .create_conversation(domain, visitor.as_ref().map(VisitorId::as_str), page.as_ref().map(PageUrl::as_str))
         .await?;

@@ -8,12 +8,15 @@ use shared::message::MessageTextError;
 use shared::{ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StreamEvent};
 use worker::{Context, Env, Request, Response};
 
-use crate::clock::now_ms;
-use crate::error::{EdgeError, EdgeResult};
+use crate::clock::{now_ms, utc_month};
+use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::prompt::Turn;
+use crate::ids::DomainId;
+use crate::limits::{VisitorLimits, MINUTE_MS};
+use crate::meter::{Admission, Hit, Meter, Reserve};
+use crate::prompt::{estimate_tokens, Turn};
 use crate::settings::secret;
-use crate::{prompt, relay};
+use crate::{budget, prompt, relay};
 
 use super::access::{authorize, Access};
 
@@ -37,16 +40,69 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     })?;
     let started = now_ms();
     let Access { conversation, tenant, store, settings } = access;
+    let domain = tenant.domain();
+    let limits = settings.limits.with_overrides(&domain.limits);
+    let llm = settings.llm.with_overrides(&domain.llm, |name| secret(env, name));
     // History is read before the new message is stored and the message appended here, which
     // saves a round trip to D1 before the provider is called.
-    let mut turns = store.turns(conversation, PROMPT_HISTORY_MESSAGES).await?;
-    store.add_user_message(conversation, text.as_str()).await?;
+    let context = store.prompt_context(domain.id, conversation, &llm.model, PROMPT_HISTORY_MESSAGES).await?;
+    let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
-    let domain = tenant.domain();
-    let prompt = prompt::build(&domain.system_prompt, &turns, settings.history_token_budget);
-    let llm = settings.llm.with_overrides(&domain.llm, |name| secret(env, name));
+    let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
+    let prompt = prompt::build(&system, &turns, settings.history_token_budget);
+
+    let full = || EdgeError {
+        retry_after: Some(86_400),
+        ..EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.")
+    };
+    // Checked here so a full conversation costs no allowance; the insert below checks again, exactly.
+    if context.user_messages >= limits.messages_per_conversation {
+        return Err(full());
+    }
+    let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
+    let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
+    // Worst case: the prompt (estimated generously, providers count differently) and a full reply.
+    let prompt_tokens: u64 = prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum();
+    let reserve_micros = budget::cost_micros(prompt_tokens * 2, u64::from(llm.max_tokens), context.price);
+    let meter = Meter::for_org(env, tenant.org())?;
+    let reserve = Reserve {
+        month: utc_month(started),
+        budget_micros: context.monthly_budget_cents.saturating_mul(budget::MICROS_PER_CENT),
+        micros: reserve_micros,
+    };
+    let admission = meter.admit(started, hits, Some(reserve)).await?;
+    match admission {
+        Admission::RateLimited { retry_after } => {
+            return Err(EdgeError::rate_limited(
+                retry_after,
+                "You are sending messages too quickly. Please wait a moment.",
+            ))
+        }
+        Admission::BudgetHeld { retry_after } => {
+            return Err(EdgeError::rate_limited(
+                retry_after,
+                "The assistant is busy. Please try again in a few seconds.",
+            ))
+        }
+        Admission::Admitted { .. } | Admission::BudgetExhausted => {}
+    }
+    if store.add_user_message(conversation, text.as_str(), limits.messages_per_conversation).await?.is_none() {
+        if let Admission::Admitted { reservation: Some(r) } = admission {
+            meter.settle(r, 0).await?;
+        }
+        return Err(full());
+    }
+    let Admission::Admitted { reservation } = admission else {
+        // The visitor's message is kept; the reply is refused until the budget allows again.
+        let refusal = StreamEvent::Error {
+            code: ErrorCode::BudgetExhausted,
+            message: "The assistant is not available right now. Please try again later.".to_owned(),
+        };
+        return event_stream(futures_util::stream::iter([Ok(refusal.encode().into_bytes())]));
+    };
 
     let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
+    let price = context.price;
     // The reply is read and stored inside wait_until, so it completes and is saved even if
     // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
     ctx.wait_until(async move {
@@ -56,7 +112,14 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         let outcome =
             relay::stream_reply(&llm, &prompt, |delta| send(StreamEvent::Token { delta: delta.to_owned() })).await;
         let latency = now_ms() - started;
-        let last = match store.finish_reply(conversation, &outcome, &llm.model, latency).await {
+        let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
+        let stored = store.finish_reply(conversation, &outcome, &llm.model, cost, latency).await;
+        if let Some(r) = reservation {
+            if let Err(e) = meter.settle(r, cost).await {
+                log_error(&format!("settling a reply's cost failed: {e}"));
+            }
+        }
+        let last = match stored {
             Ok(message_id) => match outcome.error {
                 None => StreamEvent::Done { message_id: message_id.to_string(), usage: outcome.usage },
                 Some(e) => StreamEvent::Error { code: e.code, message: e.message },
@@ -65,11 +128,27 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         };
         send(last);
     });
+    event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+}
 
-    let mut resp = Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?;
+/// A `text/event-stream` response of the given frames.
+fn event_stream<S>(frames: S) -> EdgeResult<Response>
+where
+    S: futures_util::Stream<Item = worker::Result<Vec<u8>>> + 'static,
+{
+    let mut resp = Response::from_stream(frames)?;
     let headers = resp.headers_mut();
     headers.set("content-type", "text/event-stream; charset=utf-8")?;
     headers.set("cache-control", "no-cache, no-transform")?;
     headers.set("x-accel-buffering", "no")?;
     Ok(resp)
+}
+
+/// A visitor's message counts against the visitor, their IP address and the whole domain.
+fn visitor_hits(domain: DomainId, visitor: &str, ip: &str, l: &VisitorLimits) -> Vec<Hit> {
+    vec![
+        Hit { key: format!("m:v:{domain}:{visitor}"), limit: l.messages_per_minute_per_visitor, window_ms: MINUTE_MS },
+        Hit { key: format!("m:i:{domain}:{ip}"), limit: l.messages_per_minute_per_ip, window_ms: MINUTE_MS },
+        Hit { key: format!("m:d:{domain}"), limit: l.messages_per_minute_per_domain, window_ms: MINUTE_MS },
+    ]
 }

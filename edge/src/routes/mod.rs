@@ -1,15 +1,18 @@
-//! The URL space, one file per resource: `/healthz`, `/v1/widget/config`,
-//! `/v1/conversations`, `/v1/conversations/{id}/messages`, `/v1/leads` and
-//! `/v1/messages/{id}/feedback`. The widget's own files are static assets, served before
-//! the worker runs (see `wrangler.toml`).
+//! The URL space. `table` lists every route; each resource has its own file: the visitor's
+//! (`widget_config`, `conversations`, `messages`, `leads`, `feedback`) and the site owner's
+//! (`admin`). The widget's own files are static assets, served before the worker runs (see
+//! `wrangler.toml`).
 
 mod access;
+mod admin;
 mod conversations;
 mod feedback;
 mod health;
 mod leads;
 mod messages;
+mod openapi;
 mod preflight;
+pub mod table;
 mod widget_config;
 
 use shared::ErrorCode;
@@ -17,6 +20,7 @@ use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
+use table::{Endpoint, Found, Public};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let mut cors = CorsGrant::default();
@@ -29,34 +33,48 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
-    if method == Method::Options && segments.first() == Some(&"v1") {
+    if method == Method::Options && path.starts_with("/v1/") {
         return preflight::answer(&req, env, cors).await;
     }
-    match (segments.as_slice(), method) {
-        (["healthz"], Method::Get) => health::get(),
-        (["v1", "widget", "config"], Method::Get) => widget_config::get(&req, env, cors).await,
-        (["v1", "conversations"], Method::Post) => conversations::post(&mut req, env, cors).await,
-        (["v1", "conversations", id, "messages"], Method::Get) => messages::get(&req, env, cors, id).await,
-        (["v1", "conversations", id, "messages"], Method::Post) => {
-            let id = id.to_string();
-            messages::post(&mut req, env, ctx, cors, &id).await
+    let (endpoint, param) = match table::find(method.as_ref(), &path) {
+        Found::Route(endpoint, param) => (endpoint, param.unwrap_or_default().to_owned()),
+        Found::WrongMethod => {
+            return Err(EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here."))
         }
-        (["v1", "leads"], Method::Post) => leads::post(&mut req, env, cors).await,
-        (["v1", "messages", id, "feedback"], Method::Post) => {
-            let id = id.to_string();
-            feedback::post(&mut req, env, cors, &id).await
+        Found::Missing => return Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
+    };
+    if method == Method::Post {
+        if let Endpoint::Public(_) = endpoint {
+            shield(&req, env).await?;
         }
-        (
-            ["healthz"]
-            | ["v1", "widget", "config"]
-            | ["v1", "conversations"]
-            | ["v1", "conversations", _, "messages"]
-            | ["v1", "leads"]
-            | ["v1", "messages", _, "feedback"],
-            _,
-        ) => Err(EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here.")),
-        _ => Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
+    }
+    match endpoint {
+        Endpoint::Admin(admin) => admin::handle(admin, &param, &mut req, env).await,
+        Endpoint::Public(Public::Health) => health::get(),
+        Endpoint::Public(Public::OpenApi) => openapi::get(cors),
+        Endpoint::Public(Public::WidgetConfig) => widget_config::get(&req, env, cors).await,
+        Endpoint::Public(Public::CreateConversation) => conversations::post(&mut req, env, cors).await,
+        Endpoint::Public(Public::History) => messages::get(&req, env, cors, &param).await,
+        Endpoint::Public(Public::PostMessage) => messages::post(&mut req, env, ctx, cors, &param).await,
+        Endpoint::Public(Public::CreateLead) => leads::post(&mut req, env, cors).await,
+        Endpoint::Public(Public::RateReply) => feedback::post(&mut req, env, cors, &param).await,
+    }
+}
+
+/// The per-IP flood guard in front of every visitor post (`IP_SHIELD` in `wrangler.toml`). If
+/// the binding is missing the request goes on: the meter's exact limits still apply.
+async fn shield(req: &Request, env: &Env) -> EdgeResult<()> {
+    let limiter = match env.rate_limiter("IP_SHIELD") {
+        Ok(l) => l,
+        Err(e) => {
+            crate::error::log_error(&format!("IP_SHIELD binding unavailable: {e}"));
+            return Ok(());
+        }
+    };
+    if limiter.limit(http::client_ip(req)).await?.success {
+        Ok(())
+    } else {
+        Err(EdgeError::rate_limited(60, "Too many requests from your network. Please wait a minute."))
     }
 }

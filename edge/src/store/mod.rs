@@ -1,25 +1,32 @@
 //! The only code that speaks SQL.
 //!
-//! Two doors: [`Directory`] answers the few questions asked before the tenant is known (which
-//! domain has this public site key, or this MAC-proven id), and [`OrgStore`] does everything
-//! else. An `OrgStore` is made only from an admitted [`Tenant`], and every statement it runs is
-//! bound to that tenant's organization id, so no request can reach another organization's rows.
+//! Two doors: [`Directory`] answers the few questions asked before the caller is known (which
+//! domain has this public site key or this MAC-proven id, which key has this hash), and
+//! [`OrgStore`] does everything else. An `OrgStore` is made only from an admitted [`Tenant`] or
+//! an authenticated [`Owner`], and every statement it runs is bound to that organization's id,
+//! so no request can reach another organization's rows.
 
+mod owner;
 mod rows;
 
+pub use owner::{ConversationFilter, Cursor, DomainChanges, NewDomain};
+
 use serde::Deserialize;
+use shared::admin::KnowledgeKind;
 use shared::{Email, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
+use crate::budget::Price;
 use crate::clock::{now_ms, utc_day};
-use crate::error::EdgeResult;
-use crate::ids::{ConversationId, DomainId, LeadId, MessageId, OrgId};
-use crate::prompt::Turn;
+use crate::error::{EdgeError, EdgeResult};
+use crate::ids::{ApiKeyId, ConversationId, DomainId, LeadId, MessageId, OrgId};
+use crate::prompt::{Knowledge, Turn};
 use crate::relay::Outcome;
-use crate::tenancy::{Domain, Tenant};
+use crate::tenancy::{Domain, KeyRecord, Owner, Tenant};
 
-const DOMAIN_COLUMNS: &str = "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, \
+const DOMAIN_COLUMNS: &str =
+    "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, d.limits, \
      (SELECT json_group_array(a.hostname) FROM domain_aliases a \
       WHERE a.domain_id = d.id AND a.organization_id = d.organization_id) AS aliases";
 
@@ -72,6 +79,36 @@ impl Directory {
         let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
         Ok(hit.is_some())
     }
+
+    /// The API key with this hash, revoked or not.
+    pub async fn api_key_by_hash(&self, hash: &str) -> EdgeResult<Option<KeyRecord>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            organization_id: String,
+            revoked_at: Option<i64>,
+        }
+        let row: Option<Row> =
+            bind(&self.db, "SELECT id, organization_id, revoked_at FROM api_keys WHERE key_hash = ?1", &[text(hash)])?
+                .first(None)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (Some(id), Some(organization_id)) = (ApiKeyId::parse(&row.id), OrgId::parse(&row.organization_id)) else {
+            return Err(EdgeError::internal(format!("api key {:?}: malformed ids", row.id)));
+        };
+        Ok(Some(KeyRecord { id, organization_id, revoked: row.revoked_at.is_some() }))
+    }
+}
+
+/// What [`OrgStore::prompt_context`] reads.
+pub struct PromptContext {
+    pub turns: Vec<Turn>,
+    pub knowledge: Vec<Knowledge>,
+    pub price: Price,
+    pub visitor_id: Option<String>,
+    /// Visitor messages the conversation holds so far.
+    pub user_messages: u32,
+    pub monthly_budget_cents: u64,
 }
 
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
@@ -106,6 +143,10 @@ struct MessageRow {
 impl OrgStore {
     pub fn for_tenant(db: D1Database, tenant: &Tenant) -> Self {
         Self { db, org: tenant.org() }
+    }
+
+    pub fn for_owner(db: D1Database, owner: &Owner) -> Self {
+        Self { db, org: owner.org() }
     }
 
     fn org(&self) -> JsValue {
@@ -168,55 +209,157 @@ impl OrgStore {
             .collect())
     }
 
-    /// The conversation so far, as prompt turns.
-    pub async fn turns(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<Turn>> {
-        Ok(self
-            .history(conversation, limit)
-            .await?
-            .into_iter()
-            .map(|m| Turn { role: m.role, content: m.content, status: m.status })
-            .collect())
+    /// What a reply needs besides the new message, in one round trip: the conversation so far
+    /// (newest `limit` turns), the domain's active knowledge in order of precedence, the price
+    /// of `model`, and the conversation's visitor.
+    pub async fn prompt_context(
+        &self,
+        domain: DomainId,
+        conversation: ConversationId,
+        model: &str,
+        limit: usize,
+    ) -> EdgeResult<PromptContext> {
+        #[derive(Deserialize)]
+        struct KnowledgeRow {
+            kind: KnowledgeKind,
+            title: String,
+            content: String,
+        }
+        #[derive(Deserialize)]
+        struct PriceRow {
+            input_micros_per_million: i64,
+            output_micros_per_million: i64,
+        }
+        #[derive(Deserialize)]
+        struct VisitorRow {
+            visitor_id: Option<String>,
+            user_messages: i64,
+        }
+        let conv = text(&conversation.to_string());
+        let results = self
+            .db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "SELECT id, role, content, status, created_at FROM messages \
+                     WHERE organization_id = ?1 AND conversation_id = ?2 \
+                     ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+                    &[self.org(), conv.clone(), int(limit as i64)],
+                )?,
+                bind(
+                    &self.db,
+                    "SELECT kind, title, content FROM knowledge \
+                     WHERE organization_id = ?1 AND active = 1 AND (domain_id = ?2 OR domain_id IS NULL) \
+                     ORDER BY domain_id IS NULL, updated_at DESC, version DESC LIMIT 200",
+                    &[self.org(), text(&domain.to_string())],
+                )?,
+                bind(
+                    &self.db,
+                    "SELECT input_micros_per_million, output_micros_per_million FROM model_prices \
+                     WHERE organization_id = ?1 AND model = ?2",
+                    &[self.org(), text(model)],
+                )?,
+                bind(
+                    &self.db,
+                    "SELECT visitor_id, (SELECT count(*) FROM messages m WHERE m.organization_id = ?1 \
+                       AND m.conversation_id = ?2 AND m.role = 'user') AS user_messages \
+                     FROM conversations WHERE organization_id = ?1 AND id = ?2",
+                    &[self.org(), conv],
+                )?,
+                bind(&self.db, "SELECT monthly_budget_cents FROM organizations WHERE id = ?1", &[self.org()])?,
+            ])
+            .await?;
+        let [history, knowledge, price, visitor, budget] = results.as_slice() else {
+            return Err(EdgeError::internal("prompt context: D1 returned fewer results than statements"));
+        };
+        let mut history: Vec<MessageRow> = history.results()?;
+        history.reverse();
+        let knowledge: Vec<KnowledgeRow> = knowledge.results()?;
+        let price: Option<PriceRow> = price.results()?.into_iter().next();
+        let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
+        #[derive(Deserialize)]
+        struct BudgetRow {
+            monthly_budget_cents: i64,
+        }
+        let budget: Option<BudgetRow> = budget.results()?.into_iter().next();
+        Ok(PromptContext {
+            turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
+            knowledge: knowledge
+                .into_iter()
+                .map(|k| Knowledge { kind: k.kind, title: k.title, content: k.content })
+                .collect(),
+            price: price.map_or(Price::default(), |p| Price {
+                input: p.input_micros_per_million.max(0) as u64,
+                output: p.output_micros_per_million.max(0) as u64,
+            }),
+            user_messages: visitor.as_ref().map_or(0, |v| v.user_messages.max(0) as u32),
+            visitor_id: visitor.and_then(|v| v.visitor_id),
+            monthly_budget_cents: budget.map_or(0, |b| b.monthly_budget_cents.max(0) as u64),
+        })
     }
 
-    /// Stores the visitor's message; done before the provider is called, so it is never lost.
-    pub async fn add_user_message(&self, conversation: ConversationId, content: &str) -> EdgeResult<MessageId> {
+    /// Stores the visitor's message, before the provider is called so it is never lost, unless
+    /// the conversation already holds `max_user_messages` of them (`None`). Count and insert are
+    /// one statement, so racing requests cannot both take the last place.
+    pub async fn add_user_message(
+        &self,
+        conversation: ConversationId,
+        content: &str,
+        max_user_messages: u32,
+    ) -> EdgeResult<Option<MessageId>> {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
-        self.db
+        let results = self
+            .db
             .batch(vec![
                 bind(
                     &self.db,
                     "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at) \
-                     VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5)",
-                    &[text(&id.to_string()), conv.clone(), self.org(), text(content), int(now)],
+                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5 \
+                     WHERE (SELECT count(*) FROM messages WHERE organization_id = ?3 AND conversation_id = ?2 \
+                            AND role = 'user') < ?6",
+                    &[
+                        text(&id.to_string()),
+                        conv.clone(),
+                        self.org(),
+                        text(content),
+                        int(now),
+                        int(i64::from(max_user_messages)),
+                    ],
                 )?,
                 self.touch(&conv, now)?,
             ])
             .await?;
-        Ok(id)
+        let stored = match results.first() {
+            Some(r) => r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0,
+            None => false,
+        };
+        Ok(stored.then_some(id))
     }
 
-    /// Stores the assistant's reply however it ended and adds its usage to the day's total,
-    /// in one transaction.
+    /// Stores the assistant's reply however it ended and adds its usage and cost to the day's
+    /// total, in one transaction.
     pub async fn finish_reply(
         &self,
         conversation: ConversationId,
         outcome: &Outcome,
         model: &str,
+        cost_micros: u64,
         latency_ms: i64,
     ) -> EdgeResult<MessageId> {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
         let (tokens_in, tokens_out) = (i64::from(outcome.usage.tokens_in), i64::from(outcome.usage.tokens_out));
+        let cost = i64::try_from(cost_micros).unwrap_or(i64::MAX);
         self.db
             .batch(vec![
                 bind(
                     &self.db,
                     "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, model, \
-                     tokens_in, tokens_out, latency_ms, created_at) \
-                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     tokens_in, tokens_out, latency_ms, created_at, cost_micros) \
+                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     &[
                         text(&id.to_string()),
                         conv.clone(),
@@ -228,18 +371,20 @@ impl OrgStore {
                         int(tokens_out),
                         int(latency_ms.max(0)),
                         int(now),
+                        int(cost),
                     ],
                 )?,
                 self.touch(&conv, now)?,
                 bind(
                     &self.db,
                     "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros) \
-                     VALUES (?1, ?2, 1, ?3, ?4, 0) \
+                     VALUES (?1, ?2, 1, ?3, ?4, ?5) \
                      ON CONFLICT (organization_id, day) DO UPDATE SET \
                        requests = requests + 1, \
                        tokens_in = tokens_in + excluded.tokens_in, \
-                       tokens_out = tokens_out + excluded.tokens_out",
-                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out)],
+                       tokens_out = tokens_out + excluded.tokens_out, \
+                       cost_micros = cost_micros + excluded.cost_micros",
+                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out), int(cost)],
                 )?,
             ])
             .await?;

@@ -5,8 +5,8 @@ use shared::{Hostname, WidgetConfig};
 
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::ids::{DomainId, OrgId};
-use crate::settings::LlmOverrides;
 use crate::tenancy::Domain;
+use shared::admin::{LimitsConfig, LlmConfig};
 
 #[derive(Deserialize)]
 pub struct DomainRow {
@@ -17,6 +17,7 @@ pub struct DomainRow {
     config: String,
     system_prompt: String,
     llm: String,
+    limits: String,
     aliases: Option<String>,
 }
 
@@ -46,9 +47,13 @@ impl DomainRow {
             log_error(&format!("domain {id}: config unreadable, using defaults: {e}"));
             WidgetConfig::default()
         });
-        let llm = serde_json::from_str::<LlmOverrides>(&self.llm).unwrap_or_else(|e| {
+        let llm = serde_json::from_str::<LlmConfig>(&self.llm).unwrap_or_else(|e| {
             log_error(&format!("domain {id}: llm settings unreadable, using defaults: {e}"));
-            LlmOverrides::default()
+            LlmConfig::default()
+        });
+        let limits = serde_json::from_str::<LimitsConfig>(&self.limits).unwrap_or_else(|e| {
+            log_error(&format!("domain {id}: limits unreadable, using defaults: {e}"));
+            LimitsConfig::default()
         });
         Ok(Domain {
             id,
@@ -58,6 +63,7 @@ impl DomainRow {
             config,
             system_prompt: self.system_prompt,
             llm,
+            limits,
         })
     }
 }

@@ -1,0 +1,337 @@
+//! Exact counting where an approximation would cost someone money: the `Meter` Durable
+//! Object, one per organization (SQLite-backed), counts visitors' requests in sliding windows
+//! and holds the organization's monthly AI budget.
+//!
+//! Each admission checks and records in one run of synchronous SQL with no `await` in between,
+//! so concurrent requests to the object cannot both slip under a limit. A reply reserves its
+//! worst-case cost before the provider is called and settles its real cost afterwards; replies
+//! are admitted only while spent plus reserved is under the budget, so concurrent replies
+//! overshoot it by at most one reply's reservation. While the rest of the budget is held by
+//! replies in flight, a new one is asked to wait a moment rather than told the budget is spent.
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::ids::OrgId;
+
+/// How long a reservation holds budget if its reply never settles (the worker died mid-reply).
+const RESERVATION_TTL_MS: i64 = 15 * 60_000;
+
+/// One request to count under `key`: refused if `limit` were exceeded within `window_ms`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    pub key: String,
+    pub limit: u32,
+    pub window_ms: i64,
+}
+
+/// A reply's worst-case cost, held against the month's budget until it settles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reserve {
+    /// `YYYY-MM`, UTC.
+    pub month: String,
+    pub budget_micros: u64,
+    pub micros: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdmitRequest {
+    pub org: String,
+    pub now: i64,
+    pub hits: Vec<Hit>,
+    pub reserve: Option<Reserve>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Admission {
+    /// Counted; `reservation` names the held budget when one was asked for.
+    Admitted { reservation: Option<String> },
+    /// Nothing counted; try again after this many seconds.
+    RateLimited { retry_after: u32 },
+    /// Nothing counted: replies in flight hold the rest of the budget; try again shortly.
+    BudgetHeld { retry_after: u32 },
+    /// The requests were counted (the visitor's message is kept), but no reply may be made.
+    BudgetExhausted,
+}
+
+/// Where a reply stands against the month's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetCheck {
+    Admit,
+    /// Replies in flight hold the rest; it frees up as they settle.
+    Held,
+    Exhausted,
+}
+
+/// Seconds a reply waits while the rest of the budget is held by replies in flight.
+pub const HELD_RETRY_SECS: u32 = 5;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settle {
+    pub reservation: String,
+    pub cost_micros: u64,
+}
+
+/// Seconds until a full window has room again: when its oldest hit leaves it.
+pub fn retry_after_secs(oldest_at: i64, window_ms: i64, now: i64) -> u32 {
+    let wait_ms = (oldest_at + window_ms - now).max(1);
+    u32::try_from(wait_ms.div_euclid(1000) + i64::from(wait_ms % 1000 != 0)).unwrap_or(u32::MAX)
+}
+
+/// Whether a reply may start: free replies always, priced ones while spent and held money
+/// are under the budget.
+pub fn budget_check(spent: u64, reserved: u64, budget: u64, cost: u64) -> BudgetCheck {
+    if cost == 0 || spent.saturating_add(reserved) < budget {
+        BudgetCheck::Admit
+    } else if spent < budget {
+        BudgetCheck::Held
+    } else {
+        BudgetCheck::Exhausted
+    }
+}
+
+/// The worker's handle on one organization's meter.
+pub struct Meter {
+    stub: worker::Stub,
+    org: OrgId,
+}
+
+impl Meter {
+    pub fn for_org(env: &Env, org: OrgId) -> EdgeResult<Self> {
+        let stub = env.durable_object("METER")?.id_from_name(&org.to_string())?.get_stub()?;
+        Ok(Self { stub, org })
+    }
+
+    async fn call<T: Serialize, R: for<'de> Deserialize<'de>>(&self, path: &str, body: &T) -> EdgeResult<R> {
+        let json = serde_json::to_string(body).map_err(EdgeError::internal)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(json.into()));
+        let req = Request::new_with_init(&format!("https://meter/{path}"), &init)?;
+        let mut resp = self.stub.fetch_with_request(req).await?;
+        if resp.status_code() != 200 {
+            return Err(EdgeError::internal(format!("meter {path}: {}", resp.text().await.unwrap_or_default())));
+        }
+        resp.json().await.map_err(EdgeError::internal)
+    }
+
+    pub async fn admit(&self, now: i64, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {
+        self.call("admit", &AdmitRequest { org: self.org.to_string(), now, hits, reserve }).await
+    }
+
+    pub async fn settle(&self, reservation: String, cost_micros: u64) -> EdgeResult<()> {
+        self.call::<_, serde_json::Value>("settle", &Settle { reservation, cost_micros }).await.map(|_| ())
+    }
+}
+
+/// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window),
+/// `spend` (settled cost per month) and `reservations` (cost held by replies in flight).
+#[durable_object(fetch)]
+pub struct MeterObject {
+    sql: SqlStorage,
+    env: Env,
+}
+
+#[derive(Deserialize)]
+struct Window {
+    n: i64,
+    oldest: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Sum {
+    total: i64,
+}
+
+fn micros(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
+impl DurableObject for MeterObject {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        // Idempotent, and exec is synchronous: the schema exists before the first request.
+        let schema =
+            "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL); \
+             CREATE INDEX IF NOT EXISTS hits_by_key ON hits (key, at); \
+             CREATE INDEX IF NOT EXISTS hits_by_expiry ON hits (expires_at); \
+             CREATE TABLE IF NOT EXISTS spend (month TEXT PRIMARY KEY, micros INTEGER NOT NULL); \
+             CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, month TEXT NOT NULL, \
+               micros INTEGER NOT NULL, expires_at INTEGER NOT NULL);";
+        if let Err(e) = sql.exec(schema, None) {
+            crate::error::log_error(&format!("meter schema: {e}"));
+        }
+        Self { sql, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let path = req.path();
+        match path.as_str() {
+            "/admit" => {
+                let body: AdmitRequest = req.json().await?;
+                self.seed_month(&body).await?;
+                Response::from_json(&self.admit(&body)?)
+            }
+            "/settle" => {
+                let body: Settle = req.json().await?;
+                self.settle(&body)?;
+                Response::from_json(&serde_json::json!({}))
+            }
+            _ => Response::error("no such meter operation", 404),
+        }
+    }
+}
+
+impl MeterObject {
+    /// The first reservation of a month starts from what D1 says the month has cost so far.
+    async fn seed_month(&self, body: &AdmitRequest) -> worker::Result<()> {
+        let Some(r) = &body.reserve else { return Ok(()) };
+        let known: Vec<Sum> = self
+            .sql
+            .exec("SELECT micros AS total FROM spend WHERE month = ?", vec![r.month.as_str().into()])?
+            .to_array()?;
+        if !known.is_empty() {
+            return Ok(());
+        }
+        #[derive(Deserialize)]
+        struct Spent {
+            spent: i64,
+        }
+        let spent: Option<Spent> = self
+            .env
+            .d1("DB")?
+            .prepare(
+                "SELECT coalesce(sum(cost_micros), 0) AS spent FROM usage_daily \
+                 WHERE organization_id = ?1 AND substr(day, 1, 7) = ?2",
+            )
+            .bind(&[body.org.as_str().into(), r.month.as_str().into()])?
+            .first(None)
+            .await?;
+        let spent = spent.map_or(0, |s| s.spent);
+        self.sql.exec(
+            "INSERT OR IGNORE INTO spend (month, micros) VALUES (?, ?)",
+            vec![r.month.as_str().into(), spent.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Synchronous from here on: nothing else runs in this object until it returns.
+    fn admit(&self, body: &AdmitRequest) -> worker::Result<Admission> {
+        let now = body.now;
+        self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
+        self.sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![now.into()])?;
+        let mut wait = 0;
+        for hit in &body.hits {
+            let w: Window = self
+                .sql
+                .exec(
+                    "SELECT count(*) AS n, min(at) AS oldest FROM hits WHERE key = ? AND at > ?",
+                    vec![hit.key.as_str().into(), (now - hit.window_ms).into()],
+                )?
+                .one()?;
+            if w.n >= i64::from(hit.limit) {
+                wait = wait.max(retry_after_secs(w.oldest.unwrap_or(now), hit.window_ms, now));
+            }
+        }
+        if wait > 0 {
+            return Ok(Admission::RateLimited { retry_after: wait });
+        }
+        let Some(r) = &body.reserve else {
+            self.record(&body.hits, now)?;
+            return Ok(Admission::Admitted { reservation: None });
+        };
+        let spent: Sum = self
+            .sql
+            .exec("SELECT coalesce(sum(micros), 0) AS total FROM spend WHERE month = ?", vec![r.month.as_str().into()])?
+            .one()?;
+        let reserved: Sum = self
+            .sql
+            .exec(
+                "SELECT coalesce(sum(micros), 0) AS total FROM reservations WHERE month = ?",
+                vec![r.month.as_str().into()],
+            )?
+            .one()?;
+        match budget_check(micros(spent.total), micros(reserved.total), r.budget_micros, r.micros) {
+            BudgetCheck::Admit => {}
+            BudgetCheck::Held => return Ok(Admission::BudgetHeld { retry_after: HELD_RETRY_SECS }),
+            BudgetCheck::Exhausted => {
+                self.record(&body.hits, now)?;
+                return Ok(Admission::BudgetExhausted);
+            }
+        }
+        self.record(&body.hits, now)?;
+        let id = crate::ids::MessageId::generate().to_string();
+        self.sql.exec(
+            "INSERT INTO reservations (id, month, micros, expires_at) VALUES (?, ?, ?, ?)",
+            vec![
+                id.as_str().into(),
+                r.month.as_str().into(),
+                (r.micros.min(i64::MAX as u64) as i64).into(),
+                (now + RESERVATION_TTL_MS).into(),
+            ],
+        )?;
+        Ok(Admission::Admitted { reservation: Some(id) })
+    }
+
+    fn record(&self, hits: &[Hit], now: i64) -> worker::Result<()> {
+        for hit in hits {
+            self.sql.exec(
+                "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)",
+                vec![hit.key.as_str().into(), now.into(), (now + hit.window_ms).into()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Releases the reservation and books the real cost to the reservation's month.
+    fn settle(&self, body: &Settle) -> worker::Result<()> {
+        #[derive(Deserialize)]
+        struct Held {
+            month: String,
+        }
+        let held: Vec<Held> = self
+            .sql
+            .exec("DELETE FROM reservations WHERE id = ? RETURNING month", vec![body.reservation.as_str().into()])?
+            .to_array()?;
+        // An expired reservation's month is unknown here; its cost is in D1 and seeds next month's start only.
+        if let Some(h) = held.into_iter().next() {
+            self.sql.exec(
+                "UPDATE spend SET micros = micros + ? WHERE month = ?",
+                vec![(body.cost_micros.min(i64::MAX as u64) as i64).into(), h.month.as_str().into()],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_window_opens_when_its_oldest_hit_leaves() {
+        assert_eq!(retry_after_secs(1_000, 60_000, 1_000), 60);
+        assert_eq!(retry_after_secs(1_000, 60_000, 30_500), 31, "rounded up");
+        assert_eq!(retry_after_secs(1_000, 60_000, 61_000), 1, "never zero");
+    }
+
+    #[test]
+    fn replies_start_only_while_spent_and_held_money_is_under_budget() {
+        use BudgetCheck::*;
+        assert_eq!(budget_check(0, 0, 1_000, 500), Admit);
+        assert_eq!(budget_check(400, 500, 1_000, 500), Admit, "under budget: one more reply may overshoot by its cost");
+        assert_eq!(budget_check(500, 500, 1_000, 1), Held, "the rest is held by replies in flight");
+        assert_eq!(budget_check(1_000, 0, 1_000, 1), Exhausted);
+        assert_eq!(budget_check(5_000, 0, 1_000, 0), Admit, "unpriced models are not held back");
+        assert_eq!(budget_check(0, 0, 0, 1), Exhausted, "a zero budget allows no priced reply");
+    }
+
+    #[test]
+    fn admissions_have_a_stable_wire_form() {
+        let j = serde_json::to_string(&Admission::RateLimited { retry_after: 3 }).unwrap();
+        assert_eq!(j, r#"{"outcome":"rate_limited","retry_after":3}"#);
+        let back: Admission = serde_json::from_str(r#"{"outcome":"admitted","reservation":null}"#).unwrap();
+        assert_eq!(back, Admission::Admitted { reservation: None });
+    }
+}

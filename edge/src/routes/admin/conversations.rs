@@ -1,0 +1,45 @@
+//! `/v1/admin/conversations`: what visitors talked about, newest activity first, and one
+//! conversation with all its messages.
+
+use serde::Deserialize;
+use shared::admin::{ConversationDetail, Page};
+use shared::ErrorCode;
+use worker::{Request, Response};
+
+use super::{domain_filter, invalid, page, query};
+use crate::clock::day_start_ms;
+use crate::error::{EdgeError, EdgeResult};
+use crate::http;
+use crate::ids::ConversationId;
+use crate::store::{ConversationFilter, OrgStore};
+
+#[derive(Deserialize)]
+struct ListQuery {
+    domain_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
+    let q: ListQuery = query(req)?;
+    let (limit, after) = page(q.limit.as_deref(), q.cursor.as_deref())?;
+    let domain = domain_filter(q.domain_id.as_deref())?;
+    let day = |d: Option<&str>| -> EdgeResult<Option<i64>> {
+        d.map(|d| day_start_ms(d).ok_or_else(|| invalid("from and to must be dates like 2026-11-01"))).transpose()
+    };
+    let since_ms = day(q.from.as_deref())?;
+    // `to` is inclusive: everything before the next day's start.
+    let until_ms = day(q.to.as_deref())?.map(|t| t + 86_400_000);
+    let filter = ConversationFilter { domain, since_ms, until_ms, after, limit };
+    let (items, next) = store.conversations(&filter).await?;
+    http::json(200, &Page { items, next_cursor: next.map(|c| c.encode()) })
+}
+
+pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
+    let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
+    let id = ConversationId::parse(id).ok_or_else(not_found)?;
+    let (conversation, messages) = store.conversation(id).await?.ok_or_else(not_found)?;
+    http::json(200, &ConversationDetail { conversation, messages })
+}

@@ -1,0 +1,61 @@
+//! `/v1/admin/organization` and `/v1/admin/usage`: the organization's name, budget and prices,
+//! and what it has used.
+
+use serde::Deserialize;
+use shared::admin::{check_organization, BudgetStatus, UpdateOrganization, UsageReport};
+use worker::{Request, Response};
+
+use super::{invalid, query};
+use crate::budget;
+use crate::clock::{day_start_ms, now_ms, utc_day, utc_month};
+use crate::error::EdgeResult;
+use crate::http;
+use crate::store::OrgStore;
+
+/// The longest range one usage request may cover.
+const MAX_USAGE_DAYS: i64 = 366;
+
+pub async fn get(store: &OrgStore) -> EdgeResult<Response> {
+    http::json(200, &store.organization().await?)
+}
+
+pub async fn patch(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
+    let body: UpdateOrganization = http::read_json(req).await?;
+    check_organization(&body)?;
+    store
+        .update_organization(body.name.as_deref().map(str::trim), body.monthly_budget_cents, body.prices.as_deref())
+        .await?;
+    http::json(200, &store.organization().await?)
+}
+
+#[derive(Deserialize)]
+struct UsageQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn usage(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
+    let q: UsageQuery = query(req)?;
+    let now = now_ms();
+    let today = utc_day(now);
+    let month = utc_month(now);
+    let from = q.from.unwrap_or_else(|| format!("{month}-01"));
+    let to = q.to.unwrap_or(today);
+    let (Some(start), Some(end)) = (day_start_ms(&from), day_start_ms(&to)) else {
+        return Err(invalid("from and to must be dates like 2026-11-01"));
+    };
+    if end < start || (end - start) / 86_400_000 >= MAX_USAGE_DAYS {
+        return Err(invalid(format!("from must not be after to, and the range at most {MAX_USAGE_DAYS} days")));
+    }
+    let days = store.usage(&from, &to).await?;
+    let (budget_cents, spent) = store.month_spend(&month).await?;
+    let (remaining, exhausted) = budget::remaining(budget_cents, spent);
+    let budget = BudgetStatus {
+        month,
+        monthly_budget_cents: budget_cents,
+        spent_micros: spent,
+        remaining_micros: remaining,
+        exhausted,
+    };
+    http::json(200, &UsageReport { days, budget })
+}

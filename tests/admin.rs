@@ -1,0 +1,765 @@
+//! The site owner's side, end to end: API keys from the bootstrap command, the admin API over
+//! every resource, tenant isolation on every admin route, visitor limits and the monthly budget.
+//! Runs against the real `wrangler dev` (workerd, local D1, the METER Durable Object) and the
+//! scripted stand-in LLM.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use e2e::client::{Admin, Api, Reply};
+use e2e::App;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use shared::{ErrorCode, StreamEvent};
+
+const ACME_ORG: &str = "0193a000-0000-7000-8000-0000000000a1";
+const ACME_DOMAIN: &str = "0193a000-0000-7000-8000-0000000000a2";
+const GLOBEX_ORG: &str = "0193a000-0000-7000-8000-0000000000b1";
+const GLOBEX_DOMAIN: &str = "0193a000-0000-7000-8000-0000000000b2";
+const GLOBEX_ORIGIN: &str = "https://globex.test";
+const GLOBEX_SITE: &str = "site_globex_test";
+
+type Test = fn(&App);
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests: Vec<(&str, Test)> = vec![
+        ("keys_are_hashed_shown_once_touched_and_revoked", keys_are_hashed_shown_once_touched_and_revoked),
+        ("domains_are_normalised_validated_updated_and_unique", domains_are_normalised_validated_updated_and_unique),
+        ("deleting_a_domain_removes_what_visitors_left_on_it", deleting_a_domain_removes_what_visitors_left_on_it),
+        (
+            "knowledge_reaches_the_prompt_while_active_newest_version",
+            knowledge_reaches_the_prompt_while_active_newest_version,
+        ),
+        ("conversations_leads_and_usage_read_back_page_by_page", conversations_leads_and_usage_read_back_page_by_page),
+        (
+            "every_admin_route_hides_other_organizations_behind_404",
+            every_admin_route_hides_other_organizations_behind_404,
+        ),
+        ("prices_make_reply_costs_and_usage_exact", prices_make_reply_costs_and_usage_exact),
+        (
+            "a_spent_budget_keeps_the_message_and_refuses_the_reply",
+            a_spent_budget_keeps_the_message_and_refuses_the_reply,
+        ),
+        (
+            "concurrent_replies_overshoot_the_budget_by_at_most_one",
+            concurrent_replies_overshoot_the_budget_by_at_most_one,
+        ),
+        ("visitor_limits_count_exactly_under_a_flood", visitor_limits_count_exactly_under_a_flood),
+        ("the_openapi_document_is_served", the_openapi_document_is_served),
+    ];
+    let app = if args.list {
+        None
+    } else {
+        match App::spawn(&["tenants.sql"]) {
+            Ok(app) => Some(Arc::new(app)),
+            Err(e) => {
+                eprintln!("could not start the edge: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let app = app.clone();
+            Trial::test(name, move || {
+                let app = app.as_deref().ok_or_else(|| Failed::from("no app"))?;
+                test(app);
+                app.db.assert_invariants();
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        if let Some(app) = &app {
+            eprintln!("--- wrangler dev log ---\n{}", app.wrangler_log());
+        }
+    }
+    drop(app);
+    conclusion.exit();
+}
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn owner(app: &App, slug: &str) -> Admin {
+    let key = app.mint_key(slug).unwrap_or_else(|e| panic!("{e}"));
+    app.admin(&key)
+}
+
+fn ok(r: Reply, status: u16) -> Value {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    r.body
+}
+
+fn refused(r: &Reply, status: u16, code: ErrorCode) {
+    assert_eq!((r.status, r.code()), (status, Some(code)), "{:?}", r.body);
+}
+
+/// A new organization with one active domain on `host`; its owner, domain id and site key.
+fn new_tenant(app: &App, host: &str, extra: Value) -> (Admin, String, String) {
+    let slug = unique("org").to_lowercase();
+    let admin = owner(app, &slug);
+    let mut body = json!({"hostname": host});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let d = ok(app.block_on(admin.post("/v1/admin/domains", &body)), 201);
+    (admin, d["id"].as_str().unwrap().to_owned(), d["site_key"].as_str().unwrap().to_owned())
+}
+
+/// Every row of every table, to show a refused request changed nothing. Key use times are left
+/// out: using a key, even to be refused, is recorded.
+fn snapshot(app: &App) -> Vec<Vec<String>> {
+    let tables = app.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name != 'd1_migrations' ORDER BY name", &[]);
+    let mut all = Vec::new();
+    for t in tables {
+        let sql = if t[0] == "api_keys" {
+            "SELECT id, organization_id, name, key_hash, prefix, created_at, revoked_at FROM api_keys ORDER BY id"
+                .to_owned()
+        } else {
+            format!("SELECT * FROM {} ORDER BY rowid", t[0])
+        };
+        for mut row in app.db.rows(&sql, &[]) {
+            row.insert(0, t[0].clone());
+            all.push(row);
+        }
+    }
+    all
+}
+
+fn keys_are_hashed_shown_once_touched_and_revoked(app: &App) {
+    let key = app.mint_key("keys-test").unwrap();
+    let admin = app.admin(&key);
+    let org = ok(app.block_on(admin.get("/v1/admin/organization")), 200);
+    assert_eq!(org["slug"], "keys-test");
+
+    let stored = app.db.rows(
+        "SELECT key_hash, prefix, last_used_at FROM api_keys WHERE organization_id = ?1",
+        &[&org["id"].as_str().unwrap()],
+    );
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0][0], hex::encode(Sha256::digest(key.as_bytes())), "only the SHA-256 is stored");
+    assert_eq!(stored[0][1], &key[..16]);
+    assert_ne!(stored[0][2], "NULL", "last_used_at is set once the key is used");
+    let everything = format!("{:?}", snapshot(app));
+    assert!(!everything.contains(&key[8..]), "the secret is nowhere in the database");
+
+    let created = ok(app.block_on(admin.post("/v1/admin/keys", &json!({"name": "CI deploys"}))), 201);
+    let second = created["secret"].as_str().unwrap().to_owned();
+    assert!(second.starts_with("sk_live_") && second.len() == 72);
+    let listed = ok(app.block_on(admin.get("/v1/admin/keys")), 200);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(!listed.to_string().contains(&second[8..]), "a list never shows a secret");
+    assert!(items
+        .iter()
+        .any(|k| k["name"] == "CI deploys" && k["prefix"] == second[..16] && k["last_used_at"].is_null()));
+
+    let by_second = app.admin(&second);
+    ok(app.block_on(by_second.get("/v1/admin/domains")), 200);
+    let id = created["key"]["id"].as_str().unwrap();
+    let revoked = ok(app.block_on(admin.delete(&format!("/v1/admin/keys/{id}"))), 200);
+    assert!(revoked["revoked_at"].is_i64());
+    let again = ok(app.block_on(admin.delete(&format!("/v1/admin/keys/{id}"))), 200);
+    assert_eq!(again["revoked_at"], revoked["revoked_at"], "revoking twice keeps the first time");
+    refused(&app.block_on(by_second.get("/v1/admin/domains")), 401, ErrorCode::InvalidApiKey);
+
+    let forged = format!("sk_live_{}", "0".repeat(64));
+    for auth in [
+        None,
+        Some("".to_owned()),
+        Some(key.clone()),
+        Some(format!("Basic {key}")),
+        Some(format!("Bearer {}", &key[..40])),
+        Some(format!("Bearer {forged}")),
+        Some("Bearer v1.0193a000-0000-7000-8000-0000000000a2.abc".to_owned()),
+    ] {
+        let r = app.block_on(admin.call_with_auth("GET", "/v1/admin/organization", None, auth.as_deref()));
+        refused(&r, 401, ErrorCode::InvalidApiKey);
+    }
+    refused(&app.block_on(admin.post("/v1/admin/keys", &json!({"name": " "}))), 400, ErrorCode::InvalidField);
+    refused(&app.block_on(admin.delete("/v1/admin/keys/not-an-id")), 404, ErrorCode::ApiKeyNotFound);
+}
+
+fn domains_are_normalised_validated_updated_and_unique(app: &App) {
+    let admin = owner(app, "domains-test");
+    let host = format!("{}.Example.COM.", unique("shop"));
+    let d = ok(
+        app.block_on(admin.post(
+            "/v1/admin/domains",
+            &json!({"hostname": host, "aliases": [format!("WWW.{host}")], "config": {"title": "Shop help", "theme": {"primary": "#123456"}}}),
+        )),
+        201,
+    );
+    let canonical = host.trim_end_matches('.').to_lowercase();
+    assert_eq!(d["hostname"], canonical);
+    assert_eq!(d["aliases"], json!([format!("www.{canonical}")]));
+    assert_eq!(d["active"], true);
+    let site = d["site_key"].as_str().unwrap().to_owned();
+    assert!(site.starts_with("site_") && site.len() == 29, "{site}");
+    let id = d["id"].as_str().unwrap().to_owned();
+
+    // The widget of the new site works at once, from the normalised hostname and its alias.
+    let origin = format!("https://{canonical}");
+    let config = app.block_on(app.api(&origin).config(&site));
+    assert_eq!((config.status, config.body["title"].as_str()), (200, Some("Shop help")));
+    assert_eq!(app.block_on(app.api(&format!("https://www.{canonical}")).config(&site)).status, 200);
+
+    // A hostname belongs to one domain across all organizations.
+    let other = owner(app, "domains-test-2");
+    for taken in [canonical.clone(), format!("www.{canonical}"), "acme.test".to_owned()] {
+        refused(
+            &app.block_on(other.post("/v1/admin/domains", &json!({"hostname": taken}))),
+            409,
+            ErrorCode::HostnameTaken,
+        );
+    }
+    refused(
+        &app.block_on(other.post("/v1/admin/domains", &json!({"hostname": "x.test", "aliases": ["acme.test"]}))),
+        409,
+        ErrorCode::HostnameTaken,
+    );
+    assert_eq!(app.db.int("SELECT count(*) FROM domains WHERE hostname = 'x.test'", &[]), 0, "nothing half-written");
+
+    let bad: [(Value, &str); 7] = [
+        (json!({"hostname": "not a host"}), "hostname"),
+        (
+            json!({"hostname": "ok.test", "config": {"theme": {"primary": "red; background:url(x)"}}}),
+            "config.theme.primary",
+        ),
+        (json!({"hostname": "ok.test", "llm": {"max_tokens": 99999}}), "llm.max_tokens"),
+        (json!({"hostname": "ok.test", "llm": {"base_url": "file:///etc/passwd"}}), "llm.base_url"),
+        (json!({"hostname": "ok.test", "llm": {"temperature": 3}}), "llm.temperature"),
+        (
+            json!({"hostname": "ok.test", "limits": {"messages_per_minute_per_visitor": 0}}),
+            "limits.messages_per_minute_per_visitor",
+        ),
+        (
+            json!({"hostname": "ok.test", "config": {"starters": ["a", "b", "c", "d", "e", "f", "g"]}}),
+            "config.starters",
+        ),
+    ];
+    for (body, field) in bad {
+        let r = app.block_on(admin.post("/v1/admin/domains", &body));
+        refused(&r, 400, ErrorCode::InvalidField);
+        assert!(r.body["error"]["message"].as_str().unwrap().starts_with(field), "{field}: {:?}", r.body);
+    }
+    refused(
+        &app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": "ok.test", "llm": {"api_key": "sk-clear"}}))),
+        400,
+        ErrorCode::InvalidJson,
+    );
+    assert_eq!(app.db.int("SELECT count(*) FROM domains WHERE hostname = 'ok.test'", &[]), 0);
+
+    let updated = ok(
+        app.block_on(admin.patch(
+            &format!("/v1/admin/domains/{id}"),
+            &json!({"config": {"title": "New title", "greeting": "Welcome!"}, "system_prompt": "Be kind."}),
+        )),
+        200,
+    );
+    assert_eq!(
+        (updated["config"]["title"].as_str(), updated["system_prompt"].as_str()),
+        (Some("New title"), Some("Be kind."))
+    );
+    assert_eq!(updated["site_key"], site, "the site key stays");
+    assert_eq!(app.block_on(app.api(&origin).config(&site)).body["greeting"], "Welcome!");
+
+    ok(app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"active": false}))), 200);
+    refused(&app.block_on(app.api(&origin).config(&site)), 403, ErrorCode::DomainInactive);
+    ok(app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"active": true}))), 200);
+    assert_eq!(app.block_on(app.api(&origin).config(&site)).status, 200);
+
+    let list = ok(app.block_on(admin.get("/v1/admin/domains")), 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "only the organization's own domains");
+    refused(
+        &app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"config": {"language": "klingon!"}}))),
+        400,
+        ErrorCode::InvalidField,
+    );
+}
+
+fn deleting_a_domain_removes_what_visitors_left_on_it(app: &App) {
+    let host = format!("{}.test", unique("gone"));
+    let (admin, id, site) = new_tenant(app, &host, json!({"aliases": [format!("www.{host}")]}));
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "visitor-gone"));
+    let lead = app.block_on(api.post_json("/v1/leads", &json!({"site": site, "email": "a@b.example"}), None));
+    assert_eq!(lead.status, 201);
+    ok(
+        app.block_on(
+            admin.post("/v1/admin/knowledge", &json!({"domain_id": id, "kind": "faq", "title": "Q", "content": "A"})),
+        ),
+        201,
+    );
+    let org_wide = ok(
+        app.block_on(admin.post("/v1/admin/knowledge", &json!({"kind": "custom", "title": "Org", "content": "Kept"}))),
+        201,
+    );
+    let untouched = snapshot(app).into_iter().filter(|r| !r.iter().any(|v| v.contains(&id))).count();
+
+    assert_eq!(app.block_on(admin.delete(&format!("/v1/admin/domains/{id}"))).status, 204);
+    for table in ["domains", "domain_aliases", "conversations", "leads", "knowledge"] {
+        let col = if table == "domains" { "id" } else { "domain_id" };
+        assert_eq!(app.db.int(&format!("SELECT count(*) FROM {table} WHERE {col} = ?1"), &[&id]), 0, "{table}");
+    }
+    assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE id = ?1", &[&c.conversation_id]), 0);
+    assert_eq!(
+        app.db.int("SELECT count(*) FROM knowledge WHERE id = ?1", &[&org_wide["id"].as_str().unwrap()]),
+        1,
+        "organization-wide knowledge stays"
+    );
+    let after = snapshot(app).into_iter().filter(|r| !r.iter().any(|v| v.contains(&id))).count();
+    assert!(after >= untouched, "nothing of other domains was removed");
+    refused(&app.block_on(api.config(&site)), 404, ErrorCode::SiteNotRegistered);
+    refused(&app.block_on(admin.delete(&format!("/v1/admin/domains/{id}"))), 404, ErrorCode::DomainNotFound);
+    // The hostname is free again.
+    ok(app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": host}))), 201);
+}
+
+fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
+    let host = format!("{}.test", unique("know"));
+    let (admin, domain, site) = new_tenant(app, &host, json!({"system_prompt": "Domain prompt."}));
+    let api = app.api(&format!("https://{host}"));
+    let marker = unique("MARKER");
+    let k = ok(
+        app.block_on(admin.post("/v1/admin/knowledge", &json!({"domain_id": domain, "kind": "faq", "title": "Opening hours?", "content": format!("9 to 5 {marker}-v1")}))),
+        201,
+    );
+    assert_eq!(k["version"], 1);
+    let kid = k["id"].as_str().unwrap().to_owned();
+    let system_of = |question: &str| -> String {
+        let c = app.block_on(api.open(&site, &unique("v")));
+        let s = app.block_on(api.send(&c.conversation_id, &c.token, question));
+        assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.last());
+        let req = app
+            .llm
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.body.to_string().contains(question))
+            .expect("the stand-in got it");
+        req.body["messages"][0]["content"].as_str().unwrap_or_default().to_owned()
+    };
+    let q1 = unique("When are you open");
+    let s = system_of(&q1);
+    assert!(s.starts_with("Domain prompt.") && s.contains(&format!("Q: Opening hours?\nA: 9 to 5 {marker}-v1")), "{s}");
+
+    let v2 = ok(
+        app.block_on(
+            admin.patch(&format!("/v1/admin/knowledge/{kid}"), &json!({"content": format!("8 to 6 {marker}-v2")})),
+        ),
+        200,
+    );
+    assert_eq!(v2["version"], 2);
+    let s = system_of(&unique("And now"));
+    assert!(s.contains(&format!("{marker}-v2")) && !s.contains(&format!("{marker}-v1")), "{s}");
+
+    ok(
+        app.block_on(admin.post(
+            "/v1/admin/knowledge",
+            &json!({"kind": "system_prompt", "title": "Tone", "content": format!("Speak like a gardener {marker}")}),
+        )),
+        201,
+    );
+    ok(app.block_on(admin.patch(&format!("/v1/admin/knowledge/{kid}"), &json!({"active": false}))), 200);
+    let s = system_of(&unique("Inactive"));
+    assert!(
+        s.starts_with(&format!("Speak like a gardener {marker}")),
+        "an organization-wide system prompt entry replaces the domain's: {s}"
+    );
+    assert!(!s.contains("Opening hours"), "inactive entries stay out: {s}");
+
+    refused(
+        &app.block_on(admin.post("/v1/admin/knowledge", &json!({"kind": "faq", "title": "", "content": "x"}))),
+        400,
+        ErrorCode::InvalidField,
+    );
+    refused(
+        &app.block_on(admin.post("/v1/admin/knowledge", &json!({"kind": "rumour", "title": "t", "content": "x"}))),
+        400,
+        ErrorCode::InvalidJson,
+    );
+    assert_eq!(app.block_on(admin.delete(&format!("/v1/admin/knowledge/{kid}"))).status, 204);
+    refused(&app.block_on(admin.get(&format!("/v1/admin/knowledge/{kid}"))), 404, ErrorCode::KnowledgeNotFound);
+}
+
+fn conversations_leads_and_usage_read_back_page_by_page(app: &App) {
+    let host = format!("{}.test", unique("pages"));
+    let (admin, domain, site) = new_tenant(app, &host, json!({}));
+    let api = app.api(&format!("https://{host}"));
+    let mut opened = Vec::new();
+    for i in 0..5 {
+        let c = app.block_on(api.open(&site, &format!("pager-{i}")));
+        app.block_on(api.send(&c.conversation_id, &c.token, &format!("question {i}")));
+        opened.push(c.conversation_id);
+    }
+    let lead = app.block_on(api.post_json(
+        "/v1/leads",
+        &json!({"site": site, "email": "Pat@Example.COM", "name": "Pat"}),
+        None,
+    ));
+    assert_eq!(lead.status, 201);
+
+    let mut seen = Vec::new();
+    let mut path = format!("/v1/admin/conversations?domain_id={domain}&limit=2");
+    let mut pages = 0;
+    loop {
+        let page = ok(app.block_on(admin.get(&path)), 200);
+        pages += 1;
+        for c in page["items"].as_array().unwrap() {
+            assert_eq!(c["message_count"], 2);
+            seen.push(c["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/admin/conversations?domain_id={domain}&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut expected = opened.clone();
+    expected.reverse();
+    assert_eq!(seen, expected, "newest activity first, each conversation once");
+    let today = ok(app.block_on(admin.get("/v1/admin/usage")), 200)["days"][0]["day"].as_str().unwrap().to_owned();
+    let dated = ok(app.block_on(admin.get(&format!("/v1/admin/conversations?from={today}&to={today}"))), 200);
+    assert_eq!(dated["items"].as_array().unwrap().len(), 5);
+    let past = ok(app.block_on(admin.get("/v1/admin/conversations?to=2020-01-01")), 200);
+    assert_eq!(past["items"], json!([]));
+    refused(&app.block_on(admin.get("/v1/admin/conversations?cursor=bogus")), 400, ErrorCode::InvalidField);
+    refused(&app.block_on(admin.get("/v1/admin/conversations?limit=1000")), 400, ErrorCode::InvalidField);
+    refused(&app.block_on(admin.get("/v1/admin/conversations?from=2026-02-30")), 400, ErrorCode::InvalidField);
+
+    let detail = ok(app.block_on(admin.get(&format!("/v1/admin/conversations/{}", opened[0]))), 200);
+    let messages = detail["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!((messages[0]["role"].as_str(), messages[0]["content"].as_str()), (Some("user"), Some("question 0")));
+    assert_eq!(messages[1]["status"], "complete");
+    assert!(messages[1]["tokens_out"].as_u64().unwrap() > 0);
+
+    let leads = ok(app.block_on(admin.get("/v1/admin/leads")), 200);
+    assert_eq!(leads["items"][0]["email"], "Pat@example.com");
+    assert_eq!(leads["items"][0]["domain_id"], domain.as_str());
+
+    let usage = ok(app.block_on(admin.get(&format!("/v1/admin/usage?from={today}&to={today}"))), 200);
+    assert_eq!(usage["days"][0]["requests"], 5);
+    let tokens: i64 = app.db.int("SELECT sum(tokens_out) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.domain_id = ?1", &[&domain]);
+    assert_eq!(usage["days"][0]["tokens_out"], tokens);
+    assert_eq!(usage["budget"]["monthly_budget_cents"], 1000);
+    refused(&app.block_on(admin.get("/v1/admin/usage?from=2020-01-01&to=2026-01-01")), 400, ErrorCode::InvalidField);
+}
+
+/// Organization A's key against organization B's ids, on every admin route of the published
+/// document: 404 (never 403, which would confirm the id exists), lists without B's rows, and
+/// not one row changed.
+fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
+    let acme = owner(app, "acme");
+    let globex = owner(app, "globex");
+    // Globex has one of everything.
+    let g_api = app.api(GLOBEX_ORIGIN);
+    let g_conv = app.block_on(g_api.open(GLOBEX_SITE, "globex-visitor"));
+    app.block_on(g_api.send(&g_conv.conversation_id, &g_conv.token, "globex question"));
+    assert_eq!(
+        app.block_on(g_api.post_json("/v1/leads", &json!({"site": GLOBEX_SITE, "email": "g@globex.example"}), None))
+            .status,
+        201
+    );
+    let g_know = ok(
+        app.block_on(globex.post(
+            "/v1/admin/knowledge",
+            &json!({"domain_id": GLOBEX_DOMAIN, "kind": "faq", "title": "G", "content": "GLOBEX-SECRET"}),
+        )),
+        201,
+    );
+    let g_key = ok(app.block_on(globex.get("/v1/admin/keys")), 200)["items"][0]["id"].as_str().unwrap().to_owned();
+    let g_knowledge = g_know["id"].as_str().unwrap().to_owned();
+
+    let doc: Value = ok(app.block_on(app.api_without_origin().get("/v1/openapi.json", None)), 200);
+    // Other tests run alongside and write their own organizations' rows; these two are this test's.
+    let ours = || -> Vec<Vec<String>> {
+        snapshot(app).into_iter().filter(|r| r.iter().any(|v| v == ACME_ORG || v == GLOBEX_ORG)).collect()
+    };
+    let before = ours();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/admin/") {
+            continue;
+        }
+        for method in
+            item.as_object().unwrap().keys().filter(|m| ["get", "post", "patch", "delete"].contains(&m.as_str()))
+        {
+            let method = method.to_uppercase();
+            checked += 1;
+            if let Some(prefix) = path.strip_suffix("/{id}") {
+                let (id, code) = match prefix {
+                    "/v1/admin/domains" => (GLOBEX_DOMAIN, ErrorCode::DomainNotFound),
+                    "/v1/admin/knowledge" => (g_knowledge.as_str(), ErrorCode::KnowledgeNotFound),
+                    "/v1/admin/keys" => (g_key.as_str(), ErrorCode::ApiKeyNotFound),
+                    "/v1/admin/conversations" => (g_conv.conversation_id.as_str(), ErrorCode::ConversationNotFound),
+                    other => panic!("no foreign id for {other}: add one to this test"),
+                };
+                let body = match (method.as_str(), prefix) {
+                    ("PATCH", "/v1/admin/knowledge") => Some(json!({"title": "pwned"})),
+                    ("PATCH", _) => Some(json!({"active": false})),
+                    _ => None,
+                };
+                let r = app.block_on(acme.call(&method, &format!("{prefix}/{id}"), body.as_ref()));
+                refused(&r, 404, code);
+                assert!(!r.body.to_string().contains("GLOBEX"), "{method} {path}: {:?}", r.body);
+            } else {
+                let r = match method.as_str() {
+                    "GET" => app.block_on(acme.get(&format!("{path}?domain_id={GLOBEX_DOMAIN}"))),
+                    "POST" if path == "/v1/admin/knowledge" => {
+                        let r = app.block_on(acme.post(
+                            path,
+                            &json!({"domain_id": GLOBEX_DOMAIN, "kind": "faq", "title": "x", "content": "y"}),
+                        ));
+                        refused(&r, 404, ErrorCode::DomainNotFound);
+                        continue;
+                    }
+                    // Creating a key, a domain or changing the organization only ever touches the caller's own.
+                    _ => continue,
+                };
+                let text = ok(r, 200).to_string();
+                for foreign in [
+                    GLOBEX_ORG,
+                    GLOBEX_DOMAIN,
+                    g_conv.conversation_id.as_str(),
+                    g_knowledge.as_str(),
+                    g_key.as_str(),
+                    "globex",
+                    "GLOBEX-SECRET",
+                    "g@globex.example",
+                ] {
+                    assert!(!text.contains(foreign), "GET {path} shows {foreign}: {text}");
+                }
+            }
+        }
+    }
+    assert!(checked >= 19, "every admin operation was tried ({checked})");
+    assert_eq!(ours(), before, "the refused requests changed nothing");
+    // Globex still sees all of its own.
+    ok(app.block_on(globex.get(&format!("/v1/admin/conversations/{}", g_conv.conversation_id))), 200);
+    ok(app.block_on(globex.get(&format!("/v1/admin/knowledge/{g_knowledge}"))), 200);
+    let acme_org = ok(app.block_on(acme.get("/v1/admin/organization")), 200);
+    assert_eq!(acme_org["id"], ACME_ORG);
+    let acme_domains = ok(app.block_on(acme.get("/v1/admin/domains")), 200);
+    assert!(acme_domains["items"].as_array().unwrap().iter().any(|d| d["id"] == ACME_DOMAIN));
+}
+
+fn prices_make_reply_costs_and_usage_exact(app: &App) {
+    let host = format!("{}.test", unique("priced"));
+    let (admin, _, site) = new_tenant(app, &host, json!({"llm": {"model": "priced-model"}}));
+    let org = ok(
+        app.block_on(admin.patch(
+            "/v1/admin/organization",
+            &json!({"prices": [{"model": "priced-model", "input_micros_per_million": 3_000_000, "output_micros_per_million": 15_000_000}], "monthly_budget_cents": 100000}),
+        )),
+        200,
+    );
+    assert_eq!(org["prices"][0]["model"], "priced-model");
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "priced-visitor"));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "what does this cost"));
+    let Some(StreamEvent::Done { usage, .. }) = s.last() else { panic!("{:?}", s.last()) };
+    let expected =
+        (u64::from(usage.tokens_in) * 3_000_000 + u64::from(usage.tokens_out) * 15_000_000).div_ceil(1_000_000);
+    let stored = app.db.int(
+        "SELECT cost_micros FROM messages WHERE conversation_id = ?1 AND role = 'assistant'",
+        &[&c.conversation_id],
+    );
+    assert_eq!(stored as u64, expected);
+    let report = ok(app.block_on(admin.get("/v1/admin/usage")), 200);
+    assert_eq!(report["budget"]["spent_micros"], expected);
+    assert_eq!(report["days"][0]["cost_micros"], expected);
+    refused(&app.block_on(admin.patch("/v1/admin/organization", &json!({"prices": [{"model": "a", "input_micros_per_million": 1, "output_micros_per_million": 1}, {"model": "a", "input_micros_per_million": 2, "output_micros_per_million": 2}]}))), 400, ErrorCode::InvalidField);
+}
+
+/// Sets up an organization whose every reply costs about a cent and whose budget is `cents`:
+/// its owner, domain id, hostname and site key.
+fn costly_tenant(app: &App, cents: u64) -> (Admin, String, String, String) {
+    let host = format!("{}.test", unique("budget"));
+    let (admin, domain, site) = new_tenant(app, &host, json!({"llm": {"model": "costly", "max_tokens": 50}}));
+    let price =
+        json!({"model": "costly", "input_micros_per_million": 200_000_000, "output_micros_per_million": 200_000_000});
+    ok(
+        app.block_on(admin.patch("/v1/admin/organization", &json!({"prices": [price], "monthly_budget_cents": cents}))),
+        200,
+    );
+    (admin, domain, host, site)
+}
+
+fn a_spent_budget_keeps_the_message_and_refuses_the_reply(app: &App) {
+    let (admin, _, host, site) = costly_tenant(app, 2);
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "budget-visitor"));
+    let mut replies = 0;
+    let refusal = loop {
+        let s = app.block_on(api.send(&c.conversation_id, &c.token, "tell me more"));
+        assert_eq!(s.status, 200);
+        match s.last() {
+            Some(StreamEvent::Done { .. }) => replies += 1,
+            Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, message }) => break message.clone(),
+            other => panic!("{other:?}"),
+        }
+        assert!(replies < 20, "the budget never ran out");
+    };
+    assert!(replies >= 1 && refusal.contains("not available"), "{replies} {refusal}");
+    let users =
+        app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user'", &[&c.conversation_id]);
+    let assistants = app
+        .db
+        .int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'assistant'", &[&c.conversation_id]);
+    assert_eq!((users, assistants), (replies + 1, replies), "the refused question is kept, no reply is stored");
+    let report = ok(app.block_on(admin.get("/v1/admin/usage")), 200);
+    assert_eq!(report["budget"]["exhausted"], true);
+
+    // A raised budget lets replies through again.
+    ok(app.block_on(admin.patch("/v1/admin/organization", &json!({"monthly_budget_cents": 1000}))), 200);
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "and now?"));
+    assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.last());
+}
+
+fn concurrent_replies_overshoot_the_budget_by_at_most_one(app: &App) {
+    let cents = 3;
+    let (_admin, domain, host, site) = costly_tenant(app, cents);
+    const N: usize = 20;
+    let (mut done, mut held, mut exhausted, mut rounds) = (0, 0, 0, 0);
+    // Bursts of concurrent replies until the budget is spent and every reply is refused.
+    while rounds < 15 {
+        rounds += 1;
+        let api = Arc::new(app.api(&format!("https://{host}")).from_ip(&format!("10.9.{rounds}.1")));
+        let conversations: Vec<_> =
+            (0..N).map(|i| app.block_on(api.open(&site, &format!("burst-{rounds}-{i}")))).collect();
+        let outcomes = app.block_on(async {
+            let tasks = conversations.into_iter().map(|c| {
+                let api = api.clone();
+                tokio::spawn(async move { api.send(&c.conversation_id, &c.token, "burst question").await })
+            });
+            futures_util::future::join_all(tasks).await
+        });
+        let mut refused_now = 0;
+        for s in outcomes.into_iter().map(|o| o.expect("task")) {
+            match (s.status, s.last()) {
+                (200, Some(StreamEvent::Done { .. })) => done += 1,
+                (200, Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, .. })) => {
+                    exhausted += 1;
+                    refused_now += 1;
+                }
+                (429, _) => {
+                    assert_eq!(s.body["error"]["code"], "rate_limited", "{:?}", s.body);
+                    held += 1;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        if refused_now == N {
+            break;
+        }
+    }
+    let budget = cents * 10_000;
+    let of_domain = "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.domain_id = ?1";
+    let spent = app.db.int(&format!("SELECT sum(m.cost_micros) {of_domain}"), &[&domain]) as u64;
+    let max_one = app.db.int(&format!("SELECT max(m.cost_micros) {of_domain}"), &[&domain]) as u64;
+    eprintln!(
+        "budget bursts: {rounds} rounds of {N} concurrent replies: {done} answered, {held} asked to wait (budget held \
+         by replies in flight), {exhausted} refused as exhausted; spent {spent} of {budget} micros, largest reply {max_one}"
+    );
+    assert!(exhausted >= N, "the budget ran out within {rounds} rounds");
+    assert!(spent >= budget, "replies went on until the budget was reached: {spent}");
+    assert!(spent <= budget + max_one, "overshoot beyond one reply: spent {spent}, budget {budget}, reply {max_one}");
+    let users = app.db.int(&format!("SELECT count(*) {of_domain} AND m.role = 'user'"), &[&domain]);
+    assert_eq!(
+        users,
+        (done + exhausted) as i64,
+        "answered and refused-for-budget messages are stored, waiting ones are not"
+    );
+}
+
+fn visitor_limits_count_exactly_under_a_flood(app: &App) {
+    let host = format!("{}.test", unique("flood"));
+    let limits = json!({"messages_per_minute_per_visitor": 5, "messages_per_minute_per_ip": 12, "messages_per_minute_per_domain": 20,
+                        "conversations_per_hour_per_visitor": 3, "conversations_per_hour_per_ip": 15, "messages_per_conversation": 4});
+    let (_admin, _, site) = new_tenant(app, &host, json!({"limits": limits.clone()}));
+    let origin = format!("https://{host}");
+
+    // One visitor opening conversations: 3 an hour.
+    let one = app.api(&origin).from_ip("203.0.113.1");
+    let opens: Vec<u16> = (0..5)
+        .map(|_| {
+            app.block_on(one.post_json("/v1/conversations", &json!({"site": site, "visitor_id": "flooder"}), None))
+                .status
+        })
+        .collect();
+    assert_eq!(opens, [201, 201, 201, 429, 429]);
+    let r = app.block_on(one.post_json("/v1/conversations", &json!({"site": site, "visitor_id": "flooder"}), None));
+    refused(&r, 429, ErrorCode::RateLimited);
+    let wait: u64 = r.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After");
+    assert!((3_000..=3_600).contains(&wait), "{wait}");
+
+    // One conversation may hold 4 visitor messages.
+    let c = app.block_on(app.api(&origin).from_ip("203.0.113.2").open(&site, "talker"));
+    let talker = app.api(&origin).from_ip("203.0.113.2");
+    let statuses: Vec<u16> =
+        (0..5).map(|i| app.block_on(talker.send(&c.conversation_id, &c.token, &format!("m{i}"))).status).collect();
+    assert_eq!(&statuses[..4], [200, 200, 200, 200]);
+    let full = app.block_on(talker.send(&c.conversation_id, &c.token, "one more"));
+    assert_eq!((full.status, full.body["error"]["code"].as_str()), (429, Some("conversation_full")), "{:?}", full.body);
+
+    // A flood of messages at once from 40 visitors on 2 addresses, on a fresh site: the per-IP
+    // (12) and per-domain (20) limits admit exactly what they allow, however the requests interleave.
+    let host = format!("{}.test", unique("crowd"));
+    let (_admin, domain, site) = new_tenant(app, &host, json!({"limits": limits}));
+    let origin = format!("https://{host}");
+    let start = Instant::now();
+    let sessions: Vec<_> = (0..40)
+        .map(|i| {
+            let ip = format!("198.51.100.{}", i % 2);
+            let c = app.block_on(app.api(&origin).from_ip(&format!("192.0.2.{i}")).open(&site, &format!("crowd-{i}")));
+            (ip, c)
+        })
+        .collect();
+    let edge = app.edge.clone();
+    let origin2 = origin.clone();
+    let results = app.block_on(async move {
+        let tasks = sessions.into_iter().map(|(ip, c)| {
+            let api = Api::new(&edge, Some(&origin2)).from_ip(&ip);
+            tokio::spawn(async move { (ip, api.send(&c.conversation_id, &c.token, "flood").await.status) })
+        });
+        futures_util::future::join_all(tasks).await
+    });
+    let mut per_ip = std::collections::BTreeMap::<String, (u32, u32)>::new();
+    for r in results {
+        let (ip, status) = r.expect("task");
+        let e = per_ip.entry(ip).or_default();
+        match status {
+            200 => e.0 += 1,
+            429 => e.1 += 1,
+            s => panic!("unexpected status {s}"),
+        }
+    }
+    let passed: u32 = per_ip.values().map(|v| v.0).sum();
+    eprintln!(
+        "flood: 40 concurrent messages from 40 visitors on 2 addresses in {:?}: {passed} passed the domain limit of 20; per address (passed, refused): {per_ip:?}",
+        start.elapsed()
+    );
+    assert_eq!(passed, 20, "exactly the domain's allowance");
+    assert!(per_ip.values().all(|(ok, _)| *ok <= 12), "no address above its allowance: {per_ip:?}");
+    let stored = app.db.int("SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.domain_id = ?1 AND m.role = 'user' AND m.content = 'flood'", &[&domain]);
+    assert_eq!(stored, 20, "refused messages are not stored");
+}
+
+fn the_openapi_document_is_served(app: &App) {
+    let r = app.block_on(app.api("https://anywhere.example").get("/v1/openapi.json", None));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin").as_deref(), Some("*"));
+    assert_eq!(r.body["openapi"], "3.1.0");
+    assert!(r.body["paths"]["/v1/admin/domains/{id}"]["patch"]["operationId"].is_string());
+    assert!(r.body["components"]["securitySchemes"]["apiKey"].is_object());
+}

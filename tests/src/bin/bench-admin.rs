@@ -1,0 +1,66 @@
+//! Benchmark: latency of the admin API's conversation list with 10,000 conversations (20,000
+//! messages) in one organization, through the real edge and local D1, over loopback. Prints
+//! figures; asserts nothing.
+//!
+//! `cargo run -p e2e --release --bin bench-admin [RUNS]` (default 200 requests per case).
+
+use std::time::{Duration, Instant};
+
+use e2e::App;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let app = App::spawn(&["tenants.sql", "bench_conversations.sql"]).unwrap_or_else(|e| panic!("{e}"));
+    let key = app.mint_key("acme").unwrap_or_else(|e| panic!("{e}"));
+    let admin = app.admin(&key);
+    let total = app
+        .db
+        .int("SELECT count(*) FROM conversations WHERE organization_id = '0193a000-0000-7000-8000-0000000000a1'", &[]);
+    println!("organization with {total} conversations; {runs} requests per case, one at a time");
+    // A cursor deep in the list: the page after 5,000 conversations.
+    let deep = app.block_on(async {
+        let mut cursor = String::new();
+        for _ in 0..25 {
+            let path = format!("/v1/admin/conversations?limit=200{cursor}");
+            let page = admin.get(&path).await;
+            cursor = format!("&cursor={}", page.body["next_cursor"].as_str().unwrap_or_default());
+        }
+        cursor
+    });
+    let cases = [
+        ("first page (50)", "/v1/admin/conversations".to_owned()),
+        ("first page, one domain", "/v1/admin/conversations?domain_id=0193a000-0000-7000-8000-0000000000a2".to_owned()),
+        ("page after 5,000 (cursor)", format!("/v1/admin/conversations?limit=50{deep}")),
+        ("200 per page", "/v1/admin/conversations?limit=200".to_owned()),
+        ("one day (from/to)", "/v1/admin/conversations?from=2026-09-21&to=2026-09-21".to_owned()),
+        ("one conversation", "/v1/admin/conversations/0193b000-0000-7000-8000-000000005000".to_owned()),
+    ];
+    for (name, path) in cases {
+        let mut times = app.block_on(async {
+            let mut times = Vec::with_capacity(runs);
+            let _ = admin.get(&path).await;
+            for _ in 0..runs {
+                let start = Instant::now();
+                let r = admin.get(&path).await;
+                times.push(start.elapsed());
+                assert_eq!(r.status, 200, "{path}: {:?}", r.body);
+            }
+            times
+        });
+        times.sort();
+        println!(
+            "{name:<28} median {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(times[times.len() - 1])
+        );
+    }
+}
