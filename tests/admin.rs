@@ -3,7 +3,8 @@
 //! Runs against the real `wrangler dev` (workerd, local D1, the METER Durable Object) and the
 //! scripted stand-in LLM.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use e2e::client::{Admin, Api, Reply};
@@ -22,12 +23,34 @@ const GLOBEX_SITE: &str = "site_globex_test";
 
 type Test = fn(&App);
 
+/// Organizations whose keys are minted before the tests start: `dev/bootstrap` writes the
+/// database file directly, which must not race the running edge's own writes.
+const NAMED_ORGS: [&str; 5] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex"];
+/// Fresh organizations handed out by `new_tenant`, one per call.
+const FRESH_ORGS: usize = 10;
+static KEYS: OnceLock<HashMap<String, String>> = OnceLock::new();
+
+fn mint_keys(app: &App) -> Result<(), String> {
+    let mut keys = HashMap::new();
+    let fresh = (0..FRESH_ORGS).map(|i| format!("tenant-{i}"));
+    for slug in NAMED_ORGS.iter().map(|s| s.to_string()).chain(fresh) {
+        let key = app.mint_key(&slug)?;
+        keys.insert(slug, key);
+    }
+    KEYS.set(keys).map_err(|_| "keys minted twice".to_owned())
+}
+
+fn key_of(slug: &str) -> String {
+    KEYS.get().and_then(|k| k.get(slug)).cloned().unwrap_or_else(|| panic!("no key minted for {slug}"))
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests: Vec<(&str, Test)> = vec![
         ("keys_are_hashed_shown_once_touched_and_revoked", keys_are_hashed_shown_once_touched_and_revoked),
         ("domains_are_normalised_validated_updated_and_unique", domains_are_normalised_validated_updated_and_unique),
         ("deleting_a_domain_removes_what_visitors_left_on_it", deleting_a_domain_removes_what_visitors_left_on_it),
+        ("the_edges_key_never_goes_to_an_owners_provider", the_edges_key_never_goes_to_an_owners_provider),
         (
             "knowledge_reaches_the_prompt_while_active_newest_version",
             knowledge_reaches_the_prompt_while_active_newest_version,
@@ -52,7 +75,7 @@ fn main() {
     let app = if args.list {
         None
     } else {
-        match App::spawn(&["tenants.sql"]) {
+        match App::spawn(&["tenants.sql"]).and_then(|app| mint_keys(&app).map(|()| app)) {
             Ok(app) => Some(Arc::new(app)),
             Err(e) => {
                 eprintln!("could not start the edge: {e}");
@@ -89,8 +112,7 @@ fn unique(prefix: &str) -> String {
 }
 
 fn owner(app: &App, slug: &str) -> Admin {
-    let key = app.mint_key(slug).unwrap_or_else(|e| panic!("{e}"));
-    app.admin(&key)
+    app.admin(&key_of(slug))
 }
 
 fn ok(r: Reply, status: u16) -> Value {
@@ -104,8 +126,9 @@ fn refused(r: &Reply, status: u16, code: ErrorCode) {
 
 /// A new organization with one active domain on `host`; its owner, domain id and site key.
 fn new_tenant(app: &App, host: &str, extra: Value) -> (Admin, String, String) {
-    let slug = unique("org").to_lowercase();
-    let admin = owner(app, &slug);
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let admin = owner(app, &format!("tenant-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
     let mut body = json!({"hostname": host});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
@@ -135,7 +158,7 @@ fn snapshot(app: &App) -> Vec<Vec<String>> {
 }
 
 fn keys_are_hashed_shown_once_touched_and_revoked(app: &App) {
-    let key = app.mint_key("keys-test").unwrap();
+    let key = key_of("keys-test");
     let admin = app.admin(&key);
     let org = ok(app.block_on(admin.get("/v1/admin/organization")), 200);
     assert_eq!(org["slug"], "keys-test");
@@ -271,6 +294,17 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     );
     assert_eq!(updated["site_key"], site, "the site key stays");
     assert_eq!(app.block_on(app.api(&origin).config(&site)).body["greeting"], "Welcome!");
+    assert_eq!(updated["config"]["theme"]["primary"], "#123456", "fields left out of a patch keep their value");
+    let path = format!("/v1/admin/domains/{id}");
+    let reset = ok(app.block_on(admin.patch(&path, &json!({"config": {"greeting": null}}))), 200);
+    assert_eq!(reset["config"]["greeting"], "Hi! How can we help?", "null resets a field to its default");
+    assert_eq!(reset["config"]["title"], "New title");
+
+    // Provider settings may name only the organization's own secrets.
+    for secret in ["TOKEN_SECRET", "LLM_API_KEY", "LLM_KEY_0193A0000000700080000000000000A1_X"] {
+        let llm = json!({"llm": {"base_url": "https://evil.example/v1", "api_key_secret": secret}});
+        refused(&app.block_on(admin.patch(&path, &llm)), 400, ErrorCode::InvalidField);
+    }
 
     ok(app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"active": false}))), 200);
     refused(&app.block_on(app.api(&origin).config(&site)), 403, ErrorCode::DomainInactive);
@@ -289,39 +323,78 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
 fn deleting_a_domain_removes_what_visitors_left_on_it(app: &App) {
     let host = format!("{}.test", unique("gone"));
     let (admin, id, site) = new_tenant(app, &host, json!({"aliases": [format!("www.{host}")]}));
+    let org = ok(app.block_on(admin.get("/v1/admin/organization")), 200)["id"].as_str().unwrap().to_owned();
+    // A second site of the same organization, which must come through untouched.
+    let kept_host = format!("{}.test", unique("kept"));
+    let kept = ok(app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": kept_host}))), 201);
+    let (kept_id, kept_site) = (kept["id"].as_str().unwrap().to_owned(), kept["site_key"].as_str().unwrap().to_owned());
+    let kept_api = app.api(&format!("https://{kept_host}"));
+    let k = app.block_on(kept_api.open(&kept_site, "visitor-kept"));
+    app.block_on(kept_api.send(&k.conversation_id, &k.token, "still here?"));
+
     let api = app.api(&format!("https://{host}"));
     let c = app.block_on(api.open(&site, "visitor-gone"));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "forget me"));
+    let Some(StreamEvent::Done { message_id, .. }) = s.last() else { panic!("{:?}", s.last()) };
+    let rated = app.block_on(api.post_json(
+        &format!("/v1/messages/{message_id}/feedback"),
+        &json!({"conversation_id": c.conversation_id, "rating": "up"}),
+        Some(&c.token),
+    ));
+    assert_eq!(rated.status, 204);
     let lead = app.block_on(api.post_json("/v1/leads", &json!({"site": site, "email": "a@b.example"}), None));
     assert_eq!(lead.status, 201);
-    ok(
-        app.block_on(
-            admin.post("/v1/admin/knowledge", &json!({"domain_id": id, "kind": "faq", "title": "Q", "content": "A"})),
-        ),
-        201,
-    );
-    let org_wide = ok(
-        app.block_on(admin.post("/v1/admin/knowledge", &json!({"kind": "custom", "title": "Org", "content": "Kept"}))),
-        201,
-    );
-    let untouched = snapshot(app).into_iter().filter(|r| !r.iter().any(|v| v.contains(&id))).count();
+    let faq = json!({"domain_id": id, "kind": "faq", "title": "Q", "content": "A"});
+    ok(app.block_on(admin.post("/v1/admin/knowledge", &faq)), 201);
+    let org_wide = json!({"kind": "custom", "title": "Org", "content": "Kept"});
+    let org_wide = ok(app.block_on(admin.post("/v1/admin/knowledge", &org_wide)), 201);
+    let of_kept = || -> Vec<Vec<String>> {
+        snapshot(app).into_iter().filter(|r| r.iter().any(|v| *v == kept_id || *v == k.conversation_id)).collect()
+    };
+    let kept_before = of_kept();
+    let usage = "SELECT requests, tokens_in, tokens_out, cost_micros FROM usage_daily WHERE organization_id = ?1";
+    let usage_before = app.db.rows(usage, &[&org]);
 
+    app.db.note_deleted_replies(&org);
     assert_eq!(app.block_on(admin.delete(&format!("/v1/admin/domains/{id}"))).status, 204);
     for table in ["domains", "domain_aliases", "conversations", "leads", "knowledge"] {
         let col = if table == "domains" { "id" } else { "domain_id" };
         assert_eq!(app.db.int(&format!("SELECT count(*) FROM {table} WHERE {col} = ?1"), &[&id]), 0, "{table}");
     }
-    assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE id = ?1", &[&c.conversation_id]), 0);
-    assert_eq!(
-        app.db.int("SELECT count(*) FROM knowledge WHERE id = ?1", &[&org_wide["id"].as_str().unwrap()]),
-        1,
-        "organization-wide knowledge stays"
-    );
-    let after = snapshot(app).into_iter().filter(|r| !r.iter().any(|v| v.contains(&id))).count();
-    assert!(after >= untouched, "nothing of other domains was removed");
+    for table in ["conversations", "messages", "message_feedback", "leads"] {
+        let col = if table == "conversations" { "id" } else { "conversation_id" };
+        let n = app.db.int(&format!("SELECT count(*) FROM {table} WHERE {col} = ?1"), &[&c.conversation_id]);
+        assert_eq!(n, 0, "{table}");
+    }
+    let org_wide_left =
+        app.db.int("SELECT count(*) FROM knowledge WHERE id = ?1", &[&org_wide["id"].as_str().unwrap()]);
+    assert_eq!(org_wide_left, 1, "organization-wide knowledge stays");
+    assert_eq!(of_kept(), kept_before, "the organization's other site is untouched");
+    assert_eq!(app.db.rows(usage, &[&org]), usage_before, "usage totals stay: the money was spent");
     refused(&app.block_on(api.config(&site)), 404, ErrorCode::SiteNotRegistered);
+    refused(&app.block_on(api.history(&c)), 404, ErrorCode::SiteNotRegistered);
     refused(&app.block_on(admin.delete(&format!("/v1/admin/domains/{id}"))), 404, ErrorCode::DomainNotFound);
     // The hostname is free again.
     ok(app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": host}))), 201);
+}
+
+/// The edge's own provider key goes to the edge's own provider only.
+fn the_edges_key_never_goes_to_an_owners_provider(app: &App) {
+    let own_server = format!("{}/owner", app.llm.base_url);
+    let host = format!("{}.test", unique("byo"));
+    let (_admin, _, site) = new_tenant(app, &host, json!({"llm": {"base_url": own_server}}));
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "byo-visitor"));
+    let question = unique("bring your own provider");
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, &question));
+    assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.last());
+    let got = app
+        .llm
+        .requests()
+        .into_iter()
+        .find(|r| r.body.to_string().contains(&question))
+        .expect("the owner's server was called");
+    assert_eq!(got.authorization, None, "no key was sent to the owner's server");
 }
 
 fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
@@ -362,20 +435,19 @@ fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
     let s = system_of(&unique("And now"));
     assert!(s.contains(&format!("{marker}-v2")) && !s.contains(&format!("{marker}-v1")), "{s}");
 
-    ok(
-        app.block_on(admin.post(
-            "/v1/admin/knowledge",
-            &json!({"kind": "system_prompt", "title": "Tone", "content": format!("Speak like a gardener {marker}")}),
-        )),
-        201,
-    );
+    let org_wide = json!({"kind": "system_prompt", "title": "Tone", "content": format!("Speak formally {marker}")});
+    ok(app.block_on(admin.post("/v1/admin/knowledge", &org_wide)), 201);
+    let s = system_of(&unique("Org tone"));
+    assert!(s.starts_with("Domain prompt."), "the organization's prompt entry does not override a domain's own: {s}");
+    let own = json!({"domain_id": domain, "kind": "system_prompt", "title": "Tone", "content": format!("Speak like a gardener {marker}")});
+    ok(app.block_on(admin.post("/v1/admin/knowledge", &own)), 201);
     ok(app.block_on(admin.patch(&format!("/v1/admin/knowledge/{kid}"), &json!({"active": false}))), 200);
     let s = system_of(&unique("Inactive"));
     assert!(
         s.starts_with(&format!("Speak like a gardener {marker}")),
-        "an organization-wide system prompt entry replaces the domain's: {s}"
+        "the domain's prompt entry replaces its prompt: {s}"
     );
-    assert!(!s.contains("Opening hours"), "inactive entries stay out: {s}");
+    assert!(!s.contains("Opening hours") && !s.contains("Speak formally"), "inactive entries stay out: {s}");
 
     refused(
         &app.block_on(admin.post("/v1/admin/knowledge", &json!({"kind": "faq", "title": "", "content": "x"}))),
@@ -513,8 +585,8 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                 refused(&r, 404, code);
                 assert!(!r.body.to_string().contains("GLOBEX"), "{method} {path}: {:?}", r.body);
             } else {
-                let r = match method.as_str() {
-                    "GET" => app.block_on(acme.get(&format!("{path}?domain_id={GLOBEX_DOMAIN}"))),
+                let lists = match method.as_str() {
+                    "GET" => [format!("{path}?domain_id={GLOBEX_DOMAIN}"), path.clone()],
                     "POST" if path == "/v1/admin/knowledge" => {
                         let r = app.block_on(acme.post(
                             path,
@@ -526,18 +598,13 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                     // Creating a key, a domain or changing the organization only ever touches the caller's own.
                     _ => continue,
                 };
-                let text = ok(r, 200).to_string();
-                for foreign in [
-                    GLOBEX_ORG,
-                    GLOBEX_DOMAIN,
-                    g_conv.conversation_id.as_str(),
-                    g_knowledge.as_str(),
-                    g_key.as_str(),
-                    "globex",
-                    "GLOBEX-SECRET",
-                    "g@globex.example",
-                ] {
-                    assert!(!text.contains(foreign), "GET {path} shows {foreign}: {text}");
+                // Filtered by the other organization's domain, and unfiltered.
+                for list in lists {
+                    let text = ok(app.block_on(acme.get(&list)), 200).to_string();
+                    let foreign = [GLOBEX_ORG, GLOBEX_DOMAIN, &g_conv.conversation_id, &g_knowledge, &g_key];
+                    for f in foreign.iter().copied().chain(["globex", "GLOBEX-SECRET", "g@globex.example"]) {
+                        assert!(!text.contains(f), "GET {list} shows {f}: {text}");
+                    }
                 }
             }
         }
@@ -707,10 +774,11 @@ fn visitor_limits_count_exactly_under_a_flood(app: &App) {
     let c = app.block_on(app.api(&origin).from_ip("203.0.113.2").open(&site, "talker"));
     let talker = app.api(&origin).from_ip("203.0.113.2");
     let statuses: Vec<u16> =
-        (0..5).map(|i| app.block_on(talker.send(&c.conversation_id, &c.token, &format!("m{i}"))).status).collect();
-    assert_eq!(&statuses[..4], [200, 200, 200, 200]);
+        (0..4).map(|i| app.block_on(talker.send(&c.conversation_id, &c.token, &format!("m{i}"))).status).collect();
+    assert_eq!(statuses, [200, 200, 200, 200]);
     let full = app.block_on(talker.send(&c.conversation_id, &c.token, "one more"));
-    assert_eq!((full.status, full.body["error"]["code"].as_str()), (429, Some("conversation_full")), "{:?}", full.body);
+    assert_eq!((full.status, full.body["error"]["code"].as_str()), (409, Some("conversation_full")), "{:?}", full.body);
+    assert_eq!(full.header("retry-after"), None, "a full conversation does not empty with time");
 
     // A flood of messages at once from 40 visitors on 2 addresses, on a fresh site: the per-IP
     // (12) and per-domain (20) limits admit exactly what they allow, however the requests interleave.

@@ -41,19 +41,23 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 
 /// Reads a JSON body of type `T`: `application/json`, at most [`MAX_BODY_BYTES`], well-formed.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> {
+    read_json_within(req, MAX_BODY_BYTES).await
+}
+
+/// [`read_json`] with another size limit.
+pub async fn read_json_within<T: DeserializeOwned>(req: &mut Request, max_bytes: usize) -> EdgeResult<T> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
         return Err(EdgeError::new(ErrorCode::UnsupportedMediaType, "Send the body as application/json."));
     }
-    let too_large =
-        || EdgeError::new(ErrorCode::BodyTooLarge, format!("The body may be at most {MAX_BODY_BYTES} bytes."));
+    let too_large = || EdgeError::new(ErrorCode::BodyTooLarge, format!("The body may be at most {max_bytes} bytes."));
     let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > max_bytes) {
         return Err(too_large());
     }
     let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max_bytes {
         return Err(too_large());
     }
     serde_json::from_slice(&bytes)

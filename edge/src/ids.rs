@@ -27,6 +27,19 @@ macro_rules! id_type {
                 self.0.hyphenated().fmt(f)
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                Self::parse(&raw).ok_or_else(|| serde::de::Error::custom("not an id"))
+            }
+        }
     };
 }
 
@@ -43,6 +56,10 @@ id_type!(MessageId);
 id_type!(LeadId);
 id_type!(ApiKeyId);
 id_type!(KnowledgeId);
+id_type!(
+    /// Budget held by a reply in flight, in the organization's meter.
+    ReservationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,9 @@
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
 
-use crate::error::{EdgeError, EdgeResult};
-use crate::ids::OrgId;
+use crate::clock::{now_ms, utc_month};
+use crate::error::{log_error, EdgeError, EdgeResult};
+use crate::ids::{OrgId, ReservationId};
 
 /// How long a reservation holds budget if its reply never settles (the worker died mid-reply).
 const RESERVATION_TTL_MS: i64 = 15 * 60_000;
@@ -32,13 +33,14 @@ pub struct Reserve {
     /// `YYYY-MM`, UTC.
     pub month: String,
     pub budget_micros: u64,
+    /// What D1 says the month has cost so far: the meter's starting point for a month it has
+    /// not seen yet, ignored after that.
+    pub spent_micros: u64,
     pub micros: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdmitRequest {
-    pub org: String,
-    pub now: i64,
     pub hits: Vec<Hit>,
     pub reserve: Option<Reserve>,
 }
@@ -47,7 +49,7 @@ pub struct AdmitRequest {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Admission {
     /// Counted; `reservation` names the held budget when one was asked for.
-    Admitted { reservation: Option<String> },
+    Admitted { reservation: Option<ReservationId> },
     /// Nothing counted; try again after this many seconds.
     RateLimited { retry_after: u32 },
     /// Nothing counted: replies in flight hold the rest of the budget; try again shortly.
@@ -68,9 +70,11 @@ pub enum BudgetCheck {
 /// Seconds a reply waits while the rest of the budget is held by replies in flight.
 pub const HELD_RETRY_SECS: u32 = 5;
 
+/// A reply's real cost, booked to the month its usage was stored in; releases its reservation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settle {
     pub reservation: String,
+    pub month: String,
     pub cost_micros: u64,
 }
 
@@ -95,13 +99,12 @@ pub fn budget_check(spent: u64, reserved: u64, budget: u64, cost: u64) -> Budget
 /// The worker's handle on one organization's meter.
 pub struct Meter {
     stub: worker::Stub,
-    org: OrgId,
 }
 
 impl Meter {
     pub fn for_org(env: &Env, org: OrgId) -> EdgeResult<Self> {
         let stub = env.durable_object("METER")?.id_from_name(&org.to_string())?.get_stub()?;
-        Ok(Self { stub, org })
+        Ok(Self { stub })
     }
 
     async fn call<T: Serialize, R: for<'de> Deserialize<'de>>(&self, path: &str, body: &T) -> EdgeResult<R> {
@@ -116,21 +119,27 @@ impl Meter {
         resp.json().await.map_err(EdgeError::internal)
     }
 
-    pub async fn admit(&self, now: i64, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {
-        self.call("admit", &AdmitRequest { org: self.org.to_string(), now, hits, reserve }).await
+    pub async fn admit(&self, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {
+        self.call("admit", &AdmitRequest { hits, reserve }).await
     }
 
-    pub async fn settle(&self, reservation: String, cost_micros: u64) -> EdgeResult<()> {
-        self.call::<_, serde_json::Value>("settle", &Settle { reservation, cost_micros }).await.map(|_| ())
+    /// Books a reply's cost and releases its reservation, if it has one. A failure is logged,
+    /// not returned: the visitor's answer does not depend on it, and the reservation expires.
+    pub async fn settle_quietly(&self, reservation: Option<ReservationId>, cost_micros: u64) {
+        let Some(r) = reservation else { return };
+        let settle = Settle { reservation: r.to_string(), month: utc_month(now_ms()), cost_micros };
+        if let Err(e) = self.call::<_, serde_json::Value>("settle", &settle).await {
+            log_error(&format!("settling reservation {r} failed: {e}"));
+        }
     }
 }
 
 /// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window),
-/// `spend` (settled cost per month) and `reservations` (cost held by replies in flight).
+/// `spend` (cost per month: D1's figure when first seen, plus every settled reply since) and
+/// `reservations` (cost held by replies in flight).
 #[durable_object(fetch)]
 pub struct MeterObject {
     sql: SqlStorage,
-    env: Env,
 }
 
 #[derive(Deserialize)]
@@ -144,12 +153,8 @@ struct Sum {
     total: i64,
 }
 
-fn micros(n: i64) -> u64 {
-    n.max(0) as u64
-}
-
 impl DurableObject for MeterObject {
-    fn new(state: State, env: Env) -> Self {
+    fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
         // Idempotent, and exec is synchronous: the schema exists before the first request.
         let schema =
@@ -162,7 +167,7 @@ impl DurableObject for MeterObject {
         if let Err(e) = sql.exec(schema, None) {
             crate::error::log_error(&format!("meter schema: {e}"));
         }
-        Self { sql, env }
+        Self { sql }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -170,7 +175,6 @@ impl DurableObject for MeterObject {
         match path.as_str() {
             "/admit" => {
                 let body: AdmitRequest = req.json().await?;
-                self.seed_month(&body).await?;
                 Response::from_json(&self.admit(&body)?)
             }
             "/settle" => {
@@ -184,41 +188,9 @@ impl DurableObject for MeterObject {
 }
 
 impl MeterObject {
-    /// The first reservation of a month starts from what D1 says the month has cost so far.
-    async fn seed_month(&self, body: &AdmitRequest) -> worker::Result<()> {
-        let Some(r) = &body.reserve else { return Ok(()) };
-        let known: Vec<Sum> = self
-            .sql
-            .exec("SELECT micros AS total FROM spend WHERE month = ?", vec![r.month.as_str().into()])?
-            .to_array()?;
-        if !known.is_empty() {
-            return Ok(());
-        }
-        #[derive(Deserialize)]
-        struct Spent {
-            spent: i64,
-        }
-        let spent: Option<Spent> = self
-            .env
-            .d1("DB")?
-            .prepare(
-                "SELECT coalesce(sum(cost_micros), 0) AS spent FROM usage_daily \
-                 WHERE organization_id = ?1 AND substr(day, 1, 7) = ?2",
-            )
-            .bind(&[body.org.as_str().into(), r.month.as_str().into()])?
-            .first(None)
-            .await?;
-        let spent = spent.map_or(0, |s| s.spent);
-        self.sql.exec(
-            "INSERT OR IGNORE INTO spend (month, micros) VALUES (?, ?)",
-            vec![r.month.as_str().into(), spent.into()],
-        )?;
-        Ok(())
-    }
-
-    /// Synchronous from here on: nothing else runs in this object until it returns.
+    /// Synchronous throughout: nothing else runs in this object until it returns.
     fn admit(&self, body: &AdmitRequest) -> worker::Result<Admission> {
-        let now = body.now;
+        let now = worker::Date::now().as_millis() as i64;
         self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
         self.sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![now.into()])?;
         let mut wait = 0;
@@ -241,6 +213,10 @@ impl MeterObject {
             self.record(&body.hits, now)?;
             return Ok(Admission::Admitted { reservation: None });
         };
+        self.sql.exec(
+            "INSERT OR IGNORE INTO spend (month, micros) VALUES (?, ?)",
+            vec![r.month.as_str().into(), db_int(r.spent_micros).into()],
+        )?;
         let spent: Sum = self
             .sql
             .exec("SELECT coalesce(sum(micros), 0) AS total FROM spend WHERE month = ?", vec![r.month.as_str().into()])?
@@ -252,7 +228,8 @@ impl MeterObject {
                 vec![r.month.as_str().into()],
             )?
             .one()?;
-        match budget_check(micros(spent.total), micros(reserved.total), r.budget_micros, r.micros) {
+        let (spent, reserved) = (u64::try_from(spent.total).unwrap_or(0), u64::try_from(reserved.total).unwrap_or(0));
+        match budget_check(spent, reserved, r.budget_micros, r.micros) {
             BudgetCheck::Admit => {}
             BudgetCheck::Held => return Ok(Admission::BudgetHeld { retry_after: HELD_RETRY_SECS }),
             BudgetCheck::Exhausted => {
@@ -261,13 +238,13 @@ impl MeterObject {
             }
         }
         self.record(&body.hits, now)?;
-        let id = crate::ids::MessageId::generate().to_string();
+        let id = ReservationId::generate();
         self.sql.exec(
             "INSERT INTO reservations (id, month, micros, expires_at) VALUES (?, ?, ?, ?)",
             vec![
-                id.as_str().into(),
+                id.to_string().into(),
                 r.month.as_str().into(),
-                (r.micros.min(i64::MAX as u64) as i64).into(),
+                db_int(r.micros).into(),
                 (now + RESERVATION_TTL_MS).into(),
             ],
         )?;
@@ -284,25 +261,21 @@ impl MeterObject {
         Ok(())
     }
 
-    /// Releases the reservation and books the real cost to the reservation's month.
+    /// Releases the reservation (if it has not expired) and books the real cost to its month.
+    /// A month the meter has not seen yet starts from D1, which already holds this cost.
     fn settle(&self, body: &Settle) -> worker::Result<()> {
-        #[derive(Deserialize)]
-        struct Held {
-            month: String,
-        }
-        let held: Vec<Held> = self
-            .sql
-            .exec("DELETE FROM reservations WHERE id = ? RETURNING month", vec![body.reservation.as_str().into()])?
-            .to_array()?;
-        // An expired reservation's month is unknown here; its cost is in D1 and seeds next month's start only.
-        if let Some(h) = held.into_iter().next() {
-            self.sql.exec(
-                "UPDATE spend SET micros = micros + ? WHERE month = ?",
-                vec![(body.cost_micros.min(i64::MAX as u64) as i64).into(), h.month.as_str().into()],
-            )?;
-        }
+        self.sql.exec("DELETE FROM reservations WHERE id = ?", vec![body.reservation.as_str().into()])?;
+        self.sql.exec(
+            "UPDATE spend SET micros = micros + ? WHERE month = ?",
+            vec![db_int(body.cost_micros).into(), body.month.as_str().into()],
+        )?;
         Ok(())
     }
+}
+
+/// SQLite integers are signed.
+fn db_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -18,29 +18,37 @@ pub struct Knowledge {
     pub kind: KnowledgeKind,
     pub title: String,
     pub content: String,
+    /// Written for this domain, not for the whole organization.
+    pub domain_specific: bool,
 }
 
-/// The system message: the domain's prompt (or an active `system_prompt` entry, which replaces
-/// it), then FAQ and other entries within [`KNOWLEDGE_BUDGET_CHARS`]. `knowledge` comes in order
+/// The system message: a prompt, then FAQ and other entries within [`KNOWLEDGE_BUDGET_CHARS`].
+/// The prompt is the domain's newest `system_prompt` entry, else the domain's own prompt, else
+/// the organization's newest `system_prompt` entry, else the default. `knowledge` comes in order
 /// of precedence (the domain's own before the organization's, newest first); of entries with the
-/// same kind and title only the first counts, so a newer version or a domain's own wins.
+/// same kind and title only the first counts, so a domain's own or a newer one wins.
 pub fn system_message(domain_prompt: &str, knowledge: &[Knowledge]) -> String {
     let mut seen: Vec<(KnowledgeKind, String)> = Vec::new();
-    let mut entries = knowledge.iter().filter(|k| {
+    let entries = knowledge.iter().filter(|k| {
         let key = (k.kind, k.title.trim().to_lowercase());
         let first = !seen.contains(&key);
         seen.push(key);
         first
     });
-    let replaced = knowledge.iter().find(|k| k.kind == KnowledgeKind::SystemPrompt).map(|k| k.content.trim());
-    let base = match replaced.unwrap_or(domain_prompt.trim()) {
-        "" => DEFAULT_SYSTEM_PROMPT,
-        s => s,
+    let prompt_entry = |own: bool| {
+        knowledge
+            .iter()
+            .find(|k| k.kind == KnowledgeKind::SystemPrompt && k.domain_specific == own)
+            .map(|k| k.content.trim())
     };
+    let base = prompt_entry(true)
+        .or(Some(domain_prompt.trim()).filter(|p| !p.is_empty()))
+        .or(prompt_entry(false))
+        .unwrap_or(DEFAULT_SYSTEM_PROMPT);
     let mut text = base.to_owned();
     let mut room = KNOWLEDGE_BUDGET_CHARS;
     let mut header = false;
-    for k in entries.by_ref().filter(|k| k.kind != KnowledgeKind::SystemPrompt) {
+    for k in entries.filter(|k| k.kind != KnowledgeKind::SystemPrompt) {
         let block = match k.kind {
             KnowledgeKind::Faq => format!("\n\nQ: {}\nA: {}", k.title.trim(), k.content.trim()),
             _ => format!("\n\n## {}\n{}", k.title.trim(), k.content.trim()),
@@ -135,7 +143,7 @@ mod tests {
     }
 
     fn entry(kind: KnowledgeKind, title: &str, content: &str) -> Knowledge {
-        Knowledge { kind, title: title.into(), content: content.into() }
+        Knowledge { kind, title: title.into(), content: content.into(), domain_specific: true }
     }
 
     #[test]
@@ -149,6 +157,15 @@ mod tests {
         assert!(s.starts_with("Be brief.\n\nUse the following facts"), "{s}");
         assert!(s.contains("Q: Returns?\nA: 60 days (this shop).") && s.contains("## Hours\n9 to 5."), "{s}");
         assert!(!s.contains("30 days"), "{s}");
+    }
+
+    #[test]
+    fn the_organizations_prompt_entry_applies_only_where_a_domain_has_none() {
+        let org_wide = Knowledge { domain_specific: false, ..entry(KnowledgeKind::SystemPrompt, "Tone", "Be formal.") };
+        assert_eq!(system_message("Be brief.", std::slice::from_ref(&org_wide)), "Be brief.");
+        assert_eq!(system_message(" ", std::slice::from_ref(&org_wide)), "Be formal.");
+        let own = entry(KnowledgeKind::SystemPrompt, "Tone", "Be playful.");
+        assert_eq!(system_message(" ", &[own, org_wide]), "Be playful.");
     }
 
     #[test]

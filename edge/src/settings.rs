@@ -2,9 +2,11 @@
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
 
-use shared::admin::{LlmConfig, MAX_REPLY_TOKENS};
+use shared::admin::{LlmConfig, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
 
+use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
+use crate::ids::OrgId;
 use crate::limits::VisitorLimits;
 use crate::token::TokenKey;
 
@@ -47,6 +49,8 @@ pub struct Settings {
     pub history_token_budget: u32,
     /// Visitor limits before a domain's overrides.
     pub limits: VisitorLimits,
+    /// What a model costs when its organization has not priced it, so budgets hold from the start.
+    pub default_price: Price,
 }
 
 impl Settings {
@@ -80,19 +84,44 @@ impl Settings {
         };
         let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
         let limits = VisitorLimits::from_lookup(&get);
-        Ok(Self { token_key, llm, history_token_budget, limits })
+        let price = |name: &str| -> EdgeResult<u64> {
+            let n = number(name, 0.0)?;
+            Ok(if n.is_finite() && n > 0.0 { n.min(MAX_PRICE_MICROS_PER_MILLION as f64) as u64 } else { 0 })
+        };
+        let default_price = Price {
+            input: price("PRICE_INPUT_MICROS_PER_MILLION")?,
+            output: price("PRICE_OUTPUT_MICROS_PER_MILLION")?,
+        };
+        Ok(Self { token_key, llm, history_token_budget, limits, default_price })
     }
 }
 
+/// The provider secrets an organization's domains may use: `LLM_KEY_<organization id, hex in
+/// capitals>_<anything>`, put there by the operator (`wrangler secret put`). Owners choose their
+/// provider's URL, so any other name (the edge's own secrets among them) would let an owner have
+/// that secret sent to a server of their choosing.
+pub fn secret_prefix(org: OrgId) -> String {
+    format!("LLM_KEY_{}_", org.to_string().replace('-', "").to_uppercase())
+}
+
+/// Whether `name` is a secret this organization may point its domains at.
+pub fn may_use_secret(org: OrgId, name: &str) -> bool {
+    name.starts_with(&secret_prefix(org))
+}
+
 impl LlmSettings {
-    /// The defaults with a domain's overrides applied, each clamped to what is allowed.
-    pub fn with_overrides(&self, o: &LlmConfig, get_secret: impl Fn(&str) -> Option<String>) -> Self {
+    /// The defaults with the overrides of a domain of `org` applied, each clamped to what is
+    /// allowed. The edge's own key goes only to the edge's own provider.
+    pub fn with_overrides(&self, o: &LlmConfig, org: OrgId, get_secret: impl Fn(&str) -> Option<String>) -> Self {
+        let base_url = o.base_url.as_deref().and_then(checked_base_url).unwrap_or_else(|| self.base_url.clone());
         let api_key = match &o.api_key_secret {
-            Some(name) => get_secret(name).filter(|k| !k.trim().is_empty()),
+            Some(name) if may_use_secret(org, name) => get_secret(name).filter(|k| !k.trim().is_empty()),
+            Some(_) => None,
+            None if base_url != self.base_url => None,
             None => self.api_key.clone(),
         };
         Self {
-            base_url: o.base_url.as_deref().and_then(checked_base_url).unwrap_or_else(|| self.base_url.clone()),
+            base_url,
             model: o.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| self.model.clone()),
             max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
             temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
@@ -165,23 +194,46 @@ mod tests {
         let mut v = base();
         v.push(("LLM_API_KEY", "sk-default"));
         let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let org = OrgId::parse("0193a000-0000-7000-8000-0000000000a1").unwrap();
+        let groq = "LLM_KEY_0193A0000000700080000000000000A1_GROQ";
+        assert_eq!(secret_prefix(org), "LLM_KEY_0193A0000000700080000000000000A1_");
         let o = LlmConfig {
             base_url: Some("https://api.groq.com/openai/v1".into()),
             model: Some("llama-3.1-8b-instant".into()),
             max_tokens: Some(1_000_000),
             temperature: Some(9.0),
-            api_key_secret: Some("GROQ_KEY".into()),
+            api_key_secret: Some(groq.into()),
             ..Default::default()
         };
-        let merged = s.llm.with_overrides(&o, lookup(&[("GROQ_KEY", "gsk-1")]));
+        let merged = s.llm.with_overrides(&o, org, lookup(&[(groq, "gsk-1")]));
         assert_eq!(merged.chat_completions_url(), "https://api.groq.com/openai/v1/chat/completions");
         assert_eq!(merged.model, "llama-3.1-8b-instant");
         assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
         assert_eq!(merged.temperature, 2.0);
         assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
         let bad_url = LlmConfig { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
-        assert_eq!(s.llm.with_overrides(&bad_url, |_| None).base_url, "http://127.0.0.1:8790/v1");
-        assert_eq!(s.llm.with_overrides(&LlmConfig::default(), |_| None).api_key.as_deref(), Some("sk-default"));
+        assert_eq!(s.llm.with_overrides(&bad_url, org, |_| None).base_url, "http://127.0.0.1:8790/v1");
+        assert_eq!(s.llm.with_overrides(&LlmConfig::default(), org, |_| None).api_key.as_deref(), Some("sk-default"));
+    }
+
+    #[test]
+    fn an_owner_cannot_send_the_edges_secrets_to_their_own_server() {
+        let mut v = base();
+        v.push(("LLM_API_KEY", "sk-default"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let (org, other) = (OrgId::generate(), OrgId::generate());
+        let secrets = |name: &str| Some(format!("value of {name}"));
+        let evil = |secret: Option<String>| LlmConfig {
+            base_url: Some("https://evil.example/v1".into()),
+            api_key_secret: secret,
+            ..Default::default()
+        };
+        assert_eq!(s.llm.with_overrides(&evil(None), org, secrets).api_key, None, "the default key stays home");
+        for name in ["TOKEN_SECRET", "LLM_API_KEY", &format!("{}X", secret_prefix(other))] {
+            assert_eq!(s.llm.with_overrides(&evil(Some(name.to_owned())), org, secrets).api_key, None, "{name}");
+        }
+        let own = format!("{}OPENAI", secret_prefix(org));
+        assert!(s.llm.with_overrides(&evil(Some(own.clone())), org, secrets).api_key.is_some_and(|k| k.contains(&own)));
     }
 
     #[test]

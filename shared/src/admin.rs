@@ -16,6 +16,8 @@ pub const MAX_KNOWLEDGE_TITLE_CHARS: usize = 200;
 pub const MAX_KNOWLEDGE_CHARS: usize = 20_000;
 /// The most a reply may ask of a provider, whatever a domain configures.
 pub const MAX_REPLY_TOKENS: u32 = 4_096;
+/// The largest body the admin API accepts (a knowledge entry or a system prompt at full length).
+pub const MAX_ADMIN_BODY_BYTES: usize = 256 * 1024;
 /// Page sizes of the list endpoints.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
@@ -111,7 +113,9 @@ pub struct LlmConfig {
     pub max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    /// Name of the worker secret holding this domain's provider key.
+    /// Name of the worker secret holding this domain's provider key; the edge accepts only
+    /// `LLM_KEY_<organization id in hex, capitals>_…`. Without it, a domain with its own
+    /// `base_url` calls that provider without a key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_secret: Option<String>,
 }
@@ -456,7 +460,7 @@ pub struct UpdateOrganization {
 
 pub fn check_organization(u: &UpdateOrganization) -> Result<(), FieldError> {
     if let Some(name) = &u.name {
-        text_within("name", name, MAX_NAME_CHARS, true)?;
+        check_name("name", name)?;
     }
     if u.monthly_budget_cents.is_some_and(|b| b > MAX_BUDGET_CENTS) {
         return Err(FieldError::new("monthly_budget_cents", format!("must be at most {MAX_BUDGET_CENTS}")));
@@ -464,10 +468,15 @@ pub fn check_organization(u: &UpdateOrganization) -> Result<(), FieldError> {
     u.prices.as_deref().map_or(Ok(()), check_prices)
 }
 
+/// A name an owner gives something (an organization, a key, a domain).
+pub fn check_name(field: &str, name: &str) -> Result<(), FieldError> {
+    text_within(field, name, MAX_NAME_CHARS, true)
+}
+
 /// Checks the owner-editable text of a domain.
 pub fn check_domain_text(name: Option<&str>, system_prompt: Option<&str>) -> Result<(), FieldError> {
     if let Some(n) = name {
-        text_within("name", n, MAX_NAME_CHARS, true)?;
+        check_name("name", n)?;
     }
     if let Some(p) = system_prompt {
         text_within("system_prompt", p, MAX_SYSTEM_PROMPT_CHARS, false)?;
@@ -510,7 +519,7 @@ mod tests {
             model: Some("llama-3.1-8b-instant".into()),
             max_tokens: Some(MAX_REPLY_TOKENS),
             temperature: Some(0.0),
-            api_key_secret: Some("GROQ_API_KEY".into()),
+            api_key_secret: Some("LLM_KEY_0193A0000000700080000000000000A1_GROQ".into()),
             ..Default::default()
         };
         assert_eq!(check_llm_config(&ok), Ok(()));

@@ -34,7 +34,7 @@ pub enum ErrorCode {
     MessageNotFound,
     /// Too many requests of this kind; `Retry-After` says when to try again.
     RateLimited,
-    /// The conversation has as many messages as a conversation may have; start a new one.
+    /// The conversation holds as many messages as a conversation may; start a new one.
     ConversationFull,
     /// The organization's monthly AI budget is spent; replies resume next month or with a raised budget.
     BudgetExhausted,
@@ -108,9 +108,9 @@ impl ErrorCode {
             | Self::DomainNotFound
             | Self::KnowledgeNotFound
             | Self::ApiKeyNotFound => 404,
-            Self::HostnameTaken => 409,
+            Self::HostnameTaken | Self::ConversationFull => 409,
             Self::BudgetExhausted => 402,
-            Self::RateLimited | Self::ConversationFull => 429,
+            Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
             Self::Internal => 500,

@@ -4,7 +4,6 @@
 use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, VisitorId};
 use worker::{Env, Request, Response};
 
-use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::limits::HOUR_MS;
@@ -46,7 +45,7 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
         let key = format!("c:v:{domain}:{}", v.as_str());
         hits.push(Hit { key, limit: limits.conversations_per_hour_per_visitor, window_ms: HOUR_MS });
     }
-    let admission = Meter::for_org(env, tenant.org())?.admit(now_ms(), hits, None).await?;
+    let admission = Meter::for_org(env, tenant.org())?.admit(hits, None).await?;
     if let Admission::RateLimited { retry_after } | Admission::BudgetHeld { retry_after } = admission {
         return Err(EdgeError::rate_limited(retry_after, "Too many new conversations. Please try again later."));
     }

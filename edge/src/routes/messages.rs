@@ -9,7 +9,7 @@ use shared::{ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, 
 use worker::{Context, Env, Request, Response};
 
 use crate::clock::{now_ms, utc_month};
-use crate::error::{log_error, EdgeError, EdgeResult};
+use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::DomainId;
 use crate::limits::{VisitorLimits, MINUTE_MS};
@@ -42,36 +42,34 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let Access { conversation, tenant, store, settings } = access;
     let domain = tenant.domain();
     let limits = settings.limits.with_overrides(&domain.limits);
-    let llm = settings.llm.with_overrides(&domain.llm, |name| secret(env, name));
+    let llm = settings.llm.with_overrides(&domain.llm, tenant.org(), |name| secret(env, name));
     // History is read before the new message is stored and the message appended here, which
     // saves a round trip to D1 before the provider is called.
-    let context = store.prompt_context(domain.id, conversation, &llm.model, PROMPT_HISTORY_MESSAGES).await?;
+    let month = utc_month(started);
+    let context = store.prompt_context(domain.id, conversation, &llm.model, &month, PROMPT_HISTORY_MESSAGES).await?;
     let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
     let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
     let prompt = prompt::build(&system, &turns, settings.history_token_budget);
 
-    let full = || EdgeError {
-        retry_after: Some(86_400),
-        ..EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.")
-    };
+    let full = || EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.");
     // Checked here so a full conversation costs no allowance; the insert below checks again, exactly.
     if context.user_messages >= limits.messages_per_conversation {
         return Err(full());
     }
     let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
     let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
+    let price = context.price.unwrap_or(settings.default_price);
     // Worst case: the prompt (estimated generously, providers count differently) and a full reply.
     let prompt_tokens: u64 = prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum();
-    let reserve_micros = budget::cost_micros(prompt_tokens * 2, u64::from(llm.max_tokens), context.price);
-    let meter = Meter::for_org(env, tenant.org())?;
     let reserve = Reserve {
-        month: utc_month(started),
+        month,
         budget_micros: context.monthly_budget_cents.saturating_mul(budget::MICROS_PER_CENT),
-        micros: reserve_micros,
+        spent_micros: context.month_spent_micros,
+        micros: budget::cost_micros(prompt_tokens * 2, u64::from(llm.max_tokens), price),
     };
-    let admission = meter.admit(started, hits, Some(reserve)).await?;
-    match admission {
+    let meter = Meter::for_org(env, tenant.org())?;
+    let reservation = match meter.admit(hits, Some(reserve)).await? {
         Admission::RateLimited { retry_after } => {
             return Err(EdgeError::rate_limited(
                 retry_after,
@@ -84,25 +82,28 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
                 "The assistant is busy. Please try again in a few seconds.",
             ))
         }
-        Admission::Admitted { .. } | Admission::BudgetExhausted => {}
-    }
-    if store.add_user_message(conversation, text.as_str(), limits.messages_per_conversation).await?.is_none() {
-        if let Admission::Admitted { reservation: Some(r) } = admission {
-            meter.settle(r, 0).await?;
+        Admission::Admitted { reservation } => reservation,
+        Admission::BudgetExhausted => None,
+    };
+    let exhausted = reservation.is_none();
+    // From here on every way out settles the reservation, so no budget stays held for nothing.
+    match store.add_user_message(conversation, text.as_str(), limits.messages_per_conversation).await {
+        Ok(Some(_)) => {}
+        stored => {
+            meter.settle_quietly(reservation, 0).await;
+            return Err(stored.err().unwrap_or_else(full));
         }
-        return Err(full());
     }
-    let Admission::Admitted { reservation } = admission else {
+    if exhausted {
         // The visitor's message is kept; the reply is refused until the budget allows again.
         let refusal = StreamEvent::Error {
             code: ErrorCode::BudgetExhausted,
             message: "The assistant is not available right now. Please try again later.".to_owned(),
         };
         return event_stream(futures_util::stream::iter([Ok(refusal.encode().into_bytes())]));
-    };
+    }
 
     let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
-    let price = context.price;
     // The reply is read and stored inside wait_until, so it completes and is saved even if
     // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
     ctx.wait_until(async move {
@@ -114,11 +115,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         let latency = now_ms() - started;
         let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
         let stored = store.finish_reply(conversation, &outcome, &llm.model, cost, latency).await;
-        if let Some(r) = reservation {
-            if let Err(e) = meter.settle(r, cost).await {
-                log_error(&format!("settling a reply's cost failed: {e}"));
-            }
-        }
+        meter.settle_quietly(reservation, if stored.is_ok() { cost } else { 0 }).await;
         let last = match stored {
             Ok(message_id) => match outcome.error {
                 None => StreamEvent::Done { message_id: message_id.to_string(), usage: outcome.usage },

@@ -9,6 +9,7 @@
 mod owner;
 mod rows;
 
+use owner::count;
 pub use owner::{ConversationFilter, Cursor, DomainChanges, NewDomain};
 
 use serde::Deserialize;
@@ -41,6 +42,19 @@ fn int(n: i64) -> JsValue {
 fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, text)
 }
+
+fn opt_int(n: Option<i64>) -> JsValue {
+    n.map_or(JsValue::NULL, int)
+}
+
+/// Whether the statement changed any row.
+fn changed(result: &worker::D1Result) -> EdgeResult<bool> {
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// The newest `?3` messages of conversation `?2`, newest first.
+const RECENT_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM messages \
+     WHERE organization_id = ?1 AND conversation_id = ?2 ORDER BY created_at DESC, rowid DESC LIMIT ?3";
 
 fn bind(db: &D1Database, sql: &str, values: &[JsValue]) -> EdgeResult<D1PreparedStatement> {
     Ok(db.prepare(sql).bind(values)?)
@@ -104,11 +118,14 @@ impl Directory {
 pub struct PromptContext {
     pub turns: Vec<Turn>,
     pub knowledge: Vec<Knowledge>,
-    pub price: Price,
+    /// The organization's price for the model, if it set one.
+    pub price: Option<Price>,
     pub visitor_id: Option<String>,
     /// Visitor messages the conversation holds so far.
     pub user_messages: u32,
     pub monthly_budget_cents: u64,
+    /// What the month has cost so far, by D1's usage totals.
+    pub month_spent_micros: u64,
 }
 
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
@@ -149,6 +166,11 @@ impl OrgStore {
         Self { db, org: owner.org() }
     }
 
+    /// The organization every statement of this store is bound to.
+    pub fn org_id(&self) -> OrgId {
+        self.org
+    }
+
     fn org(&self) -> JsValue {
         text(&self.org.to_string())
     }
@@ -186,15 +208,10 @@ impl OrgStore {
 
     /// The newest `limit` messages, oldest first.
     pub async fn history(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<MessageView>> {
-        let result = bind(
-            &self.db,
-            "SELECT id, role, content, status, created_at FROM messages \
-             WHERE organization_id = ?1 AND conversation_id = ?2 \
-             ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-            &[self.org(), text(&conversation.to_string()), int(limit as i64)],
-        )?
-        .all()
-        .await?;
+        let result =
+            bind(&self.db, RECENT_MESSAGES, &[self.org(), text(&conversation.to_string()), int(limit as i64)])?
+                .all()
+                .await?;
         let mut rows: Vec<MessageRow> = result.results()?;
         rows.reverse();
         Ok(rows
@@ -211,12 +228,13 @@ impl OrgStore {
 
     /// What a reply needs besides the new message, in one round trip: the conversation so far
     /// (newest `limit` turns), the domain's active knowledge in order of precedence, the price
-    /// of `model`, and the conversation's visitor.
+    /// of `model`, the conversation's visitor, and the budget and spend of `month` (`YYYY-MM`).
     pub async fn prompt_context(
         &self,
         domain: DomainId,
         conversation: ConversationId,
         model: &str,
+        month: &str,
         limit: usize,
     ) -> EdgeResult<PromptContext> {
         #[derive(Deserialize)]
@@ -224,6 +242,7 @@ impl OrgStore {
             kind: KnowledgeKind,
             title: String,
             content: String,
+            own: i64,
         }
         #[derive(Deserialize)]
         struct PriceRow {
@@ -239,16 +258,10 @@ impl OrgStore {
         let results = self
             .db
             .batch(vec![
+                bind(&self.db, RECENT_MESSAGES, &[self.org(), conv.clone(), int(limit as i64)])?,
                 bind(
                     &self.db,
-                    "SELECT id, role, content, status, created_at FROM messages \
-                     WHERE organization_id = ?1 AND conversation_id = ?2 \
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-                    &[self.org(), conv.clone(), int(limit as i64)],
-                )?,
-                bind(
-                    &self.db,
-                    "SELECT kind, title, content FROM knowledge \
+                    "SELECT kind, title, content, domain_id IS NOT NULL AS own FROM knowledge \
                      WHERE organization_id = ?1 AND active = 1 AND (domain_id = ?2 OR domain_id IS NULL) \
                      ORDER BY domain_id IS NULL, updated_at DESC, version DESC LIMIT 200",
                     &[self.org(), text(&domain.to_string())],
@@ -266,7 +279,7 @@ impl OrgStore {
                      FROM conversations WHERE organization_id = ?1 AND id = ?2",
                     &[self.org(), conv],
                 )?,
-                bind(&self.db, "SELECT monthly_budget_cents FROM organizations WHERE id = ?1", &[self.org()])?,
+                bind(&self.db, owner::MONTH_SPEND, &[self.org(), text(month)])?,
             ])
             .await?;
         let [history, knowledge, price, visitor, budget] = results.as_slice() else {
@@ -277,24 +290,21 @@ impl OrgStore {
         let knowledge: Vec<KnowledgeRow> = knowledge.results()?;
         let price: Option<PriceRow> = price.results()?.into_iter().next();
         let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
-        #[derive(Deserialize)]
-        struct BudgetRow {
-            monthly_budget_cents: i64,
-        }
-        let budget: Option<BudgetRow> = budget.results()?.into_iter().next();
+        let budget: Option<owner::Spend> = budget.results()?.into_iter().next();
         Ok(PromptContext {
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
             knowledge: knowledge
                 .into_iter()
-                .map(|k| Knowledge { kind: k.kind, title: k.title, content: k.content })
+                .map(|k| Knowledge { kind: k.kind, title: k.title, content: k.content, domain_specific: k.own == 1 })
                 .collect(),
-            price: price.map_or(Price::default(), |p| Price {
-                input: p.input_micros_per_million.max(0) as u64,
-                output: p.output_micros_per_million.max(0) as u64,
+            price: price.map(|p| Price {
+                input: count(p.input_micros_per_million),
+                output: count(p.output_micros_per_million),
             }),
             user_messages: visitor.as_ref().map_or(0, |v| v.user_messages.max(0) as u32),
             visitor_id: visitor.and_then(|v| v.visitor_id),
-            monthly_budget_cents: budget.map_or(0, |b| b.monthly_budget_cents.max(0) as u64),
+            monthly_budget_cents: budget.as_ref().map_or(0, |b| count(b.budget)),
+            month_spent_micros: budget.as_ref().map_or(0, |b| count(b.spent)),
         })
     }
 
@@ -332,7 +342,7 @@ impl OrgStore {
             ])
             .await?;
         let stored = match results.first() {
-            Some(r) => r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0,
+            Some(r) => changed(r)?,
             None => false,
         };
         Ok(stored.then_some(id))
@@ -424,7 +434,7 @@ impl OrgStore {
         )?
         .run()
         .await?;
-        let stored = result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0;
+        let stored = changed(&result)?;
         Ok(stored.then_some(id))
     }
 
@@ -471,7 +481,7 @@ impl OrgStore {
         )?
         .run()
         .await?;
-        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+        changed(&result)
     }
 
     fn touch(&self, conversation: &JsValue, now: i64) -> EdgeResult<D1PreparedStatement> {

@@ -9,7 +9,7 @@ use shared::admin::{
 use shared::{ErrorCode, Hostname, MessageStatus, Role, WidgetConfig};
 use worker::D1PreparedStatement;
 
-use super::{bind, int, opt_text, text, OrgStore};
+use super::{bind, changed, int, opt_int, opt_text, text, OrgStore};
 use crate::api_key::MintedKey;
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
@@ -63,21 +63,14 @@ impl Cursor {
     pub fn parse(raw: &str) -> Option<Self> {
         let (at, id) = raw.split_once('.')?;
         let at = at.parse().ok()?;
-        // Ids are UUIDs; anything else cannot have come from us.
-        uuid_like(id).then(|| Self { at, id: id.to_owned() })
+        // Ids are UUIDs, stored hyphenated and lower-case; anything else cannot have come from us.
+        let id = uuid::Uuid::try_parse(id).ok()?.hyphenated().to_string();
+        Some(Self { at, id })
     }
-}
-
-fn uuid_like(s: &str) -> bool {
-    s.len() == 36 && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 fn json(value: &impl serde::Serialize) -> EdgeResult<String> {
     serde_json::to_string(value).map_err(EdgeError::internal)
-}
-
-fn changed(result: &worker::D1Result) -> EdgeResult<bool> {
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 /// D1 reports a taken hostname as a unique-constraint or trigger failure.
@@ -264,8 +257,21 @@ struct UsageRow {
     cost_micros: i64,
 }
 
-fn count(n: i64) -> u64 {
-    n.max(0) as u64
+/// A count or sum read from SQLite, where integers are signed.
+pub(super) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// An organization's monthly budget and what a month (`?2`, `YYYY-MM`) has cost it so far.
+pub(super) const MONTH_SPEND: &str = "SELECT o.monthly_budget_cents AS budget, \
+     (SELECT coalesce(sum(u.cost_micros), 0) FROM usage_daily u \
+      WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS spent \
+     FROM organizations o WHERE o.id = ?1";
+
+#[derive(Deserialize)]
+pub(super) struct Spend {
+    pub budget: i64,
+    pub spent: i64,
 }
 
 impl OrgStore {
@@ -326,11 +332,7 @@ impl OrgStore {
             &self.db,
             "UPDATE organizations SET name = coalesce(?2, name), \
              monthly_budget_cents = coalesce(?3, monthly_budget_cents) WHERE id = ?1",
-            &[
-                self.org(),
-                opt_text(name),
-                monthly_budget_cents.map_or(worker::wasm_bindgen::JsValue::NULL, |b| int(b as i64)),
-            ],
+            &[self.org(), opt_text(name), opt_int(monthly_budget_cents.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))],
         )?];
         if let Some(prices) = prices {
             statements.push(bind(&self.db, "DELETE FROM model_prices WHERE organization_id = ?1", &[self.org()])?);
@@ -471,7 +473,6 @@ impl OrgStore {
 
     /// False if the organization has no such domain.
     pub async fn update_domain(&self, id: DomainId, c: &DomainChanges) -> EdgeResult<bool> {
-        let opt_json = |v: Option<String>| v.as_deref().map_or(worker::wasm_bindgen::JsValue::NULL, text);
         let result = bind(
             &self.db,
             "UPDATE domains SET name = coalesce(?3, name), active = coalesce(?4, active), \
@@ -481,11 +482,11 @@ impl OrgStore {
                 self.org(),
                 text(&id.to_string()),
                 opt_text(c.name.as_deref()),
-                c.active.map_or(worker::wasm_bindgen::JsValue::NULL, |a| int(i64::from(a))),
-                opt_json(c.config.as_ref().map(json).transpose()?),
+                opt_int(c.active.map(i64::from)),
+                opt_text(c.config.as_ref().map(json).transpose()?.as_deref()),
                 opt_text(c.system_prompt.as_deref()),
-                opt_json(c.llm.as_ref().map(json).transpose()?),
-                opt_json(c.limits.as_ref().map(json).transpose()?),
+                opt_text(c.llm.as_ref().map(json).transpose()?.as_deref()),
+                opt_text(c.limits.as_ref().map(json).transpose()?.as_deref()),
                 int(now_ms()),
             ],
         )?
@@ -593,7 +594,7 @@ impl OrgStore {
                 text(&id.to_string()),
                 opt_text(title),
                 opt_text(content),
-                active.map_or(worker::wasm_bindgen::JsValue::NULL, |a| int(i64::from(a))),
+                opt_int(active.map(i64::from)),
                 int(now_ms()),
             ],
         )?
@@ -636,9 +637,8 @@ impl OrgStore {
             param(&mut sql, " AND c.last_message_at < ?", int(t));
         }
         if let Some(c) = &f.after {
-            param(&mut sql, " AND (c.last_message_at < ?", int(c.at));
-            param(&mut sql, " OR (c.last_message_at = ? ", int(c.at));
-            param(&mut sql, "AND c.id < ?))", text(&c.id));
+            param(&mut sql, " AND (c.last_message_at, c.id) < (?, ", int(c.at));
+            param(&mut sql, "?)", text(&c.id));
         }
         param(&mut sql, " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", int(i64::from(f.limit) + 1));
         let mut rows: Vec<ConversationRow> = bind(&self.db, &sql, &values)?.all().await?.results()?;
@@ -707,12 +707,12 @@ impl OrgStore {
             &self.db,
             "SELECT id, domain_id, conversation_id, email, name, message, status, created_at FROM leads \
              WHERE organization_id = ?1 AND (?2 IS NULL OR domain_id = ?2) \
-             AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) \
+             AND (?3 IS NULL OR (created_at, id) < (?3, ?4)) \
              ORDER BY created_at DESC, id DESC LIMIT ?5",
             &[
                 self.org(),
                 opt_text(domain.map(|d| d.to_string()).as_deref()),
-                after.map_or(worker::wasm_bindgen::JsValue::NULL, |c| int(c.at)),
+                opt_int(after.map(|c| c.at)),
                 opt_text(after.map(|c| c.id.as_str())),
                 int(i64::from(limit) + 1),
             ],
@@ -768,21 +768,7 @@ impl OrgStore {
 
     /// The organization's monthly budget and what the month (`YYYY-MM`) has cost so far.
     pub async fn month_spend(&self, month: &str) -> EdgeResult<(u64, u64)> {
-        #[derive(Deserialize)]
-        struct Spend {
-            budget: i64,
-            spent: i64,
-        }
-        let s: Option<Spend> = bind(
-            &self.db,
-            "SELECT o.monthly_budget_cents AS budget, \
-             (SELECT coalesce(sum(u.cost_micros), 0) FROM usage_daily u \
-              WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS spent \
-             FROM organizations o WHERE o.id = ?1",
-            &[self.org(), text(month)],
-        )?
-        .first(None)
-        .await?;
+        let s: Option<Spend> = bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?.first(None).await?;
         Ok(s.map_or((0, 0), |s| (count(s.budget), count(s.spent))))
     }
 }

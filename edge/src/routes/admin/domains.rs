@@ -1,15 +1,22 @@
 //! `/v1/admin/domains`: the organization's websites. A hostname belongs to one domain across
 //! all organizations; each domain gets a fresh public site key for its script tag.
 
-use shared::admin::{check_domain_text, check_llm_config, check_widget_config, CreateDomain, DomainView, UpdateDomain};
-use shared::{ErrorCode, Hostname};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use shared::admin::{
+    check_domain_text, check_llm_config, check_widget_config, CreateDomain, DomainView, LimitsConfig, LlmConfig,
+    UpdateDomain,
+};
+use shared::{ErrorCode, Hostname, WidgetConfig};
 use worker::{Request, Response};
 
-use super::{invalid, items, no_content};
+use super::{body, invalid, items, no_content};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
 use crate::limits::check_limits;
+use crate::settings::{may_use_secret, secret_prefix};
 use crate::store::{DomainChanges, NewDomain, OrgStore};
 
 /// More hostnames than this on one site is a list of other people's sites.
@@ -47,7 +54,7 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
 }
 
 pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
-    let body: CreateDomain = http::read_json(req).await?;
+    let body: CreateDomain = body(req).await?;
     let primary = hostname("hostname", &body.hostname)?;
     if body.aliases.len() > MAX_ALIASES {
         return Err(invalid(format!("aliases: at most {MAX_ALIASES}")));
@@ -65,7 +72,7 @@ pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response>
     let config = body.config.unwrap_or_default();
     check_widget_config(&config)?;
     let llm = body.llm.unwrap_or_default();
-    check_llm_config(&llm)?;
+    check_llm(store, &llm)?;
     let limits = body.limits.unwrap_or_default();
     check_limits(&limits)?;
     let site_key = new_site_key()?;
@@ -85,32 +92,87 @@ pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response>
     http::json(201, &view(store, id).await?)
 }
 
+/// Plain fields are replaced; `config`, `llm` and `limits` are merged (JSON merge patch,
+/// RFC 7396): fields left out keep their value, a field set to null goes back to its default.
 pub async fn patch(req: &mut Request, store: &OrgStore, id: &str) -> EdgeResult<Response> {
     let id = parse_id(id)?;
-    let body: UpdateDomain = http::read_json(req).await?;
-    let name = body.name.as_deref().map(str::trim).map(str::to_owned);
-    check_domain_text(name.as_deref(), body.system_prompt.as_deref())?;
-    if let Some(c) = &body.config {
+    let raw: Value = body(req).await?;
+    // The plain fields are read as they are; the objects only once merged (null is allowed in them).
+    let mut plain = raw.clone();
+    if let Some(fields) = plain.as_object_mut() {
+        for merged in ["config", "llm", "limits"] {
+            fields.remove(merged);
+        }
+    }
+    let shape: UpdateDomain = serde_json::from_value(plain)
+        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))?;
+    let current = view(store, id).await?;
+    let name = shape.name.as_deref().map(str::trim).map(str::to_owned);
+    check_domain_text(name.as_deref(), shape.system_prompt.as_deref())?;
+    let config: Option<WidgetConfig> = merged("config", &current.config, raw.get("config"))?;
+    if let Some(c) = &config {
         check_widget_config(c)?;
     }
-    if let Some(l) = &body.llm {
-        check_llm_config(l)?;
+    let llm: Option<LlmConfig> = merged("llm", &current.llm, raw.get("llm"))?;
+    if let Some(l) = &llm {
+        check_llm(store, l)?;
     }
-    if let Some(l) = &body.limits {
+    let limits: Option<LimitsConfig> = merged("limits", &current.limits, raw.get("limits"))?;
+    if let Some(l) = &limits {
         check_limits(l)?;
     }
-    let changes = DomainChanges {
-        name,
-        active: body.active,
-        config: body.config,
-        system_prompt: body.system_prompt,
-        llm: body.llm,
-        limits: body.limits,
-    };
+    let changes = DomainChanges { name, active: shape.active, config, system_prompt: shape.system_prompt, llm, limits };
     if !store.update_domain(id, &changes).await? {
         return Err(not_found());
     }
     http::json(200, &view(store, id).await?)
+}
+
+/// `current` with `patch` merged in, or `None` when the body leaves the field out.
+fn merged<T: Serialize + DeserializeOwned + Default>(
+    field: &str,
+    current: &T,
+    patch: Option<&Value>,
+) -> EdgeResult<Option<T>> {
+    let Some(patch) = patch else { return Ok(None) };
+    if patch.is_null() {
+        return Ok(Some(T::default()));
+    }
+    let mut value = serde_json::to_value(current).map_err(EdgeError::internal)?;
+    merge_patch(&mut value, patch);
+    serde_json::from_value(value).map(Some).map_err(|e| invalid(format!("{field}: {e}")))
+}
+
+/// RFC 7396: objects merge key by key, null removes a key, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(changes) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(fields) = target {
+        for (key, change) in changes {
+            if change.is_null() {
+                fields.remove(key);
+            } else {
+                merge_patch(fields.entry(key.clone()).or_insert(Value::Null), change);
+            }
+        }
+    }
+}
+
+/// Provider settings must be in range, and may name only the organization's own secrets.
+fn check_llm(store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
+    check_llm_config(llm)?;
+    match &llm.api_key_secret {
+        Some(name) if !may_use_secret(store.org_id(), name) => Err(invalid(format!(
+            "llm.api_key_secret: must name one of this organization's secrets, {}…",
+            secret_prefix(store.org_id())
+        ))),
+        _ => Ok(()),
+    }
 }
 
 pub async fn delete(store: &OrgStore, id: &str) -> EdgeResult<Response> {
@@ -118,4 +180,23 @@ pub async fn delete(store: &OrgStore, id: &str) -> EdgeResult<Response> {
         return Err(not_found());
     }
     no_content()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_keeps_what_is_left_out_and_resets_what_is_null() {
+        let mut v =
+            json!({"title": "Shop", "theme": {"primary": "#123456", "on_primary": "#ffffff"}, "starters": ["a"]});
+        merge_patch(&mut v, &json!({"theme": {"primary": "#000000"}, "starters": null, "greeting": "Hi"}));
+        assert_eq!(
+            v,
+            json!({"title": "Shop", "theme": {"primary": "#000000", "on_primary": "#ffffff"}, "greeting": "Hi"})
+        );
+        merge_patch(&mut v, &json!({"theme": "flat"}));
+        assert_eq!(v["theme"], "flat");
+    }
 }

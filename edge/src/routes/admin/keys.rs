@@ -1,11 +1,11 @@
 //! `/v1/admin/keys`: the organization's API keys. A new key's secret is in the creation answer
 //! and nowhere else, ever.
 
-use shared::admin::{ApiKeyCreated, CreateApiKey, MAX_NAME_CHARS};
+use shared::admin::{check_name, ApiKeyCreated, CreateApiKey};
 use shared::ErrorCode;
 use worker::{Request, Response};
 
-use super::{invalid, items};
+use super::{body, items};
 use crate::api_key::MintedKey;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
@@ -17,11 +17,9 @@ pub async fn list(store: &OrgStore) -> EdgeResult<Response> {
 }
 
 pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
-    let body: CreateApiKey = http::read_json(req).await?;
+    let body: CreateApiKey = body(req).await?;
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!("name must be 1 to {MAX_NAME_CHARS} characters")));
-    }
+    check_name("name", name)?;
     let key = MintedKey::generate().map_err(EdgeError::internal)?;
     let view = store.create_api_key(name, &key).await?;
     http::json(201, &ApiKeyCreated { key: view, secret: key.secret })

@@ -6,10 +6,10 @@ use shared::admin::{check_knowledge, CreateKnowledge, KnowledgeView, UpdateKnowl
 use shared::ErrorCode;
 use worker::{Request, Response};
 
-use super::{domain_filter, items, no_content, query};
+use super::{body, domain_filter, items, no_content, query};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
-use crate::ids::{DomainId, KnowledgeId};
+use crate::ids::KnowledgeId;
 use crate::store::OrgStore;
 
 fn not_found() -> EdgeError {
@@ -39,24 +39,20 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
 }
 
 pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
-    let body: CreateKnowledge = http::read_json(req).await?;
-    let domain_not_found = || EdgeError::new(ErrorCode::DomainNotFound, "No such domain.");
-    let domain = match body.domain_id.as_deref() {
-        None => None,
-        Some(d) => Some(DomainId::parse(d).ok_or_else(domain_not_found)?),
-    };
+    let body: CreateKnowledge = body(req).await?;
+    let domain = domain_filter(body.domain_id.as_deref())?;
     let (title, content) = (body.title.trim(), body.content.trim());
     check_knowledge(Some(title), Some(content))?;
     let id = store
         .create_knowledge(domain, body.kind, title, content, body.active.unwrap_or(true))
         .await?
-        .ok_or_else(domain_not_found)?;
+        .ok_or_else(|| EdgeError::new(ErrorCode::DomainNotFound, "No such domain."))?;
     http::json(201, &view(store, id).await?)
 }
 
 pub async fn patch(req: &mut Request, store: &OrgStore, id: &str) -> EdgeResult<Response> {
     let id = parse_id(id)?;
-    let body: UpdateKnowledge = http::read_json(req).await?;
+    let body: UpdateKnowledge = body(req).await?;
     let title = body.title.as_deref().map(str::trim);
     let content = body.content.as_deref().map(str::trim);
     check_knowledge(title, content)?;

@@ -11,7 +11,7 @@ mod leads;
 mod organization;
 
 use serde::de::DeserializeOwned;
-use shared::admin::{DEFAULT_PAGE, MAX_PAGE};
+use shared::admin::{DEFAULT_PAGE, MAX_ADMIN_BODY_BYTES, MAX_PAGE};
 use shared::ErrorCode;
 use worker::{Env, Request, Response};
 
@@ -24,8 +24,15 @@ use crate::store::{Cursor, Directory, OrgStore};
 use crate::tenancy::{self, invalid_api_key};
 
 pub async fn handle(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeResult<Response> {
+    // Owners' data, and errors about it, must not sit in shared caches.
+    let mut resp = route(endpoint, id, req, env).await.unwrap_or_else(|e| http::error(&e));
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+async fn route(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeResult<Response> {
     let store = authenticate(req, env).await?;
-    let mut resp = match endpoint {
+    match endpoint {
         Admin::Organization => organization::get(&store).await,
         Admin::UpdateOrganization => organization::patch(req, &store).await,
         Admin::Usage => organization::usage(req, &store).await,
@@ -45,10 +52,7 @@ pub async fn handle(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> 
         Admin::Conversations => conversations::list(req, &store).await,
         Admin::Conversation => conversations::get(&store, id).await,
         Admin::Leads => leads::list(req, &store).await,
-    }?;
-    // Owners' data must not sit in shared caches.
-    resp.headers_mut().set("cache-control", "no-store")?;
-    Ok(resp)
+    }
 }
 
 async fn authenticate(req: &Request, env: &Env) -> EdgeResult<OrgStore> {
@@ -59,6 +63,11 @@ async fn authenticate(req: &Request, env: &Env) -> EdgeResult<OrgStore> {
     let store = OrgStore::for_owner(env.d1("DB")?, &owner);
     store.touch_api_key(owner.key()).await?;
     Ok(store)
+}
+
+/// The request's JSON body, up to [`MAX_ADMIN_BODY_BYTES`].
+async fn body<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> {
+    http::read_json_within(req, MAX_ADMIN_BODY_BYTES).await
 }
 
 /// The query string as `T`; unknown parameters are ignored.

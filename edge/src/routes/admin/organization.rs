@@ -5,7 +5,7 @@ use serde::Deserialize;
 use shared::admin::{check_organization, BudgetStatus, UpdateOrganization, UsageReport};
 use worker::{Request, Response};
 
-use super::{invalid, query};
+use super::{body, invalid, query};
 use crate::budget;
 use crate::clock::{day_start_ms, now_ms, utc_day, utc_month};
 use crate::error::EdgeResult;
@@ -20,7 +20,7 @@ pub async fn get(store: &OrgStore) -> EdgeResult<Response> {
 }
 
 pub async fn patch(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
-    let body: UpdateOrganization = http::read_json(req).await?;
+    let body: UpdateOrganization = body(req).await?;
     check_organization(&body)?;
     store
         .update_organization(body.name.as_deref().map(str::trim), body.monthly_budget_cents, body.prices.as_deref())
