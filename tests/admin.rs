@@ -71,6 +71,7 @@ fn main() {
         ),
         ("visitor_limits_count_exactly_under_a_flood", visitor_limits_count_exactly_under_a_flood),
         ("the_openapi_document_is_served", the_openapi_document_is_served),
+        ("an_address_flooding_the_edge_meets_the_shield", an_address_flooding_the_edge_meets_the_shield),
     ];
     let app = if args.list {
         None
@@ -780,6 +781,23 @@ fn visitor_limits_count_exactly_under_a_flood(app: &App) {
     assert_eq!((full.status, full.body["error"]["code"].as_str()), (409, Some("conversation_full")), "{:?}", full.body);
     assert_eq!(full.header("retry-after"), None, "a full conversation does not empty with time");
 
+    // One visitor firing 8 messages at once over two conversations: 5 a minute.
+    let rapid = app.api(&origin).from_ip("203.0.113.3");
+    let pair = [app.block_on(rapid.open(&site, "rapid")), app.block_on(rapid.open(&site, "rapid"))];
+    let edge = app.edge.clone();
+    let statuses = app.block_on(async {
+        let tasks = (0..8).map(|i| {
+            let c = pair[i % 2].clone();
+            let api = Api::new(&edge, Some(&origin)).from_ip("203.0.113.3");
+            tokio::spawn(async move { api.send(&c.conversation_id, &c.token, &format!("rapid {i}")).await.status })
+        });
+        futures_util::future::join_all(tasks).await
+    });
+    let passed = statuses.iter().filter(|s| matches!(s, Ok(200))).count();
+    let limited = statuses.iter().filter(|s| matches!(s, Ok(429))).count();
+    eprintln!("flood: one visitor, 8 concurrent messages: {passed} passed the visitor limit of 5, {limited} refused");
+    assert_eq!((passed, limited), (5, 3));
+
     // A flood of messages at once from 40 visitors on 2 addresses, on a fresh site: the per-IP
     // (12) and per-domain (20) limits admit exactly what they allow, however the requests interleave.
     let host = format!("{}.test", unique("crowd"));
@@ -821,6 +839,45 @@ fn visitor_limits_count_exactly_under_a_flood(app: &App) {
     assert!(per_ip.values().all(|(ok, _)| *ok <= 12), "no address above its allowance: {per_ip:?}");
     let stored = app.db.int("SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.domain_id = ?1 AND m.role = 'user' AND m.content = 'flood'", &[&domain]);
     assert_eq!(stored, 20, "refused messages are not stored");
+}
+
+/// Cloudflare's rate-limiting binding in front of every visitor post: one address flooding the
+/// edge is refused before any body is read. Its windows are fixed minutes, so a flood of more
+/// than two allowances is refused in at least one of them, whenever it starts.
+fn an_address_flooding_the_edge_meets_the_shield(app: &App) {
+    const ALLOWANCE: usize = 600;
+    const SENT: usize = 2 * ALLOWANCE + 100;
+    let api = Arc::new(app.api("https://acme.test").from_ip("192.0.2.250"));
+    let start = Instant::now();
+    let statuses: Vec<u16> = app.block_on(async {
+        let mut statuses = Vec::with_capacity(SENT);
+        for chunk in (0..SENT).collect::<Vec<_>>().chunks(25) {
+            let tasks = chunk.iter().map(|_| {
+                let api = api.clone();
+                tokio::spawn(async move { api.post_raw("/v1/conversations", "text/plain", b"x".to_vec(), None).await })
+            });
+            for r in futures_util::future::join_all(tasks).await {
+                let r = r.expect("task");
+                if r.status == 429 {
+                    assert_eq!(r.code(), Some(ErrorCode::RateLimited));
+                    assert_eq!(r.header("retry-after").as_deref(), Some("60"));
+                }
+                statuses.push(r.status);
+            }
+        }
+        statuses
+    });
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let through = statuses.iter().filter(|s| **s == 415).count();
+    eprintln!(
+        "shield: {SENT} posts from one address in {:?}: {through} reached the edge, {refused} refused",
+        start.elapsed()
+    );
+    assert_eq!(refused + through, SENT);
+    assert!(refused >= SENT - 2 * ALLOWANCE && through >= ALLOWANCE, "{through} through, {refused} refused");
+    // Another address is not affected.
+    let other = app.api("https://acme.test").from_ip("192.0.2.251");
+    assert_eq!(app.block_on(other.post_raw("/v1/conversations", "text/plain", b"x".to_vec(), None)).status, 415);
 }
 
 fn the_openapi_document_is_served(app: &App) {
