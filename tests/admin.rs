@@ -297,6 +297,22 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     assert_eq!(app.block_on(app.api(&origin).config(&site)).body["greeting"], "Welcome!");
     assert_eq!(updated["config"]["theme"]["primary"], "#123456", "fields left out of a patch keep their value");
     let path = format!("/v1/admin/domains/{id}");
+    let staged = ok(app.block_on(admin.patch(&path, &json!({"aliases": [format!("staging.{canonical}")]}))), 200);
+    assert_eq!(staged["aliases"], json!([format!("staging.{canonical}")]), "aliases are replaced");
+    assert_eq!(app.block_on(app.api(&format!("https://staging.{canonical}")).config(&site)).status, 200);
+    refused(
+        &app.block_on(app.api(&format!("https://www.{canonical}")).config(&site)),
+        403,
+        ErrorCode::OriginNotAllowed,
+    );
+    let taken = app.block_on(admin.patch(&path, &json!({"aliases": ["acme.test"], "name": "Renamed"})));
+    refused(&taken, 409, ErrorCode::HostnameTaken);
+    let unchanged = ok(app.block_on(admin.get(&path)), 200);
+    assert_eq!(
+        (unchanged["name"].clone(), unchanged["aliases"].clone()),
+        (updated["name"].clone(), staged["aliases"].clone()),
+        "a refused patch changes nothing"
+    );
     let reset = ok(app.block_on(admin.patch(&path, &json!({"config": {"greeting": null}}))), 200);
     assert_eq!(reset["config"]["greeting"], "Hi! How can we help?", "null resets a field to its default");
     assert_eq!(reset["config"]["title"], "New title");

@@ -238,6 +238,9 @@ pub struct UpdateDomain {
     pub llm: Option<LlmConfig>,
     #[serde(default)]
     pub limits: Option<LimitsConfig>,
+    /// Replaces the list of further hostnames.
+    #[serde(default)]
+    pub aliases: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

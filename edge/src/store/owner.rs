@@ -37,6 +37,8 @@ pub struct DomainChanges {
     pub system_prompt: Option<String>,
     pub llm: Option<LlmConfig>,
     pub limits: Option<LimitsConfig>,
+    /// Replaces the domain's aliases.
+    pub aliases: Option<Vec<Hostname>>,
 }
 
 /// Which conversations to list, and where the page starts.
@@ -74,9 +76,13 @@ fn json(value: &impl serde::Serialize) -> EdgeResult<String> {
 }
 
 /// D1 reports a taken hostname as a unique-constraint or trigger failure.
-fn hostname_taken(e: &worker::Error) -> bool {
+fn taken_or(e: worker::Error) -> EdgeError {
     let m = e.to_string();
-    m.contains("UNIQUE constraint failed") || m.contains("already belongs to a domain")
+    if m.contains("UNIQUE constraint failed") || m.contains("already belongs to a domain") {
+        EdgeError::new(ErrorCode::HostnameTaken, "This hostname (or one of the aliases) is already registered.")
+    } else {
+        e.into()
+    }
 }
 
 #[derive(Deserialize)]
@@ -403,7 +409,7 @@ impl OrgStore {
         Ok(row.map(ApiKeyView::from))
     }
 
-    /// Notes that the key was used; at most once a minute, so reads stay reads.
+    /// Notes that the key was used; written at most once a minute per key.
     pub async fn touch_api_key(&self, id: ApiKeyId) -> EdgeResult<()> {
         let now = now_ms();
         bind(
@@ -454,26 +460,17 @@ impl OrgStore {
                 int(now),
             ],
         )?];
-        for alias in d.aliases {
-            statements.push(bind(
-                &self.db,
-                "INSERT INTO domain_aliases (hostname, domain_id, organization_id, created_at) VALUES (?2, ?3, ?1, ?4)",
-                &[self.org(), text(alias.as_str()), text(&id.to_string()), int(now)],
-            )?);
-        }
-        match self.db.batch(statements).await {
-            Ok(_) => Ok(id),
-            Err(e) if hostname_taken(&e) => Err(EdgeError::new(
-                ErrorCode::HostnameTaken,
-                "This hostname (or one of the aliases) is already registered.",
-            )),
-            Err(e) => Err(e.into()),
-        }
+        statements.extend(self.alias_inserts(id, d.aliases, now)?);
+        self.db.batch(statements).await.map_err(taken_or)?;
+        Ok(id)
     }
 
     /// False if the organization has no such domain.
+    /// Applies the changes in one transaction; new aliases must be free like a new domain's
+    /// hostname. False if the organization has no such domain.
     pub async fn update_domain(&self, id: DomainId, c: &DomainChanges) -> EdgeResult<bool> {
-        let result = bind(
+        let now = now_ms();
+        let update = bind(
             &self.db,
             "UPDATE domains SET name = coalesce(?3, name), active = coalesce(?4, active), \
              config = coalesce(?5, config), system_prompt = coalesce(?6, system_prompt), llm = coalesce(?7, llm), \
@@ -487,12 +484,36 @@ impl OrgStore {
                 opt_text(c.system_prompt.as_deref()),
                 opt_text(c.llm.as_ref().map(json).transpose()?.as_deref()),
                 opt_text(c.limits.as_ref().map(json).transpose()?.as_deref()),
-                int(now_ms()),
+                int(now),
             ],
-        )?
-        .run()
-        .await?;
-        changed(&result)
+        )?;
+        let mut statements = vec![update];
+        if let Some(aliases) = &c.aliases {
+            statements.push(bind(
+                &self.db,
+                "DELETE FROM domain_aliases WHERE organization_id = ?1 AND domain_id = ?2",
+                &[self.org(), text(&id.to_string())],
+            )?);
+            statements.extend(self.alias_inserts(id, aliases, now)?);
+        }
+        match self.db.batch(statements).await {
+            Ok(results) => results.first().map_or(Ok(false), changed),
+            Err(e) => Err(taken_or(e)),
+        }
+    }
+
+    fn alias_inserts(&self, id: DomainId, aliases: &[Hostname], now: i64) -> EdgeResult<Vec<D1PreparedStatement>> {
+        aliases
+            .iter()
+            .map(|alias| {
+                bind(
+                    &self.db,
+                    "INSERT INTO domain_aliases (hostname, domain_id, organization_id, created_at) \
+                     VALUES (?2, ?3, ?1, ?4)",
+                    &[self.org(), text(alias.as_str()), text(&id.to_string()), int(now)],
+                )
+            })
+            .collect()
     }
 
     /// Deletes the domain with everything visitors left on it (conversations, messages,

@@ -34,6 +34,21 @@ fn hostname(field: &str, raw: &str) -> EdgeResult<Hostname> {
     Hostname::parse(raw).map_err(|e| invalid(format!("{field}: {e}")))
 }
 
+/// The further hostnames of a site, normalised, without repeats or the primary hostname.
+fn parse_aliases(raw: &[String], primary: &Hostname) -> EdgeResult<Vec<Hostname>> {
+    if raw.len() > MAX_ALIASES {
+        return Err(invalid(format!("aliases: at most {MAX_ALIASES}")));
+    }
+    let mut aliases: Vec<Hostname> = Vec::new();
+    for (i, raw) in raw.iter().enumerate() {
+        let h = hostname(&format!("aliases[{i}]"), raw)?;
+        if h != *primary && !aliases.contains(&h) {
+            aliases.push(h);
+        }
+    }
+    Ok(aliases)
+}
+
 /// `site_` and 24 hex digits: public, but not guessable from the hostname.
 fn new_site_key() -> EdgeResult<String> {
     let mut bytes = [0u8; 12];
@@ -56,16 +71,7 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
 pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
     let body: CreateDomain = body(req).await?;
     let primary = hostname("hostname", &body.hostname)?;
-    if body.aliases.len() > MAX_ALIASES {
-        return Err(invalid(format!("aliases: at most {MAX_ALIASES}")));
-    }
-    let mut aliases: Vec<Hostname> = Vec::new();
-    for (i, raw) in body.aliases.iter().enumerate() {
-        let h = hostname(&format!("aliases[{i}]"), raw)?;
-        if h != primary && !aliases.contains(&h) {
-            aliases.push(h);
-        }
-    }
+    let aliases = parse_aliases(&body.aliases, &primary)?;
     let name = body.name.as_deref().map(str::trim).unwrap_or(primary.as_str()).to_owned();
     let system_prompt = body.system_prompt.unwrap_or_default();
     check_domain_text(Some(&name), Some(&system_prompt))?;
@@ -121,7 +127,12 @@ pub async fn patch(req: &mut Request, store: &OrgStore, id: &str) -> EdgeResult<
     if let Some(l) = &limits {
         check_limits(l)?;
     }
-    let changes = DomainChanges { name, active: shape.active, config, system_prompt: shape.system_prompt, llm, limits };
+    let aliases = match &shape.aliases {
+        Some(raw) => Some(parse_aliases(raw, &hostname("hostname", &current.hostname)?)?),
+        None => None,
+    };
+    let changes =
+        DomainChanges { name, active: shape.active, config, system_prompt: shape.system_prompt, llm, limits, aliases };
     if !store.update_domain(id, &changes).await? {
         return Err(not_found());
     }
