@@ -58,6 +58,10 @@ fn main() {
             queued_calls_replay_events_fire_and_spa_navigation_keeps_one_widget,
         ),
         ("a_failed_reply_offers_retry_and_stop_ends_a_stream", a_failed_reply_offers_retry_and_stop_ends_a_stream),
+        (
+            "a_visitor_over_the_limit_is_told_politely_and_keeps_the_text",
+            a_visitor_over_the_limit_is_told_politely_and_keeps_the_text,
+        ),
         ("a_closed_panel_counts_unread_replies", a_closed_panel_counts_unread_replies),
         (
             "leads_and_feedback_are_stored_for_the_sites_organization",
@@ -556,6 +560,28 @@ fn script_tag_attributes_choose_language_position_and_colour(ctx: &Ctx) {
         assert_eq!(look, json!([20, "rgb(124, 58, 237)", "rgb(255, 255, 255)"]), "bottom-left, data-color, readable text");
         assert_eq!(page.js("return w('textarea').placeholder").await, json!("Nachricht eingeben…"));
     });
+    ctx.app.block_on(page.close());
+}
+
+/// The edge refuses a second message within the minute (429 with Retry-After); the widget says
+/// so in words and gives the text back, and nothing of it is stored.
+fn a_visitor_over_the_limit_is_told_politely_and_keeps_the_text(ctx: &Ctx) {
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.strict_url("/strict.html")).await;
+        open_panel(&page).await;
+        type_and_send(&page, "My first question").await;
+        wait_reply_done(&page).await;
+        type_and_send(&page, "My second question").await;
+        let alert = page.wait_for("the notice", "w('.alert') && w('.alert').textContent", WAIT).await;
+        assert_eq!(alert, json!("You are sending messages too quickly. Please wait a moment."));
+        assert_eq!(page.js("return w('textarea').value").await, json!("My second question"), "the text comes back");
+        let users = page.js("return wa('.msg.user').map(m => m.textContent)").await;
+        assert_eq!(users.as_array().map(Vec::len), Some(1), "the refused message is not in the transcript: {users}");
+        page.screenshot(&ctx.shots.join("desktop-rate-limited.png")).await;
+    });
+    let stored = ctx.app.db.int("SELECT count(*) FROM messages WHERE content = 'My second question'", &[]);
+    assert_eq!(stored, 0);
     ctx.app.block_on(page.close());
 }
 

@@ -2,7 +2,8 @@
 //! CSS and strict CSP, pointed at the test edge) and variants of it, served over real HTTP on
 //! another origin than the edge. Reached as `http://localhost:PORT` it is the demo tenant's
 //! registered site; as `http://127.0.0.2:PORT` a site nobody registered; as
-//! `http://127.0.0.3:PORT` the demo tenant's second site, which asks for leads first.
+//! `http://127.0.0.3:PORT` the demo tenant's second site, which asks for leads first; as
+//! `http://127.0.0.4:PORT` its third, which allows a visitor one message a minute.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,6 +58,9 @@ impl HostSite {
             "/leads-first.html".into(),
             (html, with_tag(&tag.replace("site_demo_localhost", "site_leads_first"))),
         );
+        // The demo organization's third site, with a strict visitor limit (fixtures/widget.sql).
+        pages
+            .insert("/strict.html".into(), (html, with_tag(&tag.replace("site_demo_localhost", "site_strict_limits"))));
         // The demo page with a probe that times the widget's start (see bench-widget).
         pages.insert("/bench.js".into(), ("text/javascript", BENCH_SCRIPT.to_owned()));
         pages.insert("/bench.html".into(), (html, with_tag(&format!(r#"<script src="/bench.js"></script>{tag}"#))));
@@ -65,7 +69,8 @@ impl HostSite {
         let port = listener.local_addr()?.port();
         let unregistered = TcpListener::bind(("127.0.0.2", port)).await?;
         let leads_first = TcpListener::bind(("127.0.0.3", port)).await?;
-        for l in [listener, unregistered, leads_first] {
+        let strict = TcpListener::bind(("127.0.0.4", port)).await?;
+        for l in [listener, unregistered, leads_first, strict] {
             let pages = pages.clone();
             tokio::spawn(async move {
                 while let Ok((socket, _)) = l.accept().await {
@@ -89,6 +94,11 @@ impl HostSite {
     /// The origin of the demo organization's leads-first site.
     pub fn leads_first_url(&self, path: &str) -> String {
         format!("http://127.0.0.3:{}{path}", self.port)
+    }
+
+    /// The origin of the demo organization's site with a strict visitor limit.
+    pub fn strict_url(&self, path: &str) -> String {
+        format!("http://127.0.0.4:{}{path}", self.port)
     }
 }
 
