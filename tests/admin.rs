@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use e2e::client::{Admin, Api, Reply};
 use e2e::App;
-use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::{ErrorCode, StreamEvent};
@@ -21,7 +20,7 @@ const GLOBEX_DOMAIN: &str = "0193a000-0000-7000-8000-0000000000b2";
 const GLOBEX_ORIGIN: &str = "https://globex.test";
 const GLOBEX_SITE: &str = "site_globex_test";
 
-type Test = fn(&App);
+use e2e::journeys::{self, unique, Journey};
 
 /// Organizations whose keys are minted before the tests start: `dev/bootstrap` writes the
 /// database file directly, which must not race the running edge's own writes.
@@ -45,8 +44,7 @@ fn key_of(slug: &str) -> String {
 }
 
 fn main() {
-    let args = Arguments::from_args();
-    let tests: Vec<(&str, Test)> = vec![
+    let tests: Vec<(&str, Journey)> = vec![
         ("keys_are_hashed_shown_once_touched_and_revoked", keys_are_hashed_shown_once_touched_and_revoked),
         ("domains_are_normalised_validated_updated_and_unique", domains_are_normalised_validated_updated_and_unique),
         ("deleting_a_domain_removes_what_visitors_left_on_it", deleting_a_domain_removes_what_visitors_left_on_it),
@@ -73,43 +71,7 @@ fn main() {
         ("the_openapi_document_is_served", the_openapi_document_is_served),
         ("an_address_flooding_the_edge_meets_the_shield", an_address_flooding_the_edge_meets_the_shield),
     ];
-    let app = if args.list {
-        None
-    } else {
-        match App::spawn(&["tenants.sql"]).and_then(|app| mint_keys(&app).map(|()| app)) {
-            Ok(app) => Some(Arc::new(app)),
-            Err(e) => {
-                eprintln!("could not start the edge: {e}");
-                std::process::exit(1);
-            }
-        }
-    };
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let app = app.clone();
-            Trial::test(name, move || {
-                let app = app.as_deref().ok_or_else(|| Failed::from("no app"))?;
-                test(app);
-                app.db.assert_invariants();
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    if conclusion.has_failed() {
-        if let Some(app) = &app {
-            eprintln!("--- wrangler dev log ---\n{}", app.wrangler_log());
-        }
-    }
-    drop(app);
-    conclusion.exit();
-}
-
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    journeys::run(tests, &["tenants.sql"], mint_keys)
 }
 
 fn owner(app: &App, slug: &str) -> Admin {

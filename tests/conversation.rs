@@ -3,14 +3,12 @@
 //! refused and leaves no trace. Runs against the real `wrangler dev` (workerd + local D1) and the
 //! scripted stand-in LLM.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use e2e::app::{FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, LLM_KEY};
 use e2e::client::Api;
 use e2e::stand_in::{default_reply, tokens, SPLIT_UTF8_REPLY};
 use e2e::App;
-use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
 use shared::limits::{MAX_BODY_BYTES, MAX_MESSAGE_CHARS};
 use shared::{ErrorCode, MessageStatus, Role, StreamEvent, Usage};
@@ -27,11 +25,10 @@ const REJECTS_ORIGIN: &str = "https://rejects.test";
 const FAULTS_SITE: &str = "site_faults_test";
 const FAULTS_ORIGIN: &str = "https://faults.test";
 
-type Test = fn(&App);
+use e2e::journeys::{self, unique, Journey};
 
 fn main() {
-    let args = Arguments::from_args();
-    let tests: Vec<(&str, Test)> = vec![
+    let tests: Vec<(&str, Journey)> = vec![
         (
             "registered_site_gets_its_public_config_and_nothing_private",
             registered_site_gets_its_public_config_and_nothing_private,
@@ -88,44 +85,7 @@ fn main() {
             feedback_is_one_verdict_per_reply_by_its_own_conversation_only,
         ),
     ];
-    let app = if args.list {
-        None
-    } else {
-        match App::spawn(&["tenants.sql"]) {
-            Ok(app) => Some(Arc::new(app)),
-            Err(e) => {
-                eprintln!("could not start the edge: {e}");
-                std::process::exit(1);
-            }
-        }
-    };
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let app = app.clone();
-            Trial::test(name, move || {
-                let app = app.as_deref().ok_or_else(|| Failed::from("no app"))?;
-                test(app);
-                // The organization invariants hold after every scenario.
-                app.db.assert_invariants();
-                Ok(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    if conclusion.has_failed() {
-        if let Some(app) = &app {
-            eprintln!("--- wrangler dev log ---\n{}", app.wrangler_log());
-        }
-    }
-    drop(app);
-    conclusion.exit();
-}
-
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    journeys::run(tests, &["tenants.sql"], |_| Ok(()))
 }
 
 fn count_for_visitor(app: &App, visitor: &str) -> i64 {

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod client;
 pub mod db;
 pub mod host_site;
+pub mod journeys;
 pub mod stand_in;
 
 pub use app::App;

@@ -263,6 +263,17 @@ struct UsageRow {
     cost_micros: i64,
 }
 
+/// Cuts `rows` (read with one row more than `limit`) to the page, and gives the row the next
+/// page starts after, if there is a next page.
+fn last_page_row<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
+    let limit = limit as usize;
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    rows.last()
+}
+
 /// A count or sum read from SQLite, where integers are signed.
 pub(super) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
@@ -663,12 +674,7 @@ impl OrgStore {
         }
         param(&mut sql, " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", int(i64::from(f.limit) + 1));
         let mut rows: Vec<ConversationRow> = bind(&self.db, &sql, &values)?.all().await?.results()?;
-        let next = if rows.len() > f.limit as usize {
-            rows.truncate(f.limit as usize);
-            rows.last().map(|r| Cursor { at: r.last_message_at, id: r.id.clone() })
-        } else {
-            None
-        };
+        let next = last_page_row(&mut rows, f.limit).map(|r| Cursor { at: r.last_message_at, id: r.id.clone() });
         Ok((rows.into_iter().map(ConversationSummary::from).collect(), next))
     }
 
@@ -742,12 +748,7 @@ impl OrgStore {
         .await?
         .results()?;
         let mut rows = rows;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| Cursor { at: r.created_at, id: r.id.clone() })
-        } else {
-            None
-        };
+        let next = last_page_row(&mut rows, limit).map(|r| Cursor { at: r.created_at, id: r.id.clone() });
         let leads = rows
             .into_iter()
             .map(|r| LeadView {
