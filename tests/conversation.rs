@@ -51,6 +51,10 @@ fn main() {
             "upstream_failure_before_streaming_keeps_the_user_message",
             upstream_failure_before_streaming_keeps_the_user_message,
         ),
+        (
+            "a_refusal_before_the_first_token_is_retried_and_answered_once",
+            a_refusal_before_the_first_token_is_retried_and_answered_once,
+        ),
         ("upstream_cut_mid_stream_stores_an_interrupted_reply", upstream_cut_mid_stream_stores_an_interrupted_reply),
         (
             "upstream_error_chunk_mid_stream_stores_an_interrupted_reply",
@@ -258,10 +262,16 @@ fn multibyte_characters_split_across_chunks_arrive_intact(app: &App) {
     assert_eq!(messages_of(app, &c.conversation_id)[1][1], SPLIT_UTF8_REPLY);
 }
 
+/// How many times the stand-in was asked for a reply to `content`.
+fn asked_for(app: &App, content: &str) -> usize {
+    app.llm.requests().iter().filter(|r| r.body["messages"].to_string().contains(content)).count()
+}
+
 fn upstream_failure_before_streaming_keeps_the_user_message(app: &App) {
     let api = app.api(FAULTS_ORIGIN);
     let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
     let s = app.block_on(api.send(&c.conversation_id, &c.token, "hello [[fail]]"));
+    assert_eq!(asked_for(app, "hello [[fail]]"), 3, "a server error is retried twice, then given up");
     assert_eq!(s.tokens(), 0);
     let Some(StreamEvent::Error { code, message }) = s.last() else { panic!("{:?}", s.events) };
     assert_eq!(*code, ErrorCode::UpstreamError);
@@ -270,6 +280,34 @@ fn upstream_failure_before_streaming_keeps_the_user_message(app: &App) {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][..3], ["user", "hello [[fail]]", "complete"]);
     assert_eq!(rows[1][..3], ["assistant", "", "failed"]);
+}
+
+fn a_refusal_before_the_first_token_is_retried_and_answered_once(app: &App) {
+    let api = app.api(FAULTS_ORIGIN);
+    let c = app.block_on(api.open(FAULTS_SITE, &unique("visitor")));
+    let content = format!("{} [[fail-once]]", unique("retry me"));
+    let started = std::time::Instant::now();
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, &content));
+    let Some(StreamEvent::Done { .. }) = s.last() else { panic!("{:?}", s.events) };
+    assert_eq!(s.text(), default_reply(&content), "the visitor sees one whole reply");
+    assert_eq!(asked_for(app, &content), 2, "one refusal, one retry");
+    assert!(started.elapsed() >= Duration::from_millis(250), "the retry waited its backoff");
+    let rows = messages_of(app, &c.conversation_id);
+    assert_eq!(rows.len(), 2, "stored once: {rows:?}");
+    assert_eq!(rows[1][..3], ["assistant", default_reply(&content).as_str(), "complete"]);
+
+    // A provider's rate limit is retried too; a refused key is not.
+    let busy = format!("{} [[busy]]", unique("busy"));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, &busy));
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamError, .. })), "{:?}", s.last());
+    assert_eq!(asked_for(app, &busy), 3);
+    let bad_key = format!("{} [[bad-key]]", unique("key"));
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, &bad_key));
+    assert!(matches!(s.last(), Some(StreamEvent::Error { code: ErrorCode::UpstreamError, .. })), "{:?}", s.last());
+    assert_eq!(asked_for(app, &bad_key), 1, "a refused key does not change on a retry");
+    let rows = messages_of(app, &c.conversation_id);
+    let failed: Vec<_> = rows.iter().filter(|r| r[0] == "assistant" && r[2] == "failed").collect();
+    assert_eq!(failed.len(), 2, "each given-up reply is stored as failed: {rows:?}");
 }
 
 fn upstream_cut_mid_stream_stores_an_interrupted_reply(app: &App) {

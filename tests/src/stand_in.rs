@@ -8,6 +8,9 @@
 //! | (none)           | `Hello from the stand-in! You said: <message>`, then usage, `[DONE]` |
 //! | `[[slow]]`       | the same, 200 ms between tokens                                  |
 //! | `[[fail]]`       | HTTP 500 with an OpenAI error body, before any token             |
+//! | `[[fail-once]]`  | HTTP 503 the first time this message is asked, then the normal reply |
+//! | `[[busy]]`       | HTTP 429 with `Retry-After: 0`, every time                       |
+//! | `[[bad-key]]`    | HTTP 401, every time                                             |
 //! | `[[cut]]`        | three tokens, then the connection is dropped mid-stream          |
 //! | `[[error-chunk]]`| two tokens, then an `{"error": …}` chunk                         |
 //! | `[[hang]]`       | two tokens, then silence for 30 s                                |
@@ -95,9 +98,14 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
             .map(|(_, v)| v.trim().to_owned())
     });
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if let Ok(mut l) = log.lock() {
-        l.push(Recorded { authorization, body: body.clone() });
-    }
+    // How many times this very request has been made, this one included.
+    let asked = log
+        .lock()
+        .map(|mut l| {
+            l.push(Recorded { authorization, body: body.clone() });
+            l.iter().filter(|r| r.body == body).count()
+        })
+        .unwrap_or(1);
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
     let last_user = messages
         .iter()
@@ -109,9 +117,23 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     let prompt_tokens: usize =
         messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
 
-    if last_user.contains("[[fail]]") {
+    let refusal = if last_user.contains("[[fail]]") {
+        Some("500 Internal Server Error")
+    } else if last_user.contains("[[fail-once]]") && asked == 1 {
+        Some("503 Service Unavailable")
+    } else if last_user.contains("[[busy]]") {
+        Some("429 Too Many Requests\r\nretry-after: 0")
+    } else if last_user.contains("[[bad-key]]") {
+        Some("401 Unauthorized")
+    } else {
+        None
+    };
+    if let Some(status) = refusal {
         let msg = br#"{"error":{"message":"The stand-in was told to fail.","type":"server_error"}}"#;
-        let resp = format!("HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", msg.len());
+        let resp = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            msg.len()
+        );
         socket.write_all(resp.as_bytes()).await?;
         return socket.write_all(msg).await;
     }

@@ -3,6 +3,7 @@
 
 pub mod openai;
 mod reply;
+pub mod retry;
 
 use std::future::Future;
 use std::time::Duration;
@@ -27,24 +28,37 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
     let mut reply = ReplyBuilder::default();
     let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
     let idle = Duration::from_millis(llm.idle_timeout_ms.into());
-    let sent = within(first_token, send(llm, prompt))
-        .await
-        .unwrap_or_else(|| Err(format!("no answer within {first_token:?}")));
-    let mut response = match sent {
-        Ok(r) => r,
-        Err(cause) => {
-            reply.broke_off(cause);
+    let mut attempt = 1;
+    let mut response = loop {
+        // A provider that does not answer in time has used the reply's time: no retry.
+        let Some(sent) = within(first_token, send(llm, prompt)).await else {
+            reply.broke_off(format!("no answer within {first_token:?}"));
+            return reply.finish(prompt_estimate);
+        };
+        let (cause, retry_after) = match sent {
+            Ok(r) if (200..300).contains(&r.status_code()) => break r,
+            Ok(mut r) => {
+                let status = r.status_code();
+                let retry_after = r.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
+                let body = r.text().await.unwrap_or_default();
+                let detail = openai::provider_error_message(&body)
+                    .unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
+                let cause = format!("provider answered {status}: {detail}");
+                if !retry::worth_retrying(status) {
+                    reply.broke_off(cause);
+                    return reply.finish(prompt_estimate);
+                }
+                (cause, retry_after)
+            }
+            Err(cause) => (cause, None),
+        };
+        if attempt == retry::ATTEMPTS {
+            reply.broke_off(format!("{cause} (after {attempt} attempts)"));
             return reply.finish(prompt_estimate);
         }
+        Delay::from(retry::wait(attempt, retry_after)).await;
+        attempt += 1;
     };
-    let status = response.status_code();
-    if !(200..300).contains(&status) {
-        let body = response.text().await.unwrap_or_default();
-        let detail =
-            openai::provider_error_message(&body).unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
-        reply.broke_off(format!("provider answered {status}: {detail}"));
-        return reply.finish(prompt_estimate);
-    }
     let mut body = match response.stream() {
         Ok(s) => s,
         Err(e) => {
