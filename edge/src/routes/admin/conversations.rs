@@ -6,8 +6,7 @@ use shared::admin::{ConversationDetail, Page};
 use shared::ErrorCode;
 use worker::{Request, Response};
 
-use super::{domain_filter, invalid, page, query};
-use crate::clock::day_start_ms;
+use super::{day_start, domain_filter, page, query};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::ConversationId;
@@ -26,12 +25,9 @@ pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let q: ListQuery = query(req)?;
     let (limit, after) = page(q.limit.as_deref(), q.cursor.as_deref())?;
     let domain = domain_filter(q.domain_id.as_deref())?;
-    let day = |d: Option<&str>| -> EdgeResult<Option<i64>> {
-        d.map(|d| day_start_ms(d).ok_or_else(|| invalid("from and to must be dates like 2026-11-01"))).transpose()
-    };
-    let since_ms = day(q.from.as_deref())?;
+    let since_ms = q.from.as_deref().map(day_start).transpose()?;
     // `to` is inclusive: everything before the next day's start.
-    let until_ms = day(q.to.as_deref())?.map(|t| t + 86_400_000);
+    let until_ms = q.to.as_deref().map(day_start).transpose()?.map(|t| t + 86_400_000);
     let filter = ConversationFilter { domain, since_ms, until_ms, after, limit };
     let (items, next) = store.conversations(&filter).await?;
     http::json(200, &Page { items, next_cursor: next.map(|c| c.encode()) })

@@ -17,6 +17,7 @@ use worker::{Env, Request, Response};
 
 use super::table::Admin;
 use crate::api_key::PresentedKey;
+use crate::clock::day_start_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
@@ -94,6 +95,11 @@ fn page(limit: Option<&str>, cursor: Option<&str>) -> EdgeResult<(u32, Option<Cu
         Some(c) => Some(Cursor::parse(c).ok_or_else(|| invalid("cursor is not one this API returned"))?),
     };
     Ok((limit, cursor))
+}
+
+/// The first millisecond of a `from`/`to` date of a query (`YYYY-MM-DD`, UTC).
+fn day_start(day: &str) -> EdgeResult<i64> {
+    day_start_ms(day).ok_or_else(|| invalid("from and to must be dates like 2026-11-01"))
 }
 
 /// A list's `domain_id` filter. A well-formed id of another organization's domain matches

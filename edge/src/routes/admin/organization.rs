@@ -5,9 +5,9 @@ use serde::Deserialize;
 use shared::admin::{check_organization, BudgetStatus, UpdateOrganization, UsageReport};
 use worker::{Request, Response};
 
-use super::{body, invalid, query};
+use super::{body, day_start, invalid, query};
 use crate::budget;
-use crate::clock::{day_start_ms, now_ms, utc_day, utc_month};
+use crate::clock::{now_ms, utc_day, utc_month};
 use crate::error::EdgeResult;
 use crate::http;
 use crate::store::OrgStore;
@@ -41,9 +41,7 @@ pub async fn usage(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let month = utc_month(now);
     let from = q.from.unwrap_or_else(|| format!("{month}-01"));
     let to = q.to.unwrap_or(today);
-    let (Some(start), Some(end)) = (day_start_ms(&from), day_start_ms(&to)) else {
-        return Err(invalid("from and to must be dates like 2026-11-01"));
-    };
+    let (start, end) = (day_start(&from)?, day_start(&to)?);
     if end < start || (end - start) / 86_400_000 >= MAX_USAGE_DAYS {
         return Err(invalid(format!("from must not be after to, and the range at most {MAX_USAGE_DAYS} days")));
     }
