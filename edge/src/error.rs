@@ -45,6 +45,13 @@ impl std::fmt::Display for EdgeError {
 
 impl std::error::Error for EdgeError {}
 
+/// An error after streaming began travels as the stream's last event.
+impl From<EdgeError> for shared::StreamEvent {
+    fn from(e: EdgeError) -> Self {
+        Self::Error { code: e.code, message: e.message }
+    }
+}
+
 impl From<shared::admin::FieldError> for EdgeError {
     fn from(e: shared::admin::FieldError) -> Self {
         Self::new(ErrorCode::InvalidField, e.to_string())

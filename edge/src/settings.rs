@@ -2,7 +2,7 @@
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
 
-use shared::admin::{LlmConfig, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
+use shared::admin::{LlmConfig, Provider, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
 
 use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
@@ -17,7 +17,10 @@ const MAX_TIMEOUT_MS: u32 = 120_000;
 /// What the relay needs to call the provider.
 #[derive(Clone, PartialEq)]
 pub struct LlmSettings {
-    pub base_url: String,
+    pub provider: Provider,
+    /// The provider's API without a trailing slash; `None` only for Workers AI through the
+    /// worker's `AI` binding.
+    pub base_url: Option<String>,
     pub model: String,
     pub max_tokens: u32,
     pub temperature: f64,
@@ -32,6 +35,7 @@ pub struct LlmSettings {
 impl std::fmt::Debug for LlmSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LlmSettings")
+            .field("provider", &self.provider)
             .field("base_url", &self.base_url)
             .field("model", &self.model)
             .field("max_tokens", &self.max_tokens)
@@ -65,7 +69,17 @@ impl Settings {
         let token_key = get("TOKEN_SECRET")
             .and_then(|s| TokenKey::new(&s))
             .ok_or_else(|| misconfigured("TOKEN_SECRET must be set to at least 32 characters"))?;
-        let base_url = get("LLM_BASE_URL").ok_or_else(|| misconfigured("LLM_BASE_URL is not set"))?;
+        let provider = match get("LLM_PROVIDER") {
+            None => Provider::default(),
+            Some(p) => Provider::parse(&p).ok_or_else(|| {
+                misconfigured("LLM_PROVIDER must be openai-compatible, anthropic or workers-ai")
+            })?,
+        };
+        let base_url = match get("LLM_BASE_URL").filter(|u| !u.trim().is_empty()) {
+            Some(u) => Some(checked_base_url(&u).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?),
+            None if provider == Provider::WorkersAi => None,
+            None => return Err(misconfigured("LLM_BASE_URL is not set")),
+        };
         let model = get("LLM_MODEL").ok_or_else(|| misconfigured("LLM_MODEL is not set"))?;
         let number = |name: &str, default: f64| -> EdgeResult<f64> {
             match get(name) {
@@ -74,7 +88,8 @@ impl Settings {
             }
         };
         let llm = LlmSettings {
-            base_url: checked_base_url(&base_url).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?,
+            provider,
+            base_url,
             model,
             max_tokens: (number("LLM_MAX_TOKENS", 512.0)? as u32).clamp(1, MAX_REPLY_TOKENS),
             temperature: number("LLM_TEMPERATURE", 0.7)?.clamp(0.0, 2.0),
@@ -111,18 +126,32 @@ pub fn may_use_secret(org: OrgId, name: &str) -> bool {
 
 impl LlmSettings {
     /// The defaults with the overrides of a domain of `org` applied, each clamped to what is
-    /// allowed. The edge's own key goes only to the edge's own provider.
+    /// allowed. A domain that picks another provider than the edge's gets that provider's public
+    /// API and default model unless it names its own. The edge's own key goes only to the edge's
+    /// own provider.
     pub fn with_overrides(&self, o: &LlmConfig, org: OrgId, get_secret: impl Fn(&str) -> Option<String>) -> Self {
-        let base_url = o.base_url.as_deref().and_then(checked_base_url).unwrap_or_else(|| self.base_url.clone());
+        let provider = o.provider.unwrap_or(self.provider);
+        let same_provider = provider == self.provider;
+        let base_url = match o.base_url.as_deref().and_then(checked_base_url) {
+            Some(url) => Some(url),
+            None if same_provider => self.base_url.clone(),
+            None => public_api(provider).map(str::to_owned),
+        };
         let api_key = match &o.api_key_secret {
             Some(name) if may_use_secret(org, name) => get_secret(name).filter(|k| !k.trim().is_empty()),
             Some(_) => None,
-            None if base_url != self.base_url => None,
+            None if !same_provider || base_url != self.base_url => None,
             None => self.api_key.clone(),
         };
+        let model = match o.model.clone().filter(|m| !m.trim().is_empty()) {
+            Some(m) => m,
+            None if same_provider => self.model.clone(),
+            None => default_model(provider).to_owned(),
+        };
         Self {
+            provider,
             base_url,
-            model: o.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| self.model.clone()),
+            model,
             max_tokens: o.max_tokens.unwrap_or(self.max_tokens).clamp(1, MAX_REPLY_TOKENS),
             temperature: o.temperature.filter(|t| t.is_finite()).unwrap_or(self.temperature).clamp(0.0, 2.0),
             api_key,
@@ -130,10 +159,23 @@ impl LlmSettings {
             idle_timeout_ms: self.idle_timeout_ms,
         }
     }
+}
 
-    /// The OpenAI-compatible chat completions endpoint under the base URL.
-    pub fn chat_completions_url(&self) -> String {
-        format!("{}/chat/completions", self.base_url)
+/// Where a provider's public API is; Workers AI is reached through the `AI` binding.
+fn public_api(provider: Provider) -> Option<&'static str> {
+    match provider {
+        Provider::OpenaiCompatible => Some("https://api.openai.com/v1"),
+        Provider::Anthropic => Some("https://api.anthropic.com/v1"),
+        Provider::WorkersAi => None,
+    }
+}
+
+/// The model a domain gets when it picks a provider but no model.
+fn default_model(provider: Provider) -> &'static str {
+    match provider {
+        Provider::OpenaiCompatible => "gpt-4o-mini",
+        Provider::Anthropic => "claude-haiku-4-5",
+        Provider::WorkersAi => "@cf/meta/llama-3.1-8b-instruct",
     }
 }
 
@@ -169,7 +211,8 @@ mod tests {
     #[test]
     fn reads_defaults_and_trims_the_base_url() {
         let s = Settings::from_lookup(lookup(&base())).unwrap();
-        assert_eq!(s.llm.chat_completions_url(), "http://127.0.0.1:8790/v1/chat/completions");
+        assert_eq!(s.llm.base_url.as_deref(), Some("http://127.0.0.1:8790/v1"));
+        assert_eq!(s.llm.provider, Provider::OpenaiCompatible);
         assert_eq!(s.llm.max_tokens, 512);
         assert_eq!(s.llm.api_key, None);
         assert_eq!(s.history_token_budget, 3_000);
@@ -206,13 +249,13 @@ mod tests {
             ..Default::default()
         };
         let merged = s.llm.with_overrides(&o, org, lookup(&[(groq, "gsk-1")]));
-        assert_eq!(merged.chat_completions_url(), "https://api.groq.com/openai/v1/chat/completions");
+        assert_eq!(merged.base_url.as_deref(), Some("https://api.groq.com/openai/v1"));
         assert_eq!(merged.model, "llama-3.1-8b-instant");
         assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
         assert_eq!(merged.temperature, 2.0);
         assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
         let bad_url = LlmConfig { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
-        assert_eq!(s.llm.with_overrides(&bad_url, org, |_| None).base_url, "http://127.0.0.1:8790/v1");
+        assert_eq!(s.llm.with_overrides(&bad_url, org, |_| None).base_url.as_deref(), Some("http://127.0.0.1:8790/v1"));
         assert_eq!(s.llm.with_overrides(&LlmConfig::default(), org, |_| None).api_key.as_deref(), Some("sk-default"));
     }
 
@@ -234,6 +277,34 @@ mod tests {
         }
         let own = format!("{}OPENAI", secret_prefix(org));
         assert!(s.llm.with_overrides(&evil(Some(own.clone())), org, secrets).api_key.is_some_and(|k| k.contains(&own)));
+    }
+
+    #[test]
+    fn another_provider_gets_its_own_api_and_model_and_never_the_edges_key() {
+        let mut v = base();
+        v.push(("LLM_API_KEY", "sk-default"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let org = OrgId::generate();
+        let pick = |p: Provider| s.llm.with_overrides(&LlmConfig { provider: Some(p), ..Default::default() }, org, |_| None);
+        let claude = pick(Provider::Anthropic);
+        assert_eq!(claude.base_url.as_deref(), Some("https://api.anthropic.com/v1"));
+        assert_eq!((claude.model.as_str(), claude.api_key.as_deref()), ("claude-haiku-4-5", None));
+        let binding = pick(Provider::WorkersAi);
+        assert_eq!((binding.base_url, binding.api_key), (None, None), "the AI binding needs no URL or key");
+        let same = pick(Provider::OpenaiCompatible);
+        assert_eq!((same.model.as_str(), same.api_key.as_deref()), ("stand-in", Some("sk-default")));
+    }
+
+    #[test]
+    fn the_edge_may_default_to_workers_ai_without_a_url() {
+        let mut v = base();
+        v.retain(|(k, _)| *k != "LLM_BASE_URL");
+        assert!(Settings::from_lookup(lookup(&v)).is_err(), "OpenAI-compatible needs a URL");
+        v.push(("LLM_PROVIDER", "workers-ai"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        assert_eq!((s.llm.provider, s.llm.base_url), (Provider::WorkersAi, None));
+        v.push(("LLM_PROVIDER", "gemini"));
+        assert!(Settings::from_lookup(lookup(&v)).is_err(), "an unknown provider is a configuration error");
     }
 
     #[test]

@@ -96,6 +96,17 @@ pub enum Provider {
     /// OpenAI's chat completions, and every server that speaks it.
     #[default]
     OpenaiCompatible,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Cloudflare Workers AI: through the worker's `AI` binding, or its REST API when a
+    /// `base_url` (`…/ai/run`) is given.
+    WorkersAi,
+}
+
+impl Provider {
+    pub fn parse(raw: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).ok()
+    }
 }
 
 /// A domain's provider settings (its `llm` JSON). Each field, when present, overrides the

@@ -62,6 +62,10 @@ pub struct ConversationCreated {
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
     pub content: String,
+    /// The widget's id for this message (see `ClientMessageId`): sent again, the message is
+    /// stored once and its reply replayed, not asked of the provider twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
 }
 
 /// `GET /v1/conversations/{id}/messages`, oldest first.

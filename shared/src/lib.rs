@@ -17,6 +17,6 @@ pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hostname::Hostname;
 pub use lead::{CreateLead, Email, LeadCreated};
-pub use message::{Feedback, MessageStatus, MessageText, MessageView, Rating, Role, Usage};
+pub use message::{ClientMessageId, Feedback, MessageStatus, MessageText, MessageView, Rating, Role, Usage};
 pub use site_key::SiteKey;
 pub use sse::{SseDecoder, SseFrame, StreamEvent};

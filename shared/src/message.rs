@@ -40,6 +40,22 @@ impl AsRef<str> for MessageText {
     }
 }
 
+/// The widget's name for one message it sends, so sending it again (a retry after a network
+/// blip) stores and answers it once: 8 to 64 characters of `[A-Za-z0-9_-]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMessageId(String);
+
+impl ClientMessageId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -145,6 +161,15 @@ mod tests {
         assert!(MessageText::parse(&at_limit).is_ok());
         let over = "é".repeat(MAX_MESSAGE_CHARS + 1);
         assert_eq!(MessageText::parse(&over), Err(MessageTextError::TooLong { chars: MAX_MESSAGE_CHARS + 1 }));
+    }
+
+    #[test]
+    fn client_message_ids_are_short_and_plain() {
+        assert!(ClientMessageId::parse("0123456789abcdef0123456789abcdef").is_some());
+        assert!(ClientMessageId::parse("m_1-abcd").is_some());
+        for bad in ["", "short", "with space 123", "<script>alert(1)", &"a".repeat(65), "ünïcödé-1234"] {
+            assert!(ClientMessageId::parse(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -13,6 +13,10 @@ use crate::stand_in::StandIn;
 
 /// The provider key the edge is configured with in tests; the stand-in sees it.
 pub const LLM_KEY: &str = "sk-test-stand-in-key";
+/// The provider key the relay suite's organization (`tests/fixtures/relay.sql`) may use, a
+/// worker secret named by the rule of `edge/src/settings.rs`.
+pub const RELAY_KEY_SECRET: &str = "LLM_KEY_0193A0000000700080000000000000C1_STANDIN";
+pub const RELAY_KEY: &str = "sk-relay-own-provider-key";
 /// Short provider timeouts, so the hanging scripts end quickly; still far above the stand-in's pauses.
 pub const FIRST_TOKEN_TIMEOUT_MS: u64 = 2_000;
 pub const IDLE_TIMEOUT_MS: u64 = 1_000;
@@ -81,7 +85,7 @@ impl App {
             format!(
                 "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
                  LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
-                 {GENEROUS_LIMITS}",
+                 {RELAY_KEY_SECRET}={RELAY_KEY}\n{GENEROUS_LIMITS}",
                 llm.base_url
             ),
         )
@@ -90,7 +94,7 @@ impl App {
         let log = std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = tool(&format!(
-            "wrangler dev --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
+            "wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
              --env-file {} --show-interactive-dev-session=false",
             env_file.display()
         ));
@@ -117,6 +121,32 @@ impl App {
             std::thread::sleep(Duration::from_millis(250));
         }
         Err(format!("the edge did not come up within {START_TIMEOUT:?}:\n{}", self.wrangler_log()))
+    }
+
+    /// Resident memory of the edge's `workerd` processes now and at their peak, in KiB
+    /// (`VmRSS` and `VmHWM` of /proc, summed over the processes `wrangler dev` started).
+    pub fn workerd_memory_kib(&self) -> (u64, u64) {
+        let group = self.wrangler.id().to_string();
+        let mut total = (0, 0);
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let dir = entry.path();
+            let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+            // pid (comm) state ppid pgrp ...: the group is the fifth field, after the name.
+            let Some((name, rest)) = stat.split_once(") ") else { continue };
+            if !name.ends_with("(workerd") || rest.split(' ').nth(2) != Some(group.as_str()) {
+                continue;
+            }
+            let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+            let kib = |key: &str| -> u64 {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                    .unwrap_or(0)
+            };
+            total = (total.0 + kib("VmRSS:"), total.1 + kib("VmHWM:"));
+        }
+        total
     }
 
     pub fn wrangler_log(&self) -> String {

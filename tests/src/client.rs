@@ -153,7 +153,7 @@ impl Api {
 
     /// Sends a message, reads until the first token, then goes away as a closed tab would.
     pub async fn send_and_leave(&self, conversation_id: &str, token: &str, content: &str) -> String {
-        let resp = self.start_message(conversation_id, token, content).await;
+        let resp = self.start_message(conversation_id, token, content, None).await;
         let mut decoder = SseDecoder::new();
         let mut body = resp.bytes_stream();
         while let Some(chunk) = body.next().await {
@@ -166,10 +166,20 @@ impl Api {
         panic!("the stream ended before its first token");
     }
 
-    async fn start_message(&self, conversation_id: &str, token: &str, content: &str) -> reqwest::Response {
+    async fn start_message(
+        &self,
+        conversation_id: &str,
+        token: &str,
+        content: &str,
+        client_id: Option<&str>,
+    ) -> reqwest::Response {
+        let mut body = serde_json::json!({"content": content});
+        if let Some(id) = client_id {
+            body["client_message_id"] = id.into();
+        }
         self.request(reqwest::Method::POST, &format!("/v1/conversations/{conversation_id}/messages"))
             .bearer_auth(token)
-            .json(&serde_json::json!({"content": content}))
+            .json(&body)
             .send()
             .await
             .expect("the edge answers")
@@ -177,7 +187,12 @@ impl Api {
 
     /// Sends a message and reads the streamed answer to its end.
     pub async fn send(&self, conversation_id: &str, token: &str, content: &str) -> Stream {
-        let resp = self.start_message(conversation_id, token, content).await;
+        self.send_as(conversation_id, token, content, None).await
+    }
+
+    /// Sends a message the widget named `client_id` and reads the answer to its end.
+    pub async fn send_as(&self, conversation_id: &str, token: &str, content: &str, client_id: Option<&str>) -> Stream {
+        let resp = self.start_message(conversation_id, token, content, client_id).await;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let is_stream = headers

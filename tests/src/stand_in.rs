@@ -1,7 +1,8 @@
-//! A scripted OpenAI-compatible chat completions server on 127.0.0.1: the one stand-in the
-//! tests allow, since there is no network. The edge talks to it over real HTTP, exactly as it
-//! would to a provider. It streams a deterministic reply token by token, and misbehaves on
-//! command: a marker in the visitor's last message picks the script.
+//! A scripted LLM server on 127.0.0.1: the one stand-in the tests allow, since there is no
+//! network. The edge talks to it over real HTTP, exactly as it would to a provider. It speaks
+//! three wire formats, picked by the path asked: OpenAI's `…/chat/completions`, Anthropic's
+//! `…/messages` and Workers AI's `…/ai/run/{model}`. It streams a deterministic reply token by
+//! token, and misbehaves on command: a marker in the visitor's last message picks the script.
 //!
 //! | marker           | behaviour                                                        |
 //! |------------------|------------------------------------------------------------------|
@@ -27,8 +28,99 @@ use tokio::net::{TcpListener, TcpStream};
 /// One request the stand-in received.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    pub path: String,
     pub authorization: Option<String>,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
     pub body: Value,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The wire formats the stand-in speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    OpenAi,
+    Anthropic,
+    WorkersAi,
+}
+
+impl Wire {
+    fn of(path: &str) -> Option<Self> {
+        if path.ends_with("/chat/completions") {
+            Some(Self::OpenAi)
+        } else if path.ends_with("/messages") {
+            Some(Self::Anthropic)
+        } else if path.contains("/ai/run/") {
+            Some(Self::WorkersAi)
+        } else {
+            None
+        }
+    }
+
+    /// What comes before the first token.
+    fn opening(self, prompt_tokens: usize) -> Vec<String> {
+        match self {
+            Self::OpenAi => vec![data(
+                &json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]}),
+            )],
+            Self::Anthropic => vec![
+                event("message_start", &json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "stand-in", "stop_reason": null, "usage": {"input_tokens": prompt_tokens, "output_tokens": 1}}})),
+                event("content_block_start", &json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})),
+                event("ping", &json!({"type": "ping"})),
+            ],
+            Self::WorkersAi => vec![],
+        }
+    }
+
+    fn token(self, piece: &str) -> String {
+        match self {
+            Self::OpenAi => data(
+                &json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]}),
+            ),
+            Self::Anthropic => event(
+                "content_block_delta",
+                &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}),
+            ),
+            Self::WorkersAi => data(&json!({"response": piece, "p": "abcdefgh"})),
+        }
+    }
+
+    /// A provider error in the middle of the stream.
+    fn error(self) -> String {
+        let message = "The stand-in is overloaded.";
+        match self {
+            Self::OpenAi => data(&json!({"error": {"message": message, "type": "server_error"}})),
+            Self::Anthropic => {
+                event("error", &json!({"type": "error", "error": {"type": "overloaded_error", "message": message}}))
+            }
+            Self::WorkersAi => data(&json!({"errors": [{"message": message, "code": 3040}]})),
+        }
+    }
+
+    /// What ends a complete reply: the finish, the usage and the end marker.
+    fn closing(self, prompt_tokens: usize, reply_tokens: usize) -> Vec<String> {
+        match self {
+            Self::OpenAi => vec![
+                data(&json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
+                data(&json!({"id": "c", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}})),
+                "data: [DONE]\n\n".to_owned(),
+            ],
+            Self::Anthropic => vec![
+                event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
+                event("message_delta", &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": reply_tokens}})),
+                event("message_stop", &json!({"type": "message_stop"})),
+            ],
+            Self::WorkersAi => vec![
+                data(&json!({"response": "", "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}})),
+                "data: [DONE]\n\n".to_owned(),
+            ],
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -86,23 +178,26 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
         return Ok(());
     };
     let request_line = head.lines().next().unwrap_or_default().to_owned();
-    if !request_line.starts_with("POST ") || !request_line.contains("/chat/completions") {
+    let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+    let wire = Wire::of(&path).filter(|_| request_line.starts_with("POST "));
+    let Some(wire) = wire else {
         let msg = br#"{"error":{"message":"not found"}}"#;
         let resp = format!("HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", msg.len());
         socket.write_all(resp.as_bytes()).await?;
         return socket.write_all(msg).await;
-    }
-    let authorization = head.lines().find_map(|l| {
-        l.split_once(':')
-            .filter(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
-            .map(|(_, v)| v.trim().to_owned())
-    });
+    };
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())))
+        .collect();
+    let authorization = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     // How many times this very request has been made, this one included.
     let asked = log
         .lock()
         .map(|mut l| {
-            l.push(Recorded { authorization, body: body.clone() });
+            l.push(Recorded { path, authorization, headers, body: body.clone() });
             l.iter().filter(|r| r.body == body).count()
         })
         .unwrap_or(1);
@@ -154,13 +249,13 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     } else {
         None
     };
-    let role = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]});
-    write_chunk(&mut socket, frame(&role).as_bytes()).await?;
+    for opening in wire.opening(prompt_tokens) {
+        write_chunk(&mut socket, opening.as_bytes()).await?;
+    }
     for (i, piece) in pieces.iter().enumerate() {
         if stop_after == Some(i) {
             if last_user.contains("[[error-chunk]]") {
-                let err = json!({"error": {"message": "The stand-in is overloaded.", "type": "server_error"}});
-                write_chunk(&mut socket, frame(&err).as_bytes()).await?;
+                write_chunk(&mut socket, wire.error().as_bytes()).await?;
                 return write_chunk(&mut socket, b"").await;
             }
             if last_user.contains("[[hang") {
@@ -170,8 +265,7 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
             return socket.shutdown().await;
         }
         tokio::time::sleep(delay).await;
-        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]});
-        let bytes = frame(&chunk).into_bytes();
+        let bytes = wire.token(piece).into_bytes();
         if last_user.contains("[[split-utf8]]") {
             // Split inside the first multi-byte character of the frame, if it has one.
             let cut = bytes.iter().position(|b| *b >= 0x80).map_or(bytes.len() / 2, |p| p + 1);
@@ -182,16 +276,18 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
             write_chunk(&mut socket, &bytes).await?;
         }
     }
-    let stop = json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
-    let usage = json!({"id": "c", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": pieces.len(), "total_tokens": prompt_tokens + pieces.len()}});
-    write_chunk(&mut socket, frame(&stop).as_bytes()).await?;
-    write_chunk(&mut socket, frame(&usage).as_bytes()).await?;
-    write_chunk(&mut socket, b"data: [DONE]\n\n").await?;
+    for closing in wire.closing(prompt_tokens, pieces.len()) {
+        write_chunk(&mut socket, closing.as_bytes()).await?;
+    }
     write_chunk(&mut socket, b"").await
 }
 
-fn frame(v: &Value) -> String {
+fn data(v: &Value) -> String {
     format!("data: {v}\n\n")
+}
+
+fn event(name: &str, v: &Value) -> String {
+    format!("event: {name}\ndata: {v}\n\n")
 }
 
 /// Writes one HTTP/1.1 chunk; an empty one ends the body.

@@ -61,15 +61,17 @@ impl Edge {
     /// Posts the visitor's message and hands each reply event to `on_event` as it arrives.
     /// An error means nothing was accepted; a stream that breaks off (or is aborted through
     /// `signal`) simply ends, and the caller sees no `done` event.
+    /// `client_id` names the message: sent again with it, the edge answers from what it stored.
     pub async fn send(
         &self,
         s: &Session,
         text: &str,
+        client_id: Option<&str>,
         signal: &AbortSignal,
         mut on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
-        let body = to_json(&PostMessage { content: text.to_owned() });
+        let body = to_json(&PostMessage { content: text.to_owned(), client_message_id: client_id.map(str::to_owned) });
         let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
         let Some(stream) = resp.body() else {
             return Ok(());

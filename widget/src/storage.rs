@@ -43,15 +43,12 @@ impl Store {
         self.set("session", None);
     }
 
-    /// A random id per browser, so a site's conversations can be grouped by visitor. From
-    /// `getRandomValues`, which (unlike `randomUUID`) also exists on plain-http pages.
+    /// A random id per browser, so a site's conversations can be grouped by visitor.
     pub fn visitor_id(&self) -> Option<String> {
         if let Some(id) = self.get("visitor") {
             return Some(id);
         }
-        let mut bytes = [0u8; 16];
-        web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = random_id()?;
         self.set("visitor", Some(&id));
         Some(id)
     }
@@ -99,4 +96,12 @@ impl Store {
 /// `localStorage`, if this page may use it (reading the property itself throws when blocked).
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// 32 random hex digits from `getRandomValues`, which (unlike `randomUUID`) also exists on
+/// plain-http pages.
+pub fn random_id() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -14,7 +14,7 @@ use web_sys::AbortController;
 use crate::api::{ApiError, Edge};
 use crate::chat::{Status, Transcript};
 use crate::i18n::{self, Lang, Strings};
-use crate::storage::{Session, Store};
+use crate::storage::{random_id, Session, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
@@ -87,6 +87,9 @@ pub struct Chat {
     site: StoredValue<String>,
     session: RwSignal<Option<Session>>,
     reply: StoredValue<Option<AbortController>, LocalStorage>,
+    /// The text being sent and its id, kept until a reply to it ends, so the same text sent
+    /// again after a refusal (a network blip) carries the same id and is stored only once.
+    outgoing: StoredValue<Option<(String, String)>>,
     lead_in_flight: StoredValue<bool>,
     emit: StoredValue<js_sys::Function, LocalStorage>,
 }
@@ -115,6 +118,7 @@ impl Chat {
             site: StoredValue::new(site),
             session: RwSignal::new(None),
             reply: StoredValue::new_local(None),
+            outgoing: StoredValue::new(None),
             lead_in_flight: StoredValue::new(false),
             emit: StoredValue::new_local(emit),
         }
@@ -214,6 +218,11 @@ impl Chat {
         self.draft.set(String::new());
         self.transcript.update(|t| t.send(text.as_str()));
         self.emit_message("user", text.as_str());
+        let client_id = match self.outgoing.get_value() {
+            Some((sent, id)) if sent == text.as_str() => Some(id),
+            _ => random_id(),
+        };
+        self.outgoing.set_value(client_id.clone().map(|id| (text.as_str().to_owned(), id)));
         let Ok(controller) = AbortController::new() else {
             return self.refused(ApiError::Unreachable);
         };
@@ -241,7 +250,7 @@ impl Chat {
                 }
             };
             let sent = edge
-                .send(&session, text.as_str(), &signal, |event| {
+                .send(&session, text.as_str(), client_id.as_deref(), &signal, |event| {
                     if !signal.aborted() && self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
                         self.reply_ended();
                     }
@@ -384,6 +393,7 @@ impl Chat {
     }
 
     fn reply_ended(self) {
+        self.outgoing.set_value(None);
         let reply = self.transcript.with_untracked(|t| t.entries().last().cloned());
         let Some(reply) = reply else { return };
         if !self.open.get_untracked() {

@@ -1,48 +1,73 @@
-//! Relaying a prompt to the LLM provider and its reply back, token by token.
-//! One file per wire format; today the OpenAI-compatible one.
+//! Relaying a prompt to the LLM provider and its reply back, token by token. One module per
+//! wire format (`openai`, `anthropic`, `workers_ai`); this one opens the stream, retries a
+//! refusal before the first token, and enforces the timeouts, the same for all of them.
 
+pub mod anthropic;
 pub mod openai;
 mod reply;
 pub mod retry;
+pub mod workers_ai;
 
 use std::future::Future;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
+use serde::Deserialize;
+use shared::admin::Provider;
+use shared::{SseDecoder, SseFrame};
+use worker::{Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit};
 
-pub use reply::{Chunk, Outcome, ReplyBuilder};
+pub use reply::{interrupted, unavailable, Chunk, Outcome, ReplyBuilder};
 
 use crate::prompt::{estimate_tokens, PromptMessage};
 use crate::settings::LlmSettings;
-use shared::SseDecoder;
 
 /// Longest provider error body read for the log.
 const MAX_ERROR_BODY: usize = 2_048;
 
+/// One HTTP request to a provider's streaming endpoint.
+#[derive(Debug)]
+pub struct Call {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+/// How asking the provider went, before any of the reply was read.
+enum Opened {
+    Stream(ByteStream),
+    /// An HTTP refusal: its status, `Retry-After` in seconds, and what it said.
+    Refused { status: u16, retry_after: Option<u64>, detail: String },
+    /// The provider could not be reached; worth asking again.
+    Unreachable(String),
+    /// Asking again cannot help (a missing binding, a request the runtime rejects).
+    Broken(String),
+}
+
 /// Streams a reply from the provider, calling `on_token` with each piece as it arrives, and
-/// returns how it ended. Never fails: every fault becomes an [`Outcome`] with an error.
-pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_token: impl FnMut(&str)) -> Outcome {
+/// returns how it ended. `ai` is the worker's Workers AI binding, if it has one. Never fails:
+/// every fault becomes an [`Outcome`] with an error.
+pub async fn stream_reply(
+    llm: &LlmSettings,
+    ai: Option<&Ai>,
+    prompt: &[PromptMessage],
+    mut on_token: impl FnMut(&str),
+) -> Outcome {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
     let mut reply = ReplyBuilder::default();
     let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
     let idle = Duration::from_millis(llm.idle_timeout_ms.into());
     let mut attempt = 1;
-    let mut response = loop {
+    let mut body = loop {
         // A provider that does not answer in time has used the reply's time: no retry.
-        let Some(sent) = within(first_token, send(llm, prompt)).await else {
+        let Some(opened) = within(first_token, open(llm, ai, prompt)).await else {
             reply.broke_off(format!("no answer within {first_token:?}"));
             return reply.finish(prompt_estimate);
         };
-        let (cause, retry_after) = match sent {
-            Ok(r) if (200..300).contains(&r.status_code()) => break r,
-            Ok(mut r) => {
-                let status = r.status_code();
-                let retry_after = r.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
-                let body = r.text().await.unwrap_or_default();
-                let detail = openai::provider_error_message(&body)
-                    .unwrap_or_else(|| body.chars().take(MAX_ERROR_BODY).collect());
+        let (cause, retry_after) = match opened {
+            Opened::Stream(s) => break s,
+            Opened::Refused { status, retry_after, detail } => {
                 let cause = format!("provider answered {status}: {detail}");
                 if !retry::worth_retrying(status) {
                     reply.broke_off(cause);
@@ -50,7 +75,11 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
                 }
                 (cause, retry_after)
             }
-            Err(cause) => (cause, None),
+            Opened::Unreachable(cause) => (cause, None),
+            Opened::Broken(cause) => {
+                reply.broke_off(cause);
+                return reply.finish(prompt_estimate);
+            }
         };
         if attempt == retry::ATTEMPTS {
             reply.broke_off(format!("{cause} (after {attempt} attempts)"));
@@ -58,13 +87,6 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
         }
         Delay::from(retry::wait(attempt, retry_after)).await;
         attempt += 1;
-    };
-    let mut body = match response.stream() {
-        Ok(s) => s,
-        Err(e) => {
-            reply.broke_off(format!("provider response has no body: {e}"));
-            return reply.finish(prompt_estimate);
-        }
     };
     let mut decoder = SseDecoder::new();
     while !reply.is_over() {
@@ -78,7 +100,7 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
         match next {
             Some(Ok(bytes)) => {
                 for frame in decoder.push(&bytes) {
-                    for chunk in openai::parse_frame(&frame) {
+                    for chunk in parse_frame(llm.provider, &frame) {
                         if let Some(delta) = reply.apply(chunk) {
                             on_token(&delta);
                         }
@@ -92,6 +114,24 @@ pub async fn stream_reply(llm: &LlmSettings, prompt: &[PromptMessage], mut on_to
     reply.finish(prompt_estimate)
 }
 
+/// What one frame of `provider`'s stream says.
+pub fn parse_frame(provider: Provider, frame: &SseFrame) -> Vec<Chunk> {
+    match provider {
+        Provider::OpenaiCompatible => openai::parse_frame(frame),
+        Provider::Anthropic => anthropic::parse_frame(frame),
+        Provider::WorkersAi => workers_ai::parse_frame(frame),
+    }
+}
+
+/// The request for `provider` at `base_url`.
+fn call(llm: &LlmSettings, base_url: &str, prompt: &[PromptMessage]) -> Call {
+    match llm.provider {
+        Provider::OpenaiCompatible => openai::call(llm, base_url, prompt),
+        Provider::Anthropic => anthropic::call(llm, base_url, prompt),
+        Provider::WorkersAi => workers_ai::call(llm, base_url, prompt),
+    }
+}
+
 /// `fut`'s output, or `None` if it takes longer than `limit`.
 async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
     let fut = std::pin::pin!(fut);
@@ -101,18 +141,112 @@ async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
     }
 }
 
-async fn send(llm: &LlmSettings, prompt: &[PromptMessage]) -> Result<worker::Response, String> {
+/// Asks the provider for a streamed reply: over HTTP, or through the `AI` binding when the
+/// settings have no URL (Workers AI only).
+async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> Opened {
+    let Some(base_url) = &llm.base_url else {
+        let Some(ai) = ai else {
+            return Opened::Broken("Workers AI needs the AI binding ([ai] in wrangler.toml)".to_owned());
+        };
+        return match ai.run_bytes(&llm.model, workers_ai::input(llm, prompt)).await {
+            Ok(stream) => Opened::Stream(stream),
+            Err(e) => Opened::Broken(format!("Workers AI binding refused: {e}")),
+        };
+    };
+    let Call { url, headers: pairs, body } = call(llm, base_url, prompt);
     let headers = Headers::new();
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| format!("header {k}: {e}"));
-    set("content-type", "application/json")?;
-    set("accept", "text/event-stream")?;
-    if let Some(key) = &llm.api_key {
-        set("authorization", &format!("Bearer {key}"))?;
+    for (k, v) in [("content-type", "application/json".to_owned()), ("accept", "text/event-stream".to_owned())]
+        .into_iter()
+        .chain(pairs)
+    {
+        if let Err(e) = headers.set(k, &v) {
+            return Opened::Broken(format!("header {k}: {e}"));
+        }
     }
-    let body = openai::request_body(llm, prompt).to_string();
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-    let url = llm.chat_completions_url();
-    let request = Request::new_with_init(&url, &init).map_err(|e| format!("bad provider request to {url}: {e}"))?;
-    Fetch::Request(request).send().await.map_err(|e| format!("provider unreachable at {url}: {e}"))
+    let request = match Request::new_with_init(&url, &init) {
+        Ok(r) => r,
+        Err(e) => return Opened::Broken(format!("bad provider request to {url}: {e}")),
+    };
+    let mut response = match Fetch::Request(request).send().await {
+        Ok(r) => r,
+        Err(e) => return Opened::Unreachable(format!("provider unreachable at {url}: {e}")),
+    };
+    let status = response.status_code();
+    if !(200..300).contains(&status) {
+        let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
+        let text = response.text().await.unwrap_or_default();
+        let detail = provider_error_message(&text).unwrap_or_else(|| text.chars().take(MAX_ERROR_BODY).collect());
+        return Opened::Refused { status, retry_after, detail };
+    }
+    match response.stream() {
+        Ok(s) => Opened::Stream(s),
+        Err(e) => Opened::Broken(format!("provider response has no body: {e}")),
+    }
+}
+
+/// A provider's error message, in any of the shapes they use: `{"error":{"message":…}}`
+/// (OpenAI, Anthropic), `{"error":"…"}` (Ollama), `{"errors":[{"message":…}]}` (Cloudflare).
+pub fn provider_error_message(body: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Message {
+        Object { message: String },
+        Text(String),
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        error: Option<Message>,
+        #[serde(default)]
+        errors: Vec<Message>,
+    }
+    let b: Body = serde_json::from_str(body).ok()?;
+    b.error.into_iter().chain(b.errors).next().map(|m| match m {
+        Message::Object { message } | Message::Text(message) => message,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The chunks `parse` reads from `stream` delivered in two pieces, cut at byte `split`.
+    pub fn chunks_split_at(stream: &[u8], split: usize, parse: fn(&SseFrame) -> Vec<Chunk>) -> Vec<Chunk> {
+        let mut d = SseDecoder::new();
+        let mut frames = d.push(&stream[..split]);
+        frames.extend(d.push(&stream[split..]));
+        frames.iter().flat_map(parse).collect()
+    }
+
+    /// A recorded stream gives the same chunks however the network cuts it: in two pieces at
+    /// every byte position, and one byte at a time.
+    pub fn assert_every_split_gives(stream: &str, parse: fn(&SseFrame) -> Vec<Chunk>, expected: &[Chunk]) {
+        let bytes = stream.as_bytes();
+        for split in 0..=bytes.len() {
+            assert_eq!(chunks_split_at(bytes, split, parse), expected, "split at byte {split}");
+        }
+        let mut d = SseDecoder::new();
+        let bytewise: Vec<Chunk> = bytes.iter().flat_map(|b| d.push(&[*b])).flat_map(|f| parse(&f)).collect();
+        assert_eq!(bytewise, expected, "one byte at a time");
+    }
+
+    #[test]
+    fn provider_error_bodies_of_every_shape() {
+        let m = |b: &str| provider_error_message(b);
+        assert_eq!(m(r#"{"error":{"message":"Invalid API key","type":"x"}}"#).as_deref(), Some("Invalid API key"));
+        assert_eq!(
+            m(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#).as_deref(),
+            Some("Overloaded")
+        );
+        assert_eq!(m(r#"{"error":"model not found"}"#).as_deref(), Some("model not found"));
+        assert_eq!(
+            m(r#"{"success":false,"errors":[{"code":7003,"message":"No route for that URI"}],"result":null}"#)
+                .as_deref(),
+            Some("No route for that URI")
+        );
+        assert_eq!(m("<html>502</html>"), None);
+        assert_eq!(m(r#"{"ok":true}"#), None);
+    }
 }

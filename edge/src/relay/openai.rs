@@ -1,23 +1,26 @@
 //! The OpenAI-compatible chat completions wire format, spoken by OpenAI, Groq, Together,
-//! Ollama (`/v1`), llama.cpp's `llama-server` and vLLM.
+//! Mistral, Ollama (`/v1`), llama.cpp's `llama-server`, vLLM and Workers AI's OpenAI-compatible
+//! endpoint.
 
 use serde::Deserialize;
 use serde_json::json;
 use shared::{SseFrame, Usage};
 
-use super::Chunk;
+use super::{provider_error_message, Call, Chunk};
 use crate::prompt::PromptMessage;
 use crate::settings::LlmSettings;
 
-pub fn request_body(llm: &LlmSettings, messages: &[PromptMessage]) -> serde_json::Value {
-    json!({
+pub fn call(llm: &LlmSettings, base_url: &str, messages: &[PromptMessage]) -> Call {
+    let body = json!({
         "model": llm.model,
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
         "max_tokens": llm.max_tokens,
         "temperature": llm.temperature,
-    })
+    });
+    let headers = llm.api_key.iter().map(|k| ("authorization", format!("Bearer {k}"))).collect();
+    Call { url: format!("{base_url}/chat/completions"), headers, body: body.to_string() }
 }
 
 #[derive(Deserialize)]
@@ -27,7 +30,7 @@ struct StreamChunk {
     #[serde(default)]
     usage: Option<WireUsage>,
     #[serde(default)]
-    error: Option<WireError>,
+    error: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -52,25 +55,6 @@ struct WireUsage {
     completion_tokens: u32,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum WireError {
-    Object {
-        #[serde(default)]
-        message: Option<String>,
-    },
-    Text(String),
-}
-
-impl WireError {
-    fn message(self) -> String {
-        match self {
-            Self::Object { message } => message.unwrap_or_else(|| "unspecified provider error".to_owned()),
-            Self::Text(t) => t,
-        }
-    }
-}
-
 /// What one frame of the provider's stream says. A frame that is not JSON is malformed, and
 /// an `{"error": …}` frame is a provider error: both end the reply.
 pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
@@ -78,6 +62,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     if data == "[DONE]" {
         return vec![Chunk::Done];
     }
+    let unspecified = || "unspecified provider error".to_owned();
     if frame.event == "error" {
         return vec![Chunk::ProviderError(provider_error_message(data).unwrap_or_else(|| data.to_owned()))];
     }
@@ -85,8 +70,8 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
         Ok(c) => c,
         Err(e) => return vec![Chunk::Malformed(e.to_string())],
     };
-    if let Some(err) = chunk.error {
-        return vec![Chunk::ProviderError(err.message())];
+    if chunk.error.is_some() {
+        return vec![Chunk::ProviderError(provider_error_message(data).unwrap_or_else(unspecified))];
     }
     let mut out = Vec::new();
     for choice in chunk.choices.unwrap_or_default() {
@@ -103,19 +88,10 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     out
 }
 
-/// The message inside a provider's JSON error body (`{"error":{"message":…}}` or `{"error":"…"}`).
-pub fn provider_error_message(body: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Body {
-        error: WireError,
-    }
-    serde_json::from_str::<Body>(body).ok().map(|b| b.error.message())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::SseDecoder;
+    use crate::relay::tests::{assert_every_split_gives, chunks_split_at};
 
     /// A stream as OpenAI sends it, with a multi-byte character and the usage chunk.
     const OPENAI: &str = concat!(
@@ -127,13 +103,6 @@ mod tests {
         "data: [DONE]\n\n",
     );
 
-    fn chunks_of(stream: &[u8], split: usize) -> Vec<Chunk> {
-        let mut d = SseDecoder::new();
-        let mut frames = d.push(&stream[..split]);
-        frames.extend(d.push(&stream[split..]));
-        frames.iter().flat_map(parse_frame).collect()
-    }
-
     #[test]
     fn an_openai_stream_split_at_every_byte_gives_the_same_chunks() {
         let expected = vec![
@@ -143,15 +112,13 @@ mod tests {
             Chunk::Usage(Usage { tokens_in: 21, tokens_out: 4 }),
             Chunk::Done,
         ];
-        for split in 0..=OPENAI.len() {
-            assert_eq!(chunks_of(OPENAI.as_bytes(), split), expected, "split at {split}");
-        }
+        assert_every_split_gives(OPENAI, parse_frame, &expected);
     }
 
     #[test]
     fn usage_chunk_with_null_choices_and_ollama_style_crlf() {
         let s = "data: {\"choices\":null,\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\r\n\r\ndata: [DONE]\r\n\r\n";
-        assert_eq!(chunks_of(s.as_bytes(), 10), vec![Chunk::Usage(Usage { tokens_in: 3, tokens_out: 1 }), Chunk::Done]);
+        assert_eq!(chunks_split_at(s.as_bytes(), 10, parse_frame), vec![Chunk::Usage(Usage { tokens_in: 3, tokens_out: 1 }), Chunk::Done]);
     }
 
     #[test]
@@ -170,27 +137,22 @@ mod tests {
     #[test]
     fn request_asks_for_a_stream_with_usage() {
         let llm = LlmSettings {
-            base_url: "http://x/v1".into(),
+            provider: shared::admin::Provider::OpenaiCompatible,
+            base_url: Some("http://x/v1".into()),
             model: "m".into(),
             max_tokens: 64,
             temperature: 0.5,
-            api_key: None,
+            api_key: Some("sk-1".into()),
             first_token_timeout_ms: 1_000,
             idle_timeout_ms: 1_000,
         };
-        let body = request_body(&llm, &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
+        let c = call(&llm, "http://x/v1", &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
+        assert_eq!(c.url, "http://x/v1/chat/completions");
+        assert_eq!(c.headers, [("authorization", "Bearer sk-1".to_owned())]);
+        let body: serde_json::Value = serde_json::from_str(&c.body).unwrap();
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
         assert_eq!(body["messages"][0], json!({"role": "user", "content": "hi"}));
         assert_eq!(body["max_tokens"], 64);
-    }
-
-    #[test]
-    fn provider_error_bodies() {
-        assert_eq!(
-            provider_error_message(r#"{"error":{"message":"Invalid API key"}}"#).as_deref(),
-            Some("Invalid API key")
-        );
-        assert_eq!(provider_error_message("<html>502</html>"), None);
     }
 }

@@ -14,6 +14,10 @@ pub enum Chunk {
     Finished,
     /// Token counts for the whole exchange.
     Usage(Usage),
+    /// The prompt's token count alone (formats that report the two counts apart).
+    PromptTokens(u32),
+    /// The reply's token count so far alone.
+    ReplyTokens(u32),
     /// The end-of-stream marker.
     Done,
     /// The provider reported an error in the stream.
@@ -26,7 +30,8 @@ pub enum Chunk {
 #[derive(Debug, Default)]
 pub struct ReplyBuilder {
     text: String,
-    usage: Option<Usage>,
+    tokens_in: Option<u32>,
+    tokens_out: Option<u32>,
     finished: bool,
     done: bool,
     broke: Option<String>,
@@ -54,7 +59,9 @@ impl ReplyBuilder {
                 return Some(t);
             }
             Chunk::Finished => self.finished = true,
-            Chunk::Usage(u) => self.usage = Some(u),
+            Chunk::Usage(u) => (self.tokens_in, self.tokens_out) = (Some(u.tokens_in), Some(u.tokens_out)),
+            Chunk::PromptTokens(n) => self.tokens_in = Some(n),
+            Chunk::ReplyTokens(n) => self.tokens_out = Some(n),
             Chunk::Done => self.done = true,
             Chunk::ProviderError(m) => self.broke = Some(format!("provider error: {m}")),
             Chunk::Malformed(m) => self.broke = Some(format!("malformed stream: {m}")),
@@ -85,10 +92,11 @@ impl ReplyBuilder {
         if !self.done && !self.finished && self.broke.is_none() {
             self.broke = Some("the stream ended before the reply was complete".to_owned());
         }
-        let usage = self.usage.unwrap_or(Usage {
-            tokens_in: prompt_tokens_estimate,
-            tokens_out: if self.text.is_empty() { 0 } else { estimate_tokens(&self.text) },
-        });
+        // What the provider did not count is estimated.
+        let usage = Usage {
+            tokens_in: self.tokens_in.unwrap_or(prompt_tokens_estimate),
+            tokens_out: self.tokens_out.unwrap_or(if self.text.is_empty() { 0 } else { estimate_tokens(&self.text) }),
+        };
         let (status, error) = match self.broke {
             None => (MessageStatus::Complete, None),
             Some(cause) => {
@@ -96,18 +104,17 @@ impl ReplyBuilder {
                 if self.text.is_empty() {
                     (MessageStatus::Failed, Some(unavailable()))
                 } else {
-                    (
-                        MessageStatus::Interrupted,
-                        Some(EdgeError::new(
-                            ErrorCode::UpstreamInterrupted,
-                            "The reply was cut off. What arrived has been kept.",
-                        )),
-                    )
+                    (MessageStatus::Interrupted, Some(interrupted()))
                 }
             }
         };
         Outcome { status, content: self.text, usage, error }
     }
+}
+
+/// The error for a reply that broke off after some text.
+pub fn interrupted() -> EdgeError {
+    EdgeError::new(ErrorCode::UpstreamInterrupted, "The reply was cut off. What arrived has been kept.")
 }
 
 /// The error for a reply that never started.
@@ -150,6 +157,14 @@ mod tests {
     fn without_reported_usage_it_is_estimated() {
         let (_, o) = feed(vec![Chunk::Delta("abcdefgh".into()), Chunk::Done]);
         assert_eq!(o.usage, Usage { tokens_in: 10, tokens_out: estimate_tokens("abcdefgh") });
+    }
+
+    #[test]
+    fn counts_reported_apart_make_one_usage_and_a_missing_one_is_estimated() {
+        let (_, o) = feed(vec![Chunk::PromptTokens(30), Chunk::Delta("Hi".into()), Chunk::ReplyTokens(1), Chunk::ReplyTokens(2), Chunk::Done]);
+        assert_eq!(o.usage, Usage { tokens_in: 30, tokens_out: 2 });
+        let (_, o) = feed(vec![Chunk::PromptTokens(30), Chunk::Delta("abcdefgh".into()), Chunk::Done]);
+        assert_eq!(o.usage, Usage { tokens_in: 30, tokens_out: estimate_tokens("abcdefgh") });
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! `GET` and `POST /v1/conversations/{id}/messages`: the history, and a new visitor message
 //! answered as a stream of Server-Sent Events.
 
+use std::time::Duration;
+
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::message::MessageTextError;
-use shared::{ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StreamEvent};
-use worker::{Context, Env, Request, Response};
+use shared::{ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StreamEvent};
+use worker::{Context, Delay, Env, Request, Response};
 
 use crate::clock::{now_ms, utc_month};
 use crate::error::{EdgeError, EdgeResult};
@@ -15,13 +17,19 @@ use crate::ids::DomainId;
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
+use crate::ids::ConversationId;
 use crate::settings::secret;
+use crate::store::{Added, Earlier, OrgStore, StoredReply};
 use crate::{budget, prompt, relay};
 
 use super::access::{authorize, Access};
 
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
 const PROMPT_HISTORY_MESSAGES: usize = 50;
+/// How often, and how long, a repeated message looks for the reply its first sending is still
+/// receiving.
+const REPLAY_POLL: Duration = Duration::from_millis(250);
+const REPLAY_WAIT_MS: i64 = 120_000;
 
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
@@ -38,6 +46,12 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         MessageTextError::Empty => EdgeError::new(ErrorCode::MessageEmpty, e.to_string()),
         MessageTextError::TooLong { .. } => EdgeError::new(ErrorCode::MessageTooLong, e.to_string()),
     })?;
+    let client_id = match body.client_message_id.as_deref() {
+        None => None,
+        Some(raw) => Some(ClientMessageId::parse(raw).ok_or_else(|| {
+            EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
+        })?),
+    };
     let started = now_ms();
     let Access { conversation, tenant, store, settings } = access;
     let domain = tenant.domain();
@@ -46,7 +60,13 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // History is read before the new message is stored and the message appended here, which
     // saves a round trip to D1 before the provider is called.
     let month = utc_month(started);
-    let context = store.prompt_context(domain.id, conversation, &llm.model, &month, PROMPT_HISTORY_MESSAGES).await?;
+    let context = store
+        .prompt_context(domain.id, conversation, &llm.model, &month, PROMPT_HISTORY_MESSAGES, client_id.as_ref())
+        .await?;
+    if let (Some(client_id), Some(Earlier { reply, .. })) = (client_id.clone(), context.earlier) {
+        // Sent before (a retry after a network blip): answered from what is stored, not again.
+        return replay(store, conversation, client_id, reply);
+    }
     let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
     let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
@@ -87,13 +107,19 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     };
     let exhausted = reservation.is_none();
     // From here on every way out settles the reservation, so no budget stays held for nothing.
-    match store.add_user_message(conversation, text.as_str(), limits.messages_per_conversation).await {
-        Ok(Some(_)) => {}
-        stored => {
+    let added = store.add_user_message(conversation, text.as_str(), client_id.as_ref(), limits.messages_per_conversation);
+    let message_id = match (added.await, client_id) {
+        (Ok(Added::Stored(id)), _) => id,
+        (Ok(Added::Repeated), Some(client_id)) => {
+            // The same message raced in twice; the other sending gets the reply.
+            meter.settle_quietly(reservation, 0).await;
+            return replay(store, conversation, client_id, None);
+        }
+        (stored, _) => {
             meter.settle_quietly(reservation, 0).await;
             return Err(stored.err().unwrap_or_else(full));
         }
-    }
+    };
     if exhausted {
         // The visitor's message is kept; the reply is refused until the budget allows again.
         let refusal = StreamEvent::Error {
@@ -103,6 +129,8 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         return event_stream(futures_util::stream::iter([Ok(refusal.encode().into_bytes())]));
     }
 
+    // Absent unless `[ai]` is in wrangler.toml; only Workers AI without a URL needs it.
+    let ai = env.ai("AI").ok();
     let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
     // The reply is read and stored inside wait_until, so it completes and is saved even if
     // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
@@ -110,22 +138,63 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         let send = |event: StreamEvent| {
             let _ = tx.unbounded_send(event.encode().into_bytes());
         };
-        let outcome =
-            relay::stream_reply(&llm, &prompt, |delta| send(StreamEvent::Token { delta: delta.to_owned() })).await;
+        let on_token = |delta: &str| send(StreamEvent::Token { delta: delta.to_owned() });
+        let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, on_token).await;
         let latency = now_ms() - started;
         let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
-        let stored = store.finish_reply(conversation, &outcome, &llm.model, cost, latency).await;
+        let stored = store.finish_reply(conversation, message_id, &outcome, &llm.model, cost, latency).await;
         meter.settle_quietly(reservation, if stored.is_ok() { cost } else { 0 }).await;
         let last = match stored {
-            Ok(message_id) => match outcome.error {
-                None => StreamEvent::Done { message_id: message_id.to_string(), usage: outcome.usage },
-                Some(e) => StreamEvent::Error { code: e.code, message: e.message },
+            Ok(reply_id) => match outcome.error {
+                None => StreamEvent::Done { message_id: reply_id.to_string(), usage: outcome.usage },
+                Some(e) => e.into(),
             },
-            Err(e) => StreamEvent::Error { code: e.code, message: e.message },
+            Err(e) => e.into(),
         };
         send(last);
     });
     event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+}
+
+/// The answer to a message sent before: its stored reply as one piece, or, while its first
+/// sending is still receiving it, that reply once stored. Nothing is asked of the provider.
+fn replay(
+    store: OrgStore,
+    conversation: ConversationId,
+    client_id: ClientMessageId,
+    reply: Option<StoredReply>,
+) -> EdgeResult<Response> {
+    let frames = async move {
+        let started = now_ms();
+        let mut reply = reply;
+        while reply.is_none() && now_ms() - started < REPLAY_WAIT_MS {
+            Delay::from(REPLAY_POLL).await;
+            match store.earlier(conversation, &client_id).await {
+                Ok(earlier) => reply = earlier.and_then(|e| e.reply),
+                Err(e) => return StreamEvent::from(e).encode().into_bytes(),
+            }
+        }
+        let events = match reply {
+            Some(r) => replayed(r),
+            None => vec![StreamEvent::Error {
+                code: ErrorCode::UpstreamError,
+                message: "The reply is taking long. It will appear in the conversation when it is ready.".to_owned(),
+            }],
+        };
+        events.iter().flat_map(|e| e.encode().into_bytes()).collect::<Vec<u8>>()
+    };
+    event_stream(futures_util::stream::once(async move { Ok::<Vec<u8>, worker::Error>(frames.await) }))
+}
+
+/// A stored reply as the events that first carried it.
+fn replayed(r: StoredReply) -> Vec<StreamEvent> {
+    let end = match r.status {
+        MessageStatus::Complete => StreamEvent::Done { message_id: r.id.to_string(), usage: r.usage },
+        MessageStatus::Interrupted => relay::interrupted().into(),
+        MessageStatus::Failed => relay::unavailable().into(),
+    };
+    let text = Some(r.content).filter(|t| !t.is_empty()).map(|delta| StreamEvent::Token { delta });
+    text.into_iter().chain([end]).collect()
 }
 
 /// A `text/event-stream` response of the given frames.

@@ -14,7 +14,7 @@ pub use owner::{ConversationFilter, Cursor, DomainChanges, NewDomain};
 
 use serde::Deserialize;
 use shared::admin::KnowledgeKind;
-use shared::{Email, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey};
+use shared::{ClientMessageId, Email, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey, Usage};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -51,6 +51,12 @@ fn opt_int(n: Option<i64>) -> JsValue {
 fn changed(result: &worker::D1Result) -> EdgeResult<bool> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
+
+/// The visitor message of conversation `?2` the widget named `?3`, and its reply if stored.
+const EARLIER: &str = "SELECT r.id AS reply_id, r.content, r.status, r.tokens_in, r.tokens_out \
+     FROM messages u LEFT JOIN messages r ON r.organization_id = u.organization_id \
+       AND r.conversation_id = u.conversation_id AND r.reply_to = u.id \
+     WHERE u.organization_id = ?1 AND u.conversation_id = ?2 AND u.client_message_id = ?3";
 
 /// The newest `?3` messages of conversation `?2`, newest first.
 const RECENT_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM messages \
@@ -126,6 +132,58 @@ pub struct PromptContext {
     pub monthly_budget_cents: u64,
     /// What the month has cost so far, by D1's usage totals.
     pub month_spent_micros: u64,
+    /// Set when the widget has sent this very message before.
+    pub earlier: Option<Earlier>,
+}
+
+/// A visitor message sent before under the same client id.
+#[derive(Debug)]
+pub struct Earlier {
+    /// Its reply, once stored.
+    pub reply: Option<StoredReply>,
+}
+
+#[derive(Debug)]
+pub struct StoredReply {
+    pub id: MessageId,
+    pub content: String,
+    pub status: MessageStatus,
+    pub usage: Usage,
+}
+
+#[derive(Deserialize)]
+struct EarlierRow {
+    reply_id: Option<MessageId>,
+    content: Option<String>,
+    status: Option<MessageStatus>,
+    tokens_in: Option<i64>,
+    tokens_out: Option<i64>,
+}
+
+impl EarlierRow {
+    fn into_earlier(self) -> Earlier {
+        let tokens = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(0);
+        let reply = match (self.reply_id, self.status) {
+            (Some(id), Some(status)) => Some(StoredReply {
+                id,
+                content: self.content.unwrap_or_default(),
+                status,
+                usage: Usage { tokens_in: tokens(self.tokens_in), tokens_out: tokens(self.tokens_out) },
+            }),
+            _ => None,
+        };
+        Earlier { reply }
+    }
+}
+
+/// How storing a visitor's message went.
+#[derive(Debug)]
+pub enum Added {
+    Stored(MessageId),
+    /// The conversation holds as many visitor messages as it may.
+    Full,
+    /// The widget sent this message before; it is stored already.
+    Repeated,
 }
 
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
@@ -228,7 +286,8 @@ impl OrgStore {
 
     /// What a reply needs besides the new message, in one round trip: the conversation so far
     /// (newest `limit` turns), the domain's active knowledge in order of precedence, the price
-    /// of `model`, the conversation's visitor, and the budget and spend of `month` (`YYYY-MM`).
+    /// of `model`, the conversation's visitor, the budget and spend of `month` (`YYYY-MM`), and
+    /// whether the message named `client_id` was sent before.
     pub async fn prompt_context(
         &self,
         domain: DomainId,
@@ -236,6 +295,7 @@ impl OrgStore {
         model: &str,
         month: &str,
         limit: usize,
+        client_id: Option<&ClientMessageId>,
     ) -> EdgeResult<PromptContext> {
         #[derive(Deserialize)]
         struct KnowledgeRow {
@@ -280,9 +340,10 @@ impl OrgStore {
                     &[self.org(), conv],
                 )?,
                 bind(&self.db, owner::MONTH_SPEND, &[self.org(), text(month)])?,
+                bind(&self.db, EARLIER, &[self.org(), text(&conversation.to_string()), opt_text(client_id.map(ClientMessageId::as_str))])?,
             ])
             .await?;
-        let [history, knowledge, price, visitor, budget] = results.as_slice() else {
+        let [history, knowledge, price, visitor, budget, earlier] = results.as_slice() else {
             return Err(EdgeError::internal("prompt context: D1 returned fewer results than statements"));
         };
         let mut history: Vec<MessageRow> = history.results()?;
@@ -291,6 +352,7 @@ impl OrgStore {
         let price: Option<PriceRow> = price.results()?.into_iter().next();
         let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
         let budget: Option<owner::Spend> = budget.results()?.into_iter().next();
+        let earlier: Option<EarlierRow> = earlier.results()?.into_iter().next();
         Ok(PromptContext {
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
             knowledge: knowledge
@@ -305,18 +367,29 @@ impl OrgStore {
             visitor_id: visitor.and_then(|v| v.visitor_id),
             monthly_budget_cents: budget.as_ref().map_or(0, |b| count(b.budget)),
             month_spent_micros: budget.as_ref().map_or(0, |b| count(b.spent)),
+            earlier: earlier.map(EarlierRow::into_earlier),
         })
     }
 
+    /// The visitor message of `conversation` named `client_id`, and its reply once stored.
+    pub async fn earlier(&self, conversation: ConversationId, client_id: &ClientMessageId) -> EdgeResult<Option<Earlier>> {
+        let row = bind(&self.db, EARLIER, &[self.org(), text(&conversation.to_string()), text(client_id.as_str())])?
+            .first::<EarlierRow>(None)
+            .await?;
+        Ok(row.map(EarlierRow::into_earlier))
+    }
+
     /// Stores the visitor's message, before the provider is called so it is never lost, unless
-    /// the conversation already holds `max_user_messages` of them (`None`). Count and insert are
-    /// one statement, so racing requests cannot both take the last place.
+    /// the conversation already holds `max_user_messages` of them or one named `client_id`.
+    /// Checks and insert are one statement, so racing requests cannot both take the last place
+    /// or both store a repeat.
     pub async fn add_user_message(
         &self,
         conversation: ConversationId,
         content: &str,
+        client_id: Option<&ClientMessageId>,
         max_user_messages: u32,
-    ) -> EdgeResult<Option<MessageId>> {
+    ) -> EdgeResult<Added> {
         let id = MessageId::generate();
         let now = now_ms();
         let conv = text(&conversation.to_string());
@@ -325,10 +398,13 @@ impl OrgStore {
             .batch(vec![
                 bind(
                     &self.db,
-                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at) \
-                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5 \
+                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, \
+                     client_message_id) \
+                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?7 \
                      WHERE (SELECT count(*) FROM messages WHERE organization_id = ?3 AND conversation_id = ?2 \
-                            AND role = 'user') < ?6",
+                            AND role = 'user') < ?6 \
+                       AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE organization_id = ?3 \
+                            AND conversation_id = ?2 AND client_message_id = ?7))",
                     &[
                         text(&id.to_string()),
                         conv.clone(),
@@ -336,6 +412,7 @@ impl OrgStore {
                         text(content),
                         int(now),
                         int(i64::from(max_user_messages)),
+                        opt_text(client_id.map(ClientMessageId::as_str)),
                     ],
                 )?,
                 self.touch(&conv, now)?,
@@ -345,14 +422,21 @@ impl OrgStore {
             Some(r) => changed(r)?,
             None => false,
         };
-        Ok(stored.then_some(id))
+        if stored {
+            return Ok(Added::Stored(id));
+        }
+        match client_id {
+            Some(c) if self.earlier(conversation, c).await?.is_some() => Ok(Added::Repeated),
+            _ => Ok(Added::Full),
+        }
     }
 
-    /// Stores the assistant's reply however it ended and adds its usage and cost to the day's
-    /// total, in one transaction.
+    /// Stores the assistant's reply to `reply_to` however it ended and adds its usage and cost
+    /// to the day's total, in one transaction.
     pub async fn finish_reply(
         &self,
         conversation: ConversationId,
+        reply_to: MessageId,
         outcome: &Outcome,
         model: &str,
         cost_micros: u64,
@@ -368,8 +452,8 @@ impl OrgStore {
                 bind(
                     &self.db,
                     "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, model, \
-                     tokens_in, tokens_out, latency_ms, created_at, cost_micros) \
-                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     tokens_in, tokens_out, latency_ms, created_at, cost_micros, reply_to) \
+                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     &[
                         text(&id.to_string()),
                         conv.clone(),
@@ -382,6 +466,7 @@ impl OrgStore {
                         int(latency_ms.max(0)),
                         int(now),
                         int(cost),
+                        text(&reply_to.to_string()),
                     ],
                 )?,
                 self.touch(&conv, now)?,
