@@ -71,7 +71,7 @@ fn main() {
         ("the_openapi_document_is_served", the_openapi_document_is_served),
         ("an_address_flooding_the_edge_meets_the_shield", an_address_flooding_the_edge_meets_the_shield),
     ];
-    journeys::run(tests, &["tenants.sql"], mint_keys)
+    journeys::run(tests, &["tenants.sql"], &[], mint_keys)
 }
 
 fn owner(app: &App, slug: &str) -> Admin {

@@ -89,7 +89,7 @@ fn main() {
             feedback_is_one_verdict_per_reply_by_its_own_conversation_only,
         ),
     ];
-    journeys::run(tests, &["tenants.sql"], |_| Ok(()))
+    journeys::run(tests, &["tenants.sql"], &[], |_| Ok(()))
 }
 
 fn count_for_visitor(app: &App, visitor: &str) -> i64 {

@@ -66,6 +66,11 @@ fn free_port() -> Result<u16, String> {
 impl App {
     /// Starts everything. `fixtures` are SQL files under `tests/fixtures/` applied after the demo seed.
     pub fn spawn(fixtures: &[&str]) -> Result<App, String> {
+        Self::spawn_with_env(fixtures, &[])
+    }
+
+    /// Starts everything, with `env` (name, value) replacing or adding to the test variables.
+    pub fn spawn_with_env(fixtures: &[&str], env: &[(&str, &str)]) -> Result<App, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -80,16 +85,19 @@ impl App {
             run(&format!("wrangler d1 execute DB --local --persist-to {persist} --file tests/fixtures/{f}"))?;
         }
         let env_file = state.path().join("test.env");
-        std::fs::write(
-            &env_file,
-            format!(
-                "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
-                 LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
-                 {RELAY_KEY_SECRET}={RELAY_KEY}\n{GENEROUS_LIMITS}",
-                llm.base_url
-            ),
-        )
-        .map_err(|e| e.to_string())?;
+        let defaults = format!(
+            "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
+             LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
+             {RELAY_KEY_SECRET}={RELAY_KEY}\n{GENEROUS_LIMITS}",
+            llm.base_url
+        );
+        let mut vars: Vec<String> = defaults
+            .lines()
+            .filter(|l| !env.iter().any(|(k, _)| l.split_once('=').is_some_and(|(name, _)| name == *k)))
+            .map(str::to_owned)
+            .collect();
+        vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        std::fs::write(&env_file, vars.join("\n") + "\n").map_err(|e| e.to_string())?;
         let (port, inspector) = (free_port()?, free_port()?);
         let log = std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;

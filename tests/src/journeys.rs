@@ -10,14 +10,19 @@ use crate::App;
 
 pub type Journey = fn(&App);
 
-/// Runs `journeys` and exits with the result. `prepare` runs once, after the edge is up and
-/// before the first journey.
-pub fn run(journeys: Vec<(&'static str, Journey)>, fixtures: &[&str], prepare: fn(&App) -> Result<(), String>) -> ! {
+/// Runs `journeys` and exits with the result. The edge gets `fixtures` and the test variables
+/// changed by `env`; `prepare` runs once, after the edge is up and before the first journey.
+pub fn run(
+    journeys: Vec<(&'static str, Journey)>,
+    fixtures: &[&str],
+    env: &[(&str, &str)],
+    prepare: fn(&App) -> Result<(), String>,
+) -> ! {
     let args = Arguments::from_args();
     let app = if args.list {
         None
     } else {
-        match App::spawn(fixtures).and_then(|app| prepare(&app).map(|()| app)) {
+        match App::spawn_with_env(fixtures, env).and_then(|app| prepare(&app).map(|()| app)) {
             Ok(app) => Some(Arc::new(app)),
             Err(e) => {
                 eprintln!("could not start the edge: {e}");

@@ -1,7 +1,8 @@
-//! Benchmark: time to first token through the edge versus straight from the stand-in LLM,
-//! over loopback, plus the edge's wasm size. Prints figures; asserts nothing.
+//! Benchmark: time to first token, and tokens per second, through the edge versus straight
+//! from the stand-in LLM over loopback, plus the edge's wasm size. Prints figures; asserts nothing.
 //!
-//! `cargo run -p e2e --release --bin bench-ttft [RUNS]` (default 60 runs each).
+//! `cargo run -p e2e --release --bin bench-ttft [RUNS]` (default 100 runs each; a fifth of
+//! that for tokens per second, whose replies are long).
 
 use std::time::{Duration, Instant};
 
@@ -19,34 +20,53 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn direct_ttft(http: &reqwest::Client, base_url: &str) -> Duration {
+/// A reply of about 100 tokens: the stand-in echoes the question.
+const LONG_QUESTION: &str = "Please repeat after me every word of this long question so that the reply is long \
+    enough to measure how many tokens per second pass through the relay compared with the stand-in itself, \
+    which paces its tokens evenly and so sets the upper bound for both paths; the edge should keep up with it \
+    token for token without buffering, batching or falling behind while it also writes the reply to its store.";
+
+/// Time to the first token and from it to the last, straight from the stand-in.
+async fn direct(http: &reqwest::Client, base_url: &str, question: &str) -> (Duration, Duration, usize) {
     let body = json!({"model": "stand-in", "stream": true, "stream_options": {"include_usage": true},
-        "messages": [{"role": "system", "content": "You are a benchmark."}, {"role": "user", "content": "How fast are you?"}]});
+        "messages": [{"role": "system", "content": "You are a benchmark."}, {"role": "user", "content": question}]});
     let start = Instant::now();
     let resp = http.post(format!("{base_url}/chat/completions")).json(&body).send().await.expect("stand-in answers");
     let mut stream = resp.bytes_stream();
     let mut decoder = SseDecoder::new();
+    let mut first = None;
+    let mut last = start;
+    let mut tokens = 0;
     while let Some(chunk) = stream.next().await {
         for frame in decoder.push(&chunk.expect("bytes")) {
             let v: serde_json::Value = serde_json::from_str(&frame.data).unwrap_or_default();
             if v["choices"][0]["delta"]["content"].as_str().is_some_and(|c| !c.is_empty()) {
-                let t = start.elapsed();
-                // Drain the rest so the server finishes normally.
-                while stream.next().await.is_some() {}
-                return t;
+                first.get_or_insert_with(Instant::now);
+                last = Instant::now();
+                tokens += 1;
             }
         }
     }
-    panic!("no token from the stand-in");
+    let first = first.expect("a token from the stand-in");
+    (first - start, last - first, tokens)
 }
 
-async fn edge_ttft(app: &App) -> Duration {
+/// The same through the edge, in a new conversation of the demo site.
+async fn edge(app: &App, question: &str) -> (Duration, Duration, usize) {
     let api = app.api("http://localhost:8788");
     let c = api.open("site_demo_localhost", "bench").await;
     let start = Instant::now();
-    let reply = api.send(&c.conversation_id, &c.token, "How fast are you?").await;
-    let first = reply.events.iter().find(|(_, e)| matches!(e, StreamEvent::Token { .. }));
-    first.expect("a token through the edge").0 - start
+    let reply = api.send(&c.conversation_id, &c.token, question).await;
+    let times: Vec<Instant> =
+        reply.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).map(|(t, _)| *t).collect();
+    let (first, last) = (times.first().expect("a token through the edge"), times[times.len() - 1]);
+    (*first - start, last - *first, times.len())
+}
+
+fn tokens_per_second(runs: &[(Duration, Duration, usize)]) -> f64 {
+    let mut rates: Vec<f64> = runs.iter().map(|(_, d, n)| (*n as f64 - 1.0) / d.as_secs_f64()).collect();
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
 }
 
 fn summary(name: &str, mut xs: Vec<Duration>) -> Duration {
@@ -68,28 +88,40 @@ fn gzip_size(path: &std::path::Path) -> Option<usize> {
 }
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(60);
+    let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100);
     let app = App::spawn(&[]).unwrap_or_else(|e| panic!("could not start the edge: {e}"));
     let http = reqwest::Client::new();
-    let (direct, edge) = app.block_on(async {
+    let short = "How fast are you?";
+    let long_runs = (runs / 5).max(3);
+    let (d_short, e_short, d_long, e_long) = app.block_on(async {
         // Warm up both paths (worker instantiation, connection pools).
         for _ in 0..5 {
-            direct_ttft(&http, &app.llm.base_url).await;
-            edge_ttft(&app).await;
+            direct(&http, &app.llm.base_url, short).await;
+            edge(&app, short).await;
         }
-        let mut direct = Vec::with_capacity(runs);
-        let mut edge = Vec::with_capacity(runs);
+        let (mut d_short, mut e_short, mut d_long, mut e_long) = (vec![], vec![], vec![], vec![]);
         // Interleaved, so drift on the machine affects both alike.
-        for _ in 0..runs {
-            direct.push(direct_ttft(&http, &app.llm.base_url).await);
-            edge.push(edge_ttft(&app).await);
+        for i in 0..runs {
+            d_short.push(direct(&http, &app.llm.base_url, short).await);
+            e_short.push(edge(&app, short).await);
+            if i < long_runs {
+                d_long.push(direct(&http, &app.llm.base_url, LONG_QUESTION).await);
+                e_long.push(edge(&app, LONG_QUESTION).await);
+            }
         }
-        (direct, edge)
+        (d_short, e_short, d_long, e_long)
     });
     println!("time to first token, stand-in LLM with a 15 ms first-token delay, loopback, {runs} runs each:");
-    let d = summary("direct from the stand-in", direct);
-    let e = summary("through the edge", edge);
+    let d = summary("direct from the stand-in", d_short.iter().map(|r| r.0).collect());
+    let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
+    let (dt, et) = (tokens_per_second(&d_long), tokens_per_second(&e_long));
+    println!(
+        "tokens per second over a {}-token reply (the stand-in paces them 15 ms apart), median of {long_runs}: \
+         direct {dt:.1}, through the edge {et:.1}, ratio {:.2}",
+        e_long[0].2,
+        et / dt
+    );
 
     let wasm = e2e::app::root().join("edge/build/index_bg.wasm");
     match std::fs::metadata(&wasm) {

@@ -1,0 +1,73 @@
+//! Benchmark: requests per second of `GET /v1/widget/config` and of a full short conversation
+//! turn (post a message, read the streamed reply to its end) at concurrency 1, 10 and 50,
+//! through `wrangler dev` on loopback. Prints figures; asserts nothing.
+//!
+//! `cargo run -p e2e --release --bin bench-load [SECONDS]` (default 5 seconds per level).
+//! The stand-in paces its tokens 15 ms apart, so a turn takes at least ~0.2 s whatever the edge.
+
+use std::time::{Duration, Instant};
+
+use e2e::client::Api;
+use e2e::App;
+use shared::StreamEvent;
+
+const ORIGIN: &str = "http://localhost:8788";
+const SITE: &str = "site_demo_localhost";
+
+/// Runs `one` on `concurrency` workers until `period` is over; completed calls and failures.
+async fn load<F, Fut>(concurrency: usize, period: Duration, one: F) -> (usize, usize)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + period;
+    let workers = (0..concurrency).map(|w| {
+        let one = &one;
+        async move {
+            let (mut ok, mut failed) = (0, 0);
+            while Instant::now() < deadline {
+                if one(w).await {
+                    ok += 1;
+                } else {
+                    failed += 1;
+                }
+            }
+            (ok, failed)
+        }
+    });
+    futures_util::future::join_all(workers).await.into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+fn main() {
+    let seconds: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(5);
+    let period = Duration::from_secs(seconds);
+    let app = App::spawn(&[]).unwrap_or_else(|e| panic!("could not start the edge: {e}"));
+    println!("requests per second through wrangler dev on loopback, {seconds} s per level:");
+    for (level, concurrency) in [1, 10, 50].into_iter().enumerate() {
+        // Each worker is its own visitor at its own address, as real visitors are.
+        let clients: Vec<Api> =
+            (0..concurrency).map(|w| app.api(ORIGIN).from_ip(&format!("10.30.{level}.{}", w + 1))).collect();
+        let (ok, failed) = app.block_on(load(concurrency, period, |w| {
+            let api = &clients[w];
+            async move { api.config(SITE).await.status == 200 }
+        }));
+        println!(
+            "GET /v1/widget/config   concurrency {concurrency:>2}: {:>7.1} req/s ({ok} ok, {failed} failed)",
+            ok as f64 / seconds as f64
+        );
+        let visitors: Vec<String> = (0..concurrency).map(|w| format!("load-{level}-{w}")).collect();
+        let conversations =
+            app.block_on(futures_util::future::join_all(clients.iter().zip(&visitors).map(|(api, v)| api.open(SITE, v))));
+        let (ok, failed) = app.block_on(load(concurrency, period, |w| {
+            let (api, c) = (&clients[w], &conversations[w]);
+            async move {
+                let s = api.send(&c.conversation_id, &c.token, "Quick question").await;
+                matches!(s.last(), Some(StreamEvent::Done { .. }))
+            }
+        }));
+        println!(
+            "conversation turn       concurrency {concurrency:>2}: {:>7.1} turns/s ({ok} ok, {failed} failed)",
+            ok as f64 / seconds as f64
+        );
+    }
+}
