@@ -23,9 +23,18 @@ fn main() {
     let tests: Vec<(&str, Journey)> = vec![
         ("every_wire_format_streams_the_reply_and_its_usage", every_wire_format_streams_the_reply_and_its_usage),
         ("faults_in_every_wire_format_keep_what_arrived", faults_in_every_wire_format_keep_what_arrived),
-        ("workers_ai_through_an_unconnected_binding_fails_cleanly", workers_ai_through_an_unconnected_binding_fails_cleanly),
-        ("a_message_sent_twice_is_stored_once_and_answered_once", a_message_sent_twice_is_stored_once_and_answered_once),
-        ("two_hundred_conversations_stream_at_once_without_cross_talk", two_hundred_conversations_stream_at_once_without_cross_talk),
+        (
+            "workers_ai_through_an_unconnected_binding_fails_cleanly",
+            workers_ai_through_an_unconnected_binding_fails_cleanly,
+        ),
+        (
+            "a_message_sent_twice_is_stored_once_and_answered_once",
+            a_message_sent_twice_is_stored_once_and_answered_once,
+        ),
+        (
+            "two_hundred_conversations_stream_at_once_without_cross_talk",
+            two_hundred_conversations_stream_at_once_without_cross_talk,
+        ),
     ];
     // No journey here waits for a provider to time out, and 200 streams at once on two cores
     // take longer than the other suites' short timeouts allow.
@@ -38,8 +47,14 @@ fn create_sites(app: &App) -> Result<(), String> {
     let admin = app.admin(&app.mint_key("relay")?);
     let root = app.llm.base_url.trim_end_matches("/v1").to_owned();
     let sites: [(&'static str, Value); 4] = [
-        ("anthropic", json!({"provider": "anthropic", "base_url": app.llm.base_url, "model": "claude-stand-in", "api_key_secret": RELAY_KEY_SECRET})),
-        ("workers-ai", json!({"provider": "workers-ai", "base_url": format!("{root}/client/v4/accounts/test/ai/run"), "model": "@cf/stand-in/model", "api_key_secret": RELAY_KEY_SECRET})),
+        (
+            "anthropic",
+            json!({"provider": "anthropic", "base_url": app.llm.base_url, "model": "claude-stand-in", "api_key_secret": RELAY_KEY_SECRET}),
+        ),
+        (
+            "workers-ai",
+            json!({"provider": "workers-ai", "base_url": format!("{root}/client/v4/accounts/test/ai/run"), "model": "@cf/stand-in/model", "api_key_secret": RELAY_KEY_SECRET}),
+        ),
         ("binding", json!({"provider": "workers-ai"})),
         ("openai", json!({})),
     ];
@@ -110,7 +125,10 @@ fn every_wire_format_streams_the_reply_and_its_usage(app: &App) {
         assert_eq!((usage.tokens_in as usize, usage.tokens_out as usize), (words, tokens(&expected).len()), "{name}");
         let rows = stored(app, &c.conversation_id);
         assert_eq!(rows.len(), 2, "{name}");
-        assert_eq!(rows[1], ("assistant".into(), expected.clone(), "complete".into(), words as i64, tokens(&expected).len() as i64));
+        assert_eq!(
+            rows[1],
+            ("assistant".into(), expected.clone(), "complete".into(), words as i64, tokens(&expected).len() as i64)
+        );
 
         match name {
             "anthropic" => {
@@ -205,7 +223,9 @@ fn a_message_sent_twice_is_stored_once_and_answered_once(app: &App) {
     });
     assert_eq!(a.text(), default_reply(&question));
     assert_eq!(b.text(), a.text());
-    assert!(matches!((a.last(), b.last()), (Some(StreamEvent::Done { message_id: x, .. }), Some(StreamEvent::Done { message_id: y, .. })) if x == y));
+    assert!(
+        matches!((a.last(), b.last()), (Some(StreamEvent::Done { message_id: x, .. }), Some(StreamEvent::Done { message_id: y, .. })) if x == y)
+    );
     assert_eq!(asked_with(app, &question).len(), 1, "the provider was asked once");
     assert_eq!(stored(app, &c.conversation_id).len(), 4);
 
@@ -238,7 +258,8 @@ fn two_hundred_conversations_stream_at_once_without_cross_talk(app: &App) {
     const N: usize = 200;
     let (origin, site) = SITES.get().expect("sites")["openai"].clone();
     // Each visitor at an address of its own, as 200 visitors would be.
-    let clients: Vec<Api> = (0..N).map(|i| app.api(&origin).from_ip(&format!("10.20.{}.{}", i / 200, i % 200 + 1))).collect();
+    let clients: Vec<Api> =
+        (0..N).map(|i| app.api(&origin).from_ip(&format!("10.20.{}.{}", i / 200, i % 200 + 1))).collect();
     let visitors: Vec<String> = (0..N).map(|i| unique(&format!("crowd-{i}"))).collect();
     let opened: Vec<ConversationCreated> =
         app.block_on(futures_util::future::join_all((0..N).map(|i| clients[i].open(&site, &visitors[i]))));
@@ -256,14 +277,14 @@ fn two_hundred_conversations_stream_at_once_without_cross_talk(app: &App) {
         assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{i}: {:?}", s.last());
         let rows = stored(app, &opened[i].conversation_id);
         assert_eq!(rows.len(), 2, "{i}: stored exactly once");
-        assert_eq!((rows[0].1.as_str(), rows[1].1.as_str(), rows[1].2.as_str()), (questions[i].as_str(), expected.as_str(), "complete"));
+        assert_eq!(
+            (rows[0].1.as_str(), rows[1].1.as_str(), rows[1].2.as_str()),
+            (questions[i].as_str(), expected.as_str(), "complete")
+        );
     }
     // The most replies streaming at one moment: from each one's first event to its last.
-    let mut edges: Vec<(Instant, i32)> = streams
-        .iter()
-        .filter_map(|s| Some([(s.events.first()?.0, 1), (s.events.last()?.0, -1)]))
-        .flatten()
-        .collect();
+    let mut edges: Vec<(Instant, i32)> =
+        streams.iter().filter_map(|s| Some([(s.events.first()?.0, 1), (s.events.last()?.0, -1)])).flatten().collect();
     edges.sort();
     let in_flight = edges.iter().scan(0, |n, (_, d)| {
         *n += d;

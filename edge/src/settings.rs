@@ -71,9 +71,8 @@ impl Settings {
             .ok_or_else(|| misconfigured("TOKEN_SECRET must be set to at least 32 characters"))?;
         let provider = match get("LLM_PROVIDER") {
             None => Provider::default(),
-            Some(p) => Provider::parse(&p).ok_or_else(|| {
-                misconfigured("LLM_PROVIDER must be openai-compatible, anthropic or workers-ai")
-            })?,
+            Some(p) => Provider::parse(&p)
+                .ok_or_else(|| misconfigured("LLM_PROVIDER must be openai-compatible, anthropic or workers-ai"))?,
         };
         let base_url = match get("LLM_BASE_URL").filter(|u| !u.trim().is_empty()) {
             Some(u) => Some(checked_base_url(&u).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?),
@@ -285,7 +284,8 @@ mod tests {
         v.push(("LLM_API_KEY", "sk-default"));
         let s = Settings::from_lookup(lookup(&v)).unwrap();
         let org = OrgId::generate();
-        let pick = |p: Provider| s.llm.with_overrides(&LlmConfig { provider: Some(p), ..Default::default() }, org, |_| None);
+        let pick =
+            |p: Provider| s.llm.with_overrides(&LlmConfig { provider: Some(p), ..Default::default() }, org, |_| None);
         let claude = pick(Provider::Anthropic);
         assert_eq!(claude.base_url.as_deref(), Some("https://api.anthropic.com/v1"));
         assert_eq!((claude.model.as_str(), claude.api_key.as_deref()), ("claude-haiku-4-5", None));

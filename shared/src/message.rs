@@ -47,7 +47,8 @@ pub struct ClientMessageId(String);
 
 impl ClientMessageId {
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok = (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok =
+            (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         ok.then(|| Self(raw.to_owned()))
     }
 

@@ -69,8 +69,14 @@ impl Wire {
                 &json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]}),
             )],
             Self::Anthropic => vec![
-                event("message_start", &json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "stand-in", "stop_reason": null, "usage": {"input_tokens": prompt_tokens, "output_tokens": 1}}})),
-                event("content_block_start", &json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})),
+                event(
+                    "message_start",
+                    &json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "stand-in", "stop_reason": null, "usage": {"input_tokens": prompt_tokens, "output_tokens": 1}}}),
+                ),
+                event(
+                    "content_block_start",
+                    &json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+                ),
                 event("ping", &json!({"type": "ping"})),
             ],
             Self::WorkersAi => vec![],
@@ -106,17 +112,26 @@ impl Wire {
     fn closing(self, prompt_tokens: usize, reply_tokens: usize) -> Vec<String> {
         match self {
             Self::OpenAi => vec![
-                data(&json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
-                data(&json!({"id": "c", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}})),
+                data(
+                    &json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+                ),
+                data(
+                    &json!({"id": "c", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}}),
+                ),
                 "data: [DONE]\n\n".to_owned(),
             ],
             Self::Anthropic => vec![
                 event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
-                event("message_delta", &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": reply_tokens}})),
+                event(
+                    "message_delta",
+                    &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": reply_tokens}}),
+                ),
                 event("message_stop", &json!({"type": "message_stop"})),
             ],
             Self::WorkersAi => vec![
-                data(&json!({"response": "", "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}})),
+                data(
+                    &json!({"response": "", "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": reply_tokens, "total_tokens": prompt_tokens + reply_tokens}}),
+                ),
                 "data: [DONE]\n\n".to_owned(),
             ],
         }

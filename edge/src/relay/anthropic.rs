@@ -34,8 +34,7 @@ pub fn call(llm: &LlmSettings, base_url: &str, messages: &[PromptMessage]) -> Ca
 /// The system text, and the turns as the Messages API wants them: starting with the visitor,
 /// each role in turn (neighbours of one role are joined).
 fn conversation(messages: &[PromptMessage]) -> (String, Vec<serde_json::Value>) {
-    let system: Vec<&str> =
-        messages.iter().filter(|m| m.role == Role::System).map(|m| m.content.as_str()).collect();
+    let system: Vec<&str> = messages.iter().filter(|m| m.role == Role::System).map(|m| m.content.as_str()).collect();
     let mut turns: Vec<(Role, String)> = Vec::new();
     for m in messages.iter().filter(|m| m.role != Role::System) {
         match turns.last_mut() {
@@ -54,16 +53,24 @@ fn conversation(messages: &[PromptMessage]) -> (String, Vec<serde_json::Value>) 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Event {
-    MessageStart { message: Started },
-    ContentBlockStart { content_block: Block },
-    ContentBlockDelta { delta: Block },
+    MessageStart {
+        message: Started,
+    },
+    ContentBlockStart {
+        content_block: Block,
+    },
+    ContentBlockDelta {
+        delta: Block,
+    },
     MessageDelta {
         delta: Stop,
         #[serde(default)]
         usage: Option<Counted>,
     },
     MessageStop,
-    Error { error: Failure },
+    Error {
+        error: Failure,
+    },
     /// `ping`, `content_block_stop`, and event types added later: nothing to do.
     #[serde(other)]
     Other,
@@ -99,8 +106,12 @@ impl Counted {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Block {
-    Text { text: String },
-    TextDelta { text: String },
+    Text {
+        text: String,
+    },
+    TextDelta {
+        text: String,
+    },
     #[serde(other)]
     Other,
 }
@@ -125,7 +136,9 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     };
     let text = |t: String| if t.is_empty() { vec![] } else { vec![Chunk::Delta(t)] };
     match event {
-        Event::MessageStart { message } => message.usage.and_then(|u| u.prompt()).map(Chunk::PromptTokens).into_iter().collect(),
+        Event::MessageStart { message } => {
+            message.usage.and_then(|u| u.prompt()).map(Chunk::PromptTokens).into_iter().collect()
+        }
         Event::ContentBlockStart { content_block: Block::Text { text: t } | Block::TextDelta { text: t } }
         | Event::ContentBlockDelta { delta: Block::Text { text: t } | Block::TextDelta { text: t } } => text(t),
         Event::MessageDelta { delta, usage } => {
@@ -146,7 +159,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::tests::assert_every_split_gives;
+    use crate::relay::tests::{assert_every_split_gives, settings};
     use shared::admin::Provider;
 
     /// A stream as Anthropic sends it (from its documentation), with a ping, a thinking block,
@@ -196,22 +209,18 @@ mod tests {
             f("error", r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
             [Chunk::ProviderError("Overloaded".into())]
         );
-        assert!(matches!(&f("content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":")[..], [Chunk::Malformed(_)]));
+        assert!(matches!(
+            &f("content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":")[..],
+            [Chunk::Malformed(_)]
+        ));
         assert_eq!(f("some_future_event", r#"{"type":"some_future_event","x":1}"#), []);
-        assert_eq!(f("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":64}}"#), [Chunk::ReplyTokens(64), Chunk::Finished]);
-    }
-
-    fn llm() -> LlmSettings {
-        LlmSettings {
-            provider: Provider::Anthropic,
-            base_url: Some("https://api.anthropic.com/v1".into()),
-            model: "claude-haiku-4-5".into(),
-            max_tokens: 300,
-            temperature: 1.5,
-            api_key: Some("sk-ant-1".into()),
-            first_token_timeout_ms: 1_000,
-            idle_timeout_ms: 1_000,
-        }
+        assert_eq!(
+            f(
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":64}}"#
+            ),
+            [Chunk::ReplyTokens(64), Chunk::Finished]
+        );
     }
 
     #[test]
@@ -225,12 +234,10 @@ mod tests {
             m(Role::Assistant, "12 €."),
             m(Role::User, "Thanks"),
         ];
-        let c = call(&llm(), "https://api.anthropic.com/v1", &prompt);
+        let base = "https://api.anthropic.com/v1";
+        let c = call(&settings(Provider::Anthropic, base, "claude-haiku-4-5", "sk-ant-1"), base, &prompt);
         assert_eq!(c.url, "https://api.anthropic.com/v1/messages");
-        assert_eq!(
-            c.headers,
-            [("anthropic-version", "2023-06-01".to_owned()), ("x-api-key", "sk-ant-1".to_owned())]
-        );
+        assert_eq!(c.headers, [("anthropic-version", "2023-06-01".to_owned()), ("x-api-key", "sk-ant-1".to_owned())]);
         let body: serde_json::Value = serde_json::from_str(&c.body).unwrap();
         assert_eq!(body["system"], "Be brief.");
         assert_eq!(
@@ -241,6 +248,9 @@ mod tests {
                 {"role": "user", "content": "Thanks"},
             ])
         );
-        assert_eq!((body["stream"].clone(), body["max_tokens"].clone(), body["temperature"].clone()), (json!(true), json!(300), json!(1.0)));
+        assert_eq!(
+            (body["stream"].clone(), body["max_tokens"].clone(), body["temperature"].clone()),
+            (json!(true), json!(300), json!(1.0))
+        );
     }
 }

@@ -38,7 +38,11 @@ pub struct Call {
 enum Opened {
     Stream(ByteStream),
     /// An HTTP refusal: its status, `Retry-After` in seconds, and what it said.
-    Refused { status: u16, retry_after: Option<u64>, detail: String },
+    Refused {
+        status: u16,
+        retry_after: Option<u64>,
+        detail: String,
+    },
     /// The provider could not be reached; worth asking again.
     Unreachable(String),
     /// Asking again cannot help (a missing binding, a request the runtime rejects).
@@ -218,6 +222,20 @@ pub(crate) mod tests {
         let mut frames = d.push(&stream[..split]);
         frames.extend(d.push(&stream[split..]));
         frames.iter().flat_map(parse).collect()
+    }
+
+    /// Settings for `provider` at `base_url` with `key`; model and limits as the test gives them.
+    pub fn settings(provider: Provider, base_url: &str, model: &str, key: &str) -> LlmSettings {
+        LlmSettings {
+            provider,
+            base_url: Some(base_url.to_owned()),
+            model: model.to_owned(),
+            max_tokens: 300,
+            temperature: 1.5,
+            api_key: Some(key.to_owned()),
+            first_token_timeout_ms: 1_000,
+            idle_timeout_ms: 1_000,
+        }
     }
 
     /// A recorded stream gives the same chunks however the network cuts it: in two pieces at

@@ -47,12 +47,19 @@ struct Delta {
     content: Option<String>,
 }
 
+/// Token counts as OpenAI reports them (Workers AI too).
 #[derive(Deserialize)]
-struct WireUsage {
+pub struct WireUsage {
     #[serde(default)]
     prompt_tokens: u32,
     #[serde(default)]
     completion_tokens: u32,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(u: WireUsage) -> Self {
+        Usage { tokens_in: u.prompt_tokens, tokens_out: u.completion_tokens }
+    }
 }
 
 /// What one frame of the provider's stream says. A frame that is not JSON is malformed, and
@@ -83,7 +90,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
         }
     }
     if let Some(u) = chunk.usage {
-        out.push(Chunk::Usage(Usage { tokens_in: u.prompt_tokens, tokens_out: u.completion_tokens }));
+        out.push(Chunk::Usage(u.into()));
     }
     out
 }
@@ -91,7 +98,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::tests::{assert_every_split_gives, chunks_split_at};
+    use crate::relay::tests::{assert_every_split_gives, chunks_split_at, settings};
 
     /// A stream as OpenAI sends it, with a multi-byte character and the usage chunk.
     const OPENAI: &str = concat!(
@@ -118,7 +125,10 @@ mod tests {
     #[test]
     fn usage_chunk_with_null_choices_and_ollama_style_crlf() {
         let s = "data: {\"choices\":null,\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\r\n\r\ndata: [DONE]\r\n\r\n";
-        assert_eq!(chunks_split_at(s.as_bytes(), 10, parse_frame), vec![Chunk::Usage(Usage { tokens_in: 3, tokens_out: 1 }), Chunk::Done]);
+        assert_eq!(
+            chunks_split_at(s.as_bytes(), 10, parse_frame),
+            vec![Chunk::Usage(Usage { tokens_in: 3, tokens_out: 1 }), Chunk::Done]
+        );
     }
 
     #[test]
@@ -136,16 +146,7 @@ mod tests {
 
     #[test]
     fn request_asks_for_a_stream_with_usage() {
-        let llm = LlmSettings {
-            provider: shared::admin::Provider::OpenaiCompatible,
-            base_url: Some("http://x/v1".into()),
-            model: "m".into(),
-            max_tokens: 64,
-            temperature: 0.5,
-            api_key: Some("sk-1".into()),
-            first_token_timeout_ms: 1_000,
-            idle_timeout_ms: 1_000,
-        };
+        let llm = settings(shared::admin::Provider::OpenaiCompatible, "http://x/v1", "m", "sk-1");
         let c = call(&llm, "http://x/v1", &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
         assert_eq!(c.url, "http://x/v1/chat/completions");
         assert_eq!(c.headers, [("authorization", "Bearer sk-1".to_owned())]);
@@ -153,6 +154,6 @@ mod tests {
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
         assert_eq!(body["messages"][0], json!({"role": "user", "content": "hi"}));
-        assert_eq!(body["max_tokens"], 64);
+        assert_eq!(body["max_tokens"], 300);
     }
 }

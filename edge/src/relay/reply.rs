@@ -161,7 +161,13 @@ mod tests {
 
     #[test]
     fn counts_reported_apart_make_one_usage_and_a_missing_one_is_estimated() {
-        let (_, o) = feed(vec![Chunk::PromptTokens(30), Chunk::Delta("Hi".into()), Chunk::ReplyTokens(1), Chunk::ReplyTokens(2), Chunk::Done]);
+        let (_, o) = feed(vec![
+            Chunk::PromptTokens(30),
+            Chunk::Delta("Hi".into()),
+            Chunk::ReplyTokens(1),
+            Chunk::ReplyTokens(2),
+            Chunk::Done,
+        ]);
         assert_eq!(o.usage, Usage { tokens_in: 30, tokens_out: 2 });
         let (_, o) = feed(vec![Chunk::PromptTokens(30), Chunk::Delta("abcdefgh".into()), Chunk::Done]);
         assert_eq!(o.usage, Usage { tokens_in: 30, tokens_out: estimate_tokens("abcdefgh") });

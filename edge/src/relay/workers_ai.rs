@@ -3,8 +3,9 @@
 //! (`…/accounts/{id}/ai/run/{model}`); its OpenAI-compatible endpoint goes through `openai`.
 
 use serde::{Deserialize, Serialize};
-use shared::{SseFrame, Usage};
+use shared::SseFrame;
 
+use super::openai::WireUsage;
 use super::{provider_error_message, Call, Chunk};
 use crate::prompt::PromptMessage;
 use crate::settings::LlmSettings;
@@ -37,14 +38,6 @@ struct Frame {
     usage: Option<WireUsage>,
 }
 
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default)]
-    prompt_tokens: u32,
-    #[serde(default)]
-    completion_tokens: u32,
-}
-
 /// What one frame says. Workers AI sends no finish reason: `[DONE]` alone ends a reply.
 pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     let data = frame.data.trim();
@@ -60,7 +53,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     };
     let mut out: Vec<Chunk> = f.response.filter(|t| !t.is_empty()).map(Chunk::Delta).into_iter().collect();
     if let Some(u) = f.usage {
-        out.push(Chunk::Usage(Usage { tokens_in: u.prompt_tokens, tokens_out: u.completion_tokens }));
+        out.push(Chunk::Usage(u.into()));
     }
     out
 }
@@ -68,9 +61,9 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::tests::assert_every_split_gives;
+    use crate::relay::tests::{assert_every_split_gives, settings};
     use shared::admin::Provider;
-    use shared::Role;
+    use shared::{Role, Usage};
 
     /// A stream as the `AI` binding returns it, with its padding field `p`.
     const WORKERS_AI: &str = concat!(
@@ -103,24 +96,16 @@ mod tests {
 
     #[test]
     fn the_rest_request_names_the_model_in_the_path() {
-        let llm = LlmSettings {
-            provider: Provider::WorkersAi,
-            base_url: Some("https://api.cloudflare.com/client/v4/accounts/abc/ai/run".into()),
-            model: "@cf/meta/llama-3.1-8b-instruct".into(),
-            max_tokens: 100,
-            temperature: 0.2,
-            api_key: Some("cf-token".into()),
-            first_token_timeout_ms: 1_000,
-            idle_timeout_ms: 1_000,
-        };
+        let base = "https://api.cloudflare.com/client/v4/accounts/abc/ai/run";
+        let llm = settings(Provider::WorkersAi, base, "@cf/meta/llama-3.1-8b-instruct", "cf-token");
         let prompt = [PromptMessage { role: Role::User, content: "hi".into() }];
-        let c = call(&llm, llm.base_url.as_deref().unwrap(), &prompt);
+        let c = call(&llm, base, &prompt);
         assert_eq!(c.url, "https://api.cloudflare.com/client/v4/accounts/abc/ai/run/@cf/meta/llama-3.1-8b-instruct");
         assert_eq!(c.headers, [("authorization", "Bearer cf-token".to_owned())]);
         let body: serde_json::Value = serde_json::from_str(&c.body).unwrap();
         assert_eq!(
             body,
-            serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "stream": true, "max_tokens": 100, "temperature": 0.2})
+            serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "stream": true, "max_tokens": 300, "temperature": 1.5})
         );
     }
 }

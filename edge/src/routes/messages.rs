@@ -13,11 +13,11 @@ use worker::{Context, Delay, Env, Request, Response};
 use crate::clock::{now_ms, utc_month};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
+use crate::ids::ConversationId;
 use crate::ids::DomainId;
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
-use crate::ids::ConversationId;
 use crate::settings::secret;
 use crate::store::{Added, Earlier, OrgStore, StoredReply};
 use crate::{budget, prompt, relay};
@@ -107,7 +107,8 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     };
     let exhausted = reservation.is_none();
     // From here on every way out settles the reservation, so no budget stays held for nothing.
-    let added = store.add_user_message(conversation, text.as_str(), client_id.as_ref(), limits.messages_per_conversation);
+    let added =
+        store.add_user_message(conversation, text.as_str(), client_id.as_ref(), limits.messages_per_conversation);
     let message_id = match (added.await, client_id) {
         (Ok(Added::Stored(id)), _) => id,
         (Ok(Added::Repeated), Some(client_id)) => {

@@ -340,7 +340,11 @@ impl OrgStore {
                     &[self.org(), conv],
                 )?,
                 bind(&self.db, owner::MONTH_SPEND, &[self.org(), text(month)])?,
-                bind(&self.db, EARLIER, &[self.org(), text(&conversation.to_string()), opt_text(client_id.map(ClientMessageId::as_str))])?,
+                bind(
+                    &self.db,
+                    EARLIER,
+                    &[self.org(), text(&conversation.to_string()), opt_text(client_id.map(ClientMessageId::as_str))],
+                )?,
             ])
             .await?;
         let [history, knowledge, price, visitor, budget, earlier] = results.as_slice() else {
@@ -372,7 +376,11 @@ impl OrgStore {
     }
 
     /// The visitor message of `conversation` named `client_id`, and its reply once stored.
-    pub async fn earlier(&self, conversation: ConversationId, client_id: &ClientMessageId) -> EdgeResult<Option<Earlier>> {
+    pub async fn earlier(
+        &self,
+        conversation: ConversationId,
+        client_id: &ClientMessageId,
+    ) -> EdgeResult<Option<Earlier>> {
         let row = bind(&self.db, EARLIER, &[self.org(), text(&conversation.to_string()), text(client_id.as_str())])?
             .first::<EarlierRow>(None)
             .await?;

@@ -56,13 +56,17 @@ fn main() {
             ok as f64 / seconds as f64
         );
         let visitors: Vec<String> = (0..concurrency).map(|w| format!("load-{level}-{w}")).collect();
-        let conversations =
-            app.block_on(futures_util::future::join_all(clients.iter().zip(&visitors).map(|(api, v)| api.open(SITE, v))));
+        let conversations = app
+            .block_on(futures_util::future::join_all(clients.iter().zip(&visitors).map(|(api, v)| api.open(SITE, v))));
         let (ok, failed) = app.block_on(load(concurrency, period, |w| {
             let (api, c) = (&clients[w], &conversations[w]);
             async move {
                 let s = api.send(&c.conversation_id, &c.token, "Quick question").await;
-                matches!(s.last(), Some(StreamEvent::Done { .. }))
+                let done = matches!(s.last(), Some(StreamEvent::Done { .. }));
+                if !done {
+                    eprintln!("a turn failed: {} {:?} {}", s.status, s.last(), s.body);
+                }
+                done
             }
         }));
         println!(

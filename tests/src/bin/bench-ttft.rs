@@ -51,10 +51,14 @@ async fn direct(http: &reqwest::Client, base_url: &str, question: &str) -> (Dura
     (first - start, last - first, tokens)
 }
 
-/// The same through the edge, in a new conversation of the demo site.
+/// The same through the edge, in a new conversation of the demo site, by a new visitor at a new
+/// address (so the visitor limits never stop the run).
 async fn edge(app: &App, question: &str) -> (Duration, Duration, usize) {
-    let api = app.api("http://localhost:8788");
-    let c = api.open("site_demo_localhost", "bench").await;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUN: AtomicU32 = AtomicU32::new(0);
+    let n = RUN.fetch_add(1, Ordering::Relaxed);
+    let api = app.api("http://localhost:8788").from_ip(&format!("10.40.{}.{}", n / 250, n % 250 + 1));
+    let c = api.open("site_demo_localhost", &format!("bench-{n}")).await;
     let start = Instant::now();
     let reply = api.send(&c.conversation_id, &c.token, question).await;
     let times: Vec<Instant> =
