@@ -36,6 +36,10 @@ struct Frame {
     response: Option<String>,
     #[serde(default)]
     usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Vec<serde_json::Value>,
 }
 
 /// What one frame says. Workers AI sends no finish reason: `[DONE]` alone ends a reply.
@@ -44,13 +48,16 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
     if data == "[DONE]" {
         return vec![Chunk::Done];
     }
-    if let Some(message) = provider_error_message(data) {
-        return vec![Chunk::ProviderError(message)];
-    }
     let f: Frame = match serde_json::from_str(data) {
         Ok(f) => f,
         Err(e) => return vec![Chunk::Malformed(e.to_string())],
     };
+    // Read a second time only in the rare frame that carries an error.
+    if f.error.is_some() || !f.errors.is_empty() {
+        if let Some(message) = provider_error_message(data) {
+            return vec![Chunk::ProviderError(message)];
+        }
+    }
     let mut out: Vec<Chunk> = f.response.filter(|t| !t.is_empty()).map(Chunk::Delta).into_iter().collect();
     if let Some(u) = f.usage {
         out.push(Chunk::Usage(u.into()));
