@@ -65,6 +65,25 @@ pub enum LeadCapture {
     OnDemand,
 }
 
+impl Position {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BottomRight => "bottom-right",
+            Self::BottomLeft => "bottom-left",
+        }
+    }
+}
+
+impl LeadCapture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::BeforeChat => "before-chat",
+            Self::OnDemand => "on-demand",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +100,13 @@ mod tests {
     }
 
     #[test]
-    fn position_uses_kebab_case() {
-        assert_eq!(serde_json::to_string(&Position::BottomLeft).unwrap(), "\"bottom-left\"");
+    fn serde_names_and_as_str_agree() {
+        for p in [Position::BottomRight, Position::BottomLeft] {
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.as_str()));
+        }
+        for l in [LeadCapture::Off, LeadCapture::BeforeChat, LeadCapture::OnDemand] {
+            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.as_str()));
+        }
+        assert_eq!(Position::BottomLeft.as_str(), "bottom-left");
     }
 }

@@ -61,6 +61,36 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for readers that map a wire name back to its code.
+    pub const ALL: [Self; 26] = [
+        Self::InvalidJson,
+        Self::InvalidField,
+        Self::MessageEmpty,
+        Self::MessageTooLong,
+        Self::BodyTooLarge,
+        Self::UnsupportedMediaType,
+        Self::SiteKeyMissing,
+        Self::SiteNotRegistered,
+        Self::OriginNotAllowed,
+        Self::DomainInactive,
+        Self::Unauthorized,
+        Self::ConversationNotFound,
+        Self::MessageNotFound,
+        Self::RateLimited,
+        Self::ConversationFull,
+        Self::BudgetExhausted,
+        Self::InvalidApiKey,
+        Self::DomainNotFound,
+        Self::KnowledgeNotFound,
+        Self::ApiKeyNotFound,
+        Self::HostnameTaken,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::UpstreamError,
+        Self::UpstreamInterrupted,
+        Self::Internal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidJson => "invalid_json",
@@ -148,35 +178,7 @@ mod tests {
 
     #[test]
     fn serde_name_and_as_str_agree_for_every_code() {
-        use ErrorCode::*;
-        for code in [
-            InvalidJson,
-            InvalidField,
-            MessageEmpty,
-            MessageTooLong,
-            BodyTooLarge,
-            UnsupportedMediaType,
-            SiteKeyMissing,
-            SiteNotRegistered,
-            OriginNotAllowed,
-            DomainInactive,
-            Unauthorized,
-            ConversationNotFound,
-            MessageNotFound,
-            RateLimited,
-            ConversationFull,
-            BudgetExhausted,
-            InvalidApiKey,
-            DomainNotFound,
-            KnowledgeNotFound,
-            ApiKeyNotFound,
-            HostnameTaken,
-            NotFound,
-            MethodNotAllowed,
-            UpstreamError,
-            UpstreamInterrupted,
-            Internal,
-        ] {
+        for code in ErrorCode::ALL {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             assert!((400..600).contains(&code.http_status()));

@@ -14,6 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response};
 
 use crate::storage::Session;
+use crate::wire::{self, FromJson, ToJson};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -47,7 +48,7 @@ impl Edge {
 
     pub async fn open(&self, visitor_id: Option<String>, page_url: Option<String>) -> Result<Session, ApiError> {
         let body = CreateConversation { site: self.site.to_string(), visitor_id, page_url };
-        let resp = self.fetch("POST", "/v1/conversations", Some(to_json(&body)), None, None).await?;
+        let resp = self.fetch("POST", "/v1/conversations", Some(body.to_json()), None, None).await?;
         let created: ConversationCreated = json(&resp).await?;
         Ok(Session { conversation_id: created.conversation_id, token: created.token })
     }
@@ -71,7 +72,7 @@ impl Edge {
         mut on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
-        let body = to_json(&PostMessage { content: text.to_owned(), client_message_id: client_id.map(str::to_owned) });
+        let body = PostMessage { content: text.to_owned(), client_message_id: client_id.map(str::to_owned) }.to_json();
         let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
         let Some(stream) = resp.body() else {
             return Ok(());
@@ -87,7 +88,7 @@ impl Edge {
             };
             let bytes = value.unchecked_into::<Uint8Array>().to_vec();
             for frame in decoder.push(&bytes) {
-                if let Some(event) = StreamEvent::from_frame(&frame) {
+                if let Some(event) = wire::event(&frame) {
                     on_event(event);
                 }
             }
@@ -96,12 +97,12 @@ impl Edge {
     }
 
     pub async fn lead(&self, lead: &CreateLead, session: Option<&Session>) -> Result<(), ApiError> {
-        self.fetch("POST", "/v1/leads", Some(to_json(lead)), session.map(|s| s.token.as_str()), None).await.map(drop)
+        self.fetch("POST", "/v1/leads", Some(lead.to_json()), session.map(|s| s.token.as_str()), None).await.map(drop)
     }
 
     pub async fn feedback(&self, s: &Session, message_id: &str, rating: Rating) -> Result<(), ApiError> {
         let path = format!("/v1/messages/{message_id}/feedback");
-        let body = to_json(&Feedback { conversation_id: s.conversation_id.clone(), rating });
+        let body = Feedback { conversation_id: s.conversation_id.clone(), rating }.to_json();
         self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
     }
 
@@ -144,13 +145,9 @@ impl Edge {
     }
 }
 
-async fn json<T: serde::de::DeserializeOwned>(resp: &Response) -> Result<T, ApiError> {
+async fn json<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     let promise = resp.text().map_err(|_| ApiError::Unreachable)?;
     let text = JsFuture::from(promise).await.map_err(|_| ApiError::Unreachable)?.as_string().unwrap_or_default();
-    serde_json::from_str(&text)
-        .map_err(|_| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+    wire::decode(&text)
+        .ok_or_else(|| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
 }

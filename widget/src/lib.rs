@@ -10,3 +10,4 @@ pub mod markdown;
 pub mod storage;
 pub mod style;
 pub mod widget;
+pub mod wire;

@@ -5,14 +5,14 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use crate::wire::{self, ToJson};
 
 thread_local! {
     static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
 /// A conversation the visitor can come back to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub conversation_id: String,
     pub token: String,
@@ -30,13 +30,11 @@ impl Store {
     }
 
     pub fn session(&self) -> Option<Session> {
-        serde_json::from_str(&self.get("session")?).ok()
+        wire::decode(&self.get("session")?)
     }
 
     pub fn save_session(&self, session: &Session) {
-        if let Ok(json) = serde_json::to_string(session) {
-            self.set("session", Some(&json));
-        }
+        self.set("session", Some(&session.to_json()));
     }
 
     pub fn forget_session(&self) {

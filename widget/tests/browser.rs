@@ -9,6 +9,7 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use widget::components::render_markdown;
 use widget::i18n::{self, Lang};
+use widget::wire;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -61,7 +62,7 @@ fn a_stream_split_at_every_byte_decodes_to_the_same_events() {
         let mut decoder = SseDecoder::new();
         let mut got: Vec<StreamEvent> = Vec::new();
         for part in [&bytes[..split], &bytes[split..]] {
-            got.extend(decoder.push(part).iter().filter_map(StreamEvent::from_frame));
+            got.extend(decoder.push(part).iter().filter_map(wire::event));
         }
         assert_eq!(got, events, "split at byte {split}");
     }

@@ -1,0 +1,591 @@
+//! The edge's JSON as the widget reads and writes it. Not serde: serde_json and the derived
+//! visitors (with the float printing their error messages pull in) were a fifth of the widget's
+//! wasm. The shapes are those of the shared serde types, and the tests below pin every one of
+//! them to those types, so the wire format is still defined once, in `shared`.
+
+use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
+use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
+use shared::lead::CreateLead;
+use shared::message::{Feedback, MessageStatus, MessageView, Role, Usage};
+use shared::sse::{SseFrame, StreamEvent};
+use shared::{LeadCapture, Position, Theme, WidgetConfig};
+
+use crate::storage::Session;
+
+/// A parsed JSON document. Numbers keep only what the wire uses: integers (`None` for others).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Number(Option<i64>),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+/// Nesting beyond this is not something the edge sends; refusing it keeps the stack bounded.
+const MAX_DEPTH: usize = 32;
+
+impl Json {
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut p = Parser { s: text.as_bytes(), i: 0 };
+        let value = p.value(0)?;
+        p.ws();
+        (p.i == p.s.len()).then_some(value)
+    }
+
+    /// A member of an object (the first, if a name repeats).
+    pub fn get(&self, name: &str) -> Option<&Json> {
+        match self {
+            Self::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.get(name)?.as_str().map(str::to_owned)
+    }
+
+    fn int(&self, name: &str) -> Option<i64> {
+        match self.get(name)? {
+            Self::Number(n) => *n,
+            _ => None,
+        }
+    }
+
+    fn u32(&self, name: &str) -> Option<u32> {
+        u32::try_from(self.int(name)?).ok()
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        self.ws();
+        let hit = self.s.get(self.i) == Some(&b);
+        self.i += usize::from(hit);
+        hit
+    }
+
+    fn literal(&mut self, word: &str, value: Json) -> Option<Json> {
+        self.s[self.i..].starts_with(word.as_bytes()).then(|| {
+            self.i += word.len();
+            value
+        })
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Json> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match *self.s.get(self.i)? {
+            b'{' => {
+                self.i += 1;
+                let mut members = Vec::new();
+                if !self.eat(b'}') {
+                    loop {
+                        self.ws();
+                        let name = self.string()?;
+                        if !self.eat(b':') {
+                            return None;
+                        }
+                        members.push((name, self.value(depth + 1)?));
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(Json::Object(members))
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(Json::Array(items))
+            }
+            b'"' => self.string().map(Json::Str),
+            b't' => self.literal("true", Json::Bool(true)),
+            b'f' => self.literal("false", Json::Bool(false)),
+            b'n' => self.literal("null", Json::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn number(&mut self) -> Option<Json> {
+        let negative = self.s[self.i] == b'-';
+        self.i += usize::from(negative);
+        let mut value: Option<i64> = Some(0);
+        let digits = self.i;
+        while let Some(d @ b'0'..=b'9') = self.s.get(self.i) {
+            value = value.and_then(|v| v.checked_mul(10)?.checked_add(i64::from(d - b'0')));
+            self.i += 1;
+        }
+        if self.i == digits {
+            return None;
+        }
+        let mut integer = true;
+        while let Some(b'.' | b'e' | b'E' | b'+' | b'-' | b'0'..=b'9') = self.s.get(self.i) {
+            integer = false;
+            self.i += 1;
+        }
+        let value = value.filter(|_| integer).map(|v| if negative { -v } else { v });
+        Some(Json::Number(value))
+    }
+
+    /// A string starting at the opening quote. The input is a `&str`, so copying the bytes
+    /// between escapes keeps it valid UTF-8.
+    fn string(&mut self) -> Option<String> {
+        if self.s.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            let b = *self.s.get(self.i)?;
+            self.i += 1;
+            match b {
+                b'"' => return String::from_utf8(out).ok(),
+                b'\\' => {
+                    let e = *self.s.get(self.i)?;
+                    self.i += 1;
+                    let c = match e {
+                        b'"' | b'\\' | b'/' => char::from(e),
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.escaped_char()?,
+                        _ => return None,
+                    };
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                _ => out.push(b),
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (after the `u`), joining a surrogate pair; a lone
+    /// surrogate becomes U+FFFD, as browsers decode it.
+    fn escaped_char(&mut self) -> Option<char> {
+        let high = self.hex4()?;
+        if !(0xD800..0xDC00).contains(&high) {
+            return Some(char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        if self.s[self.i..].starts_with(b"\\u") {
+            let at = self.i;
+            self.i += 2;
+            let low = self.hex4()?;
+            if (0xDC00..0xE000).contains(&low) {
+                return char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00));
+            }
+            self.i = at;
+        }
+        Some(char::REPLACEMENT_CHARACTER)
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.s.get(self.i..self.i + 4)?;
+        self.i += 4;
+        digits.iter().try_fold(0, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+    }
+}
+
+/// A value the widget reads from the edge.
+pub trait FromJson: Sized {
+    fn from_json(v: &Json) -> Option<Self>;
+}
+
+pub fn decode<T: FromJson>(text: &str) -> Option<T> {
+    T::from_json(&Json::parse(text)?)
+}
+
+/// The first of `all` whose wire name is `name`.
+fn named<T: Copy>(name: Option<&str>, all: &[T], wire: fn(T) -> &'static str) -> Option<T> {
+    let name = name?;
+    all.iter().copied().find(|t| wire(*t) == name)
+}
+
+impl FromJson for WidgetConfig {
+    /// Like the serde type (`#[serde(default)]`): what is missing keeps its default.
+    fn from_json(v: &Json) -> Option<Self> {
+        let mut c = Self::default();
+        let text = |name: &str, into: &mut String| {
+            if let Some(s) = v.string(name) {
+                *into = s;
+            }
+        };
+        text("title", &mut c.title);
+        text("greeting", &mut c.greeting);
+        text("language", &mut c.language);
+        if let Some(Json::Array(items)) = v.get("starters") {
+            c.starters = items.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect();
+        }
+        if let Some(theme) = v.get("theme") {
+            let d = Theme::default();
+            c.theme = Theme {
+                primary: theme.string("primary").unwrap_or(d.primary),
+                on_primary: theme.string("on_primary").unwrap_or(d.on_primary),
+            };
+        }
+        let all = [Position::BottomRight, Position::BottomLeft];
+        if let Some(p) = named(v.get("position").and_then(Json::as_str), &all, Position::as_str) {
+            c.position = p;
+        }
+        let all = [LeadCapture::Off, LeadCapture::BeforeChat, LeadCapture::OnDemand];
+        if let Some(l) = named(v.get("leads").and_then(Json::as_str), &all, LeadCapture::as_str) {
+            c.leads = l;
+        }
+        Some(c)
+    }
+}
+
+impl FromJson for ConversationCreated {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Self { conversation_id: v.string("conversation_id")?, token: v.string("token")? })
+    }
+}
+
+impl FromJson for History {
+    fn from_json(v: &Json) -> Option<Self> {
+        let Json::Array(items) = v.get("messages")? else {
+            return None;
+        };
+        Some(Self {
+            conversation_id: v.string("conversation_id")?,
+            messages: items.iter().map(MessageView::from_json).collect::<Option<_>>()?,
+        })
+    }
+}
+
+impl FromJson for MessageView {
+    fn from_json(v: &Json) -> Option<Self> {
+        let roles = [Role::User, Role::Assistant, Role::System];
+        let statuses = [MessageStatus::Complete, MessageStatus::Interrupted, MessageStatus::Failed];
+        Some(Self {
+            id: v.string("id")?,
+            role: named(v.get("role")?.as_str(), &roles, Role::as_str)?,
+            content: v.string("content")?,
+            status: named(v.get("status")?.as_str(), &statuses, MessageStatus::as_str)?,
+            created_at: v.int("created_at")?,
+        })
+    }
+}
+
+impl FromJson for ErrorBody {
+    fn from_json(v: &Json) -> Option<Self> {
+        let e = v.get("error")?;
+        let code = named(e.get("code")?.as_str(), &ErrorCode::ALL, ErrorCode::as_str)?;
+        Some(Self { error: ErrorDetail { code, message: e.string("message")? } })
+    }
+}
+
+impl FromJson for Session {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Self { conversation_id: v.string("conversation_id")?, token: v.string("token")? })
+    }
+}
+
+/// One event of a reply's stream; `None` for frames that are not ours.
+pub fn event(frame: &SseFrame) -> Option<StreamEvent> {
+    let data = Json::parse(&frame.data)?;
+    match frame.event.as_str() {
+        "token" => Some(StreamEvent::Token { delta: data.string("delta")? }),
+        "done" => {
+            let usage = data.get("usage")?;
+            Some(StreamEvent::Done {
+                message_id: data.string("message_id")?,
+                usage: Usage { tokens_in: usage.u32("tokens_in")?, tokens_out: usage.u32("tokens_out")? },
+            })
+        }
+        "error" => Some(StreamEvent::Error {
+            code: named(data.get("code")?.as_str(), &ErrorCode::ALL, ErrorCode::as_str)?,
+            message: data.string("message")?,
+        }),
+        _ => None,
+    }
+}
+
+/// A value the widget sends: flat objects of strings, absent options left out (as the shared
+/// types' `skip_serializing_if`), written exactly as serde_json writes them.
+pub trait ToJson {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)>;
+
+    fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        for (name, value) in self.fields() {
+            let Some(value) = value else { continue };
+            if out.len() > 1 {
+                out.push(',');
+            }
+            quote(&mut out, name);
+            out.push(':');
+            quote(&mut out, value);
+        }
+        out.push('}');
+        out
+    }
+}
+
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' => {
+                let hex = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(hex[c as usize >> 4]));
+                out.push(char::from(hex[c as usize & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl ToJson for CreateConversation {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("site", Some(&self.site)),
+            ("visitor_id", self.visitor_id.as_deref()),
+            ("page_url", self.page_url.as_deref()),
+        ]
+    }
+}
+
+impl ToJson for PostMessage {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("content", Some(&self.content)), ("client_message_id", self.client_message_id.as_deref())]
+    }
+}
+
+impl ToJson for CreateLead {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("site", Some(&self.site)),
+            ("conversation_id", self.conversation_id.as_deref()),
+            ("email", Some(&self.email)),
+            ("name", self.name.as_deref()),
+            ("message", self.message.as_deref()),
+        ]
+    }
+}
+
+impl ToJson for Feedback {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("conversation_id", Some(&self.conversation_id)), ("rating", Some(self.rating.as_str()))]
+    }
+}
+
+impl ToJson for Session {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("conversation_id", Some(&self.conversation_id)), ("token", Some(&self.token))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::message::Rating;
+    use shared::sse::SseDecoder;
+
+    use super::*;
+
+    /// Text that exercises the escapes: quotes, backslashes, controls, non-ASCII, astral.
+    const AWKWARD: &str = "a \"quote\" \\ back/slash\n\r\t\u{8}\u{c}\u{1}\u{1f} ünï 日本 🚀 \u{2028}";
+
+    fn serde_to<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string(v).expect("serialises")
+    }
+
+    #[test]
+    fn reads_what_serde_writes_for_every_response() {
+        let config = WidgetConfig {
+            title: AWKWARD.into(),
+            greeting: "Hallo".into(),
+            starters: vec!["one".into(), AWKWARD.into()],
+            theme: Theme { primary: "#ff0000".into(), on_primary: "#000".into() },
+            position: Position::BottomLeft,
+            language: "de".into(),
+            leads: LeadCapture::OnDemand,
+        };
+        assert_eq!(decode::<WidgetConfig>(&serde_to(&config)), Some(config));
+        for leads in [LeadCapture::Off, LeadCapture::BeforeChat, LeadCapture::OnDemand] {
+            let config = WidgetConfig { leads, ..WidgetConfig::default() };
+            assert_eq!(decode::<WidgetConfig>(&serde_to(&config)), Some(config));
+        }
+
+        let created = ConversationCreated { conversation_id: "c1".into(), token: "v1.d.sig".into() };
+        assert_eq!(decode::<ConversationCreated>(&serde_to(&created)), Some(created));
+
+        let messages = [Role::User, Role::Assistant, Role::System]
+            .into_iter()
+            .zip([MessageStatus::Complete, MessageStatus::Interrupted, MessageStatus::Failed])
+            .enumerate()
+            .map(|(i, (role, status))| MessageView {
+                id: format!("m{i}"),
+                role,
+                content: AWKWARD.into(),
+                status,
+                created_at: 1_763_900_000_000 + i as i64,
+            })
+            .collect();
+        let history = History { conversation_id: "c1".into(), messages };
+        assert_eq!(decode::<History>(&serde_to(&history)), Some(history));
+
+        for code in ErrorCode::ALL {
+            let body = ErrorBody::new(code, AWKWARD);
+            assert_eq!(decode::<ErrorBody>(&serde_to(&body)), Some(body));
+        }
+    }
+
+    #[test]
+    fn a_config_takes_defaults_for_what_is_missing_or_unknown() {
+        let c = decode::<WidgetConfig>(r##"{"title":"Acme","theme":{"primary":"#f00"},"position":"top","new":1}"##);
+        let d = WidgetConfig::default();
+        assert_eq!(
+            c,
+            Some(WidgetConfig {
+                title: "Acme".into(),
+                theme: Theme { primary: "#f00".into(), ..d.theme.clone() },
+                ..d
+            })
+        );
+    }
+
+    #[test]
+    fn responses_missing_what_they_need_are_refused() {
+        assert_eq!(decode::<ConversationCreated>(r#"{"conversation_id":"c1"}"#), None);
+        assert_eq!(decode::<History>(r#"{"conversation_id":"c1","messages":[{"id":"m"}]}"#), None);
+        assert_eq!(decode::<ErrorBody>(r#"{"error":{"code":"no_such_code","message":"x"}}"#), None);
+        assert_eq!(decode::<ErrorBody>("<html>502 Bad Gateway</html>"), None);
+    }
+
+    #[test]
+    fn reads_every_stream_event_the_edge_writes() {
+        let mut events = vec![
+            StreamEvent::Token { delta: AWKWARD.into() },
+            StreamEvent::Done { message_id: "m9".into(), usage: Usage { tokens_in: 12, tokens_out: u32::MAX } },
+        ];
+        events.extend(ErrorCode::ALL.map(|code| StreamEvent::Error { code, message: AWKWARD.into() }));
+        let wire: String = events.iter().map(StreamEvent::encode).collect();
+        let frames = SseDecoder::new().push(wire.as_bytes());
+        assert_eq!(frames.iter().filter_map(event).collect::<Vec<_>>(), events);
+        assert_eq!(event(&SseFrame { event: "message".into(), data: "{}".into() }), None);
+        assert_eq!(event(&SseFrame { event: "token".into(), data: "not json".into() }), None);
+    }
+
+    #[test]
+    fn writes_every_request_byte_for_byte_as_serde() {
+        let conv = |visitor_id: Option<&str>, page_url: Option<&str>| CreateConversation {
+            site: "site_demo".into(),
+            visitor_id: visitor_id.map(Into::into),
+            page_url: page_url.map(Into::into),
+        };
+        for v in [conv(None, None), conv(Some("v1"), None), conv(Some("v1"), Some(AWKWARD))] {
+            assert_eq!(v.to_json(), serde_to(&v));
+            assert_eq!(serde_json::from_str::<CreateConversation>(&v.to_json()).ok(), Some(v));
+        }
+        for client_message_id in [None, Some("0123456789abcdef".to_owned())] {
+            let v = PostMessage { content: AWKWARD.into(), client_message_id };
+            assert_eq!(v.to_json(), serde_to(&v));
+        }
+        let lead = CreateLead {
+            site: "s".into(),
+            conversation_id: Some("c".into()),
+            email: "a@b.co".into(),
+            name: Some(AWKWARD.into()),
+            message: Some("m".into()),
+        };
+        assert_eq!(lead.to_json(), serde_to(&lead));
+        let lead = CreateLead { conversation_id: None, name: None, message: None, ..lead };
+        assert_eq!(lead.to_json(), serde_to(&lead));
+        for rating in [Rating::Up, Rating::Down] {
+            let v = Feedback { conversation_id: "c".into(), rating };
+            assert_eq!(v.to_json(), serde_to(&v));
+        }
+    }
+
+    #[test]
+    fn a_saved_session_reads_back() {
+        let s = Session { conversation_id: "c1".into(), token: AWKWARD.into() };
+        assert_eq!(decode::<Session>(&s.to_json()), Some(s));
+    }
+
+    #[test]
+    fn parses_json_as_other_writers_write_it() {
+        let v =
+            Json::parse(" {\"a\" : [1, -2, 3.5, 1e3, true, false, null, {}, []], \"b\":\"\\u00e9\\ud83d\\ude80\\/\"} ");
+        assert_eq!(
+            v,
+            Some(Json::Object(vec![
+                (
+                    "a".into(),
+                    Json::Array(vec![
+                        Json::Number(Some(1)),
+                        Json::Number(Some(-2)),
+                        Json::Number(None),
+                        Json::Number(None),
+                        Json::Bool(true),
+                        Json::Bool(false),
+                        Json::Null,
+                        Json::Object(vec![]),
+                        Json::Array(vec![]),
+                    ])
+                ),
+                ("b".into(), Json::Str("é🚀/".into())),
+            ]))
+        );
+        assert_eq!(Json::parse(r#""\ud800x""#), Some(Json::Str("\u{fffd}x".into())));
+        assert_eq!(Json::parse("99999999999999999999"), Some(Json::Number(None)));
+    }
+
+    #[test]
+    fn refuses_what_is_not_json() {
+        for bad in
+            ["", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "\"open", "tru", "1 2", "-", "\"\\x\"", "\"\\u12\"", "nul"]
+        {
+            assert_eq!(Json::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Json::parse(&"[".repeat(MAX_DEPTH + 2)), None);
+        assert!(Json::parse(&format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH))).is_some());
+    }
+}
