@@ -71,7 +71,7 @@ svg{display:block}
 .badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
 .panel{position:fixed;bottom:88px;right:20px;width:380px;height:600px;max-height:calc(100vh - 108px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}
 .left .panel{right:auto;left:20px}
-.panel[hidden]{display:none}
+[hidden]{display:none!important}
 .head{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 16px;background:var(--cw-primary);color:var(--cw-on-primary)}
 .head h2{flex:1;font-size:16px;font-weight:600}
 .icon{width:34px;height:34px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center}

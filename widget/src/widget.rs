@@ -339,6 +339,25 @@ impl Chat {
         self.post_lead(email, name);
     }
 
+    /// The site takes leads on demand and the form is not already showing.
+    pub fn offers_lead_form(&self) -> bool {
+        self.config.with(|c| c.leads == LeadCapture::OnDemand)
+            && matches!(self.lead.get(), LeadForm::Hidden | LeadForm::Thanks)
+    }
+
+    /// A reply is on its way.
+    pub fn busy(self) -> bool {
+        self.transcript.with(Transcript::busy)
+    }
+
+    /// Starter prompts show in an empty conversation that is ready to chat.
+    pub fn shows_starters(&self) -> bool {
+        self.availability.get() == Availability::Ready
+            && self.transcript.with(Transcript::is_empty)
+            && !self.waits_for_lead()
+            && self.config.with(|c| !c.starters.is_empty())
+    }
+
     /// Until the visitor has left an email on a site that wants it first, there is no chat.
     pub fn waits_for_lead(&self) -> bool {
         self.config.with(|c| c.leads == LeadCapture::BeforeChat) && self.lead.get().is_showing()

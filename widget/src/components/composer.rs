@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::chat::Transcript;
+use super::{follow, tr};
 use crate::widget::Chat;
 
 #[component]
 pub fn Composer(chat: Chat) -> impl IntoView {
-    let busy = move || chat.transcript.with(Transcript::busy);
     let submit = move || chat.send(chat.draft.get_untracked());
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         // While an input method composes (CJK), Enter confirms the composition instead.
@@ -20,21 +19,21 @@ pub fn Composer(chat: Chat) -> impl IntoView {
     view! {
         <form class="composer" on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
-            if busy() { chat.stop() } else { submit() }
+            if chat.busy() { chat.stop() } else { submit() }
         }>
             <textarea
                 rows="1"
                 node_ref=chat.input
-                aria-label=move || chat.text().placeholder
-                placeholder=move || chat.text().placeholder
+                aria-label=tr(chat, |t| t.placeholder)
+                placeholder=tr(chat, |t| t.placeholder)
                 maxlength=shared::limits::MAX_MESSAGE_CHARS.to_string()
-                prop:value=move || chat.draft.get()
+                prop:value=follow(chat, |c| c.draft.get())
                 on:input:target=move |ev| chat.draft.set(ev.target().value())
                 on:keydown=on_keydown
             ></textarea>
-            <button class="send" class:stop=busy type="submit"
-                disabled=move || !busy() && chat.draft.with(|d| d.trim().is_empty())>
-                {move || if busy() { chat.text().stop } else { chat.text().send }}
+            <button class="send" class:stop=follow(chat, Chat::busy) type="submit"
+                disabled=follow(chat, |c| !c.busy() && c.draft.with(|d| d.trim().is_empty()))>
+                {follow(chat, |c| if c.busy() { c.text().stop } else { c.text().send })}
             </button>
         </form>
     }

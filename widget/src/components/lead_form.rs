@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use shared::LeadCapture;
 
+use super::{follow, tr};
 use crate::widget::{Chat, LeadForm};
 
 #[component]
@@ -21,24 +22,24 @@ pub fn LeadFormView(chat: Chat) -> impl IntoView {
     };
     view! {
         <form class="lead" on:submit=submit novalidate>
-            <p>{move || chat.text().lead_intro}</p>
+            <p>{tr(chat, |t| t.lead_intro)}</p>
             <input type="email" node_ref=email autocomplete="email" required
-                aria-label=move || chat.text().email placeholder=move || chat.text().email
-                aria-invalid=move || (chat.lead.get() == LeadForm::Invalid).to_string()
+                aria-label=tr(chat, |t| t.email) placeholder=tr(chat, |t| t.email)
+                aria-invalid=follow(chat, |c| (c.lead.get() == LeadForm::Invalid).to_string())
                 prop:value=prefill(|i| i.email.clone())/>
             <input type="text" node_ref=name autocomplete="name"
-                aria-label=move || chat.text().name placeholder=move || chat.text().name
+                aria-label=tr(chat, |t| t.name) placeholder=tr(chat, |t| t.name)
                 prop:value=prefill(|i| i.name.clone())/>
-            <Show when=move || chat.lead.get() == LeadForm::Invalid>
-                <p class="note" role="alert">{move || chat.text().lead_invalid}</p>
+            <Show when=follow(chat, |c| c.lead.get() == LeadForm::Invalid)>
+                <p class="note" role="alert">{tr(chat, |t| t.lead_invalid)}</p>
             </Show>
-            <Show when=move || chat.config.with(|c| c.leads == LeadCapture::OnDemand)>
+            <Show when=follow(chat, |c| c.config.with(|c| c.leads == LeadCapture::OnDemand))>
                 <button class="note" type="button" on:click=move |_| chat.lead.set(LeadForm::Hidden)>
-                    {move || chat.text().cancel}
+                    {tr(chat, |t| t.cancel)}
                 </button>
             </Show>
-            <button class="send" type="submit" disabled=move || chat.lead.get() == LeadForm::Sending>
-                {move || chat.text().submit}
+            <button class="send" type="submit" disabled=follow(chat, |c| c.lead.get() == LeadForm::Sending)>
+                {tr(chat, |t| t.submit)}
             </button>
         </form>
     }

@@ -6,8 +6,9 @@ use leptos::html;
 use leptos::prelude::*;
 use shared::message::{Rating, Role};
 
-use super::{icons, render_markdown};
+use super::{follow, icons, render_markdown, tr};
 use crate::chat::Status;
+use crate::i18n::Strings;
 use crate::widget::{Availability, Chat, Notice};
 
 #[component]
@@ -20,39 +21,32 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             el.set_scroll_top(el.scroll_height());
         }
     });
-    let rows = move || chat.transcript.with(|t| t.entries().iter().map(|e| (e.key, e.role)).collect::<Vec<_>>());
-    let greeting = move || chat.config.with(|c| c.greeting.clone());
-    let starters = move || chat.config.with(|c| c.starters.clone());
-    let show_starters = move || {
-        chat.availability.get() == Availability::Ready
-            && chat.transcript.with(|t| t.is_empty())
-            && !chat.waits_for_lead()
-            && !starters().is_empty()
+    let keys = move || chat.transcript.with(|t| t.entries().iter().map(|e| e.key).collect::<Vec<_>>());
+    let starters = move || {
+        chat.config
+            .with(|c| c.starters.clone())
+            .into_iter()
+            .map(move |starter| {
+                let text = starter.clone();
+                view! { <button type="button" on:click=move |_| chat.send(text.clone())>{starter}</button> }
+            })
+            .collect_view()
     };
     view! {
-        <div class="log" role="log" aria-live="polite" aria-label=move || chat.text().conversation node_ref=log>
+        <div class="log" role="log" aria-live="polite" aria-label=tr(chat, |t| t.conversation) node_ref=log>
             <Show
-                when=move || chat.availability.get() != Availability::Unavailable
-                fallback=move || view! { <div class="msg assistant bad unavailable">{move || chat.text().unavailable}</div> }
+                when=follow(chat, |c| c.availability.get() != Availability::Unavailable)
+                fallback=move || view! { <div class="msg assistant bad unavailable">{tr(chat, |t| t.unavailable)}</div> }
             >
-                <Show when=move || !greeting().is_empty()>
-                    <div class="msg assistant greeting">{greeting}</div>
-                </Show>
+                <div class="msg assistant greeting" hidden=follow(chat, |c| c.config.with(|c| c.greeting.is_empty()))>
+                    {follow(chat, |c| c.config.with(|c| c.greeting.clone()))}
+                </div>
             </Show>
-            <For each=rows key=|(key, _)| *key let((key, role))>
-                {if role == Role::User { user_message(chat, key).into_any() } else { reply(chat, key).into_any() }}
-            </For>
+            <For each=keys key=|key| *key let(key)>{entry(chat, key)}</For>
         </div>
-        <Show when=show_starters>
-            <div class="starters">
-                <For each=starters key=|s| s.clone() children=move |starter: String| {
-                    let text = starter.clone();
-                    view! { <button type="button" on:click=move |_| chat.send(text.clone())>{starter}</button> }
-                }/>
-            </div>
-        </Show>
-        <Show when=move || chat.notice.with(Option::is_some)>
-            <div class="alert" role="alert">{move || notice_text(chat)}</div>
+        <div class="starters" hidden=follow(chat, |c| !c.shows_starters())>{starters}</div>
+        <Show when=follow(chat, |c| c.notice.with(Option::is_some))>
+            <div class="alert" role="alert">{follow(chat, notice_text)}</div>
         </Show>
     }
 }
@@ -69,70 +63,94 @@ fn notice_text(chat: Chat) -> String {
     }
 }
 
-fn user_message(chat: Chat, key: u32) -> impl IntoView {
-    let content = move || chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default());
-    view! {
-        <div class="msg user">
-            <span class="sr">{move || chat.text().you}": "</span>
-            {content}
-        </div>
+/// What an entry shows besides its text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Look {
+    status: Status,
+    rating: Option<Rating>,
+    /// A finished reply the edge stored: it can be rated.
+    rateable: bool,
+    /// A failed or interrupted reply that is the last entry: it can be retried.
+    retryable: bool,
+}
+
+impl Look {
+    fn streaming(self) -> bool {
+        matches!(self.status, Status::Waiting | Status::Streaming)
+    }
+
+    fn bad(self) -> bool {
+        matches!(self.status, Status::Failed | Status::Interrupted)
+    }
+
+    fn note(self, t: &'static Strings) -> &'static str {
+        match self.status {
+            Status::Interrupted => t.interrupted,
+            Status::Failed => t.failed,
+            Status::Stopped => t.stopped,
+            Status::Waiting | Status::Streaming | Status::Complete => "",
+        }
     }
 }
 
-fn reply(chat: Chat, key: u32) -> impl IntoView {
+/// One message, the visitor's or a reply: a single view for both, so the list renders one
+/// kind of row. Replies are drawn as markdown, the visitor's text as plain text.
+fn entry(chat: Chat, key: u32) -> impl IntoView {
+    let user = chat.transcript.with_untracked(|t| t.entry(key).is_some_and(|e| e.role == Role::User));
     let content =
         Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default()));
-    let status = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map_or(Status::Complete, |e| e.status)));
-    let rating = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).and_then(|e| e.rating)));
-    let rateable = Memo::new(move |_| chat.transcript.with(|t| t.entry(key).is_some_and(|e| e.id.is_some())));
+    let look = Memo::new(move |_| {
+        chat.transcript
+            .with(|t| {
+                let e = t.entry(key)?;
+                let last = t.entries().last().is_some_and(|l| l.key == key);
+                Some(Look {
+                    status: e.status,
+                    rating: e.rating,
+                    rateable: e.role == Role::Assistant && e.status == Status::Complete && e.id.is_some(),
+                    retryable: last && matches!(e.status, Status::Failed | Status::Interrupted),
+                })
+            })
+            .unwrap_or(Look { status: Status::Complete, rating: None, rateable: false, retryable: false })
+    });
     let body = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         let text = content.get();
         if let Some(el) = body.get() {
-            render_markdown(&el, &text);
+            if user {
+                el.set_text_content(Some(&text));
+            } else {
+                render_markdown(&el, &text);
+            }
         }
     });
-    let note = move || {
-        let t = chat.text();
-        match status.get() {
-            Status::Interrupted => Some(t.interrupted),
-            Status::Failed => Some(t.failed),
-            Status::Stopped => Some(t.stopped),
-            Status::Waiting | Status::Streaming | Status::Complete => None,
-        }
-    };
-    let last_failed = move || {
-        matches!(status.get(), Status::Failed | Status::Interrupted)
-            && chat.transcript.with(|t| t.entries().last().is_some_and(|e| e.key == key))
-    };
+    let who: fn(&'static Strings) -> &'static str = if user { |t| t.you } else { |t| t.assistant };
+    let note = move || look.get().note(chat.text());
     let thumb = move |r: Rating| {
-        let label = move || {
-            if r == Rating::Up {
-                chat.text().helpful
-            } else {
-                chat.text().not_helpful
-            }
-        };
+        let label = tr(chat, if r == Rating::Up { |t| t.helpful } else { |t| t.not_helpful });
         view! {
-            <button type="button" aria-label=label title=label aria-pressed=move || (rating.get() == Some(r)).to_string()
+            <button type="button" aria-label=label title=label
+                aria-pressed=move || (look.get().rating == Some(r)).to_string()
                 on:click=move |_| chat.rate(key, r)>
-                {if r == Rating::Up { icons::thumb_up().into_any() } else { icons::thumb_down().into_any() }}
+                {icons::icon(if r == Rating::Up { icons::THUMB_UP } else { icons::THUMB_DOWN })}
             </button>
         }
     };
     view! {
-        <div class="msg assistant" class:bad=move || matches!(status.get(), Status::Failed | Status::Interrupted)
-            aria-busy=move || matches!(status.get(), Status::Waiting | Status::Streaming).to_string()>
-            <span class="sr">{move || chat.text().assistant}": "</span>
-            <Show when=move || status.get() == Status::Waiting>
-                <div class="typing" role="status" aria-label=move || chat.text().typing><i></i><i></i><i></i></div>
+        <div class=if user { "msg user" } else { "msg assistant" } class:bad=follow(look, |l| l.get().bad())
+            aria-busy=follow(look, |l| l.get().streaming().to_string())>
+            <span class="sr">{tr(chat, who)}": "</span>
+            <Show when=follow(look, |l| l.get().status == Status::Waiting)>
+                <div class="typing" role="status" aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></div>
             </Show>
             <div class="md" node_ref=body></div>
-            {move || note().map(|n| view! { <p class="note">{n}</p> })}
-            <Show when=last_failed>
-                <button type="button" class="note retry" on:click=move |_| chat.retry()>{move || chat.text().retry}</button>
+            <Show when=move || !note().is_empty()>
+                <p class="note">{note}</p>
             </Show>
-            <Show when=move || status.get() == Status::Complete && rateable.get()>
+            <Show when=follow(look, |l| l.get().retryable)>
+                <button type="button" class="note retry" on:click=move |_| chat.retry()>{tr(chat, |t| t.retry)}</button>
+            </Show>
+            <Show when=follow(look, |l| l.get().rateable)>
                 <div class="rate">{thumb(Rating::Up)}{thumb(Rating::Down)}</div>
             </Show>
         </div>

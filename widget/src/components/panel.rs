@@ -3,11 +3,11 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use shared::LeadCapture;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::{composer::Composer, icons, lead_form::LeadFormView, message_list::MessageList};
+use super::{composer::Composer, follow, icons, lead_form::LeadFormView, message_list::MessageList, tr};
+use crate::i18n::Strings;
 use crate::widget::{Availability, Chat, LeadForm};
 
 #[component]
@@ -15,36 +15,41 @@ pub fn Panel(chat: Chat) -> impl IntoView {
     let panel = NodeRef::<html::Div>::new();
     follow_visual_viewport(panel, chat.open);
     let title = move || chat.config.with(|c| c.title.clone());
-    let on_demand = move || {
-        chat.config.with(|c| c.leads == LeadCapture::OnDemand)
-            && matches!(chat.lead.get(), LeadForm::Hidden | LeadForm::Thanks)
-    };
-    let asking = move || chat.lead.get().is_showing();
     view! {
-        <div class="panel" role="dialog" aria-label=title node_ref=panel hidden=move || !chat.open.get()>
+        <div class="panel" role="dialog" aria-label=title node_ref=panel hidden=follow(chat, |c| !c.open.get())>
             <div class="head">
                 <h2>{title}</h2>
-                <Show when=on_demand>
-                    <button class="icon" type="button" aria-label=move || chat.text().leave_email title=move || chat.text().leave_email
-                        on:click=move |_| chat.lead.set(LeadForm::Asking)>{icons::mail()}</button>
-                </Show>
-                <Show when=move || chat.availability.get() == Availability::Ready>
-                    <button class="icon" type="button" aria-label=move || chat.text().new_conversation title=move || chat.text().new_conversation
-                        on:click=move |_| chat.restart()>{icons::restart()}</button>
-                </Show>
-                <button class="icon" type="button" aria-label=move || chat.text().close_chat title=move || chat.text().close_chat
-                    on:click=move |_| chat.set_open(false, true)>{icons::close()}</button>
+                {header_button(chat, |t| t.leave_email, icons::MAIL, |c| !c.offers_lead_form(), |c| c.lead.set(LeadForm::Asking))}
+                {header_button(chat, |t| t.new_conversation, icons::RESTART, |c| c.availability.get() != Availability::Ready, Chat::restart)}
+                {header_button(chat, |t| t.close_chat, icons::CLOSE, |_| false, |c| c.set_open(false, true))}
             </div>
             <MessageList chat/>
-            <Show when=move || chat.lead.get() == LeadForm::Thanks>
-                <div class="alert thanks" role="status">{move || chat.text().lead_thanks}</div>
+            <Show when=follow(chat, |c| c.lead.get() == LeadForm::Thanks)>
+                <div class="alert thanks" role="status">{tr(chat, |t| t.lead_thanks)}</div>
             </Show>
-            <Show when=move || chat.availability.get() == Availability::Ready>
-                <Show when=asking fallback=move || view! { <Composer chat/> }>
+            <Show when=follow(chat, |c| c.availability.get() == Availability::Ready)>
+                <Show when=follow(chat, |c| c.lead.get().is_showing()) fallback=move || view! { <Composer chat/> }>
                     <LeadFormView chat/>
                 </Show>
             </Show>
         </div>
+    }
+}
+
+/// A labelled icon button of the header, hidden while `hide` says so. One function for all of
+/// them, so they are one view type.
+fn header_button(
+    chat: Chat,
+    label: fn(&'static Strings) -> &'static str,
+    path: &'static str,
+    hide: fn(Chat) -> bool,
+    act: fn(Chat),
+) -> impl IntoView {
+    let label = tr(chat, label);
+    view! {
+        <button class="icon" type="button" aria-label=label title=label hidden=follow(chat, hide) on:click=move |_| act(chat)>
+            {icons::icon(path)}
+        </button>
     }
 }
 
