@@ -19,6 +19,18 @@ pub enum Status {
     Stopped,
 }
 
+impl Status {
+    /// The reply is still coming.
+    pub fn in_progress(self) -> bool {
+        matches!(self, Self::Waiting | Self::Streaming)
+    }
+
+    /// The reply ended without being complete, not by the visitor's choice: it may be retried.
+    pub fn broke_off(self) -> bool {
+        matches!(self, Self::Failed | Self::Interrupted)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Local identity for the list; stable while the entry lives.
@@ -65,7 +77,7 @@ impl Transcript {
 
     /// A reply is on its way: nothing new may be sent until it ends.
     pub fn busy(&self) -> bool {
-        self.reply().is_some_and(|e| matches!(e.status, Status::Waiting | Status::Streaming))
+        self.reply().is_some_and(|e| e.status.in_progress())
     }
 
     /// The visitor's message and a waiting reply under it.
@@ -124,7 +136,7 @@ impl Transcript {
     /// removed from view (the edge keeps its record) and resending appends it anew.
     pub fn retry(&mut self) -> Option<String> {
         let last = self.entries.last()?;
-        if last.role != Role::Assistant || !matches!(last.status, Status::Failed | Status::Interrupted) {
+        if last.role != Role::Assistant || !last.status.broke_off() {
             return None;
         }
         let question = self.entries.iter().rev().nth(1).filter(|e| e.role == Role::User)?.content.clone();
@@ -148,9 +160,7 @@ impl Transcript {
     }
 
     fn open_reply(&mut self) -> Option<&mut Entry> {
-        self.entries
-            .last_mut()
-            .filter(|e| e.role == Role::Assistant && matches!(e.status, Status::Waiting | Status::Streaming))
+        self.entries.last_mut().filter(|e| e.role == Role::Assistant && e.status.in_progress())
     }
 }
 

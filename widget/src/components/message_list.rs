@@ -75,14 +75,6 @@ struct Look {
 }
 
 impl Look {
-    fn streaming(self) -> bool {
-        matches!(self.status, Status::Waiting | Status::Streaming)
-    }
-
-    fn bad(self) -> bool {
-        matches!(self.status, Status::Failed | Status::Interrupted)
-    }
-
     fn note(self, t: &'static Strings) -> &'static str {
         match self.status {
             Status::Interrupted => t.interrupted,
@@ -108,7 +100,7 @@ fn entry(chat: Chat, key: u32) -> impl IntoView {
                     status: e.status,
                     rating: e.rating,
                     rateable: e.role == Role::Assistant && e.status == Status::Complete && e.id.is_some(),
-                    retryable: last && matches!(e.status, Status::Failed | Status::Interrupted),
+                    retryable: last && e.status.broke_off(),
                 })
             })
             .unwrap_or(Look { status: Status::Complete, rating: None, rateable: false, retryable: false })
@@ -137,8 +129,8 @@ fn entry(chat: Chat, key: u32) -> impl IntoView {
         }
     };
     view! {
-        <div class=if user { "msg user" } else { "msg assistant" } class:bad=follow(look, |l| l.get().bad())
-            aria-busy=follow(look, |l| l.get().streaming().to_string())>
+        <div class=if user { "msg user" } else { "msg assistant" } class:bad=follow(look, |l| l.get().status.broke_off())
+            aria-busy=follow(look, |l| l.get().status.in_progress().to_string())>
             <span class="sr">{tr(chat, who)}": "</span>
             <Show when=follow(look, |l| l.get().status == Status::Waiting)>
                 <div class="typing" role="status" aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></div>
