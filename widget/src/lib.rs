@@ -4,6 +4,7 @@
 pub mod api;
 pub mod chat;
 pub mod components;
+pub mod dom;
 pub mod i18n;
 pub mod loader;
 pub mod markdown;

@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
 use crate::api::Edge;
-use crate::components::App;
+use crate::components;
+use crate::dom::react;
 use crate::style::{self, Color};
 use crate::widget::{Chat, Identity, Overrides};
 
@@ -64,15 +65,16 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
     root.set_adopted_style_sheets(&Array::of2(&base, &theme));
 
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let mount: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    let mount = document.create_element("div")?;
     root.append_child(&mount)?;
-    // Effects need leptos' executor and an owner, which mounting provides.
-    leptos::mount::mount_to(mount, move || {
-        Effect::new(move |_| {
+    // Mounting starts leptos' executor and the reactive owner the views' effects run under;
+    // the views draw themselves into `mount`. The widget lives as long as the page.
+    leptos::mount::mount_to(mount.clone().unchecked_into(), move || {
+        react(move || {
             let (primary, on_primary) = colours(chat);
             let _ = theme.replace_sync(&style::theme(primary, on_primary));
         });
-        view! { <App chat/> }
+        components::app(chat, &mount);
     })
     .forget();
 

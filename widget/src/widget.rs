@@ -1,15 +1,14 @@
 //! The running widget: its reactive state and what each of the visitor's actions does to it.
 //! Components read this state and call these actions; only `api` talks to the edge.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::error::ErrorCode;
 use shared::lead::{CreateLead, Email};
 use shared::message::{MessageText, MessageTextError, Rating};
 use shared::{LeadCapture, PageUrl, WidgetConfig};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::AbortController;
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
 use crate::chat::{Status, Transcript};
@@ -80,8 +79,9 @@ pub struct Chat {
     pub overrides: StoredValue<Overrides>,
     /// `navigator.languages`, read once: every translated string asks for the language.
     browser_languages: StoredValue<Vec<String>>,
-    pub launcher: NodeRef<html::Button>,
-    pub input: NodeRef<html::Textarea>,
+    /// Where focus goes on closing and on opening; the views fill these in.
+    pub launcher: StoredValue<Option<HtmlElement>, LocalStorage>,
+    pub input: StoredValue<Option<HtmlElement>, LocalStorage>,
     /// None when the script tag's site key is malformed: the chat is unavailable.
     edge: StoredValue<Option<Edge>>,
     site: StoredValue<String>,
@@ -112,8 +112,8 @@ impl Chat {
                     .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
                     .unwrap_or_default(),
             ),
-            launcher: NodeRef::new(),
-            input: NodeRef::new(),
+            launcher: StoredValue::new_local(None),
+            input: StoredValue::new_local(None),
             edge: StoredValue::new(edge),
             site: StoredValue::new(site),
             session: RwSignal::new(None),
@@ -189,12 +189,7 @@ impl Chat {
         self.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
         if focus {
             request_animation_frame(move || {
-                let target = if open {
-                    self.input.get_untracked().map(|i| i.unchecked_into::<web_sys::HtmlElement>())
-                } else {
-                    self.launcher.get_untracked().map(|b| b.unchecked_into::<web_sys::HtmlElement>())
-                };
-                if let Some(el) = target {
+                if let Some(el) = if open { self.input } else { self.launcher }.get_value() {
                     let _ = el.focus();
                 }
             });
@@ -292,7 +287,7 @@ impl Chat {
         self.forget_session();
         self.transcript.set(Transcript::default());
         self.notice.set(None);
-        if let Some(input) = self.input.get_untracked() {
+        if let Some(input) = self.input.get_value() {
             let _ = input.focus();
         }
     }

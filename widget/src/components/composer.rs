@@ -2,39 +2,54 @@
 //! Enter sends, Shift+Enter starts a new line.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlTextAreaElement, KeyboardEvent};
 
-use super::{follow, tr};
+use crate::dom::{attr, element, flag, on, react, text};
 use crate::widget::Chat;
 
-#[component]
-pub fn Composer(chat: Chat) -> impl IntoView {
-    let submit = move || chat.send(chat.draft.get_untracked());
-    let on_keydown = move |ev: web_sys::KeyboardEvent| {
-        // While an input method composes (CJK), Enter confirms the composition instead.
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            submit();
+/// The composer's form, in `parent`.
+pub fn composer(chat: Chat, parent: &Element) -> Element {
+    let form = element(parent, "form", &[("class", "composer")]);
+    let max = shared::limits::MAX_MESSAGE_CHARS.to_string();
+    let input: HtmlTextAreaElement = element(&form, "textarea", &[("rows", "1"), ("maxlength", &max)]).unchecked_into();
+    let send = element(&form, "button", &[("class", "send"), ("type", "submit")]);
+    chat.input.set_value(Some(input.clone().into()));
+    on(&form, "submit", move |ev| {
+        ev.prevent_default();
+        if chat.busy() {
+            chat.stop()
+        } else {
+            chat.send(chat.draft.get_untracked())
         }
-    };
-    view! {
-        <form class="composer" on:submit=move |ev: web_sys::SubmitEvent| {
+    });
+    on(&input, "keydown", move |ev| {
+        let Some(key) = ev.dyn_ref::<KeyboardEvent>() else { return };
+        // While an input method composes (CJK), Enter confirms the composition instead.
+        if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
             ev.prevent_default();
-            if chat.busy() { chat.stop() } else { submit() }
-        }>
-            <textarea
-                rows="1"
-                node_ref=chat.input
-                aria-label=tr(chat, |t| t.placeholder)
-                placeholder=tr(chat, |t| t.placeholder)
-                maxlength=shared::limits::MAX_MESSAGE_CHARS.to_string()
-                prop:value=follow(chat, |c| c.draft.get())
-                on:input:target=move |ev| chat.draft.set(ev.target().value())
-                on:keydown=on_keydown
-            ></textarea>
-            <button class="send" class:stop=follow(chat, Chat::busy) type="submit"
-                disabled=follow(chat, |c| !c.busy() && c.draft.with(|d| d.trim().is_empty()))>
-                {follow(chat, |c| if c.busy() { c.text().stop } else { c.text().send })}
-            </button>
-        </form>
+            chat.send(chat.draft.get_untracked());
+        }
+    });
+    {
+        let input = input.clone();
+        on(&input.clone(), "input", move |_| chat.draft.set(input.value()));
     }
+    react(move || {
+        let t = chat.text();
+        attr(&input, "aria-label", t.placeholder);
+        attr(&input, "placeholder", t.placeholder);
+        // Only a change from elsewhere (sent, or given back after a refusal): writing the
+        // value while the visitor types would move their caret.
+        chat.draft.with(|draft| {
+            if input.value() != *draft {
+                input.set_value(draft);
+            }
+        });
+        let busy = chat.busy();
+        attr(&send, "class", if busy { "send stop" } else { "send" });
+        flag(&send, "disabled", !busy && chat.draft.with(|d| d.trim().is_empty()));
+        text(&send, if busy { t.stop } else { t.send });
+    });
+    form
 }

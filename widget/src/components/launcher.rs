@@ -1,36 +1,35 @@
 //! The floating button that opens and closes the panel, with the unread count.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Node;
 
-use super::{follow, icons};
+use super::icons;
+use crate::dom::{attr, element, on, react, text, yes, Slot};
 use crate::widget::Chat;
 
-#[component]
-pub fn Launcher(chat: Chat) -> impl IntoView {
-    view! {
-        <button
-            class="launcher"
-            type="button"
-            node_ref=chat.launcher
-            aria-label=follow(chat, label)
-            aria-expanded=follow(chat, |c| c.open.get().to_string())
-            on:click=move |_| chat.set_open(!chat.open.get_untracked(), true)
-        >
-            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-                <path d=follow(chat, |c| if c.open.get() { icons::CLOSE } else { icons::BUBBLE })/>
-            </svg>
-            <Show when=follow(chat, |c| c.unread.get() > 0)>
-                <span class="badge" aria-hidden="true">{follow(chat, |c| c.unread.get())}</span>
-            </Show>
-        </button>
-    }
+pub fn launcher(chat: Chat, parent: &Node) {
+    let button = element(parent, "button", &[("class", "launcher"), ("type", "button")]);
+    let path = icons::icon(&button, icons::BUBBLE);
+    let badge = Slot::new(element(&button, "span", &[("class", "badge"), ("aria-hidden", "true")]));
+    chat.launcher.set_value(Some(button.clone().unchecked_into()));
+    on(&button, "click", move |_| chat.set_open(!chat.open.get_untracked(), true));
+    react(move || {
+        let open = chat.open.get();
+        let unread = chat.unread.get();
+        attr(&button, "aria-label", &label(chat, open, unread));
+        attr(&button, "aria-expanded", yes(open));
+        attr(&path, "d", if open { icons::CLOSE } else { icons::BUBBLE });
+        badge.show(unread > 0);
+        text(&badge.el, &unread.to_string());
+    });
 }
 
 /// "Open chat", or "Close chat", with the number of unread replies.
-fn label(chat: Chat) -> String {
+fn label(chat: Chat, open: bool, unread: u32) -> String {
     let t = chat.text();
-    let base = if chat.open.get() { t.close_chat } else { t.open_chat };
-    match chat.unread.get() {
+    let base = if open { t.close_chat } else { t.open_chat };
+    match unread {
         0 => base.to_owned(),
         n => format!("{base} ({n} {})", t.unread),
     }

@@ -1,46 +1,59 @@
 //! The email form the site may ask for, before the chat or whenever the visitor offers.
 
-use leptos::html;
 use leptos::prelude::*;
-
 use shared::LeadCapture;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
 
-use super::{follow, tr};
+use crate::dom::{attr, element, flag, on, react, text, yes, Slot};
 use crate::widget::{Chat, LeadForm};
 
-#[component]
-pub fn LeadFormView(chat: Chat) -> impl IntoView {
-    let email = NodeRef::<html::Input>::new();
-    let name = NodeRef::<html::Input>::new();
-    let prefill = move |field: fn(&crate::widget::Identity) -> Option<String>| {
-        move || chat.identity.with(field).unwrap_or_default()
+/// The lead form, in `parent`.
+pub fn lead_form(chat: Chat, parent: &Element) -> Element {
+    let form = element(parent, "form", &[("class", "lead"), ("novalidate", "")]);
+    let intro = element(&form, "p", &[]);
+    let input = |kind, autocomplete| -> HtmlInputElement {
+        element(&form, "input", &[("type", kind), ("autocomplete", autocomplete)]).unchecked_into()
     };
-    let submit = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let value = |r: NodeRef<html::Input>| r.get_untracked().map(|i| i.value()).unwrap_or_default();
-        chat.submit_lead(value(email), value(name));
-    };
-    view! {
-        <form class="lead" on:submit=submit novalidate>
-            <p>{tr(chat, |t| t.lead_intro)}</p>
-            <input type="email" node_ref=email autocomplete="email" required
-                aria-label=tr(chat, |t| t.email) placeholder=tr(chat, |t| t.email)
-                aria-invalid=follow(chat, |c| (c.lead.get() == LeadForm::Invalid).to_string())
-                prop:value=prefill(|i| i.email.clone())/>
-            <input type="text" node_ref=name autocomplete="name"
-                aria-label=tr(chat, |t| t.name) placeholder=tr(chat, |t| t.name)
-                prop:value=prefill(|i| i.name.clone())/>
-            <Show when=follow(chat, |c| c.lead.get() == LeadForm::Invalid)>
-                <p class="note" role="alert">{tr(chat, |t| t.lead_invalid)}</p>
-            </Show>
-            <Show when=follow(chat, |c| c.config.with(|c| c.leads == LeadCapture::OnDemand))>
-                <button class="note" type="button" on:click=move |_| chat.lead.set(LeadForm::Hidden)>
-                    {tr(chat, |t| t.cancel)}
-                </button>
-            </Show>
-            <button class="send" type="submit" disabled=follow(chat, |c| c.lead.get() == LeadForm::Sending)>
-                {tr(chat, |t| t.submit)}
-            </button>
-        </form>
+    let email = input("email", "email");
+    flag(&email, "required", true);
+    let name = input("text", "name");
+    let invalid = Slot::new(element(&form, "p", &[("class", "note"), ("role", "alert")]));
+    let cancel = Slot::new(element(&form, "button", &[("class", "note"), ("type", "button")]));
+    let submit = element(&form, "button", &[("class", "send"), ("type", "submit")]);
+    on(&cancel.el, "click", move |_| chat.lead.set(LeadForm::Hidden));
+    {
+        let (email, name) = (email.clone(), name.clone());
+        on(&form, "submit", move |ev| {
+            ev.prevent_default();
+            chat.submit_lead(email.value(), name.value());
+        });
     }
+    {
+        // What the host page knows of the visitor (`identify`) fills the fields in.
+        let (email, name) = (email.clone(), name.clone());
+        react(move || {
+            chat.identity.with(|who| {
+                email.set_value(who.email.as_deref().unwrap_or_default());
+                name.set_value(who.name.as_deref().unwrap_or_default());
+            })
+        });
+    }
+    react(move || {
+        let t = chat.text();
+        let state = chat.lead.get();
+        text(&intro, t.lead_intro);
+        for (field, label) in [(&email, t.email), (&name, t.name)] {
+            attr(field, "aria-label", label);
+            attr(field, "placeholder", label);
+        }
+        attr(&email, "aria-invalid", yes(state == LeadForm::Invalid));
+        invalid.show(state == LeadForm::Invalid);
+        text(&invalid.el, t.lead_invalid);
+        cancel.show(chat.config.with(|c| c.leads == LeadCapture::OnDemand));
+        text(&cancel.el, t.cancel);
+        flag(&submit, "disabled", state == LeadForm::Sending);
+        text(&submit, t.submit);
+    });
+    form
 }

@@ -2,65 +2,110 @@
 //! feedback thumbs, and the starter prompts of an empty conversation. A polite live region,
 //! so screen readers announce new text without interrupting.
 
-use leptos::html;
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use shared::message::{Rating, Role};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event};
 
-use super::{follow, icons, render_markdown, tr};
-use crate::chat::Status;
+use super::{icons, render_markdown};
+use crate::chat::{Entry, Status, Transcript};
+use crate::dom::{attr, element, flag, listen, on, react, text, yes, Slot};
 use crate::i18n::Strings;
 use crate::widget::{Availability, Chat, Notice};
 
-#[component]
-pub fn MessageList(chat: Chat) -> impl IntoView {
-    let log = NodeRef::<html::Div>::new();
-    // Keep the newest text in view as it streams in.
-    Effect::new(move |_| {
-        chat.transcript.track();
-        if let Some(el) = log.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
-    });
-    let keys = move || chat.transcript.with(|t| t.entries().iter().map(|e| e.key).collect::<Vec<_>>());
-    let starters = move || {
-        chat.config
-            .with(|c| c.starters.clone())
-            .into_iter()
-            .map(move |starter| {
-                let text = starter.clone();
-                view! { <button type="button" on:click=move |_| chat.send(text.clone())>{starter}</button> }
-            })
-            .collect_view()
-    };
-    view! {
-        <div class="log" role="log" aria-live="polite" aria-label=tr(chat, |t| t.conversation) node_ref=log>
-            <Show
-                when=follow(chat, |c| c.availability.get() != Availability::Unavailable)
-                fallback=move || view! { <div class="msg assistant bad unavailable">{tr(chat, |t| t.unavailable)}</div> }
-            >
-                <div class="msg assistant greeting" hidden=follow(chat, |c| c.config.with(|c| c.greeting.is_empty()))>
-                    {follow(chat, |c| c.config.with(|c| c.greeting.clone()))}
-                </div>
-            </Show>
-            <For each=keys key=|key| *key let(key)>{entry(chat, key)}</For>
-        </div>
-        <div class="starters" hidden=follow(chat, |c| !c.shows_starters())>{starters}</div>
-        <Show when=follow(chat, |c| c.notice.with(Option::is_some))>
-            <div class="alert" role="alert">{follow(chat, notice_text)}</div>
-        </Show>
+pub fn message_list(chat: Chat, panel: &Element) {
+    let log = element(panel, "div", &[("class", "log"), ("role", "log"), ("aria-live", "polite")]);
+    let unavailable = Slot::new(element(&log, "div", &[("class", "msg assistant bad unavailable")]));
+    let greeting = Slot::new(element(&log, "div", &[("class", "msg assistant greeting")]));
+    let starters = element(panel, "div", &[("class", "starters")]);
+    let alert = Slot::new(element(panel, "div", &[("class", "alert"), ("role", "alert")]));
+    {
+        let log = log.clone();
+        react(move || {
+            let t = chat.text();
+            attr(&log, "aria-label", t.conversation);
+            let unavailable_now = chat.availability.get() == Availability::Unavailable;
+            unavailable.show(unavailable_now);
+            text(&unavailable.el, t.unavailable);
+            greeting.show(!unavailable_now);
+            let words = chat.config.with(|c| c.greeting.clone());
+            flag(&greeting.el, "hidden", words.is_empty());
+            text(&greeting.el, &words);
+        });
     }
+    transcript(chat, log);
+    starter_buttons(chat, starters);
+    react(move || {
+        let notice = notice_text(chat);
+        alert.show(notice.is_some());
+        text(&alert.el, notice.as_deref().unwrap_or_default());
+    });
 }
 
-fn notice_text(chat: Chat) -> String {
+/// The rows follow the transcript's entries by key; a row is drawn again only where its entry
+/// changed, so a streaming reply redraws only itself.
+fn transcript(chat: Chat, log: Element) {
+    let rows = RefCell::new(Vec::<Row>::new());
+    react(move || {
+        let t = chat.text();
+        let mut rows = rows.borrow_mut();
+        chat.transcript.with(|transcript| {
+            let entries = transcript.entries();
+            let kept = rows.iter().zip(entries).take_while(|(row, entry)| row.key == entry.key).count();
+            for row in rows.drain(kept..) {
+                row.el.remove();
+            }
+            for (at, entry) in entries.iter().enumerate() {
+                if at == rows.len() {
+                    rows.push(Row::new(chat, &log, entry));
+                }
+                rows[at].update(entry, Look::of(transcript, entry), t);
+            }
+        });
+        // Keep the newest text in view as it streams in.
+        log.set_scroll_top(log.scroll_height());
+    });
+}
+
+/// The starters are the site's; a click sends the button's text.
+fn starter_buttons(chat: Chat, starters: Element) {
+    on(&starters, "click", move |ev| {
+        if let Some(button) = target(&ev).and_then(|t| t.closest("button").ok().flatten()) {
+            chat.send(button.text_content().unwrap_or_default());
+        }
+    });
+    let drawn = RefCell::new(Vec::<String>::new());
+    react(move || {
+        flag(&starters, "hidden", !chat.shows_starters());
+        chat.config.with(|c| {
+            let mut drawn = drawn.borrow_mut();
+            if *drawn != c.starters {
+                text(&starters, "");
+                for starter in &c.starters {
+                    text(&element(&starters, "button", &[("type", "button")]), starter);
+                }
+                drawn.clone_from(&c.starters);
+            }
+        });
+    });
+}
+
+fn target(ev: &Event) -> Option<Element> {
+    ev.target()?.dyn_into().ok()
+}
+
+fn notice_text(chat: Chat) -> Option<String> {
     let t = chat.text();
-    match chat.notice.get() {
-        Some(Notice::Offline) => t.offline.to_owned(),
-        Some(Notice::RateLimited) => t.rate_limited.to_owned(),
-        Some(Notice::TryLater) => t.try_later.to_owned(),
-        Some(Notice::TooLong) => format!("{} (max. {})", t.too_long, shared::limits::MAX_MESSAGE_CHARS),
-        Some(Notice::Refused(message)) => message,
-        None => String::new(),
-    }
+    Some(match chat.notice.get()? {
+        Notice::Offline => t.offline.to_owned(),
+        Notice::RateLimited => t.rate_limited.to_owned(),
+        Notice::TryLater => t.try_later.to_owned(),
+        Notice::TooLong => format!("{} (max. {})", t.too_long, shared::limits::MAX_MESSAGE_CHARS),
+        Notice::Refused(message) => message,
+    })
 }
 
 /// What an entry shows besides its text.
@@ -75,6 +120,16 @@ struct Look {
 }
 
 impl Look {
+    fn of(transcript: &Transcript, entry: &Entry) -> Self {
+        let last = transcript.entries().last().is_some_and(|l| l.key == entry.key);
+        Look {
+            status: entry.status,
+            rating: entry.rating,
+            rateable: entry.role == Role::Assistant && entry.status == Status::Complete && entry.id.is_some(),
+            retryable: last && entry.status.broke_off(),
+        }
+    }
+
     fn note(self, t: &'static Strings) -> &'static str {
         match self.status {
             Status::Interrupted => t.interrupted,
@@ -85,66 +140,102 @@ impl Look {
     }
 }
 
-/// One message, the visitor's or a reply: a single view for both, so the list renders one
-/// kind of row. Replies are drawn as markdown, the visitor's text as plain text.
-fn entry(chat: Chat, key: u32) -> impl IntoView {
-    let user = chat.transcript.with_untracked(|t| t.entry(key).is_some_and(|e| e.role == Role::User));
-    let content =
-        Memo::new(move |_| chat.transcript.with(|t| t.entry(key).map(|e| e.content.clone()).unwrap_or_default()));
-    let look = Memo::new(move |_| {
-        chat.transcript
-            .with(|t| {
-                let e = t.entry(key)?;
-                let last = t.entries().last().is_some_and(|l| l.key == key);
-                Some(Look {
-                    status: e.status,
-                    rating: e.rating,
-                    rateable: e.role == Role::Assistant && e.status == Status::Complete && e.id.is_some(),
-                    retryable: last && e.status.broke_off(),
-                })
-            })
-            .unwrap_or(Look { status: Status::Complete, rating: None, rateable: false, retryable: false })
-    });
-    let body = NodeRef::<html::Div>::new();
-    Effect::new(move |_| {
-        let text = content.get();
-        if let Some(el) = body.get() {
-            if user {
-                el.set_text_content(Some(&text));
+/// One message, the visitor's or a reply. Replies are drawn as markdown, the visitor's text
+/// as plain text.
+struct Row {
+    key: u32,
+    user: bool,
+    el: Element,
+    who: Element,
+    typing: Slot,
+    body: Element,
+    note: Slot,
+    retry: Slot,
+    rate: Slot,
+    thumbs: [Element; 2],
+    /// What the row shows now, to redraw only what changed.
+    content: String,
+    shown: Option<(Look, &'static Strings)>,
+    /// The buttons' listeners, removed with the row.
+    _listeners: [Closure<dyn FnMut(Event)>; 3],
+}
+
+impl Row {
+    fn new(chat: Chat, log: &Element, entry: &Entry) -> Self {
+        let key = entry.key;
+        let user = entry.role == Role::User;
+        let el = element(log, "div", &[]);
+        let who = element(&el, "span", &[("class", "sr")]);
+        let typing = element(&el, "div", &[("class", "typing"), ("role", "status")]);
+        for _ in 0..3 {
+            element(&typing, "i", &[]);
+        }
+        let body = element(&el, "div", &[("class", "md")]);
+        let note = element(&el, "p", &[("class", "note")]);
+        let retry = element(&el, "button", &[("type", "button"), ("class", "note retry")]);
+        let rate = element(&el, "div", &[("class", "rate")]);
+        let thumb = |path| {
+            let button = element(&rate, "button", &[("type", "button")]);
+            icons::icon(&button, path);
+            button
+        };
+        let thumbs = [thumb(icons::THUMB_UP), thumb(icons::THUMB_DOWN)];
+        let _listeners = [
+            listen(&retry, "click", move |_| chat.retry()),
+            listen(&thumbs[0], "click", move |_| chat.rate(key, Rating::Up)),
+            listen(&thumbs[1], "click", move |_| chat.rate(key, Rating::Down)),
+        ];
+        Row {
+            key,
+            user,
+            el,
+            who,
+            typing: Slot::new(typing),
+            body,
+            note: Slot::new(note),
+            retry: Slot::new(retry),
+            rate: Slot::new(rate),
+            thumbs,
+            content: String::new(),
+            shown: None,
+            _listeners,
+        }
+    }
+
+    fn update(&mut self, entry: &Entry, look: Look, t: &'static Strings) {
+        if self.content != entry.content {
+            if self.user {
+                text(&self.body, &entry.content);
             } else {
-                render_markdown(&el, &text);
+                render_markdown(&self.body, &entry.content);
             }
+            self.content.clone_from(&entry.content);
         }
-    });
-    let who: fn(&'static Strings) -> &'static str = if user { |t| t.you } else { |t| t.assistant };
-    let note = move || look.get().note(chat.text());
-    let thumb = move |r: Rating| {
-        let label = tr(chat, if r == Rating::Up { |t| t.helpful } else { |t| t.not_helpful });
-        view! {
-            <button type="button" aria-label=label title=label
-                aria-pressed=move || (look.get().rating == Some(r)).to_string()
-                on:click=move |_| chat.rate(key, r)>
-                {icons::icon(if r == Rating::Up { icons::THUMB_UP } else { icons::THUMB_DOWN })}
-            </button>
+        if self.shown.is_some_and(|(l, s)| l == look && std::ptr::eq(s, t)) {
+            return;
         }
-    };
-    view! {
-        <div class=if user { "msg user" } else { "msg assistant" } class:bad=follow(look, |l| l.get().status.broke_off())
-            aria-busy=follow(look, |l| l.get().status.in_progress().to_string())>
-            <span class="sr">{tr(chat, who)}": "</span>
-            <Show when=follow(look, |l| l.get().status == Status::Waiting)>
-                <div class="typing" role="status" aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></div>
-            </Show>
-            <div class="md" node_ref=body></div>
-            <Show when=move || !note().is_empty()>
-                <p class="note">{note}</p>
-            </Show>
-            <Show when=follow(look, |l| l.get().retryable)>
-                <button type="button" class="note retry" on:click=move |_| chat.retry()>{tr(chat, |t| t.retry)}</button>
-            </Show>
-            <Show when=follow(look, |l| l.get().rateable)>
-                <div class="rate">{thumb(Rating::Up)}{thumb(Rating::Down)}</div>
-            </Show>
-        </div>
+        self.shown = Some((look, t));
+        let class = match (self.user, look.status.broke_off()) {
+            (true, _) => "msg user",
+            (false, false) => "msg assistant",
+            (false, true) => "msg assistant bad",
+        };
+        attr(&self.el, "class", class);
+        attr(&self.el, "aria-busy", yes(look.status.in_progress()));
+        text(&self.who, &format!("{}: ", if self.user { t.you } else { t.assistant }));
+        self.typing.show(look.status == Status::Waiting);
+        attr(&self.typing.el, "aria-label", t.typing);
+        let note = look.note(t);
+        self.note.show(!note.is_empty());
+        text(&self.note.el, note);
+        self.retry.show(look.retryable);
+        text(&self.retry.el, t.retry);
+        self.rate.show(look.rateable);
+        for (thumb, (rating, label)) in self.thumbs.iter().zip([(Rating::Up, t.helpful), (Rating::Down, t.not_helpful)])
+        {
+            attr(thumb, "aria-label", label);
+            attr(thumb, "title", label);
+            attr(thumb, "aria-pressed", yes(look.rating == Some(rating)));
+        }
     }
 }
