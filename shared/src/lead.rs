@@ -37,9 +37,8 @@ impl Email {
         let (local, domain) = raw.split_once('@')?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
+            // No dot at either end and no two in a row.
+            && local.split('.').all(|part| !part.is_empty())
             && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"@<>()[]\\,;:\"".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2

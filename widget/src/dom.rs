@@ -51,7 +51,12 @@ pub fn text(node: &Node, text: &str) {
 
 /// Runs `update` now and again whenever a signal it read changes.
 pub fn react(update: impl Fn() + 'static) {
-    let update: Box<dyn Fn()> = Box::new(update);
+    effect(Box::new(update));
+}
+
+/// The one effect type of the views: leptos's effect code is compiled once, not per closure.
+#[inline(never)]
+fn effect(update: Box<dyn Fn()>) {
     Effect::new(move |_| update());
 }
 

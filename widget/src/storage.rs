@@ -3,12 +3,12 @@
 //! in memory for the page's lifetime instead.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use crate::wire::{self, ToJson};
 
 thread_local! {
-    static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// (key, value) pairs: a handful at most, so a list (a map would cost the wasm its hashing).
+    static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A conversation the visitor can come back to.
@@ -72,7 +72,7 @@ impl Store {
         let key = format!("{}{name}", self.prefix);
         local_storage()
             .and_then(|s| s.get_item(&key).ok().flatten())
-            .or_else(|| MEMORY.with(|m| m.borrow().get(&key).cloned()))
+            .or_else(|| MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())))
     }
 
     fn set(&self, name: &str, value: Option<&str>) {
@@ -83,9 +83,9 @@ impl Store {
         });
         MEMORY.with(|m| {
             let mut m = m.borrow_mut();
-            match value {
-                Some(v) if !stored => m.insert(key, v.to_owned()),
-                _ => m.remove(&key),
+            m.retain(|(k, _)| *k != key);
+            if let (Some(v), false) = (value, stored) {
+                m.push((key, v.to_owned()));
             }
         });
     }
@@ -101,5 +101,6 @@ fn local_storage() -> Option<web_sys::Storage> {
 pub fn random_id() -> Option<String> {
     let mut bytes = [0u8; 16];
     web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    let hex = |n: u8| char::from(b"0123456789abcdef"[usize::from(n)]);
+    Some(bytes.iter().flat_map(|b| [hex(b >> 4), hex(b & 15)]).collect())
 }

@@ -33,7 +33,12 @@ impl Color {
             if c <= 0.03928 {
                 c / 12.92
             } else {
-                ((c + 0.055) / 1.055).powf(2.4)
+                // x^2.4 as x^(2 + 1/4 + 1/8 + 1/64), from square roots (one wasm instruction
+                // each) rather than libm's `pow`: within 1% where black and white are close.
+                let x: f64 = (c + 0.055) / 1.055;
+                let r4 = x.sqrt().sqrt();
+                let r8 = r4.sqrt();
+                x * x * r4 * r8 * r8.sqrt().sqrt().sqrt()
             }
         };
         let [r, g, b] = self.0;
@@ -146,5 +151,33 @@ mod tests {
     fn text_colour_follows_the_background() {
         assert_eq!(Color::parse("#1d4ed8").unwrap().readable_text().css(), "#ffffff");
         assert_eq!(Color::parse("#fde047").unwrap().readable_text().css(), "#111827");
+    }
+
+    #[test]
+    fn text_colour_is_the_exact_wcag_choice_unless_both_read_almost_alike() {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let mut checked = 0;
+        for r in (0..=255).step_by(3) {
+            for g in (0..=255).step_by(3) {
+                for b in (0..=255).step_by(3) {
+                    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+                    let (on_white, on_black) = (1.05 / (l + 0.05), (l + 0.05) / 0.05);
+                    if (on_white / on_black - 1.0).abs() < 0.02 {
+                        continue;
+                    }
+                    let expected = if on_white >= on_black { Color([255; 3]) } else { Color([17, 24, 39]) };
+                    assert_eq!(Color([r, g, b]).readable_text(), expected, "{r} {g} {b}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 600_000, "{checked}");
     }
 }
