@@ -37,7 +37,7 @@ pub fn flag(el: &Element, name: &str, on: bool) {
 }
 
 /// `"true"` or `"false"`, for `aria-*` states.
-pub fn yes(on: bool) -> &'static str {
+pub fn aria_bool(on: bool) -> &'static str {
     if on {
         "true"
     } else {

@@ -85,7 +85,7 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
 /// `data-color` over the site's theme; text colour from the theme only when it is the theme's
 /// own primary, otherwise whichever of black or white reads on the chosen colour.
 fn colours(chat: Chat) -> (Color, Color) {
-    let forced = chat.overrides.with_value(|o| o.color.as_deref().and_then(Color::parse));
+    let forced = chat.setup.with_value(|s| s.overrides.color.as_deref().and_then(Color::parse));
     chat.config.with(|c| match forced {
         Some(primary) => (primary, primary.readable_text()),
         None => {

@@ -65,6 +65,38 @@ pub struct Identity {
     pub name: Option<String>,
 }
 
+/// What the widget was started with, fixed for its life.
+pub struct Setup {
+    pub overrides: Overrides,
+    /// `navigator.languages`, read once: every translated string asks for the language.
+    browser_languages: Vec<String>,
+    /// None when the script tag's site key is malformed: the chat is unavailable.
+    edge: Option<Edge>,
+    site: String,
+}
+
+/// The page's objects the widget holds. They stay on the page's thread, in local storage.
+#[derive(Default)]
+pub struct Handles {
+    /// Where focus goes on closing and on opening; the views fill these in.
+    pub launcher: Option<HtmlElement>,
+    pub input: Option<HtmlElement>,
+    /// Aborts the reply on its way.
+    reply: Option<AbortController>,
+    emit: Option<js_sys::Function>,
+}
+
+/// The exchanges with the edge in flight. Nothing on screen follows these, so they are plain
+/// stored values rather than signals.
+#[derive(Default)]
+struct Pending {
+    session: Option<Session>,
+    /// The text being sent and its id, kept until a reply to it ends, so the same text sent
+    /// again after a refusal (a network blip) carries the same id and is stored only once.
+    outgoing: Option<(String, String)>,
+    lead_in_flight: bool,
+}
+
 #[derive(Clone, Copy)]
 pub struct Chat {
     pub open: RwSignal<bool>,
@@ -76,26 +108,16 @@ pub struct Chat {
     pub draft: RwSignal<String>,
     pub lead: RwSignal<LeadForm>,
     pub identity: RwSignal<Identity>,
-    pub overrides: StoredValue<Overrides>,
-    /// `navigator.languages`, read once: every translated string asks for the language.
-    browser_languages: StoredValue<Vec<String>>,
-    /// Where focus goes on closing and on opening; the views fill these in.
-    pub launcher: StoredValue<Option<HtmlElement>, LocalStorage>,
-    pub input: StoredValue<Option<HtmlElement>, LocalStorage>,
-    /// None when the script tag's site key is malformed: the chat is unavailable.
-    edge: StoredValue<Option<Edge>>,
-    site: StoredValue<String>,
-    session: RwSignal<Option<Session>>,
-    reply: StoredValue<Option<AbortController>, LocalStorage>,
-    /// The text being sent and its id, kept until a reply to it ends, so the same text sent
-    /// again after a refusal (a network blip) carries the same id and is stored only once.
-    outgoing: StoredValue<Option<(String, String)>>,
-    lead_in_flight: StoredValue<bool>,
-    emit: StoredValue<js_sys::Function, LocalStorage>,
+    pub setup: StoredValue<Setup>,
+    pub handles: StoredValue<Handles, LocalStorage>,
+    pending: StoredValue<Pending>,
 }
 
 impl Chat {
     pub fn new(edge: Option<Edge>, site: String, overrides: Overrides, emit: js_sys::Function) -> Self {
+        let browser_languages = web_sys::window()
+            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+            .unwrap_or_default();
         Self {
             open: RwSignal::new(false),
             availability: RwSignal::new(Availability::Loading),
@@ -106,34 +128,34 @@ impl Chat {
             draft: RwSignal::new(String::new()),
             lead: RwSignal::new(LeadForm::Hidden),
             identity: RwSignal::new(Identity::default()),
-            overrides: StoredValue::new(overrides),
-            browser_languages: StoredValue::new(
-                web_sys::window()
-                    .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
-                    .unwrap_or_default(),
-            ),
-            launcher: StoredValue::new_local(None),
-            input: StoredValue::new_local(None),
-            edge: StoredValue::new(edge),
-            site: StoredValue::new(site),
-            session: RwSignal::new(None),
-            reply: StoredValue::new_local(None),
-            outgoing: StoredValue::new(None),
-            lead_in_flight: StoredValue::new(false),
-            emit: StoredValue::new_local(emit),
+            setup: StoredValue::new(Setup { overrides, browser_languages, edge, site }),
+            handles: StoredValue::new_local(Handles { emit: Some(emit), ..Handles::default() }),
+            pending: StoredValue::new(Pending::default()),
         }
     }
 
+    fn edge(&self) -> Option<Edge> {
+        self.setup.with_value(|s| s.edge.clone())
+    }
+
+    fn session(&self) -> Option<Session> {
+        self.pending.with_value(|p| p.session.clone())
+    }
+
+    fn set_session(&self, session: Option<Session>) {
+        self.pending.update_value(|p| p.session = session);
+    }
+
     fn store(&self) -> Store {
-        Store::for_site(&self.site.get_value())
+        self.setup.with_value(|s| Store::for_site(&s.site))
     }
 
     /// The UI language: `data-lang`, then the site's language, then the browser's.
     pub fn lang(&self) -> Lang {
-        let attribute = self.overrides.with_value(|o| o.lang.clone());
         let configured = self.config.with(|c| c.language.clone());
-        self.browser_languages.with_value(|browser| {
-            i18n::choose(attribute.as_deref(), Some(&configured), browser.iter().map(String::as_str))
+        self.setup.with_value(|s| {
+            let browser = s.browser_languages.iter().map(String::as_str);
+            i18n::choose(s.overrides.lang.as_deref(), Some(&configured), browser)
         })
     }
 
@@ -146,11 +168,11 @@ impl Chat {
         if open || self.store().was_open() {
             self.set_open(true, false);
         }
-        let Some(edge) = self.edge.get_value() else {
+        let Some(edge) = self.edge() else {
             self.availability.set(Availability::Unavailable);
             return;
         };
-        self.session.set(self.store().session());
+        self.set_session(self.store().session());
         spawn_local(async move {
             let Ok(config) = edge.config().await else {
                 self.availability.set(Availability::Unavailable);
@@ -161,7 +183,7 @@ impl Chat {
             if asks_first {
                 self.lead.set(LeadForm::Asking);
             }
-            if let Some(session) = self.session.get_untracked() {
+            if let Some(session) = self.session() {
                 match edge.history(&session).await {
                     Ok(history) => self.transcript.set(Transcript::from_history(history.messages)),
                     Err(e) if session_gone(&e) => self.forget_session(),
@@ -189,7 +211,7 @@ impl Chat {
         self.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
         if focus {
             request_animation_frame(move || {
-                if let Some(el) = if open { self.input } else { self.launcher }.get_value() {
+                if let Some(el) = self.handles.with_value(|h| if open { h.input.clone() } else { h.launcher.clone() }) {
                     let _ = el.focus();
                 }
             });
@@ -213,21 +235,22 @@ impl Chat {
         self.draft.set(String::new());
         self.transcript.update(|t| t.send(text.as_str()));
         self.emit_message("user", text.as_str());
-        let client_id = match self.outgoing.get_value() {
+        let client_id = match self.pending.with_value(|p| p.outgoing.clone()) {
             Some((sent, id)) if sent == text.as_str() => Some(id),
             _ => random_id(),
         };
-        self.outgoing.set_value(client_id.clone().map(|id| (text.as_str().to_owned(), id)));
+        let outgoing = client_id.clone().map(|id| (text.as_str().to_owned(), id));
+        self.pending.update_value(|p| p.outgoing = outgoing);
         let Ok(controller) = AbortController::new() else {
             return self.refused(ApiError::Unreachable);
         };
         let signal = controller.signal();
         // Stop (or a new conversation) aborts this send at whatever step it is in; after every
         // await an aborted send does nothing more, so nothing of it lands in a later exchange.
-        self.reply.set_value(Some(controller));
-        let Some(edge) = self.edge.get_value() else { return };
+        self.handles.update_value(|h| h.reply = Some(controller));
+        let Some(edge) = self.edge() else { return };
         spawn_local(async move {
-            let session = match self.session.get_untracked() {
+            let session = match self.session() {
                 Some(s) => s,
                 None => {
                     let opened = edge.open(self.store().visitor_id(), page_url()).await;
@@ -237,7 +260,7 @@ impl Chat {
                     match opened {
                         Ok(s) => {
                             self.store().save_session(&s);
-                            self.session.set(Some(s.clone()));
+                            self.set_session(Some(s.clone()));
                             s
                         }
                         Err(e) => return self.refused(e),
@@ -254,7 +277,7 @@ impl Chat {
             if signal.aborted() {
                 return;
             }
-            self.reply.set_value(None);
+            self.handles.update_value(|h| h.reply = None);
             match sent {
                 Err(e) => self.refused(e),
                 // The stream ended without `done` or `error`: the connection broke off.
@@ -268,10 +291,9 @@ impl Chat {
     }
 
     pub fn stop(self) {
-        if let Some(controller) = self.reply.get_value() {
+        if let Some(controller) = self.handles.try_update_value(|h| h.reply.take()).flatten() {
             controller.abort();
         }
-        self.reply.set_value(None);
         self.transcript.update(Transcript::stop);
     }
 
@@ -287,20 +309,20 @@ impl Chat {
         self.forget_session();
         self.transcript.set(Transcript::default());
         self.notice.set(None);
-        if let Some(input) = self.input.get_value() {
+        if let Some(input) = self.handles.with_value(|h| h.input.clone()) {
             let _ = input.focus();
         }
     }
 
     pub fn rate(self, key: u32, rating: Rating) {
-        let Some(session) = self.session.get_untracked() else {
+        let Some(session) = self.session() else {
             return;
         };
         let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
             return;
         };
         spawn_local(async move {
-            if let Some(edge) = self.edge.get_value() {
+            if let Some(edge) = self.edge() {
                 let _ = edge.feedback(&session, &message_id, rating).await;
             }
         });
@@ -361,20 +383,19 @@ impl Chat {
     /// Posts a lead, once at a time. The form follows the outcome only if it is showing, so a
     /// lead sent for an identified visitor does not take over the panel.
     fn post_lead(self, email: Email, name: String) {
-        let Some(edge) = self.edge.get_value() else { return };
-        if self.lead_in_flight.get_value() {
+        let Some(edge) = self.edge() else { return };
+        if self.pending.with_value(|p| p.lead_in_flight) {
             return;
         }
-        self.lead_in_flight.set_value(true);
+        self.pending.update_value(|p| p.lead_in_flight = true);
         spawn_local(async move {
-            let mut result =
-                edge.lead(&self.lead_for(&edge, &email, &name), self.session.get_untracked().as_ref()).await;
+            let mut result = edge.lead(&self.lead_for(&edge, &email, &name), self.session().as_ref()).await;
             if result.as_ref().is_err_and(session_gone) {
                 // The stored conversation is gone; the lead still belongs to the site.
                 self.forget_session();
                 result = edge.lead(&self.lead_for(&edge, &email, &name), None).await;
             }
-            self.lead_in_flight.set_value(false);
+            self.pending.update_value(|p| p.lead_in_flight = false);
             let form_shown = self.lead.get_untracked() != LeadForm::Hidden;
             match result {
                 Ok(()) => {
@@ -399,7 +420,7 @@ impl Chat {
     fn lead_for(self, edge: &Edge, email: &Email, name: &str) -> CreateLead {
         CreateLead {
             site: edge.site().to_string(),
-            conversation_id: self.session.with_untracked(|s| s.as_ref().map(|s| s.conversation_id.clone())),
+            conversation_id: self.pending.with_value(|p| p.session.as_ref().map(|s| s.conversation_id.clone())),
             email: email.as_str().to_owned(),
             name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
             message: None,
@@ -407,7 +428,7 @@ impl Chat {
     }
 
     fn reply_ended(self) {
-        self.outgoing.set_value(None);
+        self.pending.update_value(|p| p.outgoing = None);
         let reply = self.transcript.with_untracked(|t| t.entries().last().cloned());
         let Some(reply) = reply else { return };
         if !self.open.get_untracked() {
@@ -431,7 +452,7 @@ impl Chat {
 
     fn forget_session(self) {
         self.store().forget_session();
-        self.session.set(None);
+        self.set_session(None);
     }
 
     fn emit_message(self, role: &str, text: &str) {
@@ -442,8 +463,10 @@ impl Chat {
     }
 
     fn emit(self, event: &str, detail: JsValue) {
-        self.emit.with_value(|f| {
-            let _ = f.call2(&JsValue::NULL, &event.into(), &detail);
+        self.handles.with_value(|h| {
+            if let Some(f) = &h.emit {
+                let _ = f.call2(&JsValue::NULL, &event.into(), &detail);
+            }
         });
     }
 }

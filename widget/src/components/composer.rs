@@ -14,7 +14,7 @@ pub fn composer(chat: Chat, parent: &Element) -> Element {
     let max = shared::limits::MAX_MESSAGE_CHARS.to_string();
     let input: HtmlTextAreaElement = element(&form, "textarea", &[("rows", "1"), ("maxlength", &max)]).unchecked_into();
     let send = element(&form, "button", &[("class", "send"), ("type", "submit")]);
-    chat.input.set_value(Some(input.clone().into()));
+    chat.handles.update_value(|h| h.input = Some(input.clone().into()));
     on(&form, "submit", move |ev| {
         ev.prevent_default();
         if chat.busy() {
@@ -31,10 +31,8 @@ pub fn composer(chat: Chat, parent: &Element) -> Element {
             chat.send(chat.draft.get_untracked());
         }
     });
-    {
-        let input = input.clone();
-        on(&input.clone(), "input", move |_| chat.draft.set(input.value()));
-    }
+    let typed = input.clone();
+    on(&input, "input", move |_| chat.draft.set(typed.value()));
     react(move || {
         let t = chat.text();
         attr(&input, "aria-label", t.placeholder);

@@ -5,7 +5,7 @@ use shared::LeadCapture;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use crate::dom::{attr, element, flag, on, react, text, yes, Slot};
+use crate::dom::{aria_bool, attr, element, flag, on, react, text, Slot};
 use crate::widget::{Chat, LeadForm};
 
 /// The lead form, in `parent`.
@@ -47,7 +47,7 @@ pub fn lead_form(chat: Chat, parent: &Element) -> Element {
             attr(field, "aria-label", label);
             attr(field, "placeholder", label);
         }
-        attr(&email, "aria-invalid", yes(state == LeadForm::Invalid));
+        attr(&email, "aria-invalid", aria_bool(state == LeadForm::Invalid));
         invalid.show(state == LeadForm::Invalid);
         text(&invalid.el, t.lead_invalid);
         cancel.show(chat.config.with(|c| c.leads == LeadCapture::OnDemand));

@@ -12,7 +12,7 @@ use web_sys::{Element, Event};
 
 use super::{icons, render_markdown};
 use crate::chat::{Entry, Status, Transcript};
-use crate::dom::{attr, element, flag, listen, on, react, text, yes, Slot};
+use crate::dom::{aria_bool, attr, element, flag, listen, on, react, text, Slot};
 use crate::i18n::Strings;
 use crate::widget::{Availability, Chat, Notice};
 
@@ -221,7 +221,7 @@ impl Row {
             (false, true) => "msg assistant bad",
         };
         attr(&self.el, "class", class);
-        attr(&self.el, "aria-busy", yes(look.status.in_progress()));
+        attr(&self.el, "aria-busy", aria_bool(look.status.in_progress()));
         text(&self.who, &format!("{}: ", if self.user { t.you } else { t.assistant }));
         self.typing.show(look.status == Status::Waiting);
         attr(&self.typing.el, "aria-label", t.typing);
@@ -235,7 +235,7 @@ impl Row {
         {
             attr(thumb, "aria-label", label);
             attr(thumb, "title", label);
-            attr(thumb, "aria-pressed", yes(look.rating == Some(rating)));
+            attr(thumb, "aria-pressed", aria_bool(look.rating == Some(rating)));
         }
     }
 }

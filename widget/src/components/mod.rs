@@ -46,6 +46,6 @@ pub fn app(chat: Chat, mount: &Element) {
 
 /// The panel and launcher sit bottom left: `data-position` over the site's config.
 fn left(chat: Chat) -> bool {
-    let forced = chat.overrides.with_value(|o| o.position);
+    let forced = chat.setup.with_value(|s| s.overrides.position);
     forced.unwrap_or_else(|| chat.config.with(|c| c.position)) == Position::BottomLeft
 }
