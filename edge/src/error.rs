@@ -64,10 +64,47 @@ impl From<worker::Error> for EdgeError {
     }
 }
 
+/// Longest excerpt of outside text (a provider's error body) that goes into a log line.
+pub const LOG_EXCERPT_CHARS: usize = 200;
+
+/// At most [`LOG_EXCERPT_CHARS`] of `text` on one line: control characters (CR/LF among them,
+/// which could forge log lines) and bidirectional overrides become spaces, runs of blanks one.
+pub fn log_excerpt(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for c in text.chars() {
+        let c = if c.is_control() || shared::text::is_bidi_control(c) { ' ' } else { c };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        if chars == LOG_EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out.trim_end().to_owned()
+}
+
 /// Writes to the worker's log (`wrangler dev` prints it; `wrangler tail` in production).
 pub fn log_error(line: &str) {
     #[cfg(target_arch = "wasm32")]
     worker::console_error!("{line}");
     #[cfg(not(target_arch = "wasm32"))]
     eprintln!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_excerpts_are_one_short_line_of_plain_text() {
+        assert_eq!(log_excerpt("bad key\r\nX-Forged: yes\u{202E}txt\t\x1b[31m"), "bad key X-Forged: yes txt [31m");
+        let long = log_excerpt(&"é".repeat(10_000));
+        assert_eq!(long.chars().count(), LOG_EXCERPT_CHARS + 1);
+        assert!(long.ends_with('…'));
+        assert_eq!(log_excerpt("  \n "), "");
+    }
 }

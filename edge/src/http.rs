@@ -1,6 +1,9 @@
 //! HTTP plumbing shared by the routes: reading JSON bodies within limits, writing JSON and
 //! error responses, and CORS for the one origin a request was admitted from.
 
+use std::net::IpAddr;
+
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::error::ErrorCode;
@@ -27,12 +30,26 @@ pub fn origin(req: &Request) -> Option<String> {
     req.headers().get("origin").ok().flatten()
 }
 
-/// The caller's IP address as Cloudflare reports it (`CF-Connecting-IP`, which clients cannot
-/// set on Cloudflare), or `unknown`, which then shares one allowance.
+/// The allowance the caller's address counts against, from the address Cloudflare reports
+/// (`CF-Connecting-IP`, which clients cannot set on Cloudflare): see [`address_key`]. Without a
+/// usable address, `unknown`, which then shares one allowance.
 pub fn client_ip(req: &Request) -> String {
-    header(req, "cf-connecting-ip")
-        .filter(|ip| !ip.is_empty() && ip.len() <= 64)
-        .unwrap_or_else(|| "unknown".to_owned())
+    header(req, "cf-connecting-ip").and_then(|ip| address_key(&ip)).unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// An IPv4 address counts alone; an IPv6 address by its /64, the block one subscriber or one
+/// server usually holds, whose 2^64 addresses would otherwise each get their own allowance.
+pub fn address_key(raw: &str) -> Option<String> {
+    match raw.trim().parse::<IpAddr>().ok()? {
+        IpAddr::V4(v4) => Some(v4.to_string()),
+        IpAddr::V6(v6) => Some(match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        }),
+    }
 }
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
@@ -56,9 +73,15 @@ pub async fn read_json_within<T: DeserializeOwned>(req: &mut Request, max_bytes:
     if declared.is_some_and(|n| n > max_bytes) {
         return Err(too_large());
     }
-    let bytes = req.bytes().await?;
-    if bytes.len() > max_bytes {
-        return Err(too_large());
+    // Counted while read: a chunked body declares no length, and must not be buffered whole.
+    let mut body = req.stream()?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&bytes)
         .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))
@@ -85,5 +108,22 @@ impl CorsGrant {
             let _ = headers.set("access-control-expose-headers", "Retry-After");
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_ipv4_ones_alone() {
+        assert_eq!(address_key("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(address_key("2001:db8:aa:bb::1").as_deref(), Some("2001:db8:aa:bb::/64"));
+        assert_eq!(address_key("2001:DB8:AA:BB:ffff:1:2:3").as_deref(), Some("2001:db8:aa:bb::/64"));
+        assert_ne!(address_key("2001:db8:aa:bc::1"), address_key("2001:db8:aa:bb::1"));
+        assert_eq!(address_key("::ffff:203.0.113.7").as_deref(), Some("203.0.113.7"), "IPv4 written as IPv6");
+        for bad in ["", "unknown", "1.2.3", "2001:db8::zz", "203.0.113.7, 10.0.0.1"] {
+            assert_eq!(address_key(bad), None, "{bad:?}");
+        }
     }
 }

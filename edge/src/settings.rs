@@ -3,6 +3,7 @@
 //! provider overrides merged over them.
 
 use shared::admin::{LlmConfig, Provider, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
+use shared::{ErrorCode, ModelId};
 
 use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
@@ -21,7 +22,7 @@ pub struct LlmSettings {
     /// The provider's API without a trailing slash; `None` only for Workers AI through the
     /// worker's `AI` binding.
     pub base_url: Option<String>,
-    pub model: String,
+    pub model: ModelId,
     pub max_tokens: u32,
     pub temperature: f64,
     pub api_key: Option<String>,
@@ -29,6 +30,17 @@ pub struct LlmSettings {
     pub first_token_timeout_ms: u32,
     /// How long to wait between two pieces of the stream before calling it broken.
     pub idle_timeout_ms: u32,
+    pub payer: Payer,
+}
+
+/// Whose account a provider call is billed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payer {
+    /// The operator's: the edge's own provider (its `LLM_BASE_URL` and `LLM_API_KEY`) or its
+    /// `AI` binding.
+    Operator,
+    /// The organization's: a provider it named, with its own key or none.
+    Owner,
 }
 
 // The key must never reach a log line.
@@ -42,6 +54,7 @@ impl std::fmt::Debug for LlmSettings {
             .field("temperature", &self.temperature)
             .field("first_token_timeout_ms", &self.first_token_timeout_ms)
             .field("idle_timeout_ms", &self.idle_timeout_ms)
+            .field("payer", &self.payer)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -55,6 +68,9 @@ pub struct Settings {
     pub limits: VisitorLimits,
     /// What a model costs when its organization has not priced it, so budgets hold from the start.
     pub default_price: Price,
+    /// Models a domain may run on the operator's account besides the default one
+    /// (`LLM_ALLOWED_MODELS`, separated by commas or spaces).
+    pub allowed_models: Vec<ModelId>,
 }
 
 impl Settings {
@@ -79,7 +95,15 @@ impl Settings {
             None if provider == Provider::WorkersAi => None,
             None => return Err(misconfigured("LLM_BASE_URL is not set")),
         };
-        let model = get("LLM_MODEL").ok_or_else(|| misconfigured("LLM_MODEL is not set"))?;
+        let model = get("LLM_MODEL")
+            .and_then(|m| ModelId::parse(m.trim()).ok())
+            .ok_or_else(|| misconfigured("LLM_MODEL must be set to a model id"))?;
+        let allowed_models = get("LLM_ALLOWED_MODELS")
+            .unwrap_or_default()
+            .split([',', ' ', '\n'])
+            .filter(|m| !m.is_empty())
+            .map(|m| ModelId::parse(m).map_err(|e| misconfigured(&format!("LLM_ALLOWED_MODELS: {m:?}: {e}"))))
+            .collect::<EdgeResult<Vec<_>>>()?;
         let number = |name: &str, default: f64| -> EdgeResult<f64> {
             match get(name) {
                 None => Ok(default),
@@ -95,6 +119,7 @@ impl Settings {
             api_key: get("LLM_API_KEY").filter(|k| !k.trim().is_empty()),
             first_token_timeout_ms: (number("LLM_FIRST_TOKEN_TIMEOUT_MS", 30_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
             idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
+            payer: Payer::Operator,
         };
         let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
         let limits = VisitorLimits::from_lookup(&get);
@@ -106,8 +131,38 @@ impl Settings {
             input: price("PRICE_INPUT_MICROS_PER_MILLION")?,
             output: price("PRICE_OUTPUT_MICROS_PER_MILLION")?,
         };
-        Ok(Self { token_key, llm, history_token_budget, limits, default_price })
+        Ok(Self { token_key, llm, history_token_budget, limits, default_price, allowed_models })
     }
+
+    /// The provider settings for a domain of `org` with overrides `o`: [`LlmSettings::with_overrides`],
+    /// refused when the domain's model would run on the operator's account without being the
+    /// default model or on the operator's list.
+    pub fn llm_for(
+        &self,
+        o: &LlmConfig,
+        org: OrgId,
+        get_secret: impl Fn(&str) -> Option<String>,
+    ) -> EdgeResult<LlmSettings> {
+        let llm = self.llm.with_overrides(o, org, get_secret)?;
+        if llm.payer == Payer::Operator && !self.operator_serves(&llm.model) {
+            crate::error::log_error(&format!(
+                "model {} is not on LLM_ALLOWED_MODELS for the operator's account",
+                llm.model
+            ));
+            return Err(not_set_up());
+        }
+        Ok(llm)
+    }
+
+    /// Whether the operator lets domains run `model` on its account.
+    pub fn operator_serves(&self, model: &ModelId) -> bool {
+        *model == self.llm.model || self.allowed_models.contains(model)
+    }
+}
+
+/// A domain whose provider settings the edge will not use, as the visitor hears of it.
+fn not_set_up() -> EdgeError {
+    EdgeError::new(ErrorCode::UpstreamError, "This site's assistant is not set up correctly yet.")
 }
 
 /// The provider secrets an organization's domains may use: `LLM_KEY_<organization id, hex in
@@ -128,7 +183,13 @@ impl LlmSettings {
     /// allowed. A domain that picks another provider than the edge's gets that provider's public
     /// API and default model unless it names its own. The edge's own key goes only to the edge's
     /// own provider.
-    pub fn with_overrides(&self, o: &LlmConfig, org: OrgId, get_secret: impl Fn(&str) -> Option<String>) -> Self {
+    /// A model id stored before ids were checked, and not one now, is refused.
+    pub fn with_overrides(
+        &self,
+        o: &LlmConfig,
+        org: OrgId,
+        get_secret: impl Fn(&str) -> Option<String>,
+    ) -> EdgeResult<Self> {
         let provider = o.provider.unwrap_or(self.provider);
         let same_provider = provider == self.provider;
         let base_url = match o.base_url.as_deref().and_then(checked_base_url) {
@@ -142,12 +203,22 @@ impl LlmSettings {
             None if !same_provider || base_url != self.base_url => None,
             None => self.api_key.clone(),
         };
-        let model = match o.model.clone().filter(|m| !m.trim().is_empty()) {
-            Some(m) => m,
-            None if same_provider => self.model.clone(),
-            None => default_model(provider).to_owned(),
+        // The operator's own endpoint (its URL, with or without its key) or its AI binding.
+        let payer = if base_url.is_none() || (o.api_key_secret.is_none() && same_provider && base_url == self.base_url)
+        {
+            Payer::Operator
+        } else {
+            Payer::Owner
         };
-        Self {
+        let model = match o.model.as_deref().filter(|m| !m.trim().is_empty()) {
+            Some(m) => ModelId::parse(m).map_err(|e| {
+                crate::error::log_error(&format!("a domain of {org} names a bad model: {e}"));
+                not_set_up()
+            })?,
+            None if same_provider => self.model.clone(),
+            None => default_model(provider),
+        };
+        Ok(Self {
             provider,
             base_url,
             model,
@@ -156,7 +227,8 @@ impl LlmSettings {
             api_key,
             first_token_timeout_ms: self.first_token_timeout_ms,
             idle_timeout_ms: self.idle_timeout_ms,
-        }
+            payer,
+        })
     }
 }
 
@@ -170,12 +242,13 @@ fn public_api(provider: Provider) -> Option<&'static str> {
 }
 
 /// The model a domain gets when it picks a provider but no model.
-fn default_model(provider: Provider) -> &'static str {
-    match provider {
+fn default_model(provider: Provider) -> ModelId {
+    let id = match provider {
         Provider::OpenaiCompatible => "gpt-4o-mini",
         Provider::Anthropic => "claude-haiku-4-5",
         Provider::WorkersAi => "@cf/meta/llama-3.1-8b-instruct",
-    }
+    };
+    ModelId::parse(id).expect("the default model ids are well-formed")
 }
 
 /// A string binding of the worker (a var or a secret) by name.
@@ -247,15 +320,21 @@ mod tests {
             api_key_secret: Some(groq.into()),
             ..Default::default()
         };
-        let merged = s.llm.with_overrides(&o, org, lookup(&[(groq, "gsk-1")]));
+        let merged = s.llm.with_overrides(&o, org, lookup(&[(groq, "gsk-1")])).unwrap();
         assert_eq!(merged.base_url.as_deref(), Some("https://api.groq.com/openai/v1"));
-        assert_eq!(merged.model, "llama-3.1-8b-instant");
+        assert_eq!(merged.model.as_str(), "llama-3.1-8b-instant");
         assert_eq!(merged.max_tokens, MAX_REPLY_TOKENS);
         assert_eq!(merged.temperature, 2.0);
         assert_eq!(merged.api_key.as_deref(), Some("gsk-1"));
         let bad_url = LlmConfig { base_url: Some("javascript:alert(1)".into()), ..Default::default() };
-        assert_eq!(s.llm.with_overrides(&bad_url, org, |_| None).base_url.as_deref(), Some("http://127.0.0.1:8790/v1"));
-        assert_eq!(s.llm.with_overrides(&LlmConfig::default(), org, |_| None).api_key.as_deref(), Some("sk-default"));
+        assert_eq!(
+            s.llm.with_overrides(&bad_url, org, |_| None).unwrap().base_url.as_deref(),
+            Some("http://127.0.0.1:8790/v1")
+        );
+        assert_eq!(
+            s.llm.with_overrides(&LlmConfig::default(), org, |_| None).unwrap().api_key.as_deref(),
+            Some("sk-default")
+        );
     }
 
     #[test]
@@ -270,12 +349,25 @@ mod tests {
             api_key_secret: secret,
             ..Default::default()
         };
-        assert_eq!(s.llm.with_overrides(&evil(None), org, secrets).api_key, None, "the default key stays home");
+        assert_eq!(
+            s.llm.with_overrides(&evil(None), org, secrets).unwrap().api_key,
+            None,
+            "the default key stays home"
+        );
         for name in ["TOKEN_SECRET", "LLM_API_KEY", &format!("{}X", secret_prefix(other))] {
-            assert_eq!(s.llm.with_overrides(&evil(Some(name.to_owned())), org, secrets).api_key, None, "{name}");
+            assert_eq!(
+                s.llm.with_overrides(&evil(Some(name.to_owned())), org, secrets).unwrap().api_key,
+                None,
+                "{name}"
+            );
         }
         let own = format!("{}OPENAI", secret_prefix(org));
-        assert!(s.llm.with_overrides(&evil(Some(own.clone())), org, secrets).api_key.is_some_and(|k| k.contains(&own)));
+        assert!(s
+            .llm
+            .with_overrides(&evil(Some(own.clone())), org, secrets)
+            .unwrap()
+            .api_key
+            .is_some_and(|k| k.contains(&own)));
     }
 
     #[test]
@@ -284,8 +376,9 @@ mod tests {
         v.push(("LLM_API_KEY", "sk-default"));
         let s = Settings::from_lookup(lookup(&v)).unwrap();
         let org = OrgId::generate();
-        let pick =
-            |p: Provider| s.llm.with_overrides(&LlmConfig { provider: Some(p), ..Default::default() }, org, |_| None);
+        let pick = |p: Provider| {
+            s.llm.with_overrides(&LlmConfig { provider: Some(p), ..Default::default() }, org, |_| None).unwrap()
+        };
         let claude = pick(Provider::Anthropic);
         assert_eq!(claude.base_url.as_deref(), Some("https://api.anthropic.com/v1"));
         assert_eq!((claude.model.as_str(), claude.api_key.as_deref()), ("claude-haiku-4-5", None));
@@ -313,5 +406,45 @@ mod tests {
         v.push(("LLM_API_KEY", "sk-very-secret"));
         let s = Settings::from_lookup(lookup(&v)).unwrap();
         assert!(!format!("{:?}", s.llm).contains("sk-very-secret"));
+    }
+
+    #[test]
+    fn the_operators_account_runs_only_the_default_model_and_the_listed_ones() {
+        let mut v = base();
+        v.push(("LLM_API_KEY", "sk-operator"));
+        let org = OrgId::generate();
+        let model = |m: &str| LlmConfig { model: Some(m.into()), ..Default::default() };
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        assert!(s.llm_for(&LlmConfig::default(), org, |_| None).is_ok(), "the default model");
+        assert!(s.llm_for(&model("stand-in"), org, |_| None).is_ok());
+        let refused = s.llm_for(&model("gpt-5-pro"), org, |_| None).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::UpstreamError);
+        v.push(("LLM_ALLOWED_MODELS", "gpt-4o-mini, gpt-5-pro"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let allowed = s.llm_for(&model("gpt-5-pro"), org, |_| None).unwrap();
+        assert_eq!((allowed.payer, allowed.api_key.as_deref()), (Payer::Operator, Some("sk-operator")));
+        assert!(s.llm_for(&model("o3"), org, |_| None).is_err());
+        // With its own key, or on its own server, an organization runs what it likes.
+        let own_key = LlmConfig { api_key_secret: Some(format!("{}X", secret_prefix(org))), ..model("o3") };
+        assert_eq!(s.llm_for(&own_key, org, |_| Some("sk-own".into())).unwrap().payer, Payer::Owner);
+        let own_server = LlmConfig { base_url: Some("http://127.0.0.1:11434/v1".into()), ..model("llama3.1:8b") };
+        assert_eq!(s.llm_for(&own_server, org, |_| None).unwrap().payer, Payer::Owner);
+        // The AI binding bills the operator whichever provider the edge defaults to.
+        let binding =
+            LlmConfig { provider: Some(Provider::WorkersAi), ..model("@cf/meta/llama-3.3-70b-instruct-fp8-fast") };
+        assert!(s.llm_for(&binding, org, |_| None).is_err());
+    }
+
+    #[test]
+    fn bad_model_ids_are_refused_in_settings_and_in_stored_overrides() {
+        let mut v = base();
+        v[2].1 = "../x";
+        assert!(Settings::from_lookup(lookup(&v)).is_err());
+        let mut v = base();
+        v.push(("LLM_ALLOWED_MODELS", "ok,../../accounts/x"));
+        assert!(Settings::from_lookup(lookup(&v)).is_err());
+        let s = Settings::from_lookup(lookup(&base())).unwrap();
+        let stored = LlmConfig { model: Some("../../accounts/other/ai/run/x?".into()), ..Default::default() };
+        assert!(s.llm.with_overrides(&stored, OrgId::generate(), |_| None).is_err());
     }
 }

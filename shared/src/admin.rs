@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{MessageStatus, Role, WidgetConfig};
+use crate::{MessageStatus, ModelId, Role, WidgetConfig};
 
 /// Starter prompts a domain may show, and how long each may be.
 pub const MAX_STARTERS: usize = 6;
@@ -142,7 +142,7 @@ pub fn check_llm_config(c: &LlmConfig) -> Result<(), FieldError> {
         }
     }
     if let Some(model) = &c.model {
-        text_within("llm.model", model, 200, true)?;
+        ModelId::parse(model).map_err(|e| FieldError::new("llm.model", e.to_string()))?;
     }
     if let Some(n) = c.max_tokens {
         if !(1..=MAX_REPLY_TOKENS).contains(&n) {
@@ -437,7 +437,7 @@ pub const MAX_BUDGET_CENTS: u64 = 100_000_000;
 
 pub fn check_prices(prices: &[ModelPrice]) -> Result<(), FieldError> {
     for (i, p) in prices.iter().enumerate() {
-        text_within(&format!("prices[{i}].model"), &p.model, 200, true)?;
+        ModelId::parse(&p.model).map_err(|e| FieldError::new(format!("prices[{i}].model"), e.to_string()))?;
         if p.input_micros_per_million > MAX_PRICE_MICROS_PER_MILLION
             || p.output_micros_per_million > MAX_PRICE_MICROS_PER_MILLION
         {

@@ -9,8 +9,10 @@ pub mod hostname;
 pub mod lead;
 pub mod limits;
 pub mod message;
+pub mod model;
 pub mod site_key;
 pub mod sse;
+pub mod text;
 
 pub use config::{LeadCapture, Position, Theme, WidgetConfig};
 pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl, PostMessage, VisitorId};
@@ -18,5 +20,6 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hostname::Hostname;
 pub use lead::{CreateLead, Email, LeadCreated};
 pub use message::{ClientMessageId, Feedback, MessageStatus, MessageText, MessageView, Rating, Role, Usage};
+pub use model::ModelId;
 pub use site_key::SiteKey;
 pub use sse::{SseDecoder, SseFrame, StreamEvent};

@@ -25,6 +25,8 @@ pub const IDLE_TIMEOUT_MS: u64 = 1_000;
 const GENEROUS_LIMITS: &str = "LIMIT_MESSAGES_PER_MINUTE_PER_VISITOR=60\nLIMIT_MESSAGES_PER_MINUTE_PER_IP=600\n\
      LIMIT_MESSAGES_PER_MINUTE_PER_DOMAIN=20000\nLIMIT_CONVERSATIONS_PER_HOUR_PER_VISITOR=100\n\
      LIMIT_CONVERSATIONS_PER_HOUR_PER_IP=2000\nLIMIT_MESSAGES_PER_CONVERSATION=1000\n";
+/// Models the suites' domains run on the edge's own provider besides its default.
+const ALLOWED_MODELS: &str = "acme-model,priced-model,costly,@cf/meta/llama-3.1-8b-instruct";
 const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
 /// How long the edge may take to come up (it builds the worker first if needed).
 const START_TIMEOUT: Duration = Duration::from_secs(300);
@@ -88,7 +90,7 @@ impl App {
         let defaults = format!(
             "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
              LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
-             {RELAY_KEY_SECRET}={RELAY_KEY}\n{GENEROUS_LIMITS}",
+             {RELAY_KEY_SECRET}={RELAY_KEY}\nLLM_ALLOWED_MODELS={ALLOWED_MODELS}\n{GENEROUS_LIMITS}",
             llm.base_url
         );
         let mut vars: Vec<String> = defaults

@@ -16,7 +16,7 @@ const VERSION: &str = "2023-06-01";
 pub fn call(llm: &LlmSettings, base_url: &str, messages: &[PromptMessage]) -> Call {
     let (system, turns) = conversation(messages);
     let mut body = json!({
-        "model": llm.model,
+        "model": llm.model.as_str(),
         "messages": turns,
         "max_tokens": llm.max_tokens,
         // Anthropic's scale ends at 1.

@@ -20,11 +20,19 @@ use worker::{Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit
 
 pub use reply::{interrupted, unavailable, Chunk, Outcome, ReplyBuilder};
 
+use crate::error::log_excerpt;
 use crate::prompt::{estimate_tokens, PromptMessage};
 use crate::settings::LlmSettings;
 
-/// Longest provider error body read for the log.
-const MAX_ERROR_BODY: usize = 2_048;
+/// Most of a provider's error body that is read: enough for its message.
+const MAX_ERROR_BODY: usize = 16_384;
+/// Longest frame (event) of a provider's stream; a token's frame is well under 1 KB.
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Longest reply text for `max_tokens`: a token is a few bytes, 16 is generous for any script.
+pub fn max_reply_bytes(max_tokens: u32) -> usize {
+    max_tokens as usize * 16
+}
 
 /// One HTTP request to a provider's streaming endpoint.
 #[derive(Debug)]
@@ -59,7 +67,7 @@ pub async fn stream_reply(
     mut on_token: impl FnMut(&str),
 ) -> Outcome {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
-    let mut reply = ReplyBuilder::default();
+    let mut reply = ReplyBuilder::within(max_reply_bytes(llm.max_tokens));
     let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
     let idle = Duration::from_millis(llm.idle_timeout_ms.into());
     let mut attempt = 1;
@@ -93,6 +101,10 @@ pub async fn stream_reply(
         attempt += 1;
     };
     let mut decoder = SseDecoder::new();
+    // What an owner's provider may pour into the shared isolate is bounded: one frame, and all
+    // of the stream (frames may carry much besides the text: padding, ids, usage).
+    let max_stream_bytes = MAX_FRAME_BYTES + llm.max_tokens as usize * 1_024;
+    let mut read = 0;
     while !reply.is_over() {
         // A provider that goes quiet must not hold the visitor (and the stored reply) forever.
         let limit = if reply.has_text() { idle } else { first_token };
@@ -103,6 +115,7 @@ pub async fn stream_reply(
         };
         match next {
             Some(Ok(bytes)) => {
+                read += bytes.len();
                 for frame in decoder.push(&bytes) {
                     for chunk in parse_frame(llm.provider, &frame) {
                         if let Some(delta) = reply.apply(chunk) {
@@ -113,6 +126,11 @@ pub async fn stream_reply(
             }
             Some(Err(e)) => reply.broke_off(format!("provider connection failed: {e}")),
             None => break,
+        }
+        if decoder.pending() > MAX_FRAME_BYTES {
+            reply.broke_off(format!("a stream frame longer than {MAX_FRAME_BYTES} bytes"));
+        } else if read > max_stream_bytes {
+            reply.broke_off(format!("a stream longer than {max_stream_bytes} bytes"));
         }
     }
     reply.finish(prompt_estimate)
@@ -152,7 +170,7 @@ async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> O
         let Some(ai) = ai else {
             return Opened::Broken("Workers AI needs the AI binding ([ai] in wrangler.toml)".to_owned());
         };
-        return match ai.run_bytes(&llm.model, workers_ai::input(llm, prompt)).await {
+        return match ai.run_bytes(llm.model.as_str(), workers_ai::input(llm, prompt)).await {
             Ok(stream) => Opened::Stream(stream),
             Err(e) => Opened::Broken(format!("Workers AI binding refused: {e}")),
         };
@@ -180,14 +198,28 @@ async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> O
     let status = response.status_code();
     if !(200..300).contains(&status) {
         let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
-        let text = response.text().await.unwrap_or_default();
-        let detail = provider_error_message(&text).unwrap_or_else(|| text.chars().take(MAX_ERROR_BODY).collect());
+        // Only a sanitised excerpt of the body reaches the log, never the headers.
+        let text = read_within(response, MAX_ERROR_BODY).await;
+        let detail = log_excerpt(&provider_error_message(&text).unwrap_or(text));
         return Opened::Refused { status, retry_after, detail };
     }
     match response.stream() {
         Ok(s) => Opened::Stream(s),
         Err(e) => Opened::Broken(format!("provider response has no body: {e}")),
     }
+}
+
+/// At most `max` bytes of a response's body, as text; the rest is never read.
+async fn read_within(mut response: worker::Response, max: usize) -> String {
+    let Ok(mut body) = response.stream() else { return String::new() };
+    let mut bytes = Vec::new();
+    while bytes.len() < max {
+        match body.next().await {
+            Some(Ok(chunk)) => bytes.extend_from_slice(&chunk[..chunk.len().min(max - bytes.len())]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// A provider's error message, in any of the shapes they use: `{"error":{"message":…}}`
@@ -229,12 +261,13 @@ pub(crate) mod tests {
         LlmSettings {
             provider,
             base_url: Some(base_url.to_owned()),
-            model: model.to_owned(),
+            model: shared::ModelId::parse(model).unwrap(),
             max_tokens: 300,
             temperature: 1.5,
             api_key: Some(key.to_owned()),
             first_token_timeout_ms: 1_000,
             idle_timeout_ms: 1_000,
+            payer: crate::settings::Payer::Owner,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::settings::LlmSettings;
 
 pub fn call(llm: &LlmSettings, base_url: &str, messages: &[PromptMessage]) -> Call {
     let body = json!({
-        "model": llm.model,
+        "model": llm.model.as_str(),
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},

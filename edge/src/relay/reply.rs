@@ -27,9 +27,11 @@ pub enum Chunk {
 }
 
 /// The reply as it stands, fed chunk by chunk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReplyBuilder {
     text: String,
+    /// Longest text kept; a reply that runs past it is cut there.
+    max_bytes: usize,
     tokens_in: Option<u32>,
     tokens_out: Option<u32>,
     finished: bool,
@@ -48,15 +50,37 @@ pub struct Outcome {
 }
 
 impl ReplyBuilder {
+    /// A reply of at most `max_bytes` of text.
+    pub fn within(max_bytes: usize) -> Self {
+        Self {
+            text: String::new(),
+            max_bytes,
+            tokens_in: None,
+            tokens_out: None,
+            finished: false,
+            done: false,
+            broke: None,
+        }
+    }
+
     /// Takes one chunk; returns the text to relay to the visitor right away, if any.
     pub fn apply(&mut self, chunk: Chunk) -> Option<String> {
         if self.is_over() {
             return None;
         }
         match chunk {
-            Chunk::Delta(t) => {
+            Chunk::Delta(mut t) => {
+                let room = self.max_bytes - self.text.len();
+                if t.len() > room {
+                    let mut end = room;
+                    while !t.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    t.truncate(end);
+                    self.broke = Some(format!("the reply ran past {} bytes", self.max_bytes));
+                }
                 self.text.push_str(&t);
-                return Some(t);
+                return Some(t).filter(|t| !t.is_empty());
             }
             Chunk::Finished => self.finished = true,
             Chunk::Usage(u) => (self.tokens_in, self.tokens_out) = (Some(u.tokens_in), Some(u.tokens_out)),
@@ -127,7 +151,7 @@ mod tests {
     use super::*;
 
     fn feed(chunks: Vec<Chunk>) -> (Vec<String>, Outcome) {
-        let mut r = ReplyBuilder::default();
+        let mut r = ReplyBuilder::within(1_000);
         let relayed = chunks.into_iter().filter_map(|c| r.apply(c)).collect();
         (relayed, r.finish(10))
     }
@@ -204,10 +228,21 @@ mod tests {
 
     #[test]
     fn a_broken_connection_after_done_changes_nothing() {
-        let mut r = ReplyBuilder::default();
+        let mut r = ReplyBuilder::within(1_000);
         r.apply(Chunk::Delta("x".into()));
         r.apply(Chunk::Done);
         r.broke_off("reset");
         assert_eq!(r.finish(1).status, MessageStatus::Complete);
+    }
+
+    #[test]
+    fn a_reply_past_its_size_is_cut_there_on_a_character_boundary_and_kept_as_interrupted() {
+        let mut r = ReplyBuilder::within(7);
+        assert_eq!(r.apply(Chunk::Delta("Grüß".into())).as_deref(), Some("Grüß"));
+        assert_eq!(r.apply(Chunk::Delta("üü".into())).as_deref(), None, "ü is two bytes: only one byte was left");
+        assert!(r.is_over());
+        assert_eq!(r.apply(Chunk::Delta("more".into())), None);
+        let o = r.finish(1);
+        assert_eq!((o.status, o.content.as_str()), (MessageStatus::Interrupted, "Grüß"));
     }
 }

@@ -3,7 +3,7 @@
 //! (`…/accounts/{id}/ai/run/{model}`); its OpenAI-compatible endpoint goes through `openai`.
 
 use serde::{Deserialize, Serialize};
-use shared::SseFrame;
+use shared::{ModelId, SseFrame};
 
 use super::openai::WireUsage;
 use super::{provider_error_message, Call, Chunk};
@@ -27,7 +27,15 @@ pub fn input<'a>(llm: &LlmSettings, messages: &'a [PromptMessage]) -> Input<'a> 
 pub fn call(llm: &LlmSettings, base_url: &str, messages: &[PromptMessage]) -> Call {
     let body = serde_json::to_string(&input(llm, messages)).unwrap_or_default();
     let headers = llm.api_key.iter().map(|k| ("authorization", format!("Bearer {k}"))).collect();
-    Call { url: format!("{base_url}/{}", llm.model), headers, body }
+    Call { url: run_url(base_url, &llm.model).unwrap_or_default(), headers, body }
+}
+
+/// `…/ai/run` followed by the model's segments. Built segment by segment, so nothing in a
+/// model id reaches another path of the API; an unusable base URL gives `None`.
+fn run_url(base_url: &str, model: &ModelId) -> Option<String> {
+    let mut url = url::Url::parse(base_url).ok()?;
+    url.path_segments_mut().ok()?.pop_if_empty().extend(model.segments());
+    Some(url.into())
 }
 
 #[derive(Deserialize)]

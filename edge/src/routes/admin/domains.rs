@@ -9,14 +9,14 @@ use shared::admin::{
     UpdateDomain,
 };
 use shared::{ErrorCode, Hostname, WidgetConfig};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use super::{body, invalid, items, no_content};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
 use crate::limits::check_limits;
-use crate::settings::{may_use_secret, secret_prefix};
+use crate::settings::{may_use_secret, secret_prefix, Payer, Settings};
 use crate::store::{DomainChanges, NewDomain, OrgStore};
 
 /// More hostnames than this on one site is a list of other people's sites.
@@ -68,7 +68,7 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
     http::json(200, &view(store, parse_id(id)?).await?)
 }
 
-pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
+pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResult<Response> {
     let body: CreateDomain = body(req).await?;
     let primary = hostname("hostname", &body.hostname)?;
     let aliases = parse_aliases(&body.aliases, &primary)?;
@@ -78,7 +78,7 @@ pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response>
     let config = body.config.unwrap_or_default();
     check_widget_config(&config)?;
     let llm = body.llm.unwrap_or_default();
-    check_llm(store, &llm)?;
+    check_llm(env, store, &llm)?;
     let limits = body.limits.unwrap_or_default();
     check_limits(&limits)?;
     let site_key = new_site_key()?;
@@ -100,7 +100,7 @@ pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response>
 
 /// Plain fields are replaced; `config`, `llm` and `limits` are merged (JSON merge patch,
 /// RFC 7396): fields left out keep their value, a field set to null goes back to its default.
-pub async fn patch(req: &mut Request, store: &OrgStore, id: &str) -> EdgeResult<Response> {
+pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Response> {
     let id = parse_id(id)?;
     let raw: Value = body(req).await?;
     // The plain fields are read as they are; the objects only once merged (null is allowed in them).
@@ -121,7 +121,7 @@ pub async fn patch(req: &mut Request, store: &OrgStore, id: &str) -> EdgeResult<
     }
     let llm: Option<LlmConfig> = merged("llm", &current.llm, raw.get("llm"))?;
     if let Some(l) = &llm {
-        check_llm(store, l)?;
+        check_llm(env, store, l)?;
     }
     let limits: Option<LimitsConfig> = merged("limits", &current.limits, raw.get("limits"))?;
     if let Some(l) = &limits {
@@ -174,16 +174,26 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Provider settings must be in range, and may name only the organization's own secrets.
-fn check_llm(store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
+/// Provider settings must be in range, may name only the organization's own secrets, and may
+/// run on the operator's account only a model the operator offers.
+fn check_llm(env: &Env, store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
     check_llm_config(llm)?;
-    match &llm.api_key_secret {
-        Some(name) if !may_use_secret(store.org_id(), name) => Err(invalid(format!(
-            "llm.api_key_secret: must name one of this organization's secrets, {}…",
+    if let Some(name) = llm.api_key_secret.as_deref().filter(|name| !may_use_secret(store.org_id(), name)) {
+        return Err(invalid(format!(
+            "llm.api_key_secret: {name} is not one of this organization's secrets, {}…",
             secret_prefix(store.org_id())
-        ))),
-        _ => Ok(()),
+        )));
     }
+    let settings = Settings::from_env(env)?;
+    let merged = settings.llm.with_overrides(llm, store.org_id(), |_| None)?;
+    if merged.payer == Payer::Operator && !settings.operator_serves(&merged.model) {
+        return Err(invalid(format!(
+            "llm.model: {} is not offered on this service's own provider account; name your own provider key \
+             in llm.api_key_secret to use it",
+            merged.model
+        )));
+    }
+    Ok(())
 }
 
 pub async fn delete(store: &OrgStore, id: &str) -> EdgeResult<Response> {
