@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use e2e::client::{Admin, Api, Reply};
 use e2e::App;
@@ -26,7 +26,7 @@ use e2e::journeys::{self, unique, Journey};
 /// database file directly, which must not race the running edge's own writes.
 const NAMED_ORGS: [&str; 5] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex"];
 /// Fresh organizations handed out by `new_tenant`, one per call.
-const FRESH_ORGS: usize = 10;
+const FRESH_ORGS: usize = 12;
 static KEYS: OnceLock<HashMap<String, String>> = OnceLock::new();
 
 fn mint_keys(app: &App) -> Result<(), String> {
@@ -70,6 +70,11 @@ fn main() {
         ("visitor_limits_count_exactly_under_a_flood", visitor_limits_count_exactly_under_a_flood),
         ("the_openapi_document_is_served", the_openapi_document_is_served),
         ("an_address_flooding_the_edge_meets_the_shield", an_address_flooding_the_edge_meets_the_shield),
+        ("the_addresses_of_one_ipv6_64_share_one_allowance", the_addresses_of_one_ipv6_64_share_one_allowance),
+        (
+            "model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models",
+            model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models,
+        ),
     ];
     journeys::run(tests, &["tenants.sql"], &[], mint_keys)
 }
@@ -646,23 +651,48 @@ fn a_spent_budget_keeps_the_message_and_refuses_the_reply(app: &App) {
     let api = app.api(&format!("https://{host}"));
     let c = app.block_on(api.open(&site, "budget-visitor"));
     let mut replies = 0;
-    let refusal = loop {
-        let s = app.block_on(api.send(&c.conversation_id, &c.token, "tell me more"));
+    let (refusal, refused_id) = loop {
+        let id = format!("budget-message-{replies}");
+        let s = app.block_on(api.send_as(&c.conversation_id, &c.token, "tell me more", Some(&id)));
         assert_eq!(s.status, 200);
         match s.last() {
             Some(StreamEvent::Done { .. }) => replies += 1,
-            Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, message }) => break message.clone(),
+            Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, message }) => break (message.clone(), id),
             other => panic!("{other:?}"),
         }
         assert!(replies < 20, "the budget never ran out");
     };
     assert!(replies >= 1 && refusal.contains("not available"), "{replies} {refusal}");
-    let users =
-        app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user'", &[&c.conversation_id]);
-    let assistants = app
-        .db
-        .int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'assistant'", &[&c.conversation_id]);
-    assert_eq!((users, assistants), (replies + 1, replies), "the refused question is kept, no reply is stored");
+    let count = |role: &str| {
+        app.db
+            .int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = ?2", &[&c.conversation_id, &role])
+    };
+    assert_eq!(
+        (count("user"), count("assistant")),
+        (replies + 1, replies),
+        "the refused question is kept, no reply is stored"
+    );
+
+    // The refused message sent again (a retry, or a script) is answered at once from what is stored.
+    let started = Instant::now();
+    let again = app.block_on(api.send_as(&c.conversation_id, &c.token, "tell me more", Some(&refused_id)));
+    let took = started.elapsed();
+    eprintln!("budget: a repeat of a refused message answered in {took:?}");
+    assert!(
+        matches!(again.last(), Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, .. })),
+        "{:?}",
+        again.events
+    );
+    assert!(took < Duration::from_secs(2), "answered at once, not after waiting for a reply: {took:?}");
+    // Further messages are refused without being stored, and the visitor keeps the text.
+    let later = app.block_on(api.send(&c.conversation_id, &c.token, "hello?"));
+    assert_eq!(
+        (later.status, later.body["error"]["code"].as_str()),
+        (402, Some("budget_exhausted")),
+        "{:?}",
+        later.body
+    );
+    assert_eq!(count("user"), replies + 1, "only the first refused message is stored");
     let report = ok(app.block_on(admin.get("/v1/admin/usage")), 200);
     assert_eq!(report["budget"]["exhausted"], true);
 
@@ -819,20 +849,83 @@ fn visitor_limits_count_exactly_under_a_flood(app: &App) {
     assert_eq!(stored, 20, "refused messages are not stored");
 }
 
-/// Cloudflare's rate-limiting binding in front of every visitor post: one address flooding the
-/// edge is refused before any body is read. Its windows are fixed minutes, so a flood of more
-/// than two allowances is refused in at least one of them, whenever it starts.
+/// A model id goes into a URL path (Workers AI's REST API): nothing that could leave that path
+/// is accepted, and on the operator's own provider only the models the operator lists run
+/// (`LLM_ALLOWED_MODELS`, set for the suites in `tests/src/app.rs`).
+fn model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models(app: &App) {
+    let host = format!("{}.test", unique("models"));
+    let (admin, domain, site) = new_tenant(app, &host, json!({}));
+    let path = format!("/v1/admin/domains/{domain}");
+    for bad in ["../../accounts/other/ai/run/@cf/x", "@cf/meta/x?y=1", "m#f", "a//b", "%2e%2e/x", ""] {
+        let r = app.block_on(admin.patch(&path, &json!({"llm": {"model": bad}})));
+        refused(&r, 400, ErrorCode::InvalidField);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("llm.model"), "{bad:?}: {:?}", r.body);
+    }
+    let r = app.block_on(admin.post(
+        "/v1/admin/domains",
+        &json!({"hostname": format!("w.{host}"), "llm": {"provider": "workers-ai", "base_url": "https://api.cloudflare.com/client/v4/accounts/x/ai/run", "model": "../../../zones"}}),
+    ));
+    refused(&r, 400, ErrorCode::InvalidField);
+    // Not on the operator's list: refused on the operator's account, fine with the owner's own.
+    let r = app.block_on(admin.patch(&path, &json!({"llm": {"model": "gpt-5-pro"}})));
+    refused(&r, 400, ErrorCode::InvalidField);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("api_key_secret"), "{:?}", r.body);
+    ok(app.block_on(admin.patch(&path, &json!({"llm": {"model": "acme-model"}}))), 200);
+    let own = json!({"llm": {"model": "gpt-5-pro", "base_url": "http://127.0.0.1:9/v1"}});
+    ok(app.block_on(admin.patch(&path, &own)), 200);
+    // A model stored before ids were checked is never sent anywhere, nor is the visitor's message kept half-done.
+    let sneaked = r#"{"model":"../../v1/secret"}"#;
+    app.db.connect().execute("UPDATE domains SET llm = ?1 WHERE id = ?2", rusqlite::params![sneaked, domain]).unwrap();
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "model-visitor"));
+    let before = app.llm.requests().len();
+    let r = app.block_on(api.send(&c.conversation_id, &c.token, "hello?"));
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (502, Some("upstream_error")), "{:?}", r.body);
+    assert!(
+        app.llm.requests()[before..].iter().all(|q| !q.body.to_string().contains("secret")),
+        "nothing reached a provider"
+    );
+    assert_eq!(app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1", &[&c.conversation_id]), 0);
+}
+
+/// A host with an IPv6 /64 holds 2^64 addresses: the meter counts them as one.
+fn the_addresses_of_one_ipv6_64_share_one_allowance(app: &App) {
+    let host = format!("{}.test", unique("six"));
+    let (_admin, _, site) = new_tenant(app, &host, json!({"limits": {"conversations_per_hour_per_ip": 3}}));
+    let origin = format!("https://{host}");
+    let open = |ip: &str, visitor: &str| {
+        let api = app.api(&origin).from_ip(ip);
+        app.block_on(api.post_json("/v1/conversations", &json!({"site": site, "visitor_id": visitor}), None)).status
+    };
+    let rotating: Vec<u16> =
+        (1..=5).map(|i| open(&format!("2001:db8:6:4:{i:x}:{i:x}::{i:x}"), &format!("rotating-{i}"))).collect();
+    assert_eq!(rotating, [201, 201, 201, 429, 429], "five addresses of one /64, each a new visitor");
+    assert_eq!(open("2001:db8:6:5::1", "neighbour"), 201, "the next /64 has its own allowance");
+    assert_eq!(open("203.0.113.64", "v4-a"), 201);
+    assert_eq!(open("203.0.113.65", "v4-b"), 201, "IPv4 addresses count alone");
+}
+
+/// Cloudflare's rate-limiting binding in front of every visitor request, reads included: one
+/// host flooding the edge is refused before any body is read or D1 is asked, even when it
+/// sends each request from another IPv6 address of its /64. Its windows are fixed minutes, so
+/// a flood of more than two allowances is refused in at least one of them, whenever it starts.
 fn an_address_flooding_the_edge_meets_the_shield(app: &App) {
     const ALLOWANCE: usize = 600;
     const SENT: usize = 2 * ALLOWANCE + 100;
-    let api = Arc::new(app.api("https://acme.test").from_ip("192.0.2.250"));
+    let edge = app.edge.clone();
     let start = Instant::now();
     let statuses: Vec<u16> = app.block_on(async {
         let mut statuses = Vec::with_capacity(SENT);
         for chunk in (0..SENT).collect::<Vec<_>>().chunks(25) {
-            let tasks = chunk.iter().map(|_| {
-                let api = api.clone();
-                tokio::spawn(async move { api.post_raw("/v1/conversations", "text/plain", b"x".to_vec(), None).await })
+            let tasks = chunk.iter().map(|&i| {
+                let api = Api::new(&edge, Some("https://acme.test")).from_ip(&format!("2001:db8:aa:bb:{i:x}::1"));
+                tokio::spawn(async move {
+                    if i % 2 == 0 {
+                        api.get("/v1/widget/config?site=site_acme_test", None).await
+                    } else {
+                        api.post_raw("/v1/conversations", "text/plain", b"x".to_vec(), None).await
+                    }
+                })
             });
             for r in futures_util::future::join_all(tasks).await {
                 let r = r.expect("task");
@@ -846,16 +939,17 @@ fn an_address_flooding_the_edge_meets_the_shield(app: &App) {
         statuses
     });
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    let through = statuses.iter().filter(|s| **s == 415).count();
+    let through = statuses.iter().filter(|s| **s == 200 || **s == 415).count();
     eprintln!(
-        "shield: {SENT} posts from one address in {:?}: {through} reached the edge, {refused} refused",
+        "shield: {SENT} reads and posts from {SENT} addresses of one /64 in {:?}: {through} reached the edge, {refused} refused",
         start.elapsed()
     );
     assert_eq!(refused + through, SENT);
     assert!(refused >= SENT - 2 * ALLOWANCE && through >= ALLOWANCE, "{through} through, {refused} refused");
-    // Another address is not affected.
-    let other = app.api("https://acme.test").from_ip("192.0.2.251");
+    // Another /64 is not affected, for reads or posts.
+    let other = app.api("https://acme.test").from_ip("2001:db8:aa:bc::1");
     assert_eq!(app.block_on(other.post_raw("/v1/conversations", "text/plain", b"x".to_vec(), None)).status, 415);
+    assert_eq!(app.block_on(other.get("/v1/widget/config?site=site_acme_test", None)).status, 200);
 }
 
 fn the_openapi_document_is_served(app: &App) {

@@ -85,6 +85,10 @@ fn main() {
             leads_are_validated_tied_to_their_conversation_and_rate_limited,
         ),
         (
+            "leads_stop_per_address_and_per_visitor_and_refuse_forged_lines",
+            leads_stop_per_address_and_per_visitor_and_refuse_forged_lines,
+        ),
+        (
             "feedback_is_one_verdict_per_reply_by_its_own_conversation_only",
             feedback_is_one_verdict_per_reply_by_its_own_conversation_only,
         ),
@@ -455,6 +459,14 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
         ),
         (
             "application/json",
+            json!({"site": REJECTS_SITE, "visitor_id": visitor, "page_url": "https://evil.example/rejects.test"})
+                .to_string()
+                .into_bytes(),
+            400,
+            ErrorCode::InvalidField,
+        ),
+        (
+            "application/json",
             json!({"site": REJECTS_SITE, "visitor_id": visitor, "page_url": "javascript:alert(1)"})
                 .to_string()
                 .into_bytes(),
@@ -468,6 +480,28 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
         assert_eq!((r.status, r.code()), (status, Some(code)), "{ct} {shown}: {:?}", r.body);
         assert!(r.header("content-type").unwrap_or_default().starts_with("application/json"));
     }
+    // A body sent in chunks declares no length: it is counted while read and refused past the
+    // limit, without waiting for the rest (here up to a gigabyte, which is never sent).
+    let chunks = (0..1_000_000).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024]));
+    let started = std::time::Instant::now();
+    let chunked = app.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/v1/conversations", app.edge))
+            .header("origin", REJECTS_ORIGIN)
+            .header("content-type", "application/json")
+            .timeout(Duration::from_secs(30))
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+            .send()
+            .await
+    });
+    let took = started.elapsed();
+    // The edge answers 413 and stops reading; the client may see the answer, or only that the
+    // edge hung up while it was still sending.
+    match chunked {
+        Ok(r) => assert_eq!(r.status().as_u16(), 413),
+        Err(e) => assert!(e.is_request() && !e.is_timeout(), "{e:?}"),
+    }
+    assert!(took < Duration::from_secs(10), "refused without reading the rest: {took:?}");
     assert_eq!(count_for_visitor(app, &visitor), 0);
     assert_eq!(app.db.int("SELECT count(*) FROM conversations WHERE domain_id = '0193a000-0000-7000-8000-0000000000a4' AND visitor_id LIKE 'bad-%'", &[]), 0);
 }
@@ -619,6 +653,56 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
     assert!(stored.iter().all(|row| row[0] == ACME_ORG && row[3] == email));
     assert_eq!(stored.iter().filter(|row| row[1] == c.conversation_id).count(), 3);
     assert_eq!(stored.iter().filter(|row| row[2] == "Ada").count(), 1, "names are stored trimmed");
+}
+
+/// One script cannot use up a site's lead allowance (and so block its real visitors): an
+/// address, and a visitor, meet their own limits first. Nothing that would forge a line in an
+/// export or a notification is stored.
+fn leads_stop_per_address_and_per_visitor_and_refuse_forged_lines(app: &App) {
+    let email = format!("{}@example.com", unique("forged"));
+    let lead = |extra: Value| {
+        let mut body = json!({"site": GLOBEX_SITE, "email": email});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        body
+    };
+    let scripted = app.api(GLOBEX_ORIGIN).from_ip("198.51.100.77");
+    for forged in [
+        json!({"name": "Ada\r\nBcc: all@example.com"}),
+        json!({"name": "Ada\u{202E}moc.live"}),
+        json!({"message": "hi\u{0007}"}),
+        json!({"email": "ada\u{202E}@example.com"}),
+    ] {
+        let r = app.block_on(scripted.post_json("/v1/leads", &lead(forged.clone()), None));
+        assert_eq!((r.status, r.code()), (400, Some(ErrorCode::InvalidField)), "{forged}: {:?}", r.body);
+    }
+    assert!(leads_of(app, &email).is_empty());
+
+    let statuses: Vec<u16> =
+        (0..11).map(|_| app.block_on(scripted.post_json("/v1/leads", &lead(json!({})), None)).status).collect();
+    assert_eq!(statuses, [vec![201; 10], vec![429]].concat(), "ten an hour from one address");
+    let real = app.api(GLOBEX_ORIGIN).from_ip("198.51.100.78");
+    assert_eq!(
+        app.block_on(real.post_json("/v1/leads", &lead(json!({})), None)).status,
+        201,
+        "a real visitor still gets through"
+    );
+
+    // One visitor over two conversations, from ever new addresses: five an hour.
+    let visitor = unique("lead-visitor");
+    let mut statuses = Vec::new();
+    for round in 0..2 {
+        let c = app
+            .block_on(app.api(GLOBEX_ORIGIN).from_ip(&format!("192.0.2.{}", 100 + round)).open(GLOBEX_SITE, &visitor));
+        for i in 0..3 {
+            let api = app.api(GLOBEX_ORIGIN).from_ip(&format!("203.0.113.{}", 100 + round * 3 + i));
+            let body = lead(json!({"conversation_id": c.conversation_id}));
+            statuses.push(app.block_on(api.post_json("/v1/leads", &body, Some(&c.token))).status);
+        }
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 201, 429]);
+    assert_eq!(leads_of(app, &email).len(), 16);
 }
 
 fn feedback_is_one_verdict_per_reply_by_its_own_conversation_only(app: &App) {

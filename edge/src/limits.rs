@@ -4,9 +4,10 @@
 //! within [`BOUNDS`]. The counting itself happens in the `meter` Durable Object; this is the
 //! arithmetic.
 //!
-//! Leads have their own limits: a few per conversation, and a ceiling per domain per minute
-//! that bounds what a script can pour into a site owner's list (at the price of real visitors
-//! waiting a minute during such a flood). Counted in D1, in the same statement that stores.
+//! Leads have their own limits: per visitor and per address (counted by the meter, so one
+//! script cannot use up a site's allowance), a few per conversation, and a ceiling per domain
+//! per minute that bounds what many addresses can pour into a site owner's list (counted in
+//! D1, in the same statement that stores).
 
 use shared::admin::{FieldError, LimitsConfig};
 
@@ -104,6 +105,12 @@ pub fn check_limits(o: &LimitsConfig) -> Result<(), FieldError> {
     }
     Ok(())
 }
+
+/// Leads one visitor (the visitor of the conversation a lead names) may leave per hour.
+pub const LEADS_PER_VISITOR_PER_HOUR: u32 = 5;
+/// Leads one address (an IPv6 /64) may leave per hour on one site: what a script would pour in
+/// stops here, long before the site's own ceiling holds back real visitors.
+pub const LEADS_PER_ADDRESS_PER_HOUR: u32 = 10;
 
 /// Leads one conversation may leave (a correction or two, not a flood).
 pub const LEADS_PER_CONVERSATION: u32 = 3;

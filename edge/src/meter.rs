@@ -43,6 +43,10 @@ pub struct Reserve {
 pub struct AdmitRequest {
     pub hits: Vec<Hit>,
     pub reserve: Option<Reserve>,
+    /// Names the reply the reservation is for, so a repeat of its message can ask whether it
+    /// is still being made ([`Meter::replying`]).
+    #[serde(default)]
+    pub reply: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +80,13 @@ pub struct Settle {
     pub reservation: String,
     pub month: String,
     pub cost_micros: u64,
+}
+
+/// A question about a reply in flight, and its answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Replying {
+    pub reply: String,
+    pub replying: bool,
 }
 
 /// Seconds until a full window has room again: when its oldest hit leaves it.
@@ -120,7 +131,19 @@ impl Meter {
     }
 
     pub async fn admit(&self, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {
-        self.call("admit", &AdmitRequest { hits, reserve }).await
+        self.call("admit", &AdmitRequest { hits, reserve, reply: None }).await
+    }
+
+    /// [`Meter::admit`] for a reply named `reply`, which is then being made until it settles.
+    pub async fn admit_reply(&self, hits: Vec<Hit>, reserve: Reserve, reply: String) -> EdgeResult<Admission> {
+        self.call("admit", &AdmitRequest { hits, reserve: Some(reserve), reply: Some(reply) }).await
+    }
+
+    /// Whether the reply named `reply` is being made now: admitted, and neither settled nor
+    /// expired. Asks the meter, not D1, so waiting on it costs the database nothing.
+    pub async fn replying(&self, reply: &str) -> EdgeResult<bool> {
+        let answer: Replying = self.call("replying", &Replying { reply: reply.to_owned(), replying: false }).await?;
+        Ok(answer.replying)
     }
 
     /// Books a reply's cost and releases its reservation, if it has one. A failure is logged,
@@ -167,6 +190,9 @@ impl DurableObject for MeterObject {
         if let Err(e) = sql.exec(schema, None) {
             crate::error::log_error(&format!("meter schema: {e}"));
         }
+        // Added later; fails harmlessly where the column exists.
+        let _ = sql.exec("ALTER TABLE reservations ADD COLUMN reply TEXT", None);
+        let _ = sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_reply ON reservations (reply)", None);
         Self { sql }
     }
 
@@ -176,6 +202,11 @@ impl DurableObject for MeterObject {
             "/admit" => {
                 let body: AdmitRequest = req.json().await?;
                 Response::from_json(&self.admit(&body)?)
+            }
+            "/replying" => {
+                let mut body: Replying = req.json().await?;
+                body.replying = self.replying(&body.reply)?;
+                Response::from_json(&body)
             }
             "/settle" => {
                 let body: Settle = req.json().await?;
@@ -240,15 +271,28 @@ impl MeterObject {
         self.record(&body.hits, now)?;
         let id = ReservationId::generate();
         self.sql.exec(
-            "INSERT INTO reservations (id, month, micros, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO reservations (id, month, micros, expires_at, reply) VALUES (?, ?, ?, ?, ?)",
             vec![
                 id.to_string().into(),
                 r.month.as_str().into(),
                 db_int(r.micros).into(),
                 (now + RESERVATION_TTL_MS).into(),
+                body.reply.clone().into(),
             ],
         )?;
         Ok(Admission::Admitted { reservation: Some(id) })
+    }
+
+    fn replying(&self, reply: &str) -> worker::Result<bool> {
+        let now = worker::Date::now().as_millis() as i64;
+        let held: Sum = self
+            .sql
+            .exec(
+                "SELECT count(*) AS total FROM reservations WHERE reply = ? AND expires_at > ?",
+                vec![reply.into(), now.into()],
+            )?
+            .one()?;
+        Ok(held.total > 0)
     }
 
     fn record(&self, hits: &[Hit], now: i64) -> worker::Result<()> {

@@ -21,21 +21,43 @@ impl VisitorId {
     }
 }
 
-/// The page a conversation was started on: an absolute http(s) URL of printable characters.
+/// The page a conversation was started on: the origin and path of an absolute http(s) URL of
+/// printable characters. Its query and fragment are dropped: they can hold a password-reset
+/// link or a sign-in token, which no transcript should keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageUrl(String);
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("page_url must be an absolute http(s) URL without credentials, at most 2048 characters")]
+pub struct PageUrlError;
+
 impl PageUrl {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+    pub fn parse(raw: &str) -> Result<Self, PageUrlError> {
+        let kept = &raw[..raw.find(['?', '#']).unwrap_or(raw.len())];
+        let lower = kept.get(..8).unwrap_or(kept).to_ascii_lowercase();
+        let (_, rest) = kept.split_once("://").ok_or(PageUrlError)?;
+        let authority = rest.split('/').next().unwrap_or_default();
         let ok = (lower.starts_with("http://") || lower.starts_with("https://"))
             && raw.len() <= MAX_PAGE_URL_LEN
+            && !authority.is_empty()
+            && !authority.contains('@')
             && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
-        ok.then(|| Self(raw.to_owned()))
+        if ok {
+            Ok(Self(kept.to_owned()))
+        } else {
+            Err(PageUrlError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The scheme and authority: `https://shop.example:8443`.
+    pub fn origin(&self) -> &str {
+        let start = self.0.find("://").map_or(0, |i| i + 3);
+        let end = self.0[start..].find('/').map_or(self.0.len(), |i| start + i);
+        &self.0[..end]
     }
 }
 
@@ -89,16 +111,24 @@ mod tests {
 
     #[test]
     fn page_urls_are_absolute_http() {
-        assert!(PageUrl::parse("https://shop.example.com/p?q=1#x").is_some());
-        assert!(PageUrl::parse("HTTP://localhost:8788/").is_some());
+        let page = |raw: &str| PageUrl::parse(raw).map(|p| (p.as_str().to_owned(), p.origin().to_owned()));
+        assert_eq!(
+            page("https://shop.example.com/reset?token=s3cret#access_token=x"),
+            Ok(("https://shop.example.com/reset".into(), "https://shop.example.com".into())),
+            "query and fragment are never kept"
+        );
+        assert_eq!(page("HTTP://localhost:8788"), Ok(("HTTP://localhost:8788".into(), "HTTP://localhost:8788".into())));
+        assert_eq!(page("https://a.example/#/route?x").map(|p| p.0), Ok("https://a.example/".into()));
         for bad in [
             "/relative",
             "javascript:alert(1)",
             "https://a b",
+            "https://user:pw@shop.example/",
+            "https:///path",
             "data:text/html,x",
             &format!("https://x/{}", "a".repeat(2048)),
         ] {
-            assert!(PageUrl::parse(bad).is_none(), "{bad:?}");
+            assert_eq!(PageUrl::parse(bad), Err(PageUrlError), "{bad:?}");
         }
     }
 

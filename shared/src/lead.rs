@@ -52,7 +52,8 @@ impl Email {
             && labels.last().is_some_and(|tld| {
                 tld.chars().count() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic() || !c.is_ascii())
             });
-        (raw.len() <= 254 && local_ok && domain_ok).then(|| Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+        (raw.len() <= 254 && local_ok && domain_ok && crate::text::is_plain_line(raw))
+            .then(|| Self(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -92,6 +93,8 @@ mod tests {
             "<script>@x.com",
             "a@example.123",
             "a@exam\nple.com",
+            "gnp\u{202E}@example.com",
+            "a@exa\u{202E}moc.com",
         ] {
             assert_eq!(Email::parse(bad), None, "{bad:?}");
         }

@@ -136,13 +136,11 @@ impl Api {
 
     /// Opens a conversation and insists that it worked.
     pub async fn open(&self, site: &str, visitor: &str) -> ConversationCreated {
-        let r = self
-            .post_json(
-                "/v1/conversations",
-                &serde_json::json!({"site": site, "visitor_id": visitor, "page_url": "http://localhost:8788/"}),
-                None,
-            )
-            .await;
+        let mut body = serde_json::json!({"site": site, "visitor_id": visitor});
+        if let Some(origin) = &self.origin {
+            body["page_url"] = format!("{origin}/pricing").into();
+        }
+        let r = self.post_json("/v1/conversations", &body, None).await;
         assert_eq!(r.status, 201, "open conversation: {:?}", r.body);
         serde_json::from_value(r.body).expect("conversation_id and token")
     }

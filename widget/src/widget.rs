@@ -485,7 +485,8 @@ fn notice_for(e: ApiError) -> Notice {
     }
 }
 
+/// The page's origin and path: never its query or fragment (reset links, sign-in tokens).
 fn page_url() -> Option<String> {
     let href = web_sys::window()?.location().href().ok()?;
-    PageUrl::parse(&href).map(|u| u.as_str().to_owned())
+    PageUrl::parse(&href).ok().map(|u| u.as_str().to_owned())
 }

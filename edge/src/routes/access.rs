@@ -33,6 +33,8 @@ pub struct Access {
     pub tenant: Tenant,
     pub store: OrgStore,
     pub settings: Settings,
+    /// The visitor id the widget opened the conversation with, if it gave one.
+    pub visitor: Option<String>,
 }
 
 pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Access> {
@@ -47,8 +49,8 @@ pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str)
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
     let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
-    if !store.has_conversation(domain_id, conversation).await? {
+    let Some(visitor) = store.conversation_visitor(domain_id, conversation).await? else {
         return Err(not_found());
-    }
-    Ok(Access { conversation, tenant, store, settings })
+    };
+    Ok(Access { conversation, tenant, store, settings, visitor })
 }

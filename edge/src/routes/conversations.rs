@@ -1,7 +1,7 @@
 //! `POST /v1/conversations`: a visitor of an admitted site opens a conversation and gets the
 //! token that grants access to it.
 
-use shared::{ConversationCreated, CreateConversation, ErrorCode, PageUrl, VisitorId};
+use shared::{ConversationCreated, CreateConversation, ErrorCode, Hostname, PageUrl, VisitorId};
 use worker::{Env, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
@@ -25,13 +25,7 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
             )
         })?),
     };
-    let page = match body.page_url.as_deref() {
-        None => None,
-        Some(p) => Some(
-            PageUrl::parse(p)
-                .ok_or_else(|| EdgeError::new(ErrorCode::InvalidField, "page_url must be an absolute http(s) URL"))?,
-        ),
-    };
+    let page = body.page_url.as_deref().map(|p| page_on_site(p, http::origin(req).as_deref())).transpose()?;
     let settings = Settings::from_env(env)?;
     let domain = tenant.domain().id;
     let limits = settings.limits.with_overrides(&tenant.domain().limits);
@@ -55,4 +49,36 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
         .await?;
     let token = settings.token_key.sign(id, domain);
     http::json(201, &ConversationCreated { conversation_id: id.to_string(), token })
+}
+
+/// The page a conversation starts on, which must be on the site the request was admitted from
+/// (its `Origin`): a page of another site in a transcript would be a lie, or a link planted there.
+fn page_on_site(raw: &str, origin: Option<&str>) -> EdgeResult<PageUrl> {
+    let invalid = |m: String| EdgeError::new(ErrorCode::InvalidField, m);
+    let page = PageUrl::parse(raw).map_err(|e| invalid(e.to_string()))?;
+    let host = Hostname::from_origin(page.origin()).ok();
+    if host.is_none() || host != origin.and_then(|o| Hostname::from_origin(o).ok()) {
+        return Err(invalid("page_url must be a page of the site the widget runs on".to_owned()));
+    }
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_kept_only_on_the_admitted_site_and_without_its_query() {
+        let origin = Some("https://shop.example");
+        let page = page_on_site("https://SHOP.example/cart?session=abc#t", origin).unwrap();
+        assert_eq!(page.as_str(), "https://SHOP.example/cart");
+        assert!(page_on_site("https://shop.example:8443/x", origin).is_ok(), "the site's host, another port");
+        for other in
+            ["https://evil.example/shop.example", "https://shop.example.evil.example/", "https://xn--80ak6aa92e.com/"]
+        {
+            assert_eq!(page_on_site(other, origin).unwrap_err().code, ErrorCode::InvalidField, "{other}");
+        }
+        assert!(page_on_site("https://shop.example/", None).is_err());
+        assert!(page_on_site("not a url", origin).is_err());
+    }
 }

@@ -3,13 +3,18 @@
 
 use shared::lead::MAX_LEAD_NAME_CHARS;
 use shared::limits::MAX_MESSAGE_CHARS;
+use shared::text::is_plain_line;
 use shared::{CreateLead, Email, ErrorCode, LeadCreated};
 use worker::{Env, Request, Response};
 
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::limits::{lead_retry_after, LEADS_PER_CONVERSATION, LEADS_PER_DOMAIN_PER_MINUTE, LEAD_WINDOW_MS};
+use crate::limits::{
+    lead_retry_after, HOUR_MS, LEADS_PER_ADDRESS_PER_HOUR, LEADS_PER_CONVERSATION, LEADS_PER_DOMAIN_PER_MINUTE,
+    LEADS_PER_VISITOR_PER_HOUR, LEAD_WINDOW_MS,
+};
+use crate::meter::{Admission, Hit, Meter};
 use crate::store::{LeadLimits, NewLead, OrgStore};
 
 use super::access::{admit_site, authorize, unauthorized};
@@ -19,23 +24,32 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     let tenant = admit_site(&body.site, req, env, cors).await?;
     let invalid = |m: &str| EdgeError::new(ErrorCode::InvalidField, m);
     let email = Email::parse(&body.email).ok_or_else(|| invalid("email must be a valid email address"))?;
-    let name = optional_text(body.name.as_deref(), MAX_LEAD_NAME_CHARS)
-        .map_err(|()| invalid(&format!("name may be at most {MAX_LEAD_NAME_CHARS} characters")))?;
-    let message = optional_text(body.message.as_deref(), MAX_MESSAGE_CHARS)
-        .map_err(|()| invalid(&format!("message may be at most {MAX_MESSAGE_CHARS} characters")))?;
-    let conversation = match body.conversation_id.as_deref() {
-        None => None,
+    let name = optional_text("name", body.name.as_deref(), MAX_LEAD_NAME_CHARS)?;
+    let message = optional_text("message", body.message.as_deref(), MAX_MESSAGE_CHARS)?;
+    let (conversation, visitor) = match body.conversation_id.as_deref() {
+        None => (None, None),
         Some(id) => {
             let access = authorize(req, env, cors, id).await?;
             // A token of one site cannot tie a lead to another site's conversation.
             if access.tenant.domain().id != tenant.domain().id {
                 return Err(unauthorized());
             }
-            Some(access.conversation)
+            (Some(access.conversation), access.visitor)
         }
     };
-    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let domain = tenant.domain().id;
+    let mut hits = vec![Hit {
+        key: format!("l:i:{domain}:{}", http::client_ip(req)),
+        limit: LEADS_PER_ADDRESS_PER_HOUR,
+        window_ms: HOUR_MS,
+    }];
+    if let Some(v) = visitor {
+        hits.push(Hit { key: format!("l:v:{domain}:{v}"), limit: LEADS_PER_VISITOR_PER_HOUR, window_ms: HOUR_MS });
+    }
+    if let Admission::RateLimited { retry_after } = Meter::for_org(env, tenant.org())?.admit(hits, None).await? {
+        return Err(EdgeError::rate_limited(retry_after, "Too many contact requests. Please try again later."));
+    }
+    let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
     let since_ms = now_ms() - LEAD_WINDOW_MS;
     let limits =
         LeadLimits { since_ms, per_domain: LEADS_PER_DOMAIN_PER_MINUTE, per_conversation: LEADS_PER_CONVERSATION };
@@ -49,10 +63,15 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     http::json(201, &LeadCreated { lead_id: id.to_string() })
 }
 
-/// Trimmed text of at most `max` characters; blank is absent.
-fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<&str>, ()> {
+/// Trimmed text of at most `max` characters on one plain line (no CR/LF, control or
+/// reordering characters, which would forge lines in an export or a notification); blank is absent.
+fn optional_text<'a>(field: &str, raw: Option<&'a str>, max: usize) -> EdgeResult<Option<&'a str>> {
+    let invalid = |m: String| EdgeError::new(ErrorCode::InvalidField, m);
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > max => Err(()),
+        Some(s) if s.chars().count() > max => Err(invalid(format!("{field} may be at most {max} characters"))),
+        Some(s) if !is_plain_line(s) => {
+            Err(invalid(format!("{field} may not contain line breaks, control or text-direction characters")))
+        }
         other => Ok(other),
     }
 }

@@ -26,10 +26,12 @@ use super::access::{authorize, Access};
 
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
 const PROMPT_HISTORY_MESSAGES: usize = 50;
-/// How often, and how long, a repeated message looks for the reply its first sending is still
-/// receiving.
-const REPLAY_POLL: Duration = Duration::from_millis(250);
+/// How often, and how long, a repeated message asks whether the reply its first sending is
+/// still receiving is done.
+const REPLAY_POLL: Duration = Duration::from_secs(1);
 const REPLAY_WAIT_MS: i64 = 120_000;
+/// Repeats waiting for a reply one address may start per minute.
+const REPLAY_WAITS_PER_MINUTE_PER_IP: u32 = 10;
 
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
@@ -53,19 +55,28 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         })?),
     };
     let started = now_ms();
-    let Access { conversation, tenant, store, settings } = access;
+    let Access { conversation, tenant, store, settings, .. } = access;
     let domain = tenant.domain();
     let limits = settings.limits.with_overrides(&domain.limits);
-    let llm = settings.llm.with_overrides(&domain.llm, tenant.org(), |name| secret(env, name));
+    let llm = settings.llm_for(&domain.llm, tenant.org(), |name| secret(env, name))?;
     // History is read before the new message is stored and the message appended here, which
     // saves a round trip to D1 before the provider is called.
     let month = utc_month(started);
     let context = store
-        .prompt_context(domain.id, conversation, &llm.model, &month, PROMPT_HISTORY_MESSAGES, client_id.as_ref())
+        .prompt_context(
+            domain.id,
+            conversation,
+            llm.model.as_str(),
+            &month,
+            PROMPT_HISTORY_MESSAGES,
+            client_id.as_ref(),
+        )
         .await?;
-    if let (Some(client_id), Some(Earlier { reply, .. })) = (client_id.clone(), context.earlier) {
+    let meter = Meter::for_org(env, tenant.org())?;
+    if let (Some(client_id), Some(earlier)) = (client_id.clone(), context.earlier) {
         // Sent before (a retry after a network blip): answered from what is stored, not again.
-        return replay(store, conversation, client_id, reply);
+        let wait = replay_wait_hit(domain.id, &http::client_ip(req));
+        return replay(store, meter, conversation, client_id, earlier, wait).await;
     }
     let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
@@ -88,8 +99,11 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         spent_micros: context.month_spent_micros,
         micros: budget::cost_micros(prompt_tokens * 2, u64::from(llm.max_tokens), price),
     };
-    let meter = Meter::for_org(env, tenant.org())?;
-    let reservation = match meter.admit(hits, Some(reserve)).await? {
+    let admission = match &client_id {
+        Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await?,
+        None => meter.admit(hits, Some(reserve)).await?,
+    };
+    let reservation = match admission {
         Admission::RateLimited { retry_after } => {
             return Err(EdgeError::rate_limited(
                 retry_after,
@@ -103,18 +117,37 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             ))
         }
         Admission::Admitted { reservation } => reservation,
+        // The first message refused is stored with its refusal, so the conversation shows what
+        // the visitor asked; the ones after it are refused without being stored.
+        Admission::BudgetExhausted if context.last_refusal == Some(ErrorCode::BudgetExhausted) => {
+            return Err(budget_exhausted())
+        }
         Admission::BudgetExhausted => None,
     };
     let exhausted = reservation.is_none();
     // From here on every way out settles the reservation, so no budget stays held for nothing.
-    let added =
-        store.add_user_message(conversation, text.as_str(), client_id.as_ref(), limits.messages_per_conversation);
+    let added = store.add_user_message(
+        conversation,
+        text.as_str(),
+        client_id.as_ref(),
+        exhausted.then_some(ErrorCode::BudgetExhausted),
+        limits.messages_per_conversation,
+    );
     let message_id = match (added.await, client_id) {
         (Ok(Added::Stored(id)), _) => id,
         (Ok(Added::Repeated), Some(client_id)) => {
             // The same message raced in twice; the other sending gets the reply.
             meter.settle_quietly(reservation, 0).await;
-            return replay(store, conversation, client_id, None);
+            let earlier = Earlier { reply: None, refusal: None };
+            return replay(
+                store,
+                meter,
+                conversation,
+                client_id,
+                earlier,
+                replay_wait_hit(domain.id, &http::client_ip(req)),
+            )
+            .await;
         }
         (stored, _) => {
             meter.settle_quietly(reservation, 0).await;
@@ -123,11 +156,9 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     };
     if exhausted {
         // The visitor's message is kept; the reply is refused until the budget allows again.
-        let refusal = StreamEvent::Error {
-            code: ErrorCode::BudgetExhausted,
-            message: "The assistant is not available right now. Please try again later.".to_owned(),
-        };
-        return event_stream(futures_util::stream::iter([Ok(refusal.encode().into_bytes())]));
+        return event_stream(futures_util::stream::iter([Ok(StreamEvent::from(budget_exhausted())
+            .encode()
+            .into_bytes())]));
     }
 
     // Absent unless `[ai]` is in wrangler.toml; only Workers AI without a URL needs it.
@@ -143,7 +174,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, on_token).await;
         let latency = now_ms() - started;
         let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
-        let stored = store.finish_reply(conversation, message_id, &outcome, &llm.model, cost, latency).await;
+        let stored = store.finish_reply(conversation, message_id, &outcome, llm.model.as_str(), cost, latency).await;
         meter.settle_quietly(reservation, if stored.is_ok() { cost } else { 0 }).await;
         let last = match stored {
             Ok(reply_id) => match outcome.error {
@@ -157,34 +188,66 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
 }
 
-/// The answer to a message sent before: its stored reply as one piece, or, while its first
-/// sending is still receiving it, that reply once stored. Nothing is asked of the provider.
-fn replay(
+/// The answer to a message sent before: its refusal or its stored reply at once, or, while its
+/// first sending is still making the reply, that reply once stored. Waiting asks the meter once
+/// a second whether the reply is still being made, and D1 once at the end; each address may
+/// keep only a few such waits going. Nothing is asked of the provider.
+async fn replay(
     store: OrgStore,
+    meter: Meter,
     conversation: ConversationId,
     client_id: ClientMessageId,
-    reply: Option<StoredReply>,
+    earlier: Earlier,
+    wait: Hit,
 ) -> EdgeResult<Response> {
-    let frames = async move {
-        let started = now_ms();
-        let mut reply = reply;
-        while reply.is_none() && now_ms() - started < REPLAY_WAIT_MS {
-            Delay::from(REPLAY_POLL).await;
-            match store.earlier(conversation, &client_id).await {
-                Ok(earlier) => reply = earlier.and_then(|e| e.reply),
-                Err(e) => return StreamEvent::from(e).encode().into_bytes(),
+    let events = match earlier {
+        Earlier { refusal: Some(code), .. } => vec![StreamEvent::Error { code, message: budget_exhausted().message }],
+        Earlier { reply: Some(reply), .. } => replayed(reply),
+        Earlier { reply: None, refusal: None } => {
+            if let Admission::RateLimited { retry_after } = meter.admit(vec![wait], None).await? {
+                return Err(EdgeError::rate_limited(
+                    retry_after,
+                    "You are sending messages too quickly. Please wait a moment.",
+                ));
             }
+            let frames = async move {
+                let started = now_ms();
+                let name = reply_name(conversation, &client_id);
+                while now_ms() - started < REPLAY_WAIT_MS && meter.replying(&name).await.unwrap_or(false) {
+                    Delay::from(REPLAY_POLL).await;
+                }
+                let events = match store.earlier(conversation, &client_id).await {
+                    Ok(Some(Earlier { reply: Some(r), .. })) => replayed(r),
+                    Ok(_) if now_ms() - started >= REPLAY_WAIT_MS => vec![StreamEvent::Error {
+                        code: ErrorCode::UpstreamError,
+                        message: "The reply is taking long. It will appear in the conversation when it is ready."
+                            .to_owned(),
+                    }],
+                    // The first sending ended without a reply (it failed before storing one).
+                    Ok(_) => vec![relay::unavailable().into()],
+                    Err(e) => vec![e.into()],
+                };
+                Ok::<Vec<u8>, worker::Error>(events.iter().flat_map(|e| e.encode().into_bytes()).collect())
+            };
+            return event_stream(futures_util::stream::once(frames));
         }
-        let events = match reply {
-            Some(r) => replayed(r),
-            None => vec![StreamEvent::Error {
-                code: ErrorCode::UpstreamError,
-                message: "The reply is taking long. It will appear in the conversation when it is ready.".to_owned(),
-            }],
-        };
-        events.iter().flat_map(|e| e.encode().into_bytes()).collect::<Vec<u8>>()
     };
-    event_stream(futures_util::stream::once(async move { Ok::<Vec<u8>, worker::Error>(frames.await) }))
+    let frames: Vec<u8> = events.iter().flat_map(|e| e.encode().into_bytes()).collect();
+    event_stream(futures_util::stream::iter([Ok(frames)]))
+}
+
+/// How the meter knows a reply in flight: by its conversation and the message's client id.
+fn reply_name(conversation: ConversationId, client_id: &ClientMessageId) -> String {
+    format!("{conversation}:{}", client_id.as_str())
+}
+
+/// A repeat that waits for a reply counts against its address.
+fn replay_wait_hit(domain: DomainId, ip: &str) -> Hit {
+    Hit { key: format!("w:i:{domain}:{ip}"), limit: REPLAY_WAITS_PER_MINUTE_PER_IP, window_ms: MINUTE_MS }
+}
+
+fn budget_exhausted() -> EdgeError {
+    EdgeError::new(ErrorCode::BudgetExhausted, "The assistant is not available right now. Please try again later.")
 }
 
 /// A stored reply as the events that first carried it.

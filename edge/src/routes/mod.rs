@@ -35,6 +35,8 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
     let path = req.path();
     let method = req.method();
     if method == Method::Options && path.starts_with("/v1/") {
+        // A preflight reads D1 too.
+        shield(&req, env).await?;
         return preflight::answer(&req, env, cors).await;
     }
     let (endpoint, param) = match table::find(method.as_ref(), &path) {
@@ -44,8 +46,8 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
         }
         Found::Missing => return Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
     };
-    if method == Method::Post {
-        if let Endpoint::Public(_) = endpoint {
+    if let Endpoint::Public(p) = endpoint {
+        if !matches!(p, Public::Health | Public::OpenApi) {
             shield(&req, env).await?;
         }
     }
@@ -62,7 +64,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
     }
 }
 
-/// The per-IP flood guard in front of every visitor post (`IP_SHIELD` in `wrangler.toml`). If
+/// The per-address flood guard in front of every visitor request (`IP_SHIELD` in `wrangler.toml`). If
 /// the binding is missing the request goes on: the meter's exact limits still apply.
 async fn shield(req: &Request, env: &Env) -> EdgeResult<()> {
     let limiter = match env.rate_limiter("IP_SHIELD") {

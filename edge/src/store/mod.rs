@@ -14,7 +14,7 @@ pub use owner::{ConversationFilter, Cursor, DomainChanges, NewDomain};
 
 use serde::Deserialize;
 use shared::admin::KnowledgeKind;
-use shared::{ClientMessageId, Email, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey, Usage};
+use shared::{ClientMessageId, Email, ErrorCode, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey, Usage};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -53,7 +53,7 @@ fn changed(result: &worker::D1Result) -> EdgeResult<bool> {
 }
 
 /// The visitor message of conversation `?2` the widget named `?3`, and its reply if stored.
-const EARLIER: &str = "SELECT r.id AS reply_id, r.content, r.status, r.tokens_in, r.tokens_out \
+const EARLIER: &str = "SELECT r.id AS reply_id, r.content, r.status, r.tokens_in, r.tokens_out, u.refusal \
      FROM messages u LEFT JOIN messages r ON r.organization_id = u.organization_id \
        AND r.conversation_id = u.conversation_id AND r.reply_to = u.id \
      WHERE u.organization_id = ?1 AND u.conversation_id = ?2 AND u.client_message_id = ?3";
@@ -134,6 +134,8 @@ pub struct PromptContext {
     pub month_spent_micros: u64,
     /// Set when the widget has sent this very message before.
     pub earlier: Option<Earlier>,
+    /// Why the conversation's latest visitor message was refused a reply, if it was.
+    pub last_refusal: Option<ErrorCode>,
 }
 
 /// A visitor message sent before under the same client id.
@@ -141,6 +143,8 @@ pub struct PromptContext {
 pub struct Earlier {
     /// Its reply, once stored.
     pub reply: Option<StoredReply>,
+    /// Why it was refused a reply, if it was.
+    pub refusal: Option<ErrorCode>,
 }
 
 #[derive(Debug)]
@@ -158,6 +162,7 @@ struct EarlierRow {
     status: Option<MessageStatus>,
     tokens_in: Option<i64>,
     tokens_out: Option<i64>,
+    refusal: Option<ErrorCode>,
 }
 
 impl EarlierRow {
@@ -172,7 +177,7 @@ impl EarlierRow {
             }),
             _ => None,
         };
-        Earlier { reply }
+        Earlier { reply, refusal: self.refusal }
     }
 }
 
@@ -252,16 +257,25 @@ impl OrgStore {
         Ok(id)
     }
 
-    /// Whether the conversation exists on this domain of this organization.
-    pub async fn has_conversation(&self, domain: DomainId, id: ConversationId) -> EdgeResult<bool> {
-        let hit = bind(
+    /// The conversation's visitor id (`Some(None)` when it has none), or `None` when this domain
+    /// of this organization has no such conversation.
+    pub async fn conversation_visitor(
+        &self,
+        domain: DomainId,
+        id: ConversationId,
+    ) -> EdgeResult<Option<Option<String>>> {
+        #[derive(Deserialize)]
+        struct Row {
+            visitor_id: Option<String>,
+        }
+        let row = bind(
             &self.db,
-            "SELECT 1 AS hit FROM conversations WHERE organization_id = ?1 AND domain_id = ?2 AND id = ?3",
+            "SELECT visitor_id FROM conversations WHERE organization_id = ?1 AND domain_id = ?2 AND id = ?3",
             &[self.org(), text(&domain.to_string()), text(&id.to_string())],
         )?
-        .first::<i64>(Some("hit"))
+        .first::<Row>(None)
         .await?;
-        Ok(hit.is_some())
+        Ok(row.map(|r| r.visitor_id))
     }
 
     /// The newest `limit` messages, oldest first.
@@ -313,6 +327,7 @@ impl OrgStore {
         struct VisitorRow {
             visitor_id: Option<String>,
             user_messages: i64,
+            last_refusal: Option<ErrorCode>,
         }
         let conv = text(&conversation.to_string());
         let results = self
@@ -335,7 +350,9 @@ impl OrgStore {
                 bind(
                     &self.db,
                     "SELECT visitor_id, (SELECT count(*) FROM messages m WHERE m.organization_id = ?1 \
-                       AND m.conversation_id = ?2 AND m.role = 'user') AS user_messages \
+                       AND m.conversation_id = ?2 AND m.role = 'user') AS user_messages, \
+                       (SELECT m.refusal FROM messages m WHERE m.organization_id = ?1 AND m.conversation_id = ?2 \
+                        AND m.role = 'user' ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1) AS last_refusal \
                      FROM conversations WHERE organization_id = ?1 AND id = ?2",
                     &[self.org(), conv],
                 )?,
@@ -368,6 +385,7 @@ impl OrgStore {
                 output: count(p.output_micros_per_million),
             }),
             user_messages: visitor.as_ref().map_or(0, |v| v.user_messages.max(0) as u32),
+            last_refusal: visitor.as_ref().and_then(|v| v.last_refusal),
             visitor_id: visitor.and_then(|v| v.visitor_id),
             monthly_budget_cents: budget.as_ref().map_or(0, |b| count(b.budget)),
             month_spent_micros: budget.as_ref().map_or(0, |b| count(b.spent)),
@@ -396,6 +414,7 @@ impl OrgStore {
         conversation: ConversationId,
         content: &str,
         client_id: Option<&ClientMessageId>,
+        refusal: Option<ErrorCode>,
         max_user_messages: u32,
     ) -> EdgeResult<Added> {
         let id = MessageId::generate();
@@ -407,8 +426,8 @@ impl OrgStore {
                 bind(
                     &self.db,
                     "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, \
-                     client_message_id) \
-                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?7 \
+                     client_message_id, refusal) \
+                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?7, ?8 \
                      WHERE (SELECT count(*) FROM messages WHERE organization_id = ?3 AND conversation_id = ?2 \
                             AND role = 'user') < ?6 \
                        AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE organization_id = ?3 \
@@ -421,6 +440,7 @@ impl OrgStore {
                         int(now),
                         int(i64::from(max_user_messages)),
                         opt_text(client_id.map(ClientMessageId::as_str)),
+                        opt_text(refusal.map(ErrorCode::as_str)),
                     ],
                 )?,
                 self.touch(&conv, now)?,
