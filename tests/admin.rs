@@ -903,6 +903,23 @@ fn the_addresses_of_one_ipv6_64_share_one_allowance(app: &App) {
     assert_eq!(open("2001:db8:6:5::1", "neighbour"), 201, "the next /64 has its own allowance");
     assert_eq!(open("203.0.113.64", "v4-a"), 201);
     assert_eq!(open("203.0.113.65", "v4-b"), 201, "IPv4 addresses count alone");
+
+    // Addresses from everywhere meet the site's own cap on new conversations.
+    let host = format!("{}.test", unique("capped"));
+    let (_admin, _, site) = new_tenant(app, &host, json!({"limits": {"conversations_per_hour_per_domain": 4}}));
+    let origin = format!("https://{host}");
+    let opens: Vec<u16> = (0..6)
+        .map(|i| {
+            let api = app.api(&origin).from_ip(&format!("198.18.{i}.1"));
+            app.block_on(api.post_json(
+                "/v1/conversations",
+                &json!({"site": site, "visitor_id": format!("far-{i}")}),
+                None,
+            ))
+            .status
+        })
+        .collect();
+    assert_eq!(opens, [201, 201, 201, 201, 429, 429], "four an hour for the whole site");
 }
 
 /// Cloudflare's rate-limiting binding in front of every visitor request, reads included: one

@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use e2e::app::{FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, LLM_KEY};
+use e2e::app::{token_aged, FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, LLM_KEY};
 use e2e::client::Api;
 use e2e::stand_in::{default_reply, tokens, SPLIT_UTF8_REPLY};
 use e2e::App;
 use serde_json::{json, Value};
 use shared::limits::{MAX_BODY_BYTES, MAX_MESSAGE_CHARS};
-use shared::{ErrorCode, MessageStatus, Role, StreamEvent, Usage};
+use shared::{ConversationCreated, ErrorCode, MessageStatus, Role, StreamEvent, Usage};
 
 const DEMO_SITE: &str = "site_demo_localhost";
 const DEMO_ORIGIN: &str = "http://localhost:8788";
@@ -70,6 +70,10 @@ fn main() {
             unknown_site_wrong_origin_and_inactive_domain_are_refused_and_store_nothing,
         ),
         ("a_token_grants_its_own_conversation_and_nothing_else", a_token_grants_its_own_conversation_and_nothing_else),
+        (
+            "tokens_expire_and_a_returning_visitor_gets_a_fresh_one",
+            tokens_expire_and_a_returning_visitor_gets_a_fresh_one,
+        ),
         (
             "bad_conversation_requests_are_refused_with_stable_codes",
             bad_conversation_requests_are_refused_with_stable_codes,
@@ -426,6 +430,40 @@ fn a_token_grants_its_own_conversation_and_nothing_else(app: &App) {
     let own = app.block_on(acme.history(&a));
     assert_eq!(own.status, 200);
     assert_eq!(own.body["messages"], json!([]));
+}
+
+/// Tokens expire 90 days after they were issued (`TOKEN_TTL_DAYS`); a visitor who reads the
+/// history in a token's last third gets a fresh one, and keeps the conversation.
+fn tokens_expire_and_a_returning_visitor_gets_a_fresh_one(app: &App) {
+    let api = app.api(ACME_ORIGIN);
+    let c = app.block_on(api.open(ACME_SITE, &unique("returning")));
+    let with = |token: String| ConversationCreated { token, ..c.clone() };
+    let fresh = app.block_on(api.history(&c));
+    assert_eq!(fresh.status, 200);
+    assert_eq!(fresh.body.get("token"), None, "a young token is not renewed");
+
+    let old = app.block_on(api.history(&with(token_aged(&c.conversation_id, &c.token, 70))));
+    assert_eq!(old.status, 200, "{:?}", old.body);
+    let renewed = old.body["token"].as_str().expect("a fresh token for a token in its last third").to_owned();
+    let again = app.block_on(api.history(&with(renewed.clone())));
+    assert_eq!((again.status, again.body.get("token")), (200, None), "the fresh one is young");
+    let s = app.block_on(api.send(&c.conversation_id, &renewed, "still here?"));
+    assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.body);
+
+    for (what, token) in [
+        ("expired", token_aged(&c.conversation_id, &c.token, 91)),
+        ("of the first version, without an issue time", format!("v1.{}", c.token.split_once('.').unwrap().1)),
+    ] {
+        let r = app.block_on(api.history(&with(token.clone())));
+        assert_eq!((r.status, r.code()), (401, Some(ErrorCode::Unauthorized)), "{what}: {:?}", r.body);
+        let s = app.block_on(api.send(&c.conversation_id, &token, "hello?"));
+        assert_eq!(s.status, 401, "{what}");
+    }
+    assert_eq!(
+        app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user'", &[&c.conversation_id]),
+        1,
+        "only the message sent with a valid token is stored"
+    );
 }
 
 fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {

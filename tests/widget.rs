@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use e2e::app::token_aged;
 use e2e::browser::{Driver, Page};
 use e2e::host_site::HostSite;
 use e2e::stand_in::default_reply;
@@ -123,6 +124,9 @@ impl Ctx {
         self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
     }
 }
+
+/// Where the widget keeps the demo site's conversation and its token.
+const SESSION_KEY: &str = "chat-widget:site_demo_localhost:session";
 
 /// The conversation id the widget keeps in the site's localStorage.
 async fn conversation_id(page: &Page) -> String {
@@ -258,6 +262,20 @@ fn the_conversation_survives_a_reload_until_a_new_one_is_started(ctx: &Ctx) {
         assert_ne!(after, before);
         let count = ctx.app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1", &[&before]);
         assert_eq!(count, 4, "the old conversation is kept on the edge");
+
+        // A visitor back after the token expired starts afresh, with no error on screen.
+        let stored: Value = page.js(&format!("return localStorage.getItem('{SESSION_KEY}')")).await;
+        let session: Value = serde_json::from_str(stored.as_str().unwrap_or_default()).expect("session JSON");
+        let expired = token_aged(&after, session["token"].as_str().expect("a token"), 91);
+        let session = json!({"conversation_id": after, "token": expired}).to_string();
+        page.js(&format!("localStorage.setItem('{SESSION_KEY}', {}); return true", json!(session))).await;
+        page.goto(&ctx.site.url("/?page=later")).await;
+        page.wait_for("the greeting alone", "w('.greeting') && wa('.msg.user').length === 0", WAIT).await;
+        page.wait_for("the expired session forgotten", &format!("localStorage.getItem('{SESSION_KEY}') === null"), WAIT).await;
+        assert_eq!(page.js("return w('.alert') === null").await, json!(true), "no error is shown");
+        type_and_send(&page, "back again").await;
+        wait_reply_done(&page).await;
+        assert_ne!(conversation_id(&page).await, after, "a new conversation");
     });
     ctx.app.block_on(page.close());
 }

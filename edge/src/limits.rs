@@ -19,6 +19,8 @@ pub struct VisitorLimits {
     pub messages_per_minute_per_domain: u32,
     pub conversations_per_hour_per_visitor: u32,
     pub conversations_per_hour_per_ip: u32,
+    /// New conversations the whole site may get per hour: what rotating addresses can open.
+    pub conversations_per_hour_per_domain: u32,
     pub messages_per_conversation: u32,
 }
 
@@ -29,6 +31,7 @@ pub const DEFAULTS: VisitorLimits = VisitorLimits {
     messages_per_minute_per_domain: 600,
     conversations_per_hour_per_visitor: 10,
     conversations_per_hour_per_ip: 30,
+    conversations_per_hour_per_domain: 1_000,
     messages_per_conversation: 100,
 };
 
@@ -39,6 +42,7 @@ pub const BOUNDS: VisitorLimits = VisitorLimits {
     messages_per_minute_per_domain: 20_000,
     conversations_per_hour_per_visitor: 100,
     conversations_per_hour_per_ip: 2_000,
+    conversations_per_hour_per_domain: 50_000,
     messages_per_conversation: 1_000,
 };
 
@@ -46,24 +50,26 @@ pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// The fields of [`VisitorLimits`] by name, for reading settings and overrides uniformly.
-fn fields(l: &mut VisitorLimits) -> [(&'static str, &mut u32); 6] {
+fn fields(l: &mut VisitorLimits) -> [(&'static str, &mut u32); 7] {
     [
         ("messages_per_minute_per_visitor", &mut l.messages_per_minute_per_visitor),
         ("messages_per_minute_per_ip", &mut l.messages_per_minute_per_ip),
         ("messages_per_minute_per_domain", &mut l.messages_per_minute_per_domain),
         ("conversations_per_hour_per_visitor", &mut l.conversations_per_hour_per_visitor),
         ("conversations_per_hour_per_ip", &mut l.conversations_per_hour_per_ip),
+        ("conversations_per_hour_per_domain", &mut l.conversations_per_hour_per_domain),
         ("messages_per_conversation", &mut l.messages_per_conversation),
     ]
 }
 
-fn overrides(o: &LimitsConfig) -> [Option<u32>; 6] {
+fn overrides(o: &LimitsConfig) -> [Option<u32>; 7] {
     [
         o.messages_per_minute_per_visitor,
         o.messages_per_minute_per_ip,
         o.messages_per_minute_per_domain,
         o.conversations_per_hour_per_visitor,
         o.conversations_per_hour_per_ip,
+        o.conversations_per_hour_per_domain,
         o.messages_per_conversation,
     ]
 }

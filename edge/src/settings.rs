@@ -62,6 +62,8 @@ impl std::fmt::Debug for LlmSettings {
 
 pub struct Settings {
     pub token_key: TokenKey,
+    /// How long a conversation token is valid after it was issued (`TOKEN_TTL_DAYS`, default 90).
+    pub token_ttl_ms: i64,
     pub llm: LlmSettings,
     pub history_token_budget: u32,
     /// Visitor limits before a domain's overrides.
@@ -121,6 +123,7 @@ impl Settings {
             idle_timeout_ms: (number("LLM_IDLE_TIMEOUT_MS", 20_000.0)? as u32).clamp(100, MAX_TIMEOUT_MS),
             payer: Payer::Operator,
         };
+        let token_ttl_ms = (number("TOKEN_TTL_DAYS", 90.0)?.clamp(1.0, 3_650.0) * 86_400_000.0) as i64;
         let history_token_budget = (number("HISTORY_TOKEN_BUDGET", 3_000.0)? as u32).clamp(100, MAX_HISTORY_TOKENS);
         let limits = VisitorLimits::from_lookup(&get);
         let price = |name: &str| -> EdgeResult<u64> {
@@ -131,7 +134,7 @@ impl Settings {
             input: price("PRICE_INPUT_MICROS_PER_MILLION")?,
             output: price("PRICE_OUTPUT_MICROS_PER_MILLION")?,
         };
-        Ok(Self { token_key, llm, history_token_budget, limits, default_price, allowed_models })
+        Ok(Self { token_key, token_ttl_ms, llm, history_token_budget, limits, default_price, allowed_models })
     }
 
     /// The provider settings for a domain of `org` with overrides `o`: [`LlmSettings::with_overrides`],

@@ -181,6 +181,8 @@ pub struct LimitsConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversations_per_hour_per_ip: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversations_per_hour_per_domain: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages_per_conversation: Option<u32>,
 }
 

@@ -95,6 +95,9 @@ pub struct PostMessage {
 pub struct History {
     pub conversation_id: String,
     pub messages: Vec<MessageView>,
+    /// A fresh token for the conversation, when the one presented is near its expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[cfg(test)]

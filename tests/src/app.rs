@@ -24,7 +24,8 @@ pub const IDLE_TIMEOUT_MS: u64 = 1_000;
 /// bounds; the limit tests set their own through a domain's overrides.
 const GENEROUS_LIMITS: &str = "LIMIT_MESSAGES_PER_MINUTE_PER_VISITOR=60\nLIMIT_MESSAGES_PER_MINUTE_PER_IP=600\n\
      LIMIT_MESSAGES_PER_MINUTE_PER_DOMAIN=20000\nLIMIT_CONVERSATIONS_PER_HOUR_PER_VISITOR=100\n\
-     LIMIT_CONVERSATIONS_PER_HOUR_PER_IP=2000\nLIMIT_MESSAGES_PER_CONVERSATION=1000\n";
+     LIMIT_CONVERSATIONS_PER_HOUR_PER_IP=2000\nLIMIT_CONVERSATIONS_PER_HOUR_PER_DOMAIN=50000\n\
+     LIMIT_MESSAGES_PER_CONVERSATION=1000\n";
 /// Models the suites' domains run on the edge's own provider besides its default.
 const ALLOWED_MODELS: &str = "acme-model,priced-model,costly,@cf/meta/llama-3.1-8b-instruct";
 const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
@@ -38,6 +39,18 @@ pub struct App {
     pub runtime: tokio::runtime::Runtime,
     wrangler: Child,
     _state: tempfile::TempDir,
+}
+
+/// A token for the conversation `current` grants, issued `age_days` ago: signed as the edge
+/// signs them, with the suites' `TOKEN_SECRET`.
+pub fn token_aged(conversation_id: &str, current: &str, age_days: u64) -> String {
+    use hmac::{Hmac, Mac};
+    let domain = current.split('.').nth(1).expect("a domain id in the token");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let issued = now - age_days * 86_400;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).expect("any key length");
+    mac.update(format!("v2:{conversation_id}:{domain}:{issued}").as_bytes());
+    format!("v2.{domain}.{issued}.{}", hex::encode(mac.finalize().into_bytes()))
 }
 
 pub fn root() -> PathBuf {

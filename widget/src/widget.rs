@@ -185,7 +185,14 @@ impl Chat {
             }
             if let Some(session) = self.session() {
                 match edge.history(&session).await {
-                    Ok(history) => self.transcript.set(Transcript::from_history(history.messages)),
+                    Ok(history) => {
+                        if let Some(token) = history.token {
+                            let renewed = Session { token, ..session };
+                            self.store().save_session(&renewed);
+                            self.set_session(Some(renewed));
+                        }
+                        self.transcript.set(Transcript::from_history(history.messages));
+                    }
                     Err(e) if session_gone(&e) => self.forget_session(),
                     // A passing failure: the conversation is still this visitor's.
                     Err(_) => {}

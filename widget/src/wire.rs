@@ -286,6 +286,7 @@ impl FromJson for History {
         Some(Self {
             conversation_id: v.string("conversation_id")?,
             messages: items.iter().map(MessageView::from_json).collect::<Option<_>>()?,
+            token: v.string("token"),
         })
     }
 }
@@ -468,7 +469,9 @@ mod tests {
                 created_at: 1_763_900_000_000 + i as i64,
             })
             .collect();
-        let history = History { conversation_id: "c1".into(), messages };
+        let history = History { conversation_id: "c1".into(), messages, token: None };
+        assert_eq!(decode::<History>(&serde_to(&history)), Some(history.clone()));
+        let history = History { token: Some("v2.d.1.ab".into()), ..history };
         assert_eq!(decode::<History>(&serde_to(&history)), Some(history));
 
         for code in ErrorCode::ALL {

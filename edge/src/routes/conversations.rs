@@ -4,6 +4,7 @@
 use shared::{ConversationCreated, CreateConversation, ErrorCode, Hostname, PageUrl, VisitorId};
 use worker::{Env, Request, Response};
 
+use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::limits::HOUR_MS;
@@ -30,11 +31,10 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     let domain = tenant.domain().id;
     let limits = settings.limits.with_overrides(&tenant.domain().limits);
     let ip = http::client_ip(req);
-    let mut hits = vec![Hit {
-        key: format!("c:i:{domain}:{ip}"),
-        limit: limits.conversations_per_hour_per_ip,
-        window_ms: HOUR_MS,
-    }];
+    let mut hits = vec![
+        Hit { key: format!("c:i:{domain}:{ip}"), limit: limits.conversations_per_hour_per_ip, window_ms: HOUR_MS },
+        Hit { key: format!("c:d:{domain}"), limit: limits.conversations_per_hour_per_domain, window_ms: HOUR_MS },
+    ];
     if let Some(v) = &visitor {
         let key = format!("c:v:{domain}:{}", v.as_str());
         hits.push(Hit { key, limit: limits.conversations_per_hour_per_visitor, window_ms: HOUR_MS });
@@ -47,7 +47,7 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     let id = store
         .create_conversation(domain, visitor.as_ref().map(VisitorId::as_str), page.as_ref().map(PageUrl::as_str))
         .await?;
-    let token = settings.token_key.sign(id, domain);
+    let token = settings.token_key.sign(id, domain, now_ms());
     http::json(201, &ConversationCreated { conversation_id: id.to_string(), token })
 }
 

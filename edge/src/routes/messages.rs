@@ -36,7 +36,10 @@ const REPLAY_WAITS_PER_MINUTE_PER_IP: u32 = 10;
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
     let messages = access.store.history(access.conversation, MAX_HISTORY_MESSAGES).await?;
-    let mut resp = http::json(200, &History { conversation_id: access.conversation.to_string(), messages })?;
+    // A visitor who comes back keeps their conversation: a token near its end is renewed.
+    let token =
+        access.renew.then(|| access.settings.token_key.sign(access.conversation, access.tenant.domain().id, now_ms()));
+    let mut resp = http::json(200, &History { conversation_id: access.conversation.to_string(), messages, token })?;
     let _ = resp.headers_mut().set("cache-control", "no-store");
     Ok(resp)
 }
