@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use e2e::app::{token_aged, FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, LLM_KEY};
 use e2e::client::Api;
-use e2e::stand_in::{default_reply, tokens, SPLIT_UTF8_REPLY};
+use e2e::stand_in::{default_reply, long_reply, tokens, SPLIT_UTF8_REPLY};
 use e2e::App;
 use serde_json::{json, Value};
 use shared::limits::{MAX_BODY_BYTES, MAX_MESSAGE_CHARS};
@@ -41,6 +41,18 @@ fn main() {
         (
             "a_reply_is_finished_and_stored_after_the_visitor_leaves",
             a_reply_is_finished_and_stored_after_the_visitor_leaves,
+        ),
+        (
+            "a_reply_streams_on_a_minute_after_the_visitor_left_and_is_stored_whole",
+            a_reply_streams_on_a_minute_after_the_visitor_left_and_is_stored_whole,
+        ),
+        (
+            "a_stop_ends_the_reply_at_the_provider_and_keeps_what_was_relayed",
+            a_stop_ends_the_reply_at_the_provider_and_keeps_what_was_relayed,
+        ),
+        (
+            "replies_left_in_progress_by_a_dead_worker_are_closed_on_read_and_by_the_cron",
+            replies_left_in_progress_by_a_dead_worker_are_closed_on_read_and_by_the_cron,
         ),
         ("the_model_gets_the_domain_prompt_and_the_history", the_model_gets_the_domain_prompt_and_the_history),
         (
@@ -230,6 +242,138 @@ fn a_reply_is_finished_and_stored_after_the_visitor_leaves(app: &App) {
         assert!(std::time::Instant::now() < deadline, "the reply was never stored: {msgs:?}");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The stored reply of a conversation: content, status, whether it has ended, tokens out.
+fn reply_of(app: &App, conversation: &str) -> (String, String, bool, i64) {
+    let rows = app.db.rows(
+        "SELECT content, status, finished_at IS NOT NULL, tokens_out FROM messages \
+         WHERE conversation_id = ?1 AND role = 'assistant' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        &[&conversation],
+    );
+    let row = rows.first().unwrap_or_else(|| panic!("no reply stored in {conversation}"));
+    (row[0].clone(), row[1].clone(), row[2] == "1", row[3].parse().unwrap_or(-1))
+}
+
+/// Polls `check` for up to `limit`.
+fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A reply is read to its end however long it streams after the visitor left, and written as
+/// it arrives, so even a runtime that gave up on it would leave what had arrived.
+fn a_reply_streams_on_a_minute_after_the_visitor_left_and_is_stored_whole(app: &App) {
+    let api = app.api(ACME_ORIGIN);
+    let c = app.block_on(api.open(ACME_SITE, &unique("leaver")));
+    let first = app.block_on(api.read_and_leave(&c.conversation_id, &c.token, "tell me all [[long]]", None, 1));
+    assert_eq!(first, "w1");
+    eventually("the reply written while it streams", Duration::from_secs(5), || {
+        let (content, _, ended, _) = reply_of(app, &c.conversation_id);
+        !ended && content.starts_with("w1 w2")
+    });
+    eventually("the whole reply stored", Duration::from_secs(90), || reply_of(app, &c.conversation_id).2);
+    let (content, status, _, _) = reply_of(app, &c.conversation_id);
+    assert_eq!((status.as_str(), content), ("complete", long_reply()));
+}
+
+/// The visitor's stop reaches the edge: the provider's connection is closed, what had been
+/// relayed is kept as interrupted, only the tokens produced count, and the next question and
+/// its reply follow it in the transcript.
+fn a_stop_ends_the_reply_at_the_provider_and_keeps_what_was_relayed(app: &App) {
+    let api = app.api(ACME_ORIGIN);
+    let c = app.block_on(api.open(ACME_SITE, &unique("stopper")));
+    let hung_up = app.llm.hung_up();
+    let id = "stop-this-reply";
+    let read = app.block_on(api.read_and_leave(&c.conversation_id, &c.token, "tell me all [[long]]", Some(id), 3));
+    assert_eq!(read, "w1 w2 w3");
+    let r = app.block_on(api.stop(&c.conversation_id, &c.token, id));
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    eventually("the stopped reply stored", Duration::from_secs(5), || reply_of(app, &c.conversation_id).2);
+    let (content, status, _, tokens_out) = reply_of(app, &c.conversation_id);
+    assert_eq!(status, "interrupted");
+    assert!(content.starts_with(&read) && long_reply().starts_with(&content) && content.len() < 40, "{content:?}");
+    assert!((1..10).contains(&tokens_out), "only what was produced is counted: {tokens_out}");
+    eventually("the provider's connection closed", Duration::from_secs(3), || app.llm.hung_up() > hung_up);
+
+    // Stopping again, or a reply that has ended, changes nothing; others' and bad ids are refused.
+    assert_eq!(app.block_on(api.stop(&c.conversation_id, &c.token, id)).status, 204);
+    let r = app.block_on(api.stop(&c.conversation_id, &c.token, "never-sent-id"));
+    assert_eq!((r.status, r.code()), (404, Some(ErrorCode::MessageNotFound)));
+    let r = app.block_on(api.stop(&c.conversation_id, &c.token, "bad id!"));
+    assert_eq!((r.status, r.code()), (400, Some(ErrorCode::InvalidField)));
+    let other = app.block_on(api.open(ACME_SITE, &unique("other")));
+    let r = app.block_on(api.stop(&c.conversation_id, &other.token, id));
+    assert_eq!((r.status, r.code()), (401, Some(ErrorCode::Unauthorized)));
+
+    let s = app.block_on(api.send(&c.conversation_id, &c.token, "and now?"));
+    assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.events);
+    let history = app.block_on(api.history(&c));
+    let order: Vec<(String, String)> = history.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap().to_owned(), m["status"].as_str().unwrap().to_owned()))
+        .collect();
+    let pair = |r: &str, s: &str| (r.to_owned(), s.to_owned());
+    assert_eq!(
+        order,
+        [
+            pair("user", "complete"),
+            pair("assistant", "interrupted"),
+            pair("user", "complete"),
+            pair("assistant", "complete")
+        ],
+        "each reply under its question"
+    );
+}
+
+/// A reply whose worker died mid-stream keeps what was written of it: it is closed as
+/// interrupted (or failed, if nothing was written) when its conversation is next read, or by
+/// the scheduled sweep. A reply still being written is neither shown nor closed.
+fn replies_left_in_progress_by_a_dead_worker_are_closed_on_read_and_by_the_cron(app: &App) {
+    let api = app.api(ACME_ORIGIN);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let abandoned = |c: &ConversationCreated, content: &str, last_write: i64| {
+        let conn = app.db.connect();
+        let user = format!("{}-q", &c.conversation_id[..30]);
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, finished_at, updated_at) \
+             VALUES (?1, ?2, ?3, 'user', 'are you there?', 'complete', ?4, ?4, ?4)",
+            rusqlite::params![user, c.conversation_id, ACME_ORG, last_write - 1_000],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, updated_at, reply_to) \
+             VALUES (?1, ?2, ?3, 'assistant', ?4, 'interrupted', ?5, ?6, ?7)",
+            rusqlite::params![format!("{}-r", &c.conversation_id[..30]), c.conversation_id, ACME_ORG, content, last_write - 1_000, last_write, user],
+        )
+        .unwrap();
+    };
+    let read = app.block_on(api.open(ACME_SITE, &unique("crashed")));
+    abandoned(&read, "half an ans", now - 120_000);
+    let live = app.block_on(api.open(ACME_SITE, &unique("live")));
+    abandoned(&live, "still comi", now);
+    let swept = app.block_on(api.open(ACME_SITE, &unique("swept")));
+    abandoned(&swept, "", now - 120_000);
+
+    let h = app.block_on(api.history(&read));
+    let last = h.body["messages"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!((last["content"].as_str(), last["status"].as_str()), (Some("half an ans"), Some("interrupted")));
+    assert_eq!(reply_of(app, &read.conversation_id).2, true, "closed when read");
+    let h = app.block_on(api.history(&live));
+    assert_eq!(h.body["messages"].as_array().unwrap().len(), 1, "a reply still being written is not shown");
+    assert_eq!(reply_of(app, &live.conversation_id).2, false, "nor closed");
+
+    assert_eq!(reply_of(app, &swept.conversation_id).2, false);
+    let r = app.block_on(async { reqwest::get(format!("{}/__scheduled?cron=*/5+*+*+*+*", app.edge)).await });
+    assert!(r.is_ok_and(|r| r.status().is_success()), "the scheduled handler ran");
+    let (content, status, ended, _) = reply_of(app, &swept.conversation_id);
+    assert_eq!((content.as_str(), status.as_str(), ended), ("", "failed", true), "closed by the sweep");
+    assert_eq!(reply_of(app, &live.conversation_id).2, false, "the sweep leaves live replies alone");
 }
 
 fn the_model_gets_the_domain_prompt_and_the_history(app: &App) {

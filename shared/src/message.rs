@@ -97,6 +97,13 @@ impl MessageStatus {
     }
 }
 
+/// `POST /v1/conversations/{id}/stop`: stop the reply to the visitor's message of this client id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopReply {
+    pub client_message_id: String,
+}
+
 /// One message as the widget sees it in the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {

@@ -118,7 +118,7 @@ impl App {
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = tool(&format!(
             "wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
-             --env-file {} --show-interactive-dev-session=false",
+             --env-file {} --show-interactive-dev-session=false --test-scheduled",
             env_file.display()
         ));
         // Its own process group, so stopping it also stops the workerd it starts.

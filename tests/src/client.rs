@@ -151,17 +151,40 @@ impl Api {
 
     /// Sends a message, reads until the first token, then goes away as a closed tab would.
     pub async fn send_and_leave(&self, conversation_id: &str, token: &str, content: &str) -> String {
-        let resp = self.start_message(conversation_id, token, content, None).await;
+        self.read_and_leave(conversation_id, token, content, None, 1).await
+    }
+
+    /// Sends a message, reads `tokens` tokens of the reply, then goes away; the text it read.
+    pub async fn read_and_leave(
+        &self,
+        conversation_id: &str,
+        token: &str,
+        content: &str,
+        client_id: Option<&str>,
+        tokens: usize,
+    ) -> String {
+        let resp = self.start_message(conversation_id, token, content, client_id).await;
         let mut decoder = SseDecoder::new();
         let mut body = resp.bytes_stream();
+        let (mut text, mut read) = (String::new(), 0);
         while let Some(chunk) = body.next().await {
             for frame in decoder.push(&chunk.expect("the stream reads without error")) {
                 if let Some(StreamEvent::Token { delta }) = StreamEvent::from_frame(&frame) {
-                    return delta;
+                    text.push_str(&delta);
+                    read += 1;
+                    if read == tokens {
+                        return text;
+                    }
                 }
             }
         }
-        panic!("the stream ended before its first token");
+        panic!("the stream ended after {read} of {tokens} tokens");
+    }
+
+    /// Asks the edge to stop the reply to the message named `client_id`.
+    pub async fn stop(&self, conversation_id: &str, token: &str, client_id: &str) -> Reply {
+        let body = serde_json::json!({"client_message_id": client_id});
+        self.post_json(&format!("/v1/conversations/{conversation_id}/stop"), &body, Some(token)).await
     }
 
     async fn start_message(

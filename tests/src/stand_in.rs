@@ -17,6 +17,7 @@
 //! | `[[hang]]`       | two tokens, then silence for 30 s                                |
 //! | `[[hang-first]]` | headers, then silence for 30 s before any token                  |
 //! | `[[split-utf8]]` | a reply of multi-byte characters, each frame written in two parts split inside a character |
+//! | `[[long]]`       | `w1 w2 … w90`, 700 ms between tokens: a reply of about a minute  |
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -143,6 +144,8 @@ pub struct StandIn {
     /// The base URL to configure as `LLM_BASE_URL`.
     pub base_url: String,
     log: Arc<Mutex<Vec<Recorded>>>,
+    /// Replies whose reader (the edge) closed the connection before the reply was complete.
+    hung_up: Arc<Mutex<u32>>,
 }
 
 /// How long a hanging script stays silent (bounded, so a test run always ends).
@@ -156,22 +159,40 @@ impl StandIn {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let log = Arc::new(Mutex::new(Vec::new()));
-        let server_log = log.clone();
+        let hung_up = Arc::new(Mutex::new(0));
+        let (server_log, server_hung_up) = (log.clone(), hung_up.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let log = server_log.clone();
+                let (log, hung_up) = (server_log.clone(), server_hung_up.clone());
                 tokio::spawn(async move {
-                    let _ = serve(socket, log, token_delay).await;
+                    if serve(socket, log, token_delay).await.is_err() {
+                        if let Ok(mut n) = hung_up.lock() {
+                            *n += 1;
+                        }
+                    }
                 });
             }
         });
-        Ok(Self { base_url: format!("http://{addr}/v1"), log })
+        Ok(Self { base_url: format!("http://{addr}/v1"), log, hung_up })
+    }
+
+    /// How many replies the edge stopped reading before their end (a write to it failed).
+    pub fn hung_up(&self) -> u32 {
+        self.hung_up.lock().map(|n| *n).unwrap_or(0)
     }
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<Recorded> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
+}
+
+/// The pause between the tokens of `[[long]]`: under the test edge's idle timeout.
+pub const LONG_TOKEN_DELAY: Duration = Duration::from_millis(700);
+
+/// The reply of `[[long]]`: 90 tokens, about a minute.
+pub fn long_reply() -> String {
+    (1..=90).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ")
 }
 
 /// The reply the stand-in streams for a visitor message without markers.
@@ -251,9 +272,20 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     socket
         .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
         .await?;
-    let delay = if last_user.contains("[[slow]]") { Duration::from_millis(200) } else { delay };
-    let reply =
-        if last_user.contains("[[split-utf8]]") { SPLIT_UTF8_REPLY.to_owned() } else { default_reply(&last_user) };
+    let delay = if last_user.contains("[[slow]]") {
+        Duration::from_millis(200)
+    } else if last_user.contains("[[long]]") {
+        LONG_TOKEN_DELAY
+    } else {
+        delay
+    };
+    let reply = if last_user.contains("[[split-utf8]]") {
+        SPLIT_UTF8_REPLY.to_owned()
+    } else if last_user.contains("[[long]]") {
+        long_reply()
+    } else {
+        default_reply(&last_user)
+    };
     let pieces = tokens(&reply);
     let stop_after = if last_user.contains("[[cut]]") {
         Some(3)

@@ -20,6 +20,7 @@ use worker::{Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit
 
 pub use reply::{interrupted, unavailable, Chunk, Outcome, ReplyBuilder};
 
+use crate::clock::now_ms;
 use crate::error::log_excerpt;
 use crate::prompt::{estimate_tokens, PromptMessage};
 use crate::settings::LlmSettings;
@@ -57,14 +58,27 @@ enum Opened {
     Broken(String),
 }
 
-/// Streams a reply from the provider, calling `on_token` with each piece as it arrives, and
+/// How often a reply in progress is offered to [`Progress::checkpoint`].
+pub const CHECKPOINT: Duration = Duration::from_secs(1);
+
+/// Who a reply streams to: the visitor, token by token, and the store, which keeps what has
+/// arrived and may say the visitor asked to stop.
+pub trait Progress {
+    /// The next piece of the reply, to pass on at once.
+    fn token(&mut self, delta: &str);
+    /// The reply so far, about every [`CHECKPOINT`] while its stream is open, whether or not
+    /// anything arrived; `false` ends the reply there.
+    fn checkpoint(&mut self, text: &str) -> impl Future<Output = bool>;
+}
+
+/// Streams a reply from the provider, handing each piece to `progress` as it arrives, and
 /// returns how it ended. `ai` is the worker's Workers AI binding, if it has one. Never fails:
 /// every fault becomes an [`Outcome`] with an error.
 pub async fn stream_reply(
     llm: &LlmSettings,
     ai: Option<&Ai>,
     prompt: &[PromptMessage],
-    mut on_token: impl FnMut(&str),
+    progress: &mut impl Progress,
 ) -> Outcome {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
     let mut reply = ReplyBuilder::within(max_reply_bytes(llm.max_tokens));
@@ -105,27 +119,39 @@ pub async fn stream_reply(
     // of the stream (frames may carry much besides the text: padding, ids, usage).
     let max_stream_bytes = MAX_FRAME_BYTES + llm.max_tokens as usize * 1_024;
     let mut read = 0;
+    let (mut heard_at, mut checked_at) = (now_ms(), now_ms());
     while !reply.is_over() {
         // A provider that goes quiet must not hold the visitor (and the stored reply) forever.
         let limit = if reply.has_text() { idle } else { first_token };
-        let Some(next) = within(limit, body.next()).await else {
-            let what = if reply.has_text() { "no further token" } else { "no first token" };
-            reply.broke_off(format!("{what} within {limit:?}"));
-            break;
-        };
-        match next {
-            Some(Ok(bytes)) => {
+        let wait = CHECKPOINT.min(limit);
+        match within(wait, body.next()).await {
+            None if now_ms() - heard_at >= limit.as_millis() as i64 => {
+                let what = if reply.has_text() { "no further token" } else { "no first token" };
+                reply.broke_off(format!("{what} within {limit:?}"));
+                break;
+            }
+            None => {}
+            Some(Some(Ok(bytes))) => {
+                heard_at = now_ms();
                 read += bytes.len();
                 for frame in decoder.push(&bytes) {
                     for chunk in parse_frame(llm.provider, &frame) {
                         if let Some(delta) = reply.apply(chunk) {
-                            on_token(&delta);
+                            progress.token(&delta);
                         }
                     }
                 }
             }
-            Some(Err(e)) => reply.broke_off(format!("provider connection failed: {e}")),
-            None => break,
+            Some(Some(Err(e))) => reply.broke_off(format!("provider connection failed: {e}")),
+            Some(None) => break,
+        }
+        if !reply.is_over() && now_ms() - checked_at >= CHECKPOINT.as_millis() as i64 {
+            checked_at = now_ms();
+            if !progress.checkpoint(reply.text()).await {
+                // Dropping the body closes the provider's connection: it stops generating.
+                reply.broke_off("stopped by the visitor");
+                break;
+            }
         }
         if decoder.pending() > MAX_FRAME_BYTES {
             reply.broke_off(format!("a stream frame longer than {MAX_FRAME_BYTES} bytes"));

@@ -98,6 +98,11 @@ impl ReplyBuilder {
         !self.text.is_empty()
     }
 
+    /// The reply text so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// True once nothing more should be read.
     pub fn is_over(&self) -> bool {
         self.done || self.broke.is_some()

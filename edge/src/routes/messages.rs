@@ -7,19 +7,20 @@ use futures_channel::mpsc;
 use futures_util::StreamExt;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::message::MessageTextError;
-use shared::{ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StreamEvent};
+use shared::{
+    ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent,
+};
 use worker::{Context, Delay, Env, Request, Response};
 
 use crate::clock::{now_ms, utc_month};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::ids::ConversationId;
-use crate::ids::DomainId;
+use crate::ids::{ConversationId, DomainId, MessageId};
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
 use crate::settings::secret;
-use crate::store::{Added, Earlier, OrgStore, StoredReply};
+use crate::store::{Added, Earlier, FinishedReply, OrgStore, StoredReply, STALE_REPLY_MS};
 use crate::{budget, prompt, relay};
 
 use super::access::{authorize, Access};
@@ -42,6 +43,23 @@ pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> Ed
     let mut resp = http::json(200, &History { conversation_id: access.conversation.to_string(), messages, token })?;
     let _ = resp.headers_mut().set("cache-control", "no-store");
     Ok(resp)
+}
+
+/// `POST /v1/conversations/{id}/stop`: the visitor stops the reply to their message named
+/// `client_message_id`. The reply in progress ends at its next write (within about a second):
+/// the provider call is closed, what had been relayed is kept as interrupted, and only the
+/// tokens produced are booked.
+pub async fn stop(req: &mut Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
+    let access = authorize(req, env, cors, id).await?;
+    let body: StopReply = http::read_json(req).await?;
+    let client_id = ClientMessageId::parse(&body.client_message_id).ok_or_else(|| {
+        EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
+    })?;
+    match access.store.request_stop(access.conversation, &client_id).await? {
+        None => Err(EdgeError::new(ErrorCode::MessageNotFound, "This conversation has no such message.")),
+        // Whether it was still being made or had ended already, it is not being made now.
+        Some(_) => Ok(Response::empty()?.with_status(204)),
+    }
 }
 
 pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
@@ -136,8 +154,8 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         exhausted.then_some(ErrorCode::BudgetExhausted),
         limits.messages_per_conversation,
     );
-    let message_id = match (added.await, client_id) {
-        (Ok(Added::Stored(id)), _) => id,
+    let begun = match (added.await, client_id) {
+        (Ok(Added::Stored { reply, .. }), _) => reply,
         (Ok(Added::Repeated), Some(client_id)) => {
             // The same message raced in twice; the other sending gets the reply.
             meter.settle_quietly(reservation, 0).await;
@@ -157,12 +175,12 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             return Err(stored.err().unwrap_or_else(full));
         }
     };
-    if exhausted {
+    let Some(reply_id) = begun else {
         // The visitor's message is kept; the reply is refused until the budget allows again.
         return event_stream(futures_util::stream::iter([Ok(StreamEvent::from(budget_exhausted())
             .encode()
             .into_bytes())]));
-    }
+    };
 
     // Absent unless `[ai]` is in wrangler.toml; only Workers AI without a URL needs it.
     let ai = env.ai("AI").ok();
@@ -170,25 +188,66 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // The reply is read and stored inside wait_until, so it completes and is saved even if
     // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
     ctx.wait_until(async move {
-        let send = |event: StreamEvent| {
-            let _ = tx.unbounded_send(event.encode().into_bytes());
-        };
-        let on_token = |delta: &str| send(StreamEvent::Token { delta: delta.to_owned() });
-        let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, on_token).await;
+        let mut progress = Relayed { tx, store: &store, reply: reply_id, written: 0, written_at: now_ms() };
+        let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, &mut progress).await;
         let latency = now_ms() - started;
         let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
-        let stored = store.finish_reply(conversation, message_id, &outcome, llm.model.as_str(), cost, latency).await;
+        let finished = FinishedReply { content: &outcome.content, status: outcome.status, usage: outcome.usage };
+        let stored = store.finish_reply(conversation, reply_id, &finished, llm.model.as_str(), cost, latency).await;
         meter.settle_quietly(reservation, if stored.is_ok() { cost } else { 0 }).await;
         let last = match stored {
-            Ok(reply_id) => match outcome.error {
+            Ok(()) => match outcome.error {
                 None => StreamEvent::Done { message_id: reply_id.to_string(), usage: outcome.usage },
                 Some(e) => e.into(),
             },
             Err(e) => e.into(),
         };
-        send(last);
+        progress.send(last);
     });
     event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+}
+
+/// How long a reply in progress may go without a write: its heartbeat while the provider is
+/// silent, well inside [`STALE_REPLY_MS`].
+const HEARTBEAT_MS: i64 = 10_000;
+const _: () = assert!(HEARTBEAT_MS * 3 < STALE_REPLY_MS);
+
+/// A reply on its way: each piece to the visitor's stream (dropped if the visitor left), and what
+/// has arrived to D1 about once a second, whose answer says whether the visitor asked to stop.
+struct Relayed<'a> {
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    store: &'a OrgStore,
+    reply: MessageId,
+    /// Bytes of the reply written so far, and when.
+    written: usize,
+    written_at: i64,
+}
+
+impl Relayed<'_> {
+    fn send(&self, event: StreamEvent) {
+        let _ = self.tx.unbounded_send(event.encode().into_bytes());
+    }
+}
+
+impl relay::Progress for Relayed<'_> {
+    fn token(&mut self, delta: &str) {
+        self.send(StreamEvent::Token { delta: delta.to_owned() });
+    }
+
+    async fn checkpoint(&mut self, text: &str) -> bool {
+        let now = now_ms();
+        if text.len() == self.written && now - self.written_at < HEARTBEAT_MS {
+            return true;
+        }
+        match self.store.flush_reply(self.reply, text, now).await {
+            Ok(stop) => {
+                (self.written, self.written_at) = (text.len(), now);
+                !stop
+            }
+            // The reply goes on; it is stored whole at its end.
+            Err(_) => true,
+        }
+    }
 }
 
 /// The answer to a message sent before: its refusal or its stored reply at once, or, while its

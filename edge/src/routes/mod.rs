@@ -59,6 +59,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
         Endpoint::Public(Public::CreateConversation) => conversations::post(&mut req, env, cors).await,
         Endpoint::Public(Public::History) => messages::get(&req, env, cors, &param).await,
         Endpoint::Public(Public::PostMessage) => messages::post(&mut req, env, ctx, cors, &param).await,
+        Endpoint::Public(Public::StopReply) => messages::stop(&mut req, env, cors, &param).await,
         Endpoint::Public(Public::CreateLead) => leads::post(&mut req, env, cors).await,
         Endpoint::Public(Public::RateReply) => feedback::post(&mut req, env, cors, &param).await,
     }

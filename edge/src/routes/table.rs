@@ -18,6 +18,7 @@ pub enum Public {
     CreateConversation,
     History,
     PostMessage,
+    StopReply,
     CreateLead,
     RateReply,
 }
@@ -67,6 +68,7 @@ pub const ROUTES: &[Route] = &[
     public("POST", "/v1/conversations", Public::CreateConversation),
     public("GET", "/v1/conversations/{id}/messages", Public::History),
     public("POST", "/v1/conversations/{id}/messages", Public::PostMessage),
+    public("POST", "/v1/conversations/{id}/stop", Public::StopReply),
     public("POST", "/v1/leads", Public::CreateLead),
     public("POST", "/v1/messages/{id}/feedback", Public::RateReply),
     admin("GET", "/v1/admin/organization", Admin::Organization),

@@ -23,7 +23,6 @@ use crate::clock::{now_ms, utc_day};
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::{ApiKeyId, ConversationId, DomainId, LeadId, MessageId, OrgId};
 use crate::prompt::{Knowledge, Turn};
-use crate::relay::Outcome;
 use crate::tenancy::{Domain, KeyRecord, Owner, Tenant};
 
 const DOMAIN_COLUMNS: &str =
@@ -55,12 +54,28 @@ fn changed(result: &worker::D1Result) -> EdgeResult<bool> {
 /// The visitor message of conversation `?2` the widget named `?3`, and its reply if stored.
 const EARLIER: &str = "SELECT r.id AS reply_id, r.content, r.status, r.tokens_in, r.tokens_out, u.refusal \
      FROM messages u LEFT JOIN messages r ON r.organization_id = u.organization_id \
-       AND r.conversation_id = u.conversation_id AND r.reply_to = u.id \
+       AND r.conversation_id = u.conversation_id AND r.reply_to = u.id AND NOT (r.finished_at IS NULL AND r.updated_at IS NOT NULL) \
      WHERE u.organization_id = ?1 AND u.conversation_id = ?2 AND u.client_message_id = ?3";
 
-/// The newest `?3` messages of conversation `?2`, newest first.
+/// The newest `?3` messages of conversation `?2`, newest first, replies in progress included.
 const RECENT_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM messages \
      WHERE organization_id = ?1 AND conversation_id = ?2 ORDER BY created_at DESC, rowid DESC LIMIT ?3";
+
+/// The newest `?3` finished messages of conversation `?2`, newest first: a reply still being
+/// made is not shown as if it had been cut off.
+const FINISHED_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM messages \
+     WHERE organization_id = ?1 AND conversation_id = ?2 AND NOT (finished_at IS NULL AND updated_at IS NOT NULL) \
+     ORDER BY created_at DESC, rowid DESC LIMIT ?3";
+
+/// A reply left in progress longer than this was abandoned: its worker died mid-reply.
+pub const STALE_REPLY_MS: i64 = 60_000;
+
+/// Closes replies of conversation `?2` (or of every conversation, `?2` NULL) whose last write is
+/// older than `?3`: each keeps what was written of it, as interrupted, or failed if nothing was.
+const CLOSE_STALE: &str = "UPDATE messages SET status = CASE WHEN content = '' THEN 'failed' ELSE 'interrupted' END, \
+       finished_at = updated_at \
+     WHERE finished_at IS NULL AND updated_at IS NOT NULL AND updated_at < ?3 \
+       AND (?1 IS NULL OR organization_id = ?1) AND (?2 IS NULL OR conversation_id = ?2)";
 
 fn bind(db: &D1Database, sql: &str, values: &[JsValue]) -> EdgeResult<D1PreparedStatement> {
     Ok(db.prepare(sql).bind(values)?)
@@ -98,6 +113,13 @@ impl Directory {
                    WHERE a.hostname = ?1 AND d.active = 1 LIMIT 1";
         let hit = bind(&self.db, sql, &[text(host.as_str())])?.first::<i64>(Some("hit")).await?;
         Ok(hit.is_some())
+    }
+
+    /// Closes every reply left in progress since before `before_ms` by a worker that died,
+    /// across all organizations (the scheduled sweep); how many it closed.
+    pub async fn close_stale_replies(&self, before_ms: i64) -> EdgeResult<u64> {
+        let result = bind(&self.db, CLOSE_STALE, &[JsValue::NULL, JsValue::NULL, int(before_ms)])?.run().await?;
+        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) as u64)
     }
 
     /// The API key with this hash, revoked or not.
@@ -184,11 +206,19 @@ impl EarlierRow {
 /// How storing a visitor's message went.
 #[derive(Debug)]
 pub enum Added {
-    Stored(MessageId),
+    /// Stored, with the reply begun for it unless it was refused one.
+    Stored { reply: Option<MessageId> },
     /// The conversation holds as many visitor messages as it may.
     Full,
     /// The widget sent this message before; it is stored already.
     Repeated,
+}
+
+/// How a reply ended, as it is stored.
+pub struct FinishedReply<'a> {
+    pub content: &'a str,
+    pub status: MessageStatus,
+    pub usage: Usage,
 }
 
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
@@ -278,12 +308,20 @@ impl OrgStore {
         Ok(row.map(|r| r.visitor_id))
     }
 
-    /// The newest `limit` messages, oldest first.
+    /// The newest `limit` finished messages, oldest first. Replies of the conversation left in
+    /// progress by a worker that died are closed first, with what was written of them.
     pub async fn history(&self, conversation: ConversationId, limit: usize) -> EdgeResult<Vec<MessageView>> {
-        let result =
-            bind(&self.db, RECENT_MESSAGES, &[self.org(), text(&conversation.to_string()), int(limit as i64)])?
-                .all()
-                .await?;
+        let conv = text(&conversation.to_string());
+        let results = self
+            .db
+            .batch(vec![
+                bind(&self.db, CLOSE_STALE, &[self.org(), conv.clone(), int(now_ms() - STALE_REPLY_MS)])?,
+                bind(&self.db, FINISHED_MESSAGES, &[self.org(), conv, int(limit as i64)])?,
+            ])
+            .await?;
+        let Some(result) = results.get(1) else {
+            return Err(EdgeError::internal("history: D1 returned fewer results than statements"));
+        };
         let mut rows: Vec<MessageRow> = result.results()?;
         rows.reverse();
         Ok(rows
@@ -409,49 +447,60 @@ impl OrgStore {
     /// the conversation already holds `max_user_messages` of them or one named `client_id`.
     /// Checks and insert are one statement, so racing requests cannot both take the last place
     /// or both store a repeat.
+    /// Unless it is `refused` a reply, the reply is begun in the same transaction, right after
+    /// it: empty, and in progress until [`OrgStore::finish_reply`].
     pub async fn add_user_message(
         &self,
         conversation: ConversationId,
         content: &str,
         client_id: Option<&ClientMessageId>,
-        refusal: Option<ErrorCode>,
+        refused: Option<ErrorCode>,
         max_user_messages: u32,
     ) -> EdgeResult<Added> {
         let id = MessageId::generate();
+        let reply = refused.is_none().then(MessageId::generate);
         let now = now_ms();
         let conv = text(&conversation.to_string());
-        let results = self
-            .db
-            .batch(vec![
-                bind(
-                    &self.db,
-                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, \
-                     client_message_id, refusal) \
-                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?7, ?8 \
+        let mut statements = vec![
+            bind(
+                &self.db,
+                "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, \
+                     client_message_id, refusal, finished_at, updated_at) \
+                     SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?7, ?8, ?5, ?5 \
                      WHERE (SELECT count(*) FROM messages WHERE organization_id = ?3 AND conversation_id = ?2 \
                             AND role = 'user') < ?6 \
                        AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE organization_id = ?3 \
                             AND conversation_id = ?2 AND client_message_id = ?7))",
-                    &[
-                        text(&id.to_string()),
-                        conv.clone(),
-                        self.org(),
-                        text(content),
-                        int(now),
-                        int(i64::from(max_user_messages)),
-                        opt_text(client_id.map(ClientMessageId::as_str)),
-                        opt_text(refusal.map(ErrorCode::as_str)),
-                    ],
-                )?,
-                self.touch(&conv, now)?,
-            ])
-            .await?;
+                &[
+                    text(&id.to_string()),
+                    conv.clone(),
+                    self.org(),
+                    text(content),
+                    int(now),
+                    int(i64::from(max_user_messages)),
+                    opt_text(client_id.map(ClientMessageId::as_str)),
+                    opt_text(refused.map(ErrorCode::as_str)),
+                ],
+            )?,
+            self.touch(&conv, now)?,
+        ];
+        if let Some(reply) = reply {
+            statements.push(bind(
+                &self.db,
+                "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, \
+                 updated_at, reply_to) \
+                 SELECT ?1, ?2, ?3, 'assistant', '', 'interrupted', ?4, ?4, ?5 \
+                 WHERE EXISTS (SELECT 1 FROM messages WHERE organization_id = ?3 AND id = ?5)",
+                &[text(&reply.to_string()), conv.clone(), self.org(), int(now), text(&id.to_string())],
+            )?);
+        }
+        let results = self.db.batch(statements).await?;
         let stored = match results.first() {
             Some(r) => changed(r)?,
             None => false,
         };
         if stored {
-            return Ok(Added::Stored(id));
+            return Ok(Added::Stored { reply });
         }
         match client_id {
             Some(c) if self.earlier(conversation, c).await?.is_some() => Ok(Added::Repeated),
@@ -459,42 +508,92 @@ impl OrgStore {
         }
     }
 
-    /// Stores the assistant's reply to `reply_to` however it ended and adds its usage and cost
-    /// to the day's total, in one transaction.
+    /// Writes what has arrived of a reply in progress; whether the visitor asked to stop it.
+    pub async fn flush_reply(&self, reply: MessageId, content: &str, now: i64) -> EdgeResult<bool> {
+        let stop = bind(
+            &self.db,
+            "UPDATE messages SET content = ?3, updated_at = ?4 \
+             WHERE organization_id = ?1 AND id = ?2 AND finished_at IS NULL RETURNING stop_requested",
+            &[self.org(), text(&reply.to_string()), text(content), int(now)],
+        )?
+        .first::<i64>(Some("stop_requested"))
+        .await?;
+        Ok(stop == Some(1))
+    }
+
+    /// Asks the reply to the visitor message named `client_id` to stop, if it is still being
+    /// made. `None` when the conversation has no such message; `Some(false)` when its reply has
+    /// ended already.
+    pub async fn request_stop(
+        &self,
+        conversation: ConversationId,
+        client_id: &ClientMessageId,
+    ) -> EdgeResult<Option<bool>> {
+        #[derive(Deserialize)]
+        struct Row {
+            asked: i64,
+        }
+        let conv = text(&conversation.to_string());
+        let results = self
+            .db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "UPDATE messages SET stop_requested = 1 \
+                     WHERE organization_id = ?1 AND conversation_id = ?2 AND role = 'assistant' \
+                       AND finished_at IS NULL AND updated_at IS NOT NULL \
+                       AND reply_to = (SELECT id FROM messages WHERE organization_id = ?1 AND conversation_id = ?2 \
+                                       AND client_message_id = ?3)",
+                    &[self.org(), conv.clone(), text(client_id.as_str())],
+                )?,
+                bind(
+                    &self.db,
+                    "SELECT changes() AS asked FROM messages WHERE organization_id = ?1 AND conversation_id = ?2 \
+                       AND client_message_id = ?3",
+                    &[self.org(), conv, text(client_id.as_str())],
+                )?,
+            ])
+            .await?;
+        let asked: Option<Row> = match results.get(1) {
+            Some(r) => r.results()?.into_iter().next(),
+            None => None,
+        };
+        Ok(asked.map(|r| r.asked > 0))
+    }
+
+    /// Stores how the reply `id`, begun by [`OrgStore::add_user_message`], ended, and adds its
+    /// usage and cost to the day's total, in one transaction.
     pub async fn finish_reply(
         &self,
         conversation: ConversationId,
-        reply_to: MessageId,
-        outcome: &Outcome,
+        id: MessageId,
+        reply: &FinishedReply<'_>,
         model: &str,
         cost_micros: u64,
         latency_ms: i64,
-    ) -> EdgeResult<MessageId> {
-        let id = MessageId::generate();
+    ) -> EdgeResult<()> {
         let now = now_ms();
         let conv = text(&conversation.to_string());
-        let (tokens_in, tokens_out) = (i64::from(outcome.usage.tokens_in), i64::from(outcome.usage.tokens_out));
+        let (tokens_in, tokens_out) = (i64::from(reply.usage.tokens_in), i64::from(reply.usage.tokens_out));
         let cost = i64::try_from(cost_micros).unwrap_or(i64::MAX);
         self.db
             .batch(vec![
                 bind(
                     &self.db,
-                    "INSERT INTO messages (id, conversation_id, organization_id, role, content, status, model, \
-                     tokens_in, tokens_out, latency_ms, created_at, cost_micros, reply_to) \
-                     VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "UPDATE messages SET content = ?3, status = ?4, model = ?5, tokens_in = ?6, tokens_out = ?7, \
+                       latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10 \
+                     WHERE organization_id = ?1 AND id = ?2",
                     &[
-                        text(&id.to_string()),
-                        conv.clone(),
                         self.org(),
-                        text(&outcome.content),
-                        text(outcome.status.as_str()),
+                        text(&id.to_string()),
+                        text(reply.content),
+                        text(reply.status.as_str()),
                         text(model),
                         int(tokens_in),
                         int(tokens_out),
                         int(latency_ms.max(0)),
-                        int(now),
                         int(cost),
-                        text(&reply_to.to_string()),
+                        int(now),
                     ],
                 )?,
                 self.touch(&conv, now)?,
@@ -511,7 +610,7 @@ impl OrgStore {
                 )?,
             ])
             .await?;
-        Ok(id)
+        Ok(())
     }
 
     /// Stores the lead unless the domain has had `per_domain` leads since `since_ms`, or the
@@ -589,6 +688,7 @@ impl OrgStore {
             "INSERT INTO message_feedback (message_id, conversation_id, organization_id, rating, created_at, updated_at) \
              SELECT id, conversation_id, organization_id, ?4, ?5, ?5 FROM messages \
              WHERE organization_id = ?1 AND conversation_id = ?2 AND id = ?3 AND role = 'assistant' \
+               AND finished_at IS NOT NULL \
              ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
             &[self.org(), text(&conversation.to_string()), text(&message.to_string()), text(rating.as_str()), int(now)],
         )?
