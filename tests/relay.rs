@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use e2e::app::{RELAY_KEY, RELAY_KEY_SECRET};
 use e2e::client::{Api, Stream};
@@ -35,10 +35,19 @@ fn main() {
             "two_hundred_conversations_stream_at_once_without_cross_talk",
             two_hundred_conversations_stream_at_once_without_cross_talk,
         ),
+        (
+            "a_reservation_past_its_time_counts_as_spent_until_its_reply_settles",
+            a_reservation_past_its_time_counts_as_spent_until_its_reply_settles,
+        ),
     ];
     // No journey here waits for a provider to time out, and 200 streams at once on two cores
     // take longer than the other suites' short timeouts allow.
-    let patient = [("LLM_FIRST_TOKEN_TIMEOUT_MS", "30000"), ("LLM_IDLE_TIMEOUT_MS", "20000")];
+    // A reservation counts as spent after a second here, rather than fifteen minutes.
+    let patient = [
+        ("LLM_FIRST_TOKEN_TIMEOUT_MS", "30000"),
+        ("LLM_IDLE_TIMEOUT_MS", "20000"),
+        ("METER_RESERVATION_TTL_MS", "1000"),
+    ];
     journeys::run(tests, &["relay.sql"], &patient, create_sites)
 }
 
@@ -68,6 +77,23 @@ fn create_sites(app: &App) -> Result<(), String> {
         }
         let site = r.body["site_key"].as_str().unwrap_or_default().to_owned();
         map.insert(name, (format!("https://{host}"), site));
+    }
+    // An organization whose every reply costs more than its budget holds: one reply in flight
+    // at a time.
+    let reserve = app.admin(&app.mint_key("reserve")?);
+    let host = "reserve.relay.test";
+    let body = json!({"hostname": host, "llm": {"model": "costly", "max_tokens": 50}});
+    let r = app.block_on(reserve.post("/v1/admin/domains", &body));
+    if r.status != 201 {
+        return Err(format!("creating {host}: {} {:?}", r.status, r.body));
+    }
+    map.insert("reserve", (format!("https://{host}"), r.body["site_key"].as_str().unwrap_or_default().to_owned()));
+    let price =
+        json!({"model": "costly", "input_micros_per_million": 200_000_000, "output_micros_per_million": 200_000_000});
+    let r =
+        app.block_on(reserve.patch("/v1/admin/organization", &json!({"prices": [price], "monthly_budget_cents": 1})));
+    if r.status != 200 {
+        return Err(format!("pricing the reserve organization: {} {:?}", r.status, r.body));
     }
     SITES.set(map).map_err(|_| "sites created twice".to_owned())
 }
@@ -100,6 +126,36 @@ fn asked_with(app: &App, text: &str) -> Vec<Recorded> {
 
 fn ended_with(s: &Stream, code: ErrorCode) -> bool {
     matches!(s.last(), Some(StreamEvent::Error { code: c, .. }) if *c == code)
+}
+
+/// A reservation past its time counts as spent at its worst case, so a reply that streams on
+/// (or whose worker died) cannot leave the budget open meanwhile; once the reply settles after
+/// all, its real cost replaces the worst case.
+fn a_reservation_past_its_time_counts_as_spent_until_its_reply_settles(app: &App) {
+    let (api, long) = open(app, "reserve");
+    let id = "reserve-long-reply";
+    app.block_on(api.read_and_leave(&long.conversation_id, &long.token, "tell me all [[long]]", Some(id), 1));
+    std::thread::sleep(Duration::from_millis(1_500));
+    let (_, next) = open(app, "reserve");
+    let s = app.block_on(api.send(&next.conversation_id, &next.token, "me too"));
+    assert!(ended_with(&s, ErrorCode::BudgetExhausted), "the long reply's worst case counts now: {:?}", s.events);
+
+    // Stopped, the long reply settles for the little it produced, and replies go on.
+    assert_eq!(app.block_on(api.stop(&long.conversation_id, &long.token, id)).status, 204);
+    let start = Instant::now();
+    loop {
+        let (_, again) = open(app, "reserve");
+        let s = app.block_on(api.send(&again.conversation_id, &again.token, "and now?"));
+        if matches!(s.last(), Some(StreamEvent::Done { .. })) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the real cost never replaced the worst case: {:?}",
+            s.events
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 fn every_wire_format_streams_the_reply_and_its_usage(app: &App) {

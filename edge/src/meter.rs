@@ -8,6 +8,9 @@
 //! are admitted only while spent plus reserved is under the budget, so concurrent replies
 //! overshoot it by at most one reply's reservation. While the rest of the budget is held by
 //! replies in flight, a new one is asked to wait a moment rather than told the budget is spent.
+//! A reservation that outlives its time unsettled (its worker died, or its reply streams on)
+//! is counted as spent at its worst case; if its reply settles after all, the real cost
+//! replaces it.
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
@@ -16,8 +19,11 @@ use crate::clock::{now_ms, utc_month};
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::ids::{OrgId, ReservationId};
 
-/// How long a reservation holds budget if its reply never settles (the worker died mid-reply).
+/// How long a reservation holds budget before it counts as spent (`METER_RESERVATION_TTL_MS`
+/// overrides it, for tests).
 const RESERVATION_TTL_MS: i64 = 15 * 60_000;
+/// How long a reservation counted as spent is kept, for its reply to settle after all.
+const BOOKED_KEPT_MS: i64 = 24 * 3_600_000;
 
 /// One request to count under `key`: refused if `limit` were exceeded within `window_ms`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,8 +145,8 @@ impl Meter {
         self.call("admit", &AdmitRequest { hits, reserve: Some(reserve), reply: Some(reply) }).await
     }
 
-    /// Whether the reply named `reply` is being made now: admitted, and neither settled nor
-    /// expired. Asks the meter, not D1, so waiting on it costs the database nothing.
+    /// Whether the reply named `reply` is being made now: admitted and not settled (a reply whose
+    /// worker died counts for a day). Asks the meter, not D1, so waiting costs the database nothing.
     pub async fn replying(&self, reply: &str) -> EdgeResult<bool> {
         let answer: Replying = self.call("replying", &Replying { reply: reply.to_owned(), replying: false }).await?;
         Ok(answer.replying)
@@ -163,6 +169,7 @@ impl Meter {
 #[durable_object(fetch)]
 pub struct MeterObject {
     sql: SqlStorage,
+    reservation_ttl_ms: i64,
 }
 
 #[derive(Deserialize)]
@@ -177,7 +184,7 @@ struct Sum {
 }
 
 impl DurableObject for MeterObject {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         // Idempotent, and exec is synchronous: the schema exists before the first request.
         let schema =
@@ -190,10 +197,14 @@ impl DurableObject for MeterObject {
         if let Err(e) = sql.exec(schema, None) {
             crate::error::log_error(&format!("meter schema: {e}"));
         }
-        // Added later; fails harmlessly where the column exists.
+        // Added later; each fails harmlessly where the column exists.
         let _ = sql.exec("ALTER TABLE reservations ADD COLUMN reply TEXT", None);
+        let _ = sql.exec("ALTER TABLE reservations ADD COLUMN booked INTEGER NOT NULL DEFAULT 0", None);
         let _ = sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_reply ON reservations (reply)", None);
-        Self { sql }
+        let reservation_ttl_ms = crate::settings::secret(&env, "METER_RESERVATION_TTL_MS")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map_or(RESERVATION_TTL_MS, |ms| ms.clamp(1_000, RESERVATION_TTL_MS));
+        Self { sql, reservation_ttl_ms }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -223,7 +234,7 @@ impl MeterObject {
     fn admit(&self, body: &AdmitRequest) -> worker::Result<Admission> {
         let now = worker::Date::now().as_millis() as i64;
         self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
-        self.sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![now.into()])?;
+        self.book_expired(now)?;
         let mut wait = 0;
         for hit in &body.hits {
             let w: Window = self
@@ -255,7 +266,7 @@ impl MeterObject {
         let reserved: Sum = self
             .sql
             .exec(
-                "SELECT coalesce(sum(micros), 0) AS total FROM reservations WHERE month = ?",
+                "SELECT coalesce(sum(micros), 0) AS total FROM reservations WHERE month = ? AND booked = 0",
                 vec![r.month.as_str().into()],
             )?
             .one()?;
@@ -276,22 +287,18 @@ impl MeterObject {
                 id.to_string().into(),
                 r.month.as_str().into(),
                 db_int(r.micros).into(),
-                (now + RESERVATION_TTL_MS).into(),
+                (now + self.reservation_ttl_ms).into(),
                 body.reply.clone().into(),
             ],
         )?;
         Ok(Admission::Admitted { reservation: Some(id) })
     }
 
+    /// A reply is being made while its reservation stands, counted as spent or not: only its
+    /// settling, or a day, removes it.
     fn replying(&self, reply: &str) -> worker::Result<bool> {
-        let now = worker::Date::now().as_millis() as i64;
-        let held: Sum = self
-            .sql
-            .exec(
-                "SELECT count(*) AS total FROM reservations WHERE reply = ? AND expires_at > ?",
-                vec![reply.into(), now.into()],
-            )?
-            .one()?;
+        let held: Sum =
+            self.sql.exec("SELECT count(*) AS total FROM reservations WHERE reply = ?", vec![reply.into()])?.one()?;
         Ok(held.total > 0)
     }
 
@@ -305,10 +312,47 @@ impl MeterObject {
         Ok(())
     }
 
-    /// Releases the reservation (if it has not expired) and books the real cost to its month.
-    /// A month the meter has not seen yet starts from D1, which already holds this cost.
+    /// Counts reservations past their time as spent, at their worst case, and forgets those
+    /// whose reply never settled within a day.
+    fn book_expired(&self, now: i64) -> worker::Result<()> {
+        self.sql.exec(
+            "UPDATE spend SET micros = micros + (SELECT coalesce(sum(r.micros), 0) FROM reservations r \
+               WHERE r.month = spend.month AND r.booked = 0 AND r.expires_at <= ?)",
+            vec![now.into()],
+        )?;
+        self.sql.exec("UPDATE reservations SET booked = 1 WHERE booked = 0 AND expires_at <= ?", vec![now.into()])?;
+        self.sql.exec(
+            "DELETE FROM reservations WHERE booked = 1 AND expires_at <= ?",
+            vec![(now - BOOKED_KEPT_MS).into()],
+        )?;
+        Ok(())
+    }
+
+    /// Releases the reservation and books the real cost to its month. A reservation already
+    /// counted as spent at its worst case is replaced by the real cost. A month the meter has
+    /// not seen yet starts from D1, which already holds this cost.
     fn settle(&self, body: &Settle) -> worker::Result<()> {
+        #[derive(Deserialize)]
+        struct Booked {
+            month: String,
+            micros: i64,
+        }
+        let booked: Option<Booked> = self
+            .sql
+            .exec(
+                "SELECT month, micros FROM reservations WHERE id = ? AND booked = 1",
+                vec![body.reservation.as_str().into()],
+            )?
+            .to_array()?
+            .into_iter()
+            .next();
         self.sql.exec("DELETE FROM reservations WHERE id = ?", vec![body.reservation.as_str().into()])?;
+        if let Some(b) = booked {
+            self.sql.exec(
+                "UPDATE spend SET micros = max(0, micros - ?) WHERE month = ?",
+                vec![b.micros.into(), b.month.as_str().into()],
+            )?;
+        }
         self.sql.exec(
             "UPDATE spend SET micros = micros + ? WHERE month = ?",
             vec![db_int(body.cost_micros).into(), body.month.as_str().into()],
