@@ -24,7 +24,9 @@ use e2e::journeys::{self, unique, Journey};
 
 /// Organizations whose keys are minted before the tests start: `dev/bootstrap` writes the
 /// database file directly, which must not race the running edge's own writes.
-const NAMED_ORGS: [&str; 5] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex"];
+const NAMED_ORGS: [&str; 6] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex", "planned"];
+/// The operator's plan for the organization `planned`: one cent, a reply or two of `costly`.
+const PLANNED_CENTS: u64 = 1;
 /// Fresh organizations handed out by `new_tenant`, one per call.
 const FRESH_ORGS: usize = 12;
 static KEYS: OnceLock<HashMap<String, String>> = OnceLock::new();
@@ -36,6 +38,7 @@ fn mint_keys(app: &App) -> Result<(), String> {
         let key = app.mint_key(&slug)?;
         keys.insert(slug, key);
     }
+    app.set_plan("planned", PLANNED_CENTS)?;
     KEYS.set(keys).map_err(|_| "keys minted twice".to_owned())
 }
 
@@ -71,6 +74,10 @@ fn main() {
         ("the_openapi_document_is_served", the_openapi_document_is_served),
         ("an_address_flooding_the_edge_meets_the_shield", an_address_flooding_the_edge_meets_the_shield),
         ("the_addresses_of_one_ipv6_64_share_one_allowance", the_addresses_of_one_ipv6_64_share_one_allowance),
+        (
+            "an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget",
+            an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget,
+        ),
         (
             "model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models",
             model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models,
@@ -604,9 +611,12 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
     assert!(acme_domains["items"].as_array().unwrap().iter().any(|d| d["id"] == ACME_DOMAIN));
 }
 
+/// An owner's prices apply to replies from its own provider (here the stand-in again, but as
+/// the owner's server: another URL than the edge's own); the operator pays nothing for them.
 fn prices_make_reply_costs_and_usage_exact(app: &App) {
     let host = format!("{}.test", unique("priced"));
-    let (admin, _, site) = new_tenant(app, &host, json!({"llm": {"model": "priced-model"}}));
+    let own_server = app.llm.base_url.replace("127.0.0.1", "localhost");
+    let (admin, _, site) = new_tenant(app, &host, json!({"llm": {"model": "priced-model", "base_url": own_server}}));
     let org = ok(
         app.block_on(admin.patch(
             "/v1/admin/organization",
@@ -629,7 +639,63 @@ fn prices_make_reply_costs_and_usage_exact(app: &App) {
     let report = ok(app.block_on(admin.get("/v1/admin/usage")), 200);
     assert_eq!(report["budget"]["spent_micros"], expected);
     assert_eq!(report["days"][0]["cost_micros"], expected);
+    assert_eq!(
+        (report["days"][0]["operator_cost_micros"].as_u64(), report["budget"]["operator_spent_micros"].as_u64()),
+        (Some(0), Some(0))
+    );
     refused(&app.block_on(admin.patch("/v1/admin/organization", &json!({"prices": [{"model": "a", "input_micros_per_million": 1, "output_micros_per_million": 1}, {"model": "a", "input_micros_per_million": 2, "output_micros_per_million": 2}]}))), 400, ErrorCode::InvalidField);
+}
+
+/// Money the tenant controls stops at the operator's plan: an owner who prices the operator's
+/// model at 0 and sets the largest budget still gets no further than the plan allows, and the
+/// usage report shows both the owner's figures and the operator's.
+fn an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget(app: &App) {
+    let admin = owner(app, "planned");
+    let host = format!("{}.test", unique("planned"));
+    let d = ok(
+        app.block_on(
+            admin.post("/v1/admin/domains", &json!({"hostname": host, "llm": {"model": "costly", "max_tokens": 50}})),
+        ),
+        201,
+    );
+    let site = d["site_key"].as_str().unwrap().to_owned();
+    let free = json!({"model": "costly", "input_micros_per_million": 0, "output_micros_per_million": 0});
+    ok(
+        app.block_on(
+            admin.patch("/v1/admin/organization", &json!({"prices": [free], "monthly_budget_cents": 100_000_000})),
+        ),
+        200,
+    );
+    // The plan is the operator's: the admin API has no say in it.
+    refused(
+        &app.block_on(admin.patch("/v1/admin/organization", &json!({"plan_monthly_cents": 100_000}))),
+        400,
+        ErrorCode::InvalidJson,
+    );
+
+    let api = app.api(&format!("https://{host}"));
+    let mut replies = 0;
+    loop {
+        let c = app.block_on(api.open(&site, &unique("planned-visitor")));
+        let s = app.block_on(api.send(&c.conversation_id, &c.token, "what does this cost"));
+        match s.last() {
+            Some(StreamEvent::Done { .. }) => replies += 1,
+            Some(StreamEvent::Error { code: ErrorCode::BudgetExhausted, .. }) => break,
+            other => panic!("{other:?}"),
+        }
+        assert!(replies < 10, "the plan never ran out");
+    }
+    let report = ok(app.block_on(admin.get("/v1/admin/usage")), 200);
+    let b = &report["budget"];
+    eprintln!("plan: {replies} replies within a plan of {PLANNED_CENTS} cent; usage {b}");
+    assert!(replies >= 1);
+    assert_eq!(b["plan_monthly_cents"], PLANNED_CENTS);
+    assert_eq!(b["plan_exhausted"], true);
+    assert_eq!(b["exhausted"], false, "the owner's own budget is far from spent");
+    let operator = b["operator_spent_micros"].as_u64().unwrap();
+    assert!(operator >= PLANNED_CENTS * 10_000, "{operator}");
+    assert_eq!(b["spent_micros"].as_u64(), Some(operator), "the owner is charged the operator's price, not its own 0");
+    assert_eq!(report["days"][0]["operator_cost_micros"].as_u64(), Some(operator));
 }
 
 /// Sets up an organization whose every reply costs about a cent and whose budget is `cents`:

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
 
+pub use crate::budget::Money;
 use crate::clock::{now_ms, utc_month};
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::ids::{OrgId, ReservationId};
@@ -33,16 +34,17 @@ pub struct Hit {
     pub window_ms: i64,
 }
 
-/// A reply's worst-case cost, held against the month's budget until it settles.
+/// A reply's worst-case cost, held against the month's budget and plan until it settles.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reserve {
     /// `YYYY-MM`, UTC.
     pub month: String,
-    pub budget_micros: u64,
+    /// The owner's budget and the operator's plan for the month.
+    pub caps: Money,
     /// What D1 says the month has cost so far: the meter's starting point for a month it has
     /// not seen yet, ignored after that.
-    pub spent_micros: u64,
-    pub micros: u64,
+    pub spent: Money,
+    pub worst: Money,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,7 +87,7 @@ pub const HELD_RETRY_SECS: u32 = 5;
 pub struct Settle {
     pub reservation: String,
     pub month: String,
-    pub cost_micros: u64,
+    pub cost: Money,
 }
 
 /// A question about a reply in flight, and its answer.
@@ -110,6 +112,17 @@ pub fn budget_check(spent: u64, reserved: u64, budget: u64, cost: u64) -> Budget
         BudgetCheck::Held
     } else {
         BudgetCheck::Exhausted
+    }
+}
+
+/// Whether a reply may start: only while both the owner's budget and the operator's plan allow.
+pub fn reply_check(spent: Money, reserved: Money, caps: Money, worst: Money) -> BudgetCheck {
+    let owner = budget_check(spent.owner, reserved.owner, caps.owner, worst.owner);
+    let operator = budget_check(spent.operator, reserved.operator, caps.operator, worst.operator);
+    match (owner, operator) {
+        (BudgetCheck::Exhausted, _) | (_, BudgetCheck::Exhausted) => BudgetCheck::Exhausted,
+        (BudgetCheck::Held, _) | (_, BudgetCheck::Held) => BudgetCheck::Held,
+        _ => BudgetCheck::Admit,
     }
 }
 
@@ -154,9 +167,9 @@ impl Meter {
 
     /// Books a reply's cost and releases its reservation, if it has one. A failure is logged,
     /// not returned: the visitor's answer does not depend on it, and the reservation expires.
-    pub async fn settle_quietly(&self, reservation: Option<ReservationId>, cost_micros: u64) {
+    pub async fn settle_quietly(&self, reservation: Option<ReservationId>, cost: Money) {
         let Some(r) = reservation else { return };
-        let settle = Settle { reservation: r.to_string(), month: utc_month(now_ms()), cost_micros };
+        let settle = Settle { reservation: r.to_string(), month: utc_month(now_ms()), cost };
         if let Err(e) = self.call::<_, serde_json::Value>("settle", &settle).await {
             log_error(&format!("settling reservation {r} failed: {e}"));
         }
@@ -183,6 +196,18 @@ struct Sum {
     total: i64,
 }
 
+#[derive(Deserialize)]
+struct Pair {
+    owner: i64,
+    operator: i64,
+}
+
+impl From<Pair> for Money {
+    fn from(p: Pair) -> Self {
+        Self { owner: u64::try_from(p.owner).unwrap_or(0), operator: u64::try_from(p.operator).unwrap_or(0) }
+    }
+}
+
 impl DurableObject for MeterObject {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -200,6 +225,8 @@ impl DurableObject for MeterObject {
         // Added later; each fails harmlessly where the column exists.
         let _ = sql.exec("ALTER TABLE reservations ADD COLUMN reply TEXT", None);
         let _ = sql.exec("ALTER TABLE reservations ADD COLUMN booked INTEGER NOT NULL DEFAULT 0", None);
+        let _ = sql.exec("ALTER TABLE reservations ADD COLUMN operator_micros INTEGER NOT NULL DEFAULT 0", None);
+        let _ = sql.exec("ALTER TABLE spend ADD COLUMN operator_micros INTEGER NOT NULL DEFAULT 0", None);
         let _ = sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_reply ON reservations (reply)", None);
         let reservation_ttl_ms = crate::settings::secret(&env, "METER_RESERVATION_TTL_MS")
             .and_then(|v| v.trim().parse::<i64>().ok())
@@ -256,22 +283,26 @@ impl MeterObject {
             return Ok(Admission::Admitted { reservation: None });
         };
         self.sql.exec(
-            "INSERT OR IGNORE INTO spend (month, micros) VALUES (?, ?)",
-            vec![r.month.as_str().into(), db_int(r.spent_micros).into()],
+            "INSERT OR IGNORE INTO spend (month, micros, operator_micros) VALUES (?, ?, ?)",
+            vec![r.month.as_str().into(), db_int(r.spent.owner).into(), db_int(r.spent.operator).into()],
         )?;
-        let spent: Sum = self
-            .sql
-            .exec("SELECT coalesce(sum(micros), 0) AS total FROM spend WHERE month = ?", vec![r.month.as_str().into()])?
-            .one()?;
-        let reserved: Sum = self
+        let spent: Pair = self
             .sql
             .exec(
-                "SELECT coalesce(sum(micros), 0) AS total FROM reservations WHERE month = ? AND booked = 0",
+                "SELECT coalesce(sum(micros), 0) AS owner, coalesce(sum(operator_micros), 0) AS operator \
+                 FROM spend WHERE month = ?",
                 vec![r.month.as_str().into()],
             )?
             .one()?;
-        let (spent, reserved) = (u64::try_from(spent.total).unwrap_or(0), u64::try_from(reserved.total).unwrap_or(0));
-        match budget_check(spent, reserved, r.budget_micros, r.micros) {
+        let reserved: Pair = self
+            .sql
+            .exec(
+                "SELECT coalesce(sum(micros), 0) AS owner, coalesce(sum(operator_micros), 0) AS operator \
+                 FROM reservations WHERE month = ? AND booked = 0",
+                vec![r.month.as_str().into()],
+            )?
+            .one()?;
+        match reply_check(spent.into(), reserved.into(), r.caps, r.worst) {
             BudgetCheck::Admit => {}
             BudgetCheck::Held => return Ok(Admission::BudgetHeld { retry_after: HELD_RETRY_SECS }),
             BudgetCheck::Exhausted => {
@@ -282,11 +313,12 @@ impl MeterObject {
         self.record(&body.hits, now)?;
         let id = ReservationId::generate();
         self.sql.exec(
-            "INSERT INTO reservations (id, month, micros, expires_at, reply) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO reservations (id, month, micros, operator_micros, expires_at, reply) VALUES (?, ?, ?, ?, ?, ?)",
             vec![
                 id.to_string().into(),
                 r.month.as_str().into(),
-                db_int(r.micros).into(),
+                db_int(r.worst.owner).into(),
+                db_int(r.worst.operator).into(),
                 (now + self.reservation_ttl_ms).into(),
                 body.reply.clone().into(),
             ],
@@ -316,8 +348,11 @@ impl MeterObject {
     /// whose reply never settled within a day.
     fn book_expired(&self, now: i64) -> worker::Result<()> {
         self.sql.exec(
-            "UPDATE spend SET micros = micros + (SELECT coalesce(sum(r.micros), 0) FROM reservations r \
-               WHERE r.month = spend.month AND r.booked = 0 AND r.expires_at <= ?)",
+            "UPDATE spend SET \
+               micros = micros + (SELECT coalesce(sum(r.micros), 0) FROM reservations r \
+                 WHERE r.month = spend.month AND r.booked = 0 AND r.expires_at <= ?1), \
+               operator_micros = operator_micros + (SELECT coalesce(sum(r.operator_micros), 0) FROM reservations r \
+                 WHERE r.month = spend.month AND r.booked = 0 AND r.expires_at <= ?1)",
             vec![now.into()],
         )?;
         self.sql.exec("UPDATE reservations SET booked = 1 WHERE booked = 0 AND expires_at <= ?", vec![now.into()])?;
@@ -336,11 +371,12 @@ impl MeterObject {
         struct Booked {
             month: String,
             micros: i64,
+            operator_micros: i64,
         }
         let booked: Option<Booked> = self
             .sql
             .exec(
-                "SELECT month, micros FROM reservations WHERE id = ? AND booked = 1",
+                "SELECT month, micros, operator_micros FROM reservations WHERE id = ? AND booked = 1",
                 vec![body.reservation.as_str().into()],
             )?
             .to_array()?
@@ -349,13 +385,14 @@ impl MeterObject {
         self.sql.exec("DELETE FROM reservations WHERE id = ?", vec![body.reservation.as_str().into()])?;
         if let Some(b) = booked {
             self.sql.exec(
-                "UPDATE spend SET micros = max(0, micros - ?) WHERE month = ?",
-                vec![b.micros.into(), b.month.as_str().into()],
+                "UPDATE spend SET micros = max(0, micros - ?), operator_micros = max(0, operator_micros - ?) \
+                 WHERE month = ?",
+                vec![b.micros.into(), b.operator_micros.into(), b.month.as_str().into()],
             )?;
         }
         self.sql.exec(
-            "UPDATE spend SET micros = micros + ? WHERE month = ?",
-            vec![db_int(body.cost_micros).into(), body.month.as_str().into()],
+            "UPDATE spend SET micros = micros + ?, operator_micros = operator_micros + ? WHERE month = ?",
+            vec![db_int(body.cost.owner).into(), db_int(body.cost.operator).into(), body.month.as_str().into()],
         )?;
         Ok(())
     }
@@ -386,6 +423,30 @@ mod tests {
         assert_eq!(budget_check(1_000, 0, 1_000, 1), Exhausted);
         assert_eq!(budget_check(5_000, 0, 1_000, 0), Admit, "unpriced models are not held back");
         assert_eq!(budget_check(0, 0, 0, 1), Exhausted, "a zero budget allows no priced reply");
+    }
+
+    #[test]
+    fn a_reply_starts_only_while_budget_and_plan_both_allow() {
+        use BudgetCheck::*;
+        let m = |owner, operator| Money { owner, operator };
+        let caps = m(1_000_000_000, 10_000);
+        assert_eq!(reply_check(m(0, 0), m(0, 0), caps, m(500, 500)), Admit);
+        assert_eq!(
+            reply_check(m(0, 10_000), m(0, 0), caps, m(0, 1)),
+            Exhausted,
+            "the plan is spent, whatever the budget"
+        );
+        assert_eq!(
+            reply_check(m(0, 10_000), m(0, 0), caps, m(5, 0)),
+            Admit,
+            "the owner's own key: the plan is not touched"
+        );
+        assert_eq!(reply_check(m(0, 5_000), m(0, 5_000), caps, m(1, 1)), Held);
+        assert_eq!(
+            reply_check(m(2_000_000_000, 0), m(0, 0), caps, m(1, 1)),
+            Exhausted,
+            "the owner's budget still caps"
+        );
     }
 
     #[test]

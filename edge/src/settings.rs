@@ -2,7 +2,7 @@
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
 
-use shared::admin::{LlmConfig, Provider, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
+use shared::admin::{LlmConfig, Provider, MAX_BUDGET_CENTS, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
 use shared::{ErrorCode, ModelId};
 
 use crate::budget::Price;
@@ -68,8 +68,15 @@ pub struct Settings {
     pub history_token_budget: u32,
     /// Visitor limits before a domain's overrides.
     pub limits: VisitorLimits,
-    /// What a model costs when its organization has not priced it, so budgets hold from the start.
+    /// What a model costs when nobody priced it, so budgets hold from the start; also the
+    /// operator's price for models of its own account not in `operator_prices`.
     pub default_price: Price,
+    /// The operator's prices for models run on its account (`OPERATOR_PRICES`, JSON
+    /// `{"model": [input, output]}` in micros per million tokens). Owners' prices never apply there.
+    pub operator_prices: Vec<(ModelId, Price)>,
+    /// An organization's monthly plan on the operator's account unless the operator set its
+    /// own (`PLAN_MONTHLY_CENTS`).
+    pub plan_monthly_cents: u64,
     /// Models a domain may run on the operator's account besides the default one
     /// (`LLM_ALLOWED_MODELS`, separated by commas or spaces).
     pub allowed_models: Vec<ModelId>,
@@ -134,7 +141,23 @@ impl Settings {
             input: price("PRICE_INPUT_MICROS_PER_MILLION")?,
             output: price("PRICE_OUTPUT_MICROS_PER_MILLION")?,
         };
-        Ok(Self { token_key, token_ttl_ms, llm, history_token_budget, limits, default_price, allowed_models })
+        let operator_prices = match get("OPERATOR_PRICES").filter(|v| !v.trim().is_empty()) {
+            None => Vec::new(),
+            Some(json) => parse_operator_prices(&json)
+                .ok_or_else(|| misconfigured("OPERATOR_PRICES must be JSON like {\"model\": [input, output]}"))?,
+        };
+        let plan_monthly_cents = (number("PLAN_MONTHLY_CENTS", 1_000.0)?.max(0.0) as u64).min(MAX_BUDGET_CENTS);
+        Ok(Self {
+            token_key,
+            token_ttl_ms,
+            llm,
+            history_token_budget,
+            limits,
+            default_price,
+            operator_prices,
+            plan_monthly_cents,
+            allowed_models,
+        })
     }
 
     /// The provider settings for a domain of `org` with overrides `o`: [`LlmSettings::with_overrides`],
@@ -157,10 +180,27 @@ impl Settings {
         Ok(llm)
     }
 
+    /// What the operator charges for `model` on its account.
+    pub fn operator_price(&self, model: &ModelId) -> Price {
+        self.operator_prices.iter().find(|(m, _)| m == model).map_or(self.default_price, |(_, p)| *p)
+    }
+
     /// Whether the operator lets domains run `model` on its account.
     pub fn operator_serves(&self, model: &ModelId) -> bool {
         *model == self.llm.model || self.allowed_models.contains(model)
     }
+}
+
+/// `{"model": [input, output], …}`, prices within bounds and model ids well-formed.
+fn parse_operator_prices(json: &str) -> Option<Vec<(ModelId, Price)>> {
+    let table: std::collections::BTreeMap<String, [u64; 2]> = serde_json::from_str(json).ok()?;
+    table
+        .into_iter()
+        .map(|(model, [input, output])| {
+            let ok = input <= MAX_PRICE_MICROS_PER_MILLION && output <= MAX_PRICE_MICROS_PER_MILLION;
+            Some((ModelId::parse(&model).ok().filter(|_| ok)?, Price { input, output }))
+        })
+        .collect()
 }
 
 /// A domain whose provider settings the edge will not use, as the visitor hears of it.
@@ -449,5 +489,24 @@ mod tests {
         let s = Settings::from_lookup(lookup(&base())).unwrap();
         let stored = LlmConfig { model: Some("../../accounts/other/ai/run/x?".into()), ..Default::default() };
         assert!(s.llm.with_overrides(&stored, OrgId::generate(), |_| None).is_err());
+    }
+
+    #[test]
+    fn the_operator_prices_its_own_models_and_sets_the_default_plan() {
+        let mut v = base();
+        v.push(("PRICE_INPUT_MICROS_PER_MILLION", "500000"));
+        v.push(("OPERATOR_PRICES", r#"{"gpt-5-pro": [15000000, 120000000]}"#));
+        v.push(("PLAN_MONTHLY_CENTS", "2500"));
+        let s = Settings::from_lookup(lookup(&v)).unwrap();
+        let model = |m: &str| ModelId::parse(m).unwrap();
+        assert_eq!(s.operator_price(&model("gpt-5-pro")), Price { input: 15_000_000, output: 120_000_000 });
+        assert_eq!(s.operator_price(&model("stand-in")), Price { input: 500_000, output: 0 });
+        assert_eq!(s.plan_monthly_cents, 2_500);
+        for bad in [r#"{"../x": [1, 1]}"#, r#"{"m": [1]}"#, r#"{"m": [1, 9999999999]}"#, "[]"] {
+            let mut v = base();
+            v.push(("OPERATOR_PRICES", bad));
+            assert!(Settings::from_lookup(lookup(&v)).is_err(), "{bad}");
+        }
+        assert_eq!(Settings::from_lookup(lookup(&base())).unwrap().plan_monthly_cents, 1_000, "ten dollars by default");
     }
 }

@@ -28,6 +28,9 @@ const GENEROUS_LIMITS: &str = "LIMIT_MESSAGES_PER_MINUTE_PER_VISITOR=60\nLIMIT_M
      LIMIT_MESSAGES_PER_CONVERSATION=1000\n";
 /// Models the suites' domains run on the edge's own provider besides its default.
 const ALLOWED_MODELS: &str = "acme-model,priced-model,costly,@cf/meta/llama-3.1-8b-instruct";
+/// The operator's price of the suites' costly model: about a cent a reply. Every other model on
+/// the operator's account costs wrangler.toml's PRICE_*; the suites' plan is the largest there is.
+const OPERATOR_PRICES: &str = r#"{"costly": [200000000, 200000000]}"#;
 const TOKEN_SECRET: &str = "e2e-token-secret-0123456789-abcdefghij";
 /// How long the edge may take to come up (it builds the worker first if needed).
 const START_TIMEOUT: Duration = Duration::from_secs(300);
@@ -103,7 +106,8 @@ impl App {
         let defaults = format!(
             "TOKEN_SECRET={TOKEN_SECRET}\nLLM_BASE_URL={}\nLLM_MODEL=stand-in\nLLM_API_KEY={LLM_KEY}\n\
              LLM_FIRST_TOKEN_TIMEOUT_MS={FIRST_TOKEN_TIMEOUT_MS}\nLLM_IDLE_TIMEOUT_MS={IDLE_TIMEOUT_MS}\n\
-             {RELAY_KEY_SECRET}={RELAY_KEY}\nLLM_ALLOWED_MODELS={ALLOWED_MODELS}\n{GENEROUS_LIMITS}",
+             {RELAY_KEY_SECRET}={RELAY_KEY}\nLLM_ALLOWED_MODELS={ALLOWED_MODELS}\n{GENEROUS_LIMITS}\
+             OPERATOR_PRICES={OPERATOR_PRICES}\nPLAN_MONTHLY_CENTS=100000000\n",
             llm.base_url
         );
         let mut vars: Vec<String> = defaults
@@ -180,33 +184,42 @@ impl App {
         s
     }
 
-    /// Creates the organization `slug` unless it exists and mints an API key for it, with the
-    /// project's own bootstrap command against this app's database.
-    pub fn mint_key(&self, slug: &str) -> Result<String, String> {
+    /// Runs a `dev/` command that writes this app's database file directly, retrying while the
+    /// running edge holds the local database's write lock; its standard output.
+    fn write_db(&self, command: &str) -> Result<String, String> {
         let persist = self._state.path().display().to_string();
         let mut attempts = 0;
-        let out = loop {
-            let out = tool(&format!("dev/bootstrap --slug {slug} --persist-to {persist}"))
+        loop {
+            let out = tool(&format!("{command} --persist-to {persist}"))
                 .stdin(Stdio::null())
                 .output()
                 .map_err(|e| e.to_string())?;
             let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            // The running edge may hold the local database's write lock for a moment.
-            if out.status.success() || !stderr.contains("SQLITE_BUSY") || attempts == 5 {
-                if !out.status.success() {
-                    return Err(format!("dev/bootstrap failed: {stderr}"));
-                }
-                break out;
+            if out.status.success() {
+                return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+            }
+            if !stderr.contains("SQLITE_BUSY") || attempts == 5 {
+                return Err(format!("{command} failed: {stderr}"));
             }
             attempts += 1;
             std::thread::sleep(Duration::from_millis(200 * attempts));
-        };
-        let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        }
+    }
+
+    /// Creates the organization `slug` unless it exists and mints an API key for it, with the
+    /// project's own bootstrap command against this app's database.
+    pub fn mint_key(&self, slug: &str) -> Result<String, String> {
+        let key = self.write_db(&format!("dev/bootstrap --slug {slug}"))?.trim().to_owned();
         if key.starts_with("sk_live_") {
             Ok(key)
         } else {
             Err(format!("dev/bootstrap printed no key: {key:?}"))
         }
+    }
+
+    /// Sets the organization's plan on the operator's account, with the operator's command.
+    pub fn set_plan(&self, slug: &str, cents: u64) -> Result<(), String> {
+        self.write_db(&format!("dev/plan --slug {slug} --cents {cents}")).map(|_| ())
     }
 
     /// A site owner's client with this key.

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::message::MessageTextError;
 use shared::{
-    ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent,
+    ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent, Usage,
 };
 use worker::{Context, Delay, Env, Request, Response};
 
@@ -17,9 +17,9 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::{ConversationId, DomainId, MessageId};
 use crate::limits::{VisitorLimits, MINUTE_MS};
-use crate::meter::{Admission, Hit, Meter, Reserve};
+use crate::meter::{Admission, Hit, Meter, Money, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
-use crate::settings::secret;
+use crate::settings::{secret, Payer};
 use crate::store::{Added, Earlier, FinishedReply, OrgStore, StoredReply, STALE_REPLY_MS};
 use crate::{budget, prompt, relay};
 
@@ -111,14 +111,24 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     }
     let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
     let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
-    let price = context.price.unwrap_or(settings.default_price);
+    // On the operator's account its prices apply; the owner's prices only to its own provider.
+    let operator_paid = llm.payer == Payer::Operator;
+    let price = if operator_paid {
+        settings.operator_price(&llm.model)
+    } else {
+        context.price.unwrap_or(settings.default_price)
+    };
     // Worst case: the prompt (estimated generously, providers count differently) and a full reply.
     let prompt_tokens: u64 = prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum();
+    let cents = |c: u64| c.saturating_mul(budget::MICROS_PER_CENT);
     let reserve = Reserve {
         month,
-        budget_micros: context.monthly_budget_cents.saturating_mul(budget::MICROS_PER_CENT),
-        spent_micros: context.month_spent_micros,
-        micros: budget::cost_micros(prompt_tokens * 2, u64::from(llm.max_tokens), price),
+        caps: Money {
+            owner: cents(context.month.budget_cents),
+            operator: cents(context.month.plan_cents.unwrap_or(settings.plan_monthly_cents)),
+        },
+        spent: Money { owner: context.month.spent_micros, operator: context.month.operator_spent_micros },
+        worst: budget::charge(prompt_tokens * 2, u64::from(llm.max_tokens), price, operator_paid),
     };
     let admission = match &client_id {
         Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await?,
@@ -158,7 +168,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         (Ok(Added::Stored { reply, .. }), _) => reply,
         (Ok(Added::Repeated), Some(client_id)) => {
             // The same message raced in twice; the other sending gets the reply.
-            meter.settle_quietly(reservation, 0).await;
+            meter.settle_quietly(reservation, Money::default()).await;
             let earlier = Earlier { reply: None, refusal: None };
             return replay(
                 store,
@@ -171,7 +181,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             .await;
         }
         (stored, _) => {
-            meter.settle_quietly(reservation, 0).await;
+            meter.settle_quietly(reservation, Money::default()).await;
             return Err(stored.err().unwrap_or_else(full));
         }
     };
@@ -191,10 +201,17 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         let mut progress = Relayed { tx, store: &store, reply: reply_id, written: 0, written_at: now_ms() };
         let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, &mut progress).await;
         let latency = now_ms() - started;
-        let cost = budget::cost_micros(u64::from(outcome.usage.tokens_in), u64::from(outcome.usage.tokens_out), price);
-        let finished = FinishedReply { content: &outcome.content, status: outcome.status, usage: outcome.usage };
-        let stored = store.finish_reply(conversation, reply_id, &finished, llm.model.as_str(), cost, latency).await;
-        meter.settle_quietly(reservation, if stored.is_ok() { cost } else { 0 }).await;
+        let Usage { tokens_in, tokens_out } = outcome.usage;
+        let cost = budget::charge(u64::from(tokens_in), u64::from(tokens_out), price, operator_paid);
+        let finished = FinishedReply {
+            content: &outcome.content,
+            status: outcome.status,
+            usage: outcome.usage,
+            cost_micros: cost.owner,
+            operator_cost_micros: cost.operator,
+        };
+        let stored = store.finish_reply(conversation, reply_id, &finished, llm.model.as_str(), latency).await;
+        meter.settle_quietly(reservation, if stored.is_ok() { cost } else { Money::default() }).await;
         let last = match stored {
             Ok(()) => match outcome.error {
                 None => StreamEvent::Done { message_id: reply_id.to_string(), usage: outcome.usage },

@@ -10,7 +10,7 @@ mod owner;
 mod rows;
 
 use owner::count;
-pub use owner::{ConversationFilter, Cursor, DomainChanges, NewDomain};
+pub use owner::{ConversationFilter, Cursor, DomainChanges, MonthSpend, NewDomain};
 
 use serde::Deserialize;
 use shared::admin::KnowledgeKind;
@@ -151,9 +151,8 @@ pub struct PromptContext {
     pub visitor_id: Option<String>,
     /// Visitor messages the conversation holds so far.
     pub user_messages: u32,
-    pub monthly_budget_cents: u64,
-    /// What the month has cost so far, by D1's usage totals.
-    pub month_spent_micros: u64,
+    /// The month's money so far, by D1's usage totals.
+    pub month: MonthSpend,
     /// Set when the widget has sent this very message before.
     pub earlier: Option<Earlier>,
     /// Why the conversation's latest visitor message was refused a reply, if it was.
@@ -219,6 +218,9 @@ pub struct FinishedReply<'a> {
     pub content: &'a str,
     pub status: MessageStatus,
     pub usage: Usage,
+    /// What it cost the organization, and the operator (see [`MonthSpend`]).
+    pub cost_micros: u64,
+    pub operator_cost_micros: u64,
 }
 
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
@@ -410,7 +412,7 @@ impl OrgStore {
         let knowledge: Vec<KnowledgeRow> = knowledge.results()?;
         let price: Option<PriceRow> = price.results()?.into_iter().next();
         let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
-        let budget: Option<owner::Spend> = budget.results()?.into_iter().next();
+        let month: Option<owner::Spend> = budget.results()?.into_iter().next();
         let earlier: Option<EarlierRow> = earlier.results()?.into_iter().next();
         Ok(PromptContext {
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
@@ -425,8 +427,7 @@ impl OrgStore {
             user_messages: visitor.as_ref().map_or(0, |v| v.user_messages.max(0) as u32),
             last_refusal: visitor.as_ref().and_then(|v| v.last_refusal),
             visitor_id: visitor.and_then(|v| v.visitor_id),
-            monthly_budget_cents: budget.as_ref().map_or(0, |b| count(b.budget)),
-            month_spent_micros: budget.as_ref().map_or(0, |b| count(b.spent)),
+            month: month.map(MonthSpend::from).unwrap_or_default(),
             earlier: earlier.map(EarlierRow::into_earlier),
         })
     }
@@ -569,19 +570,19 @@ impl OrgStore {
         id: MessageId,
         reply: &FinishedReply<'_>,
         model: &str,
-        cost_micros: u64,
         latency_ms: i64,
     ) -> EdgeResult<()> {
         let now = now_ms();
         let conv = text(&conversation.to_string());
         let (tokens_in, tokens_out) = (i64::from(reply.usage.tokens_in), i64::from(reply.usage.tokens_out));
-        let cost = i64::try_from(cost_micros).unwrap_or(i64::MAX);
+        let cost = i64::try_from(reply.cost_micros).unwrap_or(i64::MAX);
+        let operator_cost = i64::try_from(reply.operator_cost_micros).unwrap_or(i64::MAX);
         self.db
             .batch(vec![
                 bind(
                     &self.db,
                     "UPDATE messages SET content = ?3, status = ?4, model = ?5, tokens_in = ?6, tokens_out = ?7, \
-                       latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10 \
+                       latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10, operator_cost_micros = ?11 \
                      WHERE organization_id = ?1 AND id = ?2",
                     &[
                         self.org(),
@@ -594,19 +595,22 @@ impl OrgStore {
                         int(latency_ms.max(0)),
                         int(cost),
                         int(now),
+                        int(operator_cost),
                     ],
                 )?,
                 self.touch(&conv, now)?,
                 bind(
                     &self.db,
-                    "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros) \
-                     VALUES (?1, ?2, 1, ?3, ?4, ?5) \
+                    "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros, \
+                       operator_cost_micros) \
+                     VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6) \
                      ON CONFLICT (organization_id, day) DO UPDATE SET \
                        requests = requests + 1, \
                        tokens_in = tokens_in + excluded.tokens_in, \
                        tokens_out = tokens_out + excluded.tokens_out, \
-                       cost_micros = cost_micros + excluded.cost_micros",
-                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out), int(cost)],
+                       cost_micros = cost_micros + excluded.cost_micros, \
+                       operator_cost_micros = operator_cost_micros + excluded.operator_cost_micros",
+                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out), int(cost), int(operator_cost)],
                 )?,
             ])
             .await?;

@@ -261,6 +261,7 @@ struct UsageRow {
     tokens_in: i64,
     tokens_out: i64,
     cost_micros: i64,
+    operator_cost_micros: i64,
 }
 
 /// Cuts `rows` (read with one row more than `limit`) to the page, and gives the row the next
@@ -279,16 +280,42 @@ pub(super) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// An organization's monthly budget and what a month (`?2`, `YYYY-MM`) has cost it so far.
-pub(super) const MONTH_SPEND: &str = "SELECT o.monthly_budget_cents AS budget, \
+/// An organization's monthly budget and operator's plan (NULL: the edge's default), and what a
+/// month (`?2`, `YYYY-MM`) has cost it and the operator so far.
+pub(super) const MONTH_SPEND: &str = "SELECT o.monthly_budget_cents AS budget, o.plan_monthly_cents AS plan, \
      (SELECT coalesce(sum(u.cost_micros), 0) FROM usage_daily u \
-      WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS spent \
+      WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS spent, \
+     (SELECT coalesce(sum(u.operator_cost_micros), 0) FROM usage_daily u \
+      WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS operator_spent \
      FROM organizations o WHERE o.id = ?1";
 
 #[derive(Deserialize)]
 pub(super) struct Spend {
     pub budget: i64,
+    pub plan: Option<i64>,
     pub spent: i64,
+    pub operator_spent: i64,
+}
+
+/// A month's money as D1 has it: the owner's budget and spend, the operator's plan and spend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonthSpend {
+    pub budget_cents: u64,
+    pub spent_micros: u64,
+    /// `None`: the edge's default plan.
+    pub plan_cents: Option<u64>,
+    pub operator_spent_micros: u64,
+}
+
+impl From<Spend> for MonthSpend {
+    fn from(s: Spend) -> Self {
+        Self {
+            budget_cents: count(s.budget),
+            spent_micros: count(s.spent),
+            plan_cents: s.plan.map(count),
+            operator_spent_micros: count(s.operator_spent),
+        }
+    }
 }
 
 impl OrgStore {
@@ -769,7 +796,7 @@ impl OrgStore {
     pub async fn usage(&self, from: &str, to: &str) -> EdgeResult<Vec<UsageDay>> {
         let rows: Vec<UsageRow> = bind(
             &self.db,
-            "SELECT day, requests, tokens_in, tokens_out, cost_micros FROM usage_daily \
+            "SELECT day, requests, tokens_in, tokens_out, cost_micros, operator_cost_micros FROM usage_daily \
              WHERE organization_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day",
             &[self.org(), text(from), text(to)],
         )?
@@ -784,14 +811,15 @@ impl OrgStore {
                 tokens_in: count(r.tokens_in),
                 tokens_out: count(r.tokens_out),
                 cost_micros: count(r.cost_micros),
+                operator_cost_micros: count(r.operator_cost_micros),
             })
             .collect())
     }
 
-    /// The organization's monthly budget and what the month (`YYYY-MM`) has cost so far.
-    pub async fn month_spend(&self, month: &str) -> EdgeResult<(u64, u64)> {
+    /// The organization's money for the month (`YYYY-MM`) so far.
+    pub async fn month_spend(&self, month: &str) -> EdgeResult<MonthSpend> {
         let s: Option<Spend> = bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?.first(None).await?;
-        Ok(s.map_or((0, 0), |s| (count(s.budget), count(s.spent))))
+        Ok(s.map(MonthSpend::from).unwrap_or_default())
     }
 }
 

@@ -36,7 +36,7 @@ async fn route(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeR
     match endpoint {
         Admin::Organization => organization::get(&store).await,
         Admin::UpdateOrganization => organization::patch(req, &store).await,
-        Admin::Usage => organization::usage(req, &store).await,
+        Admin::Usage => organization::usage(req, env, &store).await,
         Admin::ApiKeys => keys::list(&store).await,
         Admin::CreateApiKey => keys::create(req, &store).await,
         Admin::RevokeApiKey => keys::revoke(&store, id).await,

@@ -3,13 +3,14 @@
 
 use serde::Deserialize;
 use shared::admin::{check_organization, BudgetStatus, UpdateOrganization, UsageReport};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use super::{body, day_start, invalid, query};
 use crate::budget;
 use crate::clock::{now_ms, utc_day, utc_month};
 use crate::error::EdgeResult;
 use crate::http;
+use crate::settings::Settings;
 use crate::store::OrgStore;
 
 /// The longest range one usage request may cover.
@@ -34,7 +35,7 @@ struct UsageQuery {
     to: Option<String>,
 }
 
-pub async fn usage(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
+pub async fn usage(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Response> {
     let q: UsageQuery = query(req)?;
     let now = now_ms();
     let today = utc_day(now);
@@ -46,14 +47,20 @@ pub async fn usage(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
         return Err(invalid(format!("from must not be after to, and the range at most {MAX_USAGE_DAYS} days")));
     }
     let days = store.usage(&from, &to).await?;
-    let (budget_cents, spent) = store.month_spend(&month).await?;
-    let (remaining, exhausted) = budget::remaining(budget_cents, spent);
+    let spend = store.month_spend(&month).await?;
+    let (remaining, exhausted) = budget::remaining(spend.budget_cents, spend.spent_micros);
+    let plan_cents = spend.plan_cents.unwrap_or(Settings::from_env(env)?.plan_monthly_cents);
+    let (plan_remaining, plan_exhausted) = budget::remaining(plan_cents, spend.operator_spent_micros);
     let budget = BudgetStatus {
         month,
-        monthly_budget_cents: budget_cents,
-        spent_micros: spent,
+        monthly_budget_cents: spend.budget_cents,
+        spent_micros: spend.spent_micros,
         remaining_micros: remaining,
         exhausted,
+        plan_monthly_cents: plan_cents,
+        operator_spent_micros: spend.operator_spent_micros,
+        plan_remaining_micros: plan_remaining,
+        plan_exhausted,
     };
     http::json(200, &UsageReport { days, budget })
 }
