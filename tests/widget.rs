@@ -73,6 +73,10 @@ fn main() {
             script_tag_attributes_choose_language_position_and_colour,
         ),
         ("a_site_that_wants_leads_first_asks_before_the_chat", a_site_that_wants_leads_first_asks_before_the_chat),
+        (
+            "a_body_snapshot_restored_like_turbo_leaves_one_widget",
+            a_body_snapshot_restored_like_turbo_leaves_one_widget,
+        ),
     ];
     let ctx = if args.list { None } else { Some(start()) };
     let trials = tests
@@ -122,6 +126,11 @@ fn start() -> std::sync::Arc<Ctx> {
 impl Ctx {
     fn page(&self, mobile: bool) -> Page {
         self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
+    }
+
+    /// Where the screenshot `name` of a desktop or a phone session goes.
+    fn shot(&self, name: &str, mobile: bool) -> PathBuf {
+        self.shots.join(format!("{name}-{}.png", if mobile { "mobile" } else { "desktop" }))
     }
 }
 
@@ -634,4 +643,29 @@ fn a_site_that_wants_leads_first_asks_before_the_chat(ctx: &Ctx) {
         ]]
     );
     ctx.app.block_on(page.close());
+}
+
+/// Turbo keeps a clone of `<body>` when it leaves a page and puts it back on Back: no copy of
+/// the widget comes back with it, and the one widget goes on with its conversation.
+fn a_body_snapshot_restored_like_turbo_leaves_one_widget(ctx: &Ctx) {
+    for mobile in [false, true] {
+        let page = ctx.page(mobile);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.url("/spa.html")).await;
+            page.wait_for("the panel opened by the queued call", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+            type_and_send(&page, "before the visit").await;
+            wait_reply_done(&page).await;
+            page.js("window.navigateLikeTurbo()").await;
+            page.wait_for("the second page", "document.querySelector('h1').textContent === 'Second page'", WAIT).await;
+            page.js("window.backLikeTurbo()").await;
+            page.wait_for("the first page again", "document.querySelector('h1').textContent === 'Garden tools that last'", WAIT).await;
+            let widgets = page.js("return Array.from(document.querySelectorAll('chat-widget')).map(h => [h.isConnected, !!h.shadowRoot])").await;
+            assert_eq!(widgets, json!([[true, true]]), "one widget, the live one");
+            assert_eq!(page.js("return [w('.panel').hidden, wa('.msg.user').length]").await, json!([false, 1]));
+            type_and_send(&page, "after coming back").await;
+            assert_eq!(wait_reply_done(&page).await, default_reply("after coming back"));
+            page.screenshot(&ctx.shot("body-snapshot-restored", mobile)).await;
+        });
+        ctx.app.block_on(page.close());
+    }
 }

@@ -114,12 +114,20 @@ window.ChatWidget = [
   ['on', 'message', record('message')],
   ['open'],
 ];
-// What Turbo does on a visit: push a URL and replace <body> with the next page's.
+// What Turbo does on a visit: keep a snapshot of the page, push a URL and replace <body> with
+// the next page's.
+var snapshot;
 window.navigateLikeTurbo = function () {
+  snapshot = document.body.cloneNode(true);
   history.pushState({}, '', '/spa.html?page=2');
   var next = document.createElement('body');
   next.innerHTML = '<main><h1>Second page</h1><p>Swapped in without a reload.</p></main>';
   document.documentElement.replaceChild(next, document.body);
+};
+// And on Back: the snapshot's <body> comes back in place of the current one.
+window.backLikeTurbo = function () {
+  history.replaceState({}, '', '/spa.html');
+  document.body.replaceWith(snapshot);
 };
 "#;
 

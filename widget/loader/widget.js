@@ -50,12 +50,14 @@
   var host = d.createElement('chat-widget');
   host.setAttribute('data-chat-widget', '');
   var root = host.attachShadow({ mode: 'open' });
-  // Single-page apps and Turbo replace <body>: put the same host (and the running widget in
-  // it) back whenever it drops out of the document.
+  // The host goes beside <body>, not into it: a page's zoom or transform on <body> does not
+  // reach the widget, and single-page apps and Turbo that replace <body>, or clone it and put
+  // the clone back, neither remove nor copy it. Should a page still take it out, it goes back.
+  var html = d.documentElement;
   function attach() {
-    if (!host.isConnected && d.body) d.body.appendChild(host);
+    if (!host.isConnected) html.appendChild(host);
   }
-  new MutationObserver(attach).observe(d.documentElement, { childList: true, subtree: true });
+  new MutationObserver(attach).observe(html, { childList: true });
   attach();
 
   var base = new URL('.', script.src).href;
