@@ -73,6 +73,11 @@ fn main() {
             script_tag_attributes_choose_language_position_and_colour,
         ),
         ("a_site_that_wants_leads_first_asks_before_the_chat", a_site_that_wants_leads_first_asks_before_the_chat),
+        ("a_zoomed_or_transformed_body_keeps_the_panel_in_view", a_zoomed_or_transformed_body_keeps_the_panel_in_view),
+        (
+            "a_phone_page_without_a_viewport_tag_gets_a_readable_full_screen_panel",
+            a_phone_page_without_a_viewport_tag_gets_a_readable_full_screen_panel,
+        ),
         (
             "a_body_snapshot_restored_like_turbo_leaves_one_widget",
             a_body_snapshot_restored_like_turbo_leaves_one_widget,
@@ -642,6 +647,81 @@ fn a_site_that_wants_leads_first_asks_before_the_chat(ctx: &Ctx) {
             "0193a000-0000-7000-8000-000000000003".to_owned()
         ]]
     );
+    ctx.app.block_on(page.close());
+}
+
+/// The parts of the panel a visitor needs, with their boxes, where they reach outside the
+/// visual viewport.
+const OUT_OF_VIEW: &str = "const v = visualViewport;
+    return ['.head', '.composer'].map((s) => [s, w(s).getBoundingClientRect()])
+        .filter(([, r]) => r.top < v.offsetTop - 1 || r.left < v.offsetLeft - 1
+            || r.bottom > v.offsetTop + v.height + 1 || r.right > v.offsetLeft + v.width + 1)
+        .map(([s, r]) => [s, r.left, r.top, r.right, r.bottom]);";
+
+/// A page that zooms its `<body>`, or transforms it (which makes `<body>` the box fixed
+/// elements are placed in), scrolled down: the panel stays in sight and the visitor can chat.
+fn a_zoomed_or_transformed_body_keeps_the_panel_in_view(ctx: &Ctx) {
+    for (name, mobile) in [("zoom", false), ("zoom", true), ("transform", false), ("transform", true)] {
+        let page = ctx.page(mobile);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.url(&format!("/{name}.html"))).await;
+            page.launcher().await;
+            page.js("scrollTo(0, 1000)").await;
+            open_panel(&page).await;
+            assert_eq!(page.js(OUT_OF_VIEW).await, json!([]), "{name}, mobile: {mobile}");
+            type_and_send(&page, "can you see me?").await;
+            assert_eq!(wait_reply_done(&page).await, default_reply("can you see me?"));
+            assert_eq!(page.js(OUT_OF_VIEW).await, json!([]), "{name}, mobile: {mobile}, after a reply");
+            page.screenshot(&ctx.shot(&format!("body-{name}"), mobile)).await;
+        });
+        ctx.app.block_on(page.close());
+    }
+}
+
+/// A page without `<meta name="viewport">` is laid out 980 px wide and shown at 40% on a phone;
+/// the widget still draws at the phone's own size. Sizes "seen" are the page's CSS pixels
+/// times the page's scale on the screen.
+fn a_phone_page_without_a_viewport_tag_gets_a_readable_full_screen_panel(ctx: &Ctx) {
+    let page = ctx.page(true);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/no-viewport.html")).await;
+        page.launcher().await;
+        let shrunk = page
+            .js("const v = visualViewport; return [innerWidth, v.scale, v.scale * w('.launcher').getBoundingClientRect().width]")
+            .await;
+        assert_eq!(shrunk[0], json!(980), "the page is laid out wide");
+        assert!(shrunk[1].as_f64().unwrap_or(1.0) < 0.5, "and shown shrunk: {shrunk}");
+        let launcher = shrunk[2].as_f64().unwrap_or(0.0);
+        assert!((55.0..57.0).contains(&launcher), "the launcher is seen 56 px wide: {shrunk}");
+        page.screenshot(&ctx.shot("no-viewport-closed", true)).await;
+        open_panel(&page).await;
+        let look = page
+            .js("const v = visualViewport, p = w('.panel').getBoundingClientRect();
+                 const seen = (el) => Math.round(parseFloat(getComputedStyle(el).fontSize) * el.getBoundingClientRect().height / el.offsetHeight * v.scale);
+                 return {
+                     covers: p.left <= v.offsetLeft + 1 && p.top <= v.offsetTop + 1
+                         && p.right >= v.offsetLeft + v.width - 1 && p.bottom >= v.offsetTop + v.height - 1,
+                     font: seen(w('.greeting')),
+                     input_font: seen(w('textarea')),
+                 };")
+            .await;
+        assert_eq!(look, json!({"covers": true, "font": 14, "input_font": 16}), "a full-screen panel at the phone's size");
+        type_and_send(&page, "readable?").await;
+        assert_eq!(wait_reply_done(&page).await, default_reply("readable?"));
+        assert_eq!(page.js(OUT_OF_VIEW).await, json!([]));
+        page.screenshot(&ctx.shot("no-viewport-open", true)).await;
+    });
+    ctx.app.block_on(page.close());
+    // A desktop browser ignores the missing tag: the usual panel.
+    let page = ctx.page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/no-viewport.html")).await;
+        open_panel(&page).await;
+        let panel =
+            page.js("const r = w('.panel').getBoundingClientRect(); return [r.width, innerHeight - r.bottom]").await;
+        assert_eq!(panel, json!([380, 88]), "380 px wide, above the launcher");
+        page.screenshot(&ctx.shot("no-viewport-open", false)).await;
+    });
     ctx.app.block_on(page.close());
 }
 

@@ -49,6 +49,18 @@ impl HostSite {
                 )),
             ),
         );
+        // Long pages that zoom or transform their <body> (a transform makes <body> the box that
+        // fixed elements are placed in); the rule comes in a stylesheet, as the CSP wants.
+        for (name, rule) in [("zoom", "body { zoom: 1.2; }"), ("transform", "body { transform: translateX(0); }")] {
+            let sheet = format!("{css}\n{rule}\nmain {{ min-height: 3000px; }}\n");
+            pages.insert(format!("/{name}.css"), ("text/css", sheet));
+            let page = index.replace(r#"href="demo.css""#, &format!(r#"href="{name}.css""#));
+            pages.insert(format!("/{name}.html"), (html, page));
+        }
+        // A page without <meta name="viewport">: phones lay it out 980 px wide and show it shrunk.
+        let meta = r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#;
+        assert!(index.contains(meta), "index.html no longer has the expected viewport tag");
+        pages.insert("/no-viewport.html".into(), (html, index.replace(meta, "")));
         pages.insert("/spa.js".into(), ("text/javascript", SPA_SCRIPT.to_owned()));
         // Calls queued before the loader ran, a listener, the tag twice, and a page that swaps
         // its <body> the way Turbo does.

@@ -63,7 +63,9 @@ pub fn theme(primary: Color, on_primary: Color) -> String {
     format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
 }
 
-/// Everything is in px: a host page's `html { font-size }` must not scale the widget.
+/// Everything is in px: a host page's `html { font-size }` must not scale the widget. The phone
+/// rule is for narrow windows and for phones, known by their screen and touch rather than the
+/// page's width, which is 980 px on a page without `<meta name="viewport">`.
 pub const SHEET: &str = r#"
 :host{all:initial !important;display:block !important}
 .cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
@@ -122,8 +124,10 @@ svg{display:block}
 .lead p{font-size:13px}
 :focus-visible{outline:2px solid #1d4ed8;outline-offset:2px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){
-.panel{left:0;right:0;bottom:auto;top:var(--cw-top,0px);width:100%;height:var(--cw-height,100%);max-height:none;border-radius:0}
+@media (max-width:480px),(pointer:coarse) and (max-device-width:480px){
+.cw .panel{left:var(--cw-left,0px);right:auto;bottom:auto;top:var(--cw-top,0px);width:calc(var(--cw-width,100%)/(var(--cw-scale,1)));height:calc(var(--cw-height,100%)/(var(--cw-scale,1)));max-height:none;border-radius:0;transform:scale(calc(var(--cw-scale,1)));transform-origin:0 0}
+.launcher{transform:scale(calc(var(--cw-scale,1)));transform-origin:calc(100% + 20px) calc(100% + 20px)}
+.left .launcher{transform-origin:-20px calc(100% + 20px)}
 .open .launcher{display:none}
 .composer textarea,.lead input{font-size:16px}
 }

@@ -13,7 +13,7 @@ mod rich_text;
 use leptos::prelude::*;
 use shared::Position;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, KeyboardEvent};
+use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 pub use rich_text::render as render_markdown;
 
@@ -32,6 +32,7 @@ pub fn app(chat: Chat, mount: &Element) {
     });
     panel::panel(chat, &root);
     launcher::launcher(chat, &root);
+    follow_visual_viewport(root.clone().unchecked_into(), chat.open);
     react(move || {
         let class = match (left(chat), chat.open.get()) {
             (false, false) => "cw",
@@ -48,4 +49,46 @@ pub fn app(chat: Chat, mount: &Element) {
 fn left(chat: Chat) -> bool {
     let forced = chat.setup.with_value(|s| s.overrides.position);
     forced.unwrap_or_else(|| chat.config.with(|c| c.position)) == Position::BottomLeft
+}
+
+/// On phones the panel covers the visual viewport, the part of the page on screen: the
+/// on-screen keyboard never covers the input, and a page wider than the screen does not push
+/// the panel's edge out of sight. A page without `<meta name="viewport">` is laid out wider
+/// than the phone (980 px) and shown shrunk: the panel and the launcher are scaled up by the
+/// layout's width over the screen's, so they read at the phone's own size. The CSS reads these
+/// custom properties of the root in its phone rule.
+fn follow_visual_viewport(root: HtmlElement, open: RwSignal<bool>) {
+    let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
+        return;
+    };
+    let fit = {
+        let viewport = viewport.clone();
+        move || {
+            let style = root.style();
+            // Whole pixels, and the scale as a fraction for CSS to divide: formatting an f64
+            // would pull float printing into the wasm.
+            let px = |v: f64| v.round() as i32;
+            for (name, value) in [
+                ("--cw-left", viewport.offset_left()),
+                ("--cw-top", viewport.offset_top()),
+                ("--cw-width", viewport.width()),
+                ("--cw-height", viewport.height()),
+            ] {
+                let _ = style.set_property(name, &format!("{}px", px(value)));
+            }
+            // The screen's width in the page's pixels, the same at any pinch zoom.
+            let screen = px(viewport.width() * viewport.scale());
+            let layout = document().document_element().map_or(0, |html| html.client_width());
+            let scale = if layout > screen && screen > 0 { format!("{layout}/{screen}") } else { "1".to_owned() };
+            let _ = style.set_property("--cw-scale", &scale);
+        }
+    };
+    for event in ["resize", "scroll"] {
+        let fit = fit.clone();
+        on(&viewport, event, move |_| fit());
+    }
+    react(move || {
+        open.track();
+        fit();
+    });
 }

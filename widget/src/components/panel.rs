@@ -2,8 +2,7 @@
 //! lead form. Not modal: focus moves freely to the page and back.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, Node};
+use web_sys::{Element, Node};
 
 use super::{composer::composer, icons, lead_form::lead_form, message_list::message_list};
 use crate::dom::{attr, element, flag, on, react, text, Slot};
@@ -35,7 +34,6 @@ pub fn panel(chat: Chat, parent: &Node) {
     let thanks = Slot::new(element(&panel, "div", &[("class", "alert thanks"), ("role", "status")]));
     let composer = Slot::new(composer(chat, &panel));
     let lead = Slot::new(lead_form(chat, &panel));
-    follow_visual_viewport(panel.clone().unchecked_into(), chat.open);
     react(move || {
         let name = chat.config.with(|c| c.title.clone());
         attr(&panel, "aria-label", &name);
@@ -69,30 +67,5 @@ fn header_button(
         attr(&button, "aria-label", label);
         attr(&button, "title", label);
         flag(&button, "hidden", hide(chat));
-    });
-}
-
-/// On phones the panel is full screen; it follows the visual viewport so the on-screen
-/// keyboard never covers the input. The CSS reads the two custom properties in its mobile rule.
-fn follow_visual_viewport(panel: HtmlElement, open: RwSignal<bool>) {
-    let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
-        return;
-    };
-    let fit = {
-        let viewport = viewport.clone();
-        move || {
-            let style = panel.style();
-            // Whole pixels: formatting an f64 would pull float printing into the wasm.
-            let _ = style.set_property("--cw-top", &format!("{}px", viewport.offset_top().round() as i32));
-            let _ = style.set_property("--cw-height", &format!("{}px", viewport.height().round() as i32));
-        }
-    };
-    for event in ["resize", "scroll"] {
-        let fit = fit.clone();
-        on(&viewport, event, move |_| fit());
-    }
-    react(move || {
-        open.track();
-        fit();
     });
 }
