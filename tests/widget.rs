@@ -73,6 +73,10 @@ fn main() {
             script_tag_attributes_choose_language_position_and_colour,
         ),
         ("a_site_that_wants_leads_first_asks_before_the_chat", a_site_that_wants_leads_first_asks_before_the_chat),
+        (
+            "the_widget_takes_its_direction_from_its_language_not_the_page",
+            the_widget_takes_its_direction_from_its_language_not_the_page,
+        ),
         ("a_zoomed_or_transformed_body_keeps_the_panel_in_view", a_zoomed_or_transformed_body_keeps_the_panel_in_view),
         (
             "a_phone_page_without_a_viewport_tag_gets_a_readable_full_screen_panel",
@@ -648,6 +652,64 @@ fn a_site_that_wants_leads_first_asks_before_the_chat(ctx: &Ctx) {
         ]]
     );
     ctx.app.block_on(page.close());
+}
+
+/// Which way the widget reads: its root's `dir` and direction, the input's and the greeting's
+/// direction, whether the greeting's last character is drawn right of its first (an LTR
+/// sentence in an RTL box puts its final full stop at the left), where the send button sits,
+/// and whether the title's text is flush with the header's right side.
+const DIRECTION: &str = "const box = (sel) => w(sel).getBoundingClientRect();
+    const g = w('.greeting').firstChild, range = document.createRange();
+    const x = (i) => { range.setStart(g, i); range.setEnd(g, i + 1); return range.getBoundingClientRect().left; };
+    const title = document.createRange();
+    title.selectNodeContents(w('.head h2'));
+    return {
+        dir: [w('.cw').getAttribute('dir'), ...[w('.cw'), w('textarea'), w('.greeting')].map((el) => getComputedStyle(el).direction)],
+        greeting_reads_left_to_right: x(g.length - 1) > x(0),
+        send_right_of_input: box('.send').left > box('textarea').left,
+        title_at_right: box('.head h2').right - title.getBoundingClientRect().right < 1,
+    };";
+
+/// The widget's direction comes from its own language: English reads left to right on a
+/// right-to-left page, Arabic reads right to left on a left-to-right one.
+fn the_widget_takes_its_direction_from_its_language_not_the_page(ctx: &Ctx) {
+    for mobile in [false, true] {
+        let page = ctx.page(mobile);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.url("/rtl.html")).await;
+            open_panel(&page).await;
+            let greeting = page.js("return w('.greeting').textContent").await;
+            assert_eq!(greeting, json!("Hi! Ask me anything about Demo Company."));
+            assert_eq!(
+                page.js(DIRECTION).await,
+                json!({"dir": ["ltr", "ltr", "ltr", "ltr"], "greeting_reads_left_to_right": true, "send_right_of_input": true, "title_at_right": false}),
+                "the English widget on an RTL page"
+            );
+            page.screenshot(&ctx.shot("rtl-page-english", mobile)).await;
+
+            page.goto(&ctx.site.url("/ar.html")).await;
+            open_panel(&page).await;
+            page.wait_for("Arabic", "w('textarea').placeholder === 'اكتب رسالتك…'", WAIT).await;
+            assert_eq!(page.js("return w('.cw').getAttribute('lang')").await, json!("ar"));
+            // The site's greeting is English: it keeps its own direction inside the RTL panel.
+            assert_eq!(
+                page.js(DIRECTION).await,
+                json!({"dir": ["rtl", "rtl", "rtl", "ltr"], "greeting_reads_left_to_right": true, "send_right_of_input": false, "title_at_right": true}),
+                "the Arabic widget on an LTR page"
+            );
+            type_and_send(&page, "مرحبا").await;
+            assert_eq!(wait_reply_done(&page).await, default_reply("مرحبا"));
+            // The visitor's messages sit at the left, the replies at the right.
+            let gaps = page
+                .js("const log = w('.log').getBoundingClientRect(), mine = w('.msg.user').getBoundingClientRect();
+                     const reply = wa('.msg.assistant').pop().getBoundingClientRect();
+                     return [mine.left - log.left, log.right - reply.right, w('.msg.user .md').textContent];")
+                .await;
+            assert_eq!(gaps, json!([16, 16, "مرحبا"]), "16 px of the log's padding on each side");
+            page.screenshot(&ctx.shot("arabic", mobile)).await;
+        });
+        ctx.app.block_on(page.close());
+    }
 }
 
 /// The parts of the panel a visitor needs, with their boxes, where they reach outside the

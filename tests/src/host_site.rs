@@ -49,6 +49,11 @@ impl HostSite {
                 )),
             ),
         );
+        // A right-to-left site with the English widget, and the Arabic widget on the usual page.
+        let rtl = index.replace(r#"<html lang="en">"#, r#"<html dir="rtl" lang="ar">"#);
+        assert_ne!(rtl, index, "index.html no longer starts with <html lang=\"en\">");
+        pages.insert("/rtl.html".into(), (html, rtl));
+        pages.insert("/ar.html".into(), (html, with_tag(&tag.replace(" async", r#" data-lang="ar" async"#))));
         // Long pages that zoom or transform their <body> (a transform makes <body> the box that
         // fixed elements are placed in); the rule comes in a stylesheet, as the CSP wants.
         for (name, rule) in [("zoom", "body { zoom: 1.2; }"), ("transform", "body { transform: translateX(0); }")] {

@@ -1,4 +1,5 @@
-//! The widget's own UI strings in each language it speaks, and which language a page gets:
+//! The widget's own UI strings in each language it speaks (English, German, Spanish, Arabic),
+//! their writing direction, and which language a page gets:
 //! the script tag's `data-lang`, then the site's configured language, then the browser's.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -6,6 +7,7 @@ pub enum Lang {
     En,
     De,
     Es,
+    Ar,
 }
 
 impl Lang {
@@ -16,6 +18,7 @@ impl Lang {
             "en" => Some(Self::En),
             "de" => Some(Self::De),
             "es" => Some(Self::Es),
+            "ar" => Some(Self::Ar),
             _ => None,
         }
     }
@@ -25,6 +28,16 @@ impl Lang {
             Self::En => "en",
             Self::De => "de",
             Self::Es => "es",
+            Self::Ar => "ar",
+        }
+    }
+
+    /// The writing direction: the widget sets its own, since the page's (`<html dir="rtl">`)
+    /// reaches into the shadow root and would mirror an English panel.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Self::Ar => "rtl",
+            Self::En | Self::De | Self::Es => "ltr",
         }
     }
 
@@ -33,6 +46,7 @@ impl Lang {
             Self::En => &EN,
             Self::De => &DE,
             Self::Es => &ES,
+            Self::Ar => &AR,
         }
     }
 }
@@ -179,6 +193,39 @@ static ES: Strings = Strings {
     assistant: "Asistente",
 };
 
+static AR: Strings = Strings {
+    open_chat: "فتح المحادثة",
+    close_chat: "إغلاق المحادثة",
+    new_conversation: "محادثة جديدة",
+    conversation: "المحادثة",
+    placeholder: "اكتب رسالتك…",
+    send: "إرسال",
+    stop: "إيقاف",
+    typing: "يكتب…",
+    retry: "إعادة المحاولة",
+    failed: "تعذر إكمال الرد.",
+    interrupted: "انقطع الرد.",
+    stopped: "تم الإيقاف.",
+    unavailable: "المحادثة غير متاحة الآن. يرجى المحاولة لاحقا.",
+    rate_limited: "أنت ترسل الرسائل بسرعة كبيرة. يرجى الانتظار قليلا.",
+    try_later: "لم يتم ذلك. يرجى المحاولة لاحقا.",
+    too_long: "هذه الرسالة طويلة جدا. يرجى اختصارها.",
+    offline: "تعذر الوصول إلى المحادثة. تحقق من اتصالك.",
+    helpful: "مفيد",
+    not_helpful: "غير مفيد",
+    unread: "غير مقروءة",
+    leave_email: "اترك بريدك الإلكتروني",
+    lead_intro: "اترك بريدك الإلكتروني وسنتواصل معك.",
+    email: "البريد الإلكتروني",
+    name: "الاسم (اختياري)",
+    submit: "إرسال",
+    cancel: "إلغاء",
+    lead_thanks: "شكرا! سنتواصل معك.",
+    lead_invalid: "يرجى إدخال بريد إلكتروني صالح.",
+    you: "أنت",
+    assistant: "المساعد",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,8 +259,14 @@ mod tests {
     }
 
     #[test]
+    fn arabic_reads_right_to_left_and_the_others_left_to_right() {
+        assert_eq!(Lang::from_tag("ar-EG").map(Lang::dir), Some("rtl"));
+        assert_eq!([Lang::En, Lang::De, Lang::Es].map(Lang::dir), ["ltr"; 3]);
+    }
+
+    #[test]
     fn every_language_translates_every_string() {
-        for lang in [Lang::De, Lang::Es] {
+        for lang in [Lang::De, Lang::Es, Lang::Ar] {
             let (s, en) = (lang.strings(), Lang::En.strings());
             assert_ne!(s.open_chat, en.open_chat);
             assert_ne!(s.placeholder, en.placeholder);

@@ -65,10 +65,11 @@ pub fn theme(primary: Color, on_primary: Color) -> String {
 
 /// Everything is in px: a host page's `html { font-size }` must not scale the widget. The phone
 /// rule is for narrow windows and for phones, known by their screen and touch rather than the
-/// page's width, which is 980 px on a page without `<meta name="viewport">`.
+/// page's width, which is 980 px on a page without `<meta name="viewport">`. Sides follow the
+/// widget's direction (`start`, `inline`), except where the launcher and panel sit.
 pub const SHEET: &str = r#"
 :host{all:initial !important;display:block !important}
-.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
+.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:start;letter-spacing:normal;-webkit-font-smoothing:antialiased}
 .cw *,.cw *::before,.cw *::after{box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}
 button{font:inherit;cursor:pointer;border:0;background:none}
 svg{display:block}
@@ -79,22 +80,22 @@ svg{display:block}
 .panel{position:fixed;bottom:88px;right:20px;width:380px;height:600px;max-height:calc(100vh - 108px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}
 .left .panel{right:auto;left:20px}
 [hidden]{display:none!important}
-.head{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 16px;background:var(--cw-primary);color:var(--cw-on-primary)}
+.head{display:flex;align-items:center;gap:4px;padding:12px;padding-inline:16px 8px;background:var(--cw-primary);color:var(--cw-on-primary)}
 .head h2{flex:1;font-size:16px;font-weight:600}
 .icon{width:34px;height:34px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center}
 .icon svg{width:18px;height:18px;fill:currentColor}
 .icon:hover{background:rgba(127,127,127,.2)}
 .log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f9fafb}
 .msg{max-width:85%;padding:9px 12px;border-radius:12px;overflow-wrap:anywhere}
-.user{align-self:flex-end;background:var(--cw-primary);color:var(--cw-on-primary);border-bottom-right-radius:4px;white-space:pre-wrap}
-.assistant{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;border-bottom-left-radius:4px}
+.user{align-self:flex-end;background:var(--cw-primary);color:var(--cw-on-primary);border-end-end-radius:4px;white-space:pre-wrap}
+.assistant{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;border-end-start-radius:4px}
 .md>*+*{margin-top:8px}
-.md ul,.md ol{padding-left:20px}
+.md ul,.md ol{padding-inline-start:20px}
 .md code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f4f6;border-radius:4px;padding:1px 4px}
 .md pre{background:#111827;color:#f9fafb;padding:10px;border-radius:8px;overflow-x:auto}
 .md pre code{background:none;padding:0;color:inherit}
 .md a{color:#1d4ed8;text-decoration:underline}
-.md blockquote{border-left:3px solid #d1d5db;padding-left:10px;color:#4b5563}
+.md blockquote{border-inline-start:3px solid #d1d5db;padding-inline-start:10px;color:#4b5563}
 .md hr{border:0;border-top:1px solid #e5e7eb}
 .md strong,.md .h{font-weight:700}
 .md em{font-style:italic}

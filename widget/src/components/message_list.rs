@@ -19,7 +19,10 @@ use crate::widget::{Availability, Chat, Notice};
 pub fn message_list(chat: Chat, panel: &Element) {
     let log = element(panel, "div", &[("class", "log"), ("role", "log"), ("aria-live", "polite")]);
     let unavailable = Slot::new(element(&log, "div", &[("class", "msg assistant bad unavailable")]));
-    let greeting = Slot::new(element(&log, "div", &[("class", "msg assistant greeting")]));
+    // The site's words and the conversation's may be in another script than the widget's own:
+    // each runs in its own direction (`dir="auto"`) inside a panel laid out in the widget's. Not
+    // the input: empty, it would fall back to left to right and put an Arabic placeholder there.
+    let greeting = Slot::new(element(&log, "div", &[("class", "msg assistant greeting"), ("dir", "auto")]));
     let starters = element(panel, "div", &[("class", "starters")]);
     let alert = Slot::new(element(panel, "div", &[("class", "alert"), ("role", "alert")]));
     {
@@ -85,7 +88,7 @@ fn starter_buttons(chat: Chat, starters: Element) {
             if *drawn != c.starters {
                 text(&starters, "");
                 for starter in &c.starters {
-                    text(&element(&starters, "button", &[("type", "button")]), starter);
+                    text(&element(&starters, "button", &[("type", "button"), ("dir", "auto")]), starter);
                 }
                 drawn.clone_from(&c.starters);
             }
@@ -170,7 +173,7 @@ impl Row {
         for _ in 0..3 {
             element(&typing, "i", &[]);
         }
-        let body = element(&el, "div", &[("class", "md")]);
+        let body = element(&el, "div", &[("class", "md"), ("dir", "auto")]);
         let note = element(&el, "p", &[("class", "note")]);
         let retry = element(&el, "button", &[("type", "button"), ("class", "note retry")]);
         let rate = element(&el, "div", &[("class", "rate")]);

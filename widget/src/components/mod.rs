@@ -41,7 +41,9 @@ pub fn app(chat: Chat, mount: &Element) {
             (true, true) => "cw left open",
         };
         attr(&root, "class", class);
-        attr(&root, "lang", chat.lang().tag());
+        let lang = chat.lang();
+        attr(&root, "lang", lang.tag());
+        attr(&root, "dir", lang.dir());
     });
 }
 
