@@ -24,7 +24,7 @@ use e2e::journeys::{self, unique, Journey};
 
 /// Organizations whose keys are minted before the tests start: `dev/bootstrap` writes the
 /// database file directly, which must not race the running edge's own writes.
-const NAMED_ORGS: [&str; 6] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex", "planned"];
+const NAMED_ORGS: [&str; 7] = ["keys-test", "domains-test", "domains-test-2", "acme", "globex", "planned", "quota"];
 /// The operator's plan for the organization `planned`: one cent, a reply or two of `costly`.
 const PLANNED_CENTS: u64 = 1;
 /// Fresh organizations handed out by `new_tenant`, one per call.
@@ -38,7 +38,8 @@ fn mint_keys(app: &App) -> Result<(), String> {
         let key = app.mint_key(&slug)?;
         keys.insert(slug, key);
     }
-    app.set_plan("planned", PLANNED_CENTS)?;
+    app.set_plan("planned", &format!("--cents {PLANNED_CENTS}"))?;
+    app.set_plan("quota", "--messages-per-month 6 --knowledge-bytes 1000")?;
     KEYS.set(keys).map_err(|_| "keys minted twice".to_owned())
 }
 
@@ -78,6 +79,7 @@ fn main() {
             "an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget",
             an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget,
         ),
+        ("storage_stops_at_the_organizations_quota", storage_stops_at_the_organizations_quota),
         (
             "model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models",
             model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models,
@@ -696,6 +698,36 @@ fn an_owner_stops_at_the_operators_plan_whatever_its_prices_and_budget(app: &App
     assert!(operator >= PLANNED_CENTS * 10_000, "{operator}");
     assert_eq!(b["spent_micros"].as_u64(), Some(operator), "the owner is charged the operator's price, not its own 0");
     assert_eq!(report["days"][0]["operator_cost_micros"].as_u64(), Some(operator));
+}
+
+/// An organization stores at most its quota (set here by the operator's `dev/plan`: six
+/// messages a month, 1000 bytes of knowledge); past it, nothing is stored and the owner and
+/// the visitor are told why.
+fn storage_stops_at_the_organizations_quota(app: &App) {
+    let admin = owner(app, "quota");
+    let host = format!("{}.test", unique("quota"));
+    let d = ok(app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": host}))), 201);
+    let (domain, site) = (d["id"].as_str().unwrap().to_owned(), d["site_key"].as_str().unwrap().to_owned());
+    let api = app.api(&format!("https://{host}"));
+    let c = app.block_on(api.open(&site, "quota-visitor"));
+    for i in 0..3 {
+        let s = app.block_on(api.send(&c.conversation_id, &c.token, &format!("question {i}")));
+        assert!(matches!(s.last(), Some(StreamEvent::Done { .. })), "{:?}", s.last());
+    }
+    let over = app.block_on(api.send(&c.conversation_id, &c.token, "one more"));
+    assert_eq!((over.status, over.body["error"]["code"].as_str()), (403, Some("quota_exceeded")), "{:?}", over.body);
+    let stored = app.db.int("SELECT count(*) FROM messages WHERE conversation_id = ?1", &[&c.conversation_id]);
+    assert_eq!(stored, 6, "three questions and their replies, nothing of the fourth");
+
+    let entry = |title: &str, n: usize| json!({"domain_id": domain, "kind": "custom", "title": title, "content": "k".repeat(n)});
+    let first = ok(app.block_on(admin.post("/v1/admin/knowledge", &entry("first", 595))), 201);
+    let r = app.block_on(admin.post("/v1/admin/knowledge", &entry("second", 595)));
+    refused(&r, 403, ErrorCode::QuotaExceeded);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("1000 bytes"), "{:?}", r.body);
+    let path = format!("/v1/admin/knowledge/{}", first["id"].as_str().unwrap());
+    ok(app.block_on(admin.patch(&path, &json!({"content": "k".repeat(990)}))), 200);
+    refused(&app.block_on(admin.patch(&path, &json!({"content": "k".repeat(996)}))), 403, ErrorCode::QuotaExceeded);
+    assert_eq!(app.db.int("SELECT count(*) FROM knowledge WHERE domain_id = ?1", &[&domain]), 1);
 }
 
 /// Sets up an organization whose every reply costs about a cent and whose budget is `cents`:

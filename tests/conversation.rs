@@ -663,8 +663,14 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
         assert!(r.header("content-type").unwrap_or_default().starts_with("application/json"));
     }
     // A body sent in chunks declares no length: it is counted while read and refused past the
-    // limit, without waiting for the rest (here up to a gigabyte, which is never sent).
-    let chunks = (0..1_000_000).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024]));
+    // limit, without waiting for the rest (here 20 KiB at once, then nothing more for 20 s).
+    use futures_util::StreamExt;
+    let chunks = futures_util::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024]))).chain(
+        futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            Ok(Vec::new())
+        }),
+    );
     let started = std::time::Instant::now();
     let chunked = app.block_on(async {
         reqwest::Client::new()
@@ -672,7 +678,7 @@ fn bad_conversation_requests_are_refused_with_stable_codes(app: &App) {
             .header("origin", REJECTS_ORIGIN)
             .header("content-type", "application/json")
             .timeout(Duration::from_secs(30))
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+            .body(reqwest::Body::wrap_stream(chunks))
             .send()
             .await
     });

@@ -112,6 +112,36 @@ pub fn check_limits(o: &LimitsConfig) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// What an organization may store: the edge's defaults (`QUOTA_MESSAGES_PER_MONTH`,
+/// `QUOTA_KNOWLEDGE_BYTES`), which the operator may set otherwise per organization (`dev/plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageQuota {
+    /// Visitors' messages and replies stored per month.
+    pub messages_per_month: u64,
+    /// Bytes of knowledge entries' text.
+    pub knowledge_bytes: u64,
+}
+
+impl StorageQuota {
+    pub const DEFAULT: Self = Self { messages_per_month: 100_000, knowledge_bytes: 5_000_000 };
+    pub const MAX: Self = Self { messages_per_month: 100_000_000, knowledge_bytes: 1_000_000_000 };
+
+    /// The defaults, each read from `get` when set, within [`StorageQuota::MAX`].
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let read = |name: &str, default: u64, max: u64| {
+            get(name).and_then(|v| v.trim().parse::<u64>().ok()).map_or(default, |n| n.min(max))
+        };
+        Self {
+            messages_per_month: read(
+                "QUOTA_MESSAGES_PER_MONTH",
+                Self::DEFAULT.messages_per_month,
+                Self::MAX.messages_per_month,
+            ),
+            knowledge_bytes: read("QUOTA_KNOWLEDGE_BYTES", Self::DEFAULT.knowledge_bytes, Self::MAX.knowledge_bytes),
+        }
+    }
+}
+
 /// Leads one visitor (the visitor of the conversation a lead names) may leave per hour.
 pub const LEADS_PER_VISITOR_PER_HOUR: u32 = 5;
 /// Leads one address (an IPv6 /64) may leave per hour on one site: what a script would pour in
@@ -164,6 +194,17 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(check_limits(&huge).unwrap_err().field, "limits.messages_per_minute_per_domain");
+    }
+
+    #[test]
+    fn storage_quotas_default_and_stay_within_their_ceiling() {
+        assert_eq!(StorageQuota::from_lookup(|_| None), StorageQuota::DEFAULT);
+        let q = StorageQuota::from_lookup(|n| match n {
+            "QUOTA_MESSAGES_PER_MONTH" => Some("5000".into()),
+            "QUOTA_KNOWLEDGE_BYTES" => Some("99999999999999".into()),
+            _ => None,
+        });
+        assert_eq!(q, StorageQuota { messages_per_month: 5_000, knowledge_bytes: StorageQuota::MAX.knowledge_bytes });
     }
 
     #[test]

@@ -8,7 +8,7 @@ use shared::{ErrorCode, ModelId};
 use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::OrgId;
-use crate::limits::VisitorLimits;
+use crate::limits::{StorageQuota, VisitorLimits};
 use crate::token::TokenKey;
 
 /// Hard ceilings no configuration can exceed.
@@ -68,6 +68,8 @@ pub struct Settings {
     pub history_token_budget: u32,
     /// Visitor limits before a domain's overrides.
     pub limits: VisitorLimits,
+    /// What an organization may store unless the operator set its own.
+    pub quota: StorageQuota,
     /// What a model costs when nobody priced it, so budgets hold from the start; also the
     /// operator's price for models of its own account not in `operator_prices`.
     pub default_price: Price,
@@ -153,6 +155,7 @@ impl Settings {
             llm,
             history_token_budget,
             limits,
+            quota: StorageQuota::from_lookup(&get),
             default_price,
             operator_prices,
             plan_monthly_cents,

@@ -52,6 +52,8 @@ pub enum ErrorCode {
     NotFound,
     /// The route exists but not for this method.
     MethodNotAllowed,
+    /// The organization has stored as much as it may: messages this month, or knowledge.
+    QuotaExceeded,
     /// The LLM provider refused or failed before answering.
     UpstreamError,
     /// The LLM provider's stream broke off or turned invalid mid-reply.
@@ -62,7 +64,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for readers that map a wire name back to its code.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::InvalidJson,
         Self::InvalidField,
         Self::MessageEmpty,
@@ -86,6 +88,7 @@ impl ErrorCode {
         Self::HostnameTaken,
         Self::NotFound,
         Self::MethodNotAllowed,
+        Self::QuotaExceeded,
         Self::UpstreamError,
         Self::UpstreamInterrupted,
         Self::Internal,
@@ -116,6 +119,7 @@ impl ErrorCode {
             Self::HostnameTaken => "hostname_taken",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamInterrupted => "upstream_interrupted",
             Self::Internal => "internal",
@@ -140,6 +144,7 @@ impl ErrorCode {
             | Self::ApiKeyNotFound => 404,
             Self::HostnameTaken | Self::ConversationFull => 409,
             Self::BudgetExhausted => 402,
+            Self::QuotaExceeded => 403,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,

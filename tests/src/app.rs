@@ -217,9 +217,9 @@ impl App {
         }
     }
 
-    /// Sets the organization's plan on the operator's account, with the operator's command.
-    pub fn set_plan(&self, slug: &str, cents: u64) -> Result<(), String> {
-        self.write_db(&format!("dev/plan --slug {slug} --cents {cents}")).map(|_| ())
+    /// Sets the organization's plan (`dev/plan` options, e.g. `--cents 1`) with the operator's command.
+    pub fn set_plan(&self, slug: &str, options: &str) -> Result<(), String> {
+        self.write_db(&format!("dev/plan --slug {slug} {options}")).map(|_| ())
     }
 
     /// A site owner's client with this key.

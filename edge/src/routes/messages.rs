@@ -105,9 +105,14 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let prompt = prompt::build(&system, &turns, settings.history_token_budget);
 
     let full = || EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.");
-    // Checked here so a full conversation costs no allowance; the insert below checks again, exactly.
+    // Checked here so a full conversation or a used-up quota costs no allowance; the insert
+    // below checks both again, exactly.
     if context.user_messages >= limits.messages_per_conversation {
         return Err(full());
+    }
+    let month_quota = context.month.quota_messages.unwrap_or(settings.quota.messages_per_month);
+    if context.month.messages + 2 > month_quota {
+        return Err(over_quota());
     }
     let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
     let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
@@ -163,6 +168,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         client_id.as_ref(),
         exhausted.then_some(ErrorCode::BudgetExhausted),
         limits.messages_per_conversation,
+        month_quota,
     );
     let begun = match (added.await, client_id) {
         (Ok(Added::Stored { reply, .. }), _) => reply,
@@ -182,7 +188,11 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         }
         (stored, _) => {
             meter.settle_quietly(reservation, Money::default()).await;
-            return Err(stored.err().unwrap_or_else(full));
+            return Err(match stored {
+                Err(e) => e,
+                Ok(Added::OverQuota) => over_quota(),
+                Ok(_) => full(),
+            });
         }
     };
     let Some(reply_id) = begun else {
@@ -323,6 +333,13 @@ fn reply_name(conversation: ConversationId, client_id: &ClientMessageId) -> Stri
 /// A repeat that waits for a reply counts against its address.
 fn replay_wait_hit(domain: DomainId, ip: &str) -> Hit {
     Hit { key: format!("w:i:{domain}:{ip}"), limit: REPLAY_WAITS_PER_MINUTE_PER_IP, window_ms: MINUTE_MS }
+}
+
+fn over_quota() -> EdgeError {
+    EdgeError::new(
+        ErrorCode::QuotaExceeded,
+        "This site has stored as many messages as it may this month. Please try again next month.",
+    )
 }
 
 fn budget_exhausted() -> EdgeError {

@@ -205,6 +205,8 @@ impl EarlierRow {
 /// How storing a visitor's message went.
 #[derive(Debug)]
 pub enum Added {
+    /// The organization has stored as many messages this month as it may.
+    OverQuota,
     /// Stored, with the reply begun for it unless it was refused one.
     Stored { reply: Option<MessageId> },
     /// The conversation holds as many visitor messages as it may.
@@ -457,11 +459,13 @@ impl OrgStore {
         client_id: Option<&ClientMessageId>,
         refused: Option<ErrorCode>,
         max_user_messages: u32,
+        max_month_messages: u64,
     ) -> EdgeResult<Added> {
         let id = MessageId::generate();
         let reply = refused.is_none().then(MessageId::generate);
         let now = now_ms();
         let conv = text(&conversation.to_string());
+        let (day, stored) = (utc_day(now), 1 + i64::from(reply.is_some()));
         let mut statements = vec![
             bind(
                 &self.db,
@@ -471,7 +475,9 @@ impl OrgStore {
                      WHERE (SELECT count(*) FROM messages WHERE organization_id = ?3 AND conversation_id = ?2 \
                             AND role = 'user') < ?6 \
                        AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE organization_id = ?3 \
-                            AND conversation_id = ?2 AND client_message_id = ?7))",
+                            AND conversation_id = ?2 AND client_message_id = ?7)) \
+                       AND (SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE organization_id = ?3 \
+                            AND substr(day, 1, 7) = substr(?9, 1, 7)) + ?10 <= ?11",
                 &[
                     text(&id.to_string()),
                     conv.clone(),
@@ -481,9 +487,20 @@ impl OrgStore {
                     int(i64::from(max_user_messages)),
                     opt_text(client_id.map(ClientMessageId::as_str)),
                     opt_text(refused.map(ErrorCode::as_str)),
+                    text(&day),
+                    int(stored),
+                    int(i64::try_from(max_month_messages).unwrap_or(i64::MAX)),
                 ],
             )?,
             self.touch(&conv, now)?,
+            // Counted in the same transaction, only if the message was stored.
+            bind(
+                &self.db,
+                "INSERT INTO usage_daily (organization_id, day, messages) \
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM messages WHERE organization_id = ?1 AND id = ?4) \
+                 ON CONFLICT (organization_id, day) DO UPDATE SET messages = messages + excluded.messages",
+                &[self.org(), text(&day), int(stored), text(&id.to_string())],
+            )?,
         ];
         if let Some(reply) = reply {
             statements.push(bind(
@@ -503,10 +520,19 @@ impl OrgStore {
         if stored {
             return Ok(Added::Stored { reply });
         }
-        match client_id {
-            Some(c) if self.earlier(conversation, c).await?.is_some() => Ok(Added::Repeated),
-            _ => Ok(Added::Full),
+        if let Some(c) = client_id {
+            if self.earlier(conversation, c).await?.is_some() {
+                return Ok(Added::Repeated);
+            }
         }
+        let held = bind(
+            &self.db,
+            "SELECT count(*) AS n FROM messages WHERE organization_id = ?1 AND conversation_id = ?2 AND role = 'user'",
+            &[self.org(), conv],
+        )?
+        .first::<i64>(Some("n"))
+        .await?;
+        Ok(if held.unwrap_or(0) >= i64::from(max_user_messages) { Added::Full } else { Added::OverQuota })
     }
 
     /// Writes what has arrived of a reply in progress; whether the visitor asked to stop it.

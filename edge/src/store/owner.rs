@@ -283,6 +283,9 @@ pub(super) fn count(n: i64) -> u64 {
 /// An organization's monthly budget and operator's plan (NULL: the edge's default), and what a
 /// month (`?2`, `YYYY-MM`) has cost it and the operator so far.
 pub(super) const MONTH_SPEND: &str = "SELECT o.monthly_budget_cents AS budget, o.plan_monthly_cents AS plan, \
+     o.quota_messages_per_month AS quota_messages, \
+     (SELECT coalesce(sum(u.messages), 0) FROM usage_daily u \
+      WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS messages, \
      (SELECT coalesce(sum(u.cost_micros), 0) FROM usage_daily u \
       WHERE u.organization_id = o.id AND substr(u.day, 1, 7) = ?2) AS spent, \
      (SELECT coalesce(sum(u.operator_cost_micros), 0) FROM usage_daily u \
@@ -295,6 +298,8 @@ pub(super) struct Spend {
     pub plan: Option<i64>,
     pub spent: i64,
     pub operator_spent: i64,
+    pub quota_messages: Option<i64>,
+    pub messages: i64,
 }
 
 /// A month's money as D1 has it: the owner's budget and spend, the operator's plan and spend.
@@ -305,6 +310,10 @@ pub struct MonthSpend {
     /// `None`: the edge's default plan.
     pub plan_cents: Option<u64>,
     pub operator_spent_micros: u64,
+    /// Messages stored this month, and how many the operator lets the organization store
+    /// (`None`: the edge's default).
+    pub messages: u64,
+    pub quota_messages: Option<u64>,
 }
 
 impl From<Spend> for MonthSpend {
@@ -314,6 +323,8 @@ impl From<Spend> for MonthSpend {
             spent_micros: count(s.spent),
             plan_cents: s.plan.map(count),
             operator_spent_micros: count(s.operator_spent),
+            messages: count(s.messages),
+            quota_messages: s.quota_messages.map(count),
         }
     }
 }
@@ -633,6 +644,26 @@ impl OrgStore {
         .run()
         .await?;
         Ok(changed(&result)?.then_some(id))
+    }
+
+    /// Bytes of knowledge text the organization holds, leaving out entry `except` (about to be
+    /// replaced), and its quota if the operator set one.
+    pub async fn knowledge_bytes(&self, except: Option<KnowledgeId>) -> EdgeResult<(u64, Option<u64>)> {
+        #[derive(Deserialize)]
+        struct Row {
+            used: i64,
+            quota: Option<i64>,
+        }
+        let row: Option<Row> = bind(
+            &self.db,
+            "SELECT (SELECT coalesce(sum(length(CAST(content AS BLOB)) + length(CAST(title AS BLOB))), 0) \
+               FROM knowledge WHERE organization_id = ?1 AND (?2 IS NULL OR id != ?2)) AS used, \
+             quota_knowledge_bytes AS quota FROM organizations WHERE id = ?1",
+            &[self.org(), opt_text(except.map(|k| k.to_string()).as_deref())],
+        )?
+        .first(None)
+        .await?;
+        Ok(row.map_or((0, None), |r| (count(r.used), r.quota.map(count))))
     }
 
     /// Applies the changes as a new version. False if there is no such entry.
