@@ -296,7 +296,7 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     // Provider settings may name only the organization's own secrets.
     for secret in ["TOKEN_SECRET", "LLM_API_KEY", "LLM_KEY_0193A0000000700080000000000000A1_X"] {
         let llm = json!({"llm": {"base_url": "https://evil.example/v1", "api_key_secret": secret}});
-        refused(&app.block_on(admin.patch(&path, &llm)), 400, ErrorCode::InvalidField);
+        refused(&app.block_on(admin.patch(&path, &llm)), 403, ErrorCode::Forbidden);
     }
 
     ok(app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"active": false}))), 200);
@@ -517,7 +517,12 @@ fn conversations_leads_and_usage_read_back_page_by_page(app: &App) {
     let tokens: i64 = app.db.int("SELECT sum(tokens_out) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.domain_id = ?1", &[&domain]);
     assert_eq!(usage["days"][0]["tokens_out"], tokens);
     assert_eq!(usage["budget"]["monthly_budget_cents"], 1000);
-    refused(&app.block_on(admin.get("/v1/admin/usage?from=2020-01-01&to=2026-01-01")), 400, ErrorCode::InvalidField);
+    // Any range of dates will do: only days with usage are stored.
+    let wide = ok(app.block_on(admin.get("/v1/admin/usage?from=2020-01-01&to=9426-07-12")), 200);
+    assert_eq!(wide["days"].as_array().map(Vec::len), usage["days"].as_array().map(Vec::len));
+    let backwards = ok(app.block_on(admin.get("/v1/admin/usage?from=2026-01-02&to=2026-01-01")), 200);
+    assert_eq!(backwards["days"], json!([]));
+    refused(&app.block_on(admin.get("/v1/admin/usage?from=2026-13-01")), 400, ErrorCode::InvalidField);
 }
 
 /// Organization A's key against organization B's ids, on every admin route of the published
@@ -966,7 +971,7 @@ fn model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models(ap
     refused(&r, 400, ErrorCode::InvalidField);
     // Not on the operator's list: refused on the operator's account, fine with the owner's own.
     let r = app.block_on(admin.patch(&path, &json!({"llm": {"model": "gpt-5-pro"}})));
-    refused(&r, 400, ErrorCode::InvalidField);
+    refused(&r, 403, ErrorCode::Forbidden);
     assert!(r.body["error"]["message"].as_str().unwrap().contains("api_key_secret"), "{:?}", r.body);
     ok(app.block_on(admin.patch(&path, &json!({"llm": {"model": "acme-model"}}))), 200);
     let own = json!({"llm": {"model": "gpt-5-pro", "base_url": "http://127.0.0.1:9/v1"}});

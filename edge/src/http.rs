@@ -83,8 +83,14 @@ pub async fn read_json_within<T: DeserializeOwned>(req: &mut Request, max_bytes:
         }
         bytes.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))
+    let invalid =
+        |e: String| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}."));
+    // Every body is an object; serde would also read a struct from an array of its fields.
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    if !value.is_object() {
+        return Err(invalid("it must be a JSON object".to_owned()));
+    }
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
 }
 
 /// Which origin, if any, may read this response. Set once the request's origin is admitted,

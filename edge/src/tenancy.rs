@@ -41,6 +41,10 @@ impl Tenant {
 
 /// Checks a looked-up domain against the request's `Origin` header.
 ///
+pub fn origin_not_allowed() -> EdgeError {
+    EdgeError::new(ErrorCode::OriginNotAllowed, "This site key may only be used from its registered website.")
+}
+
 /// The origin is checked before the active flag, so a caller from a foreign origin learns
 /// nothing about the state of a domain that is not theirs.
 pub fn admit(domain: Option<Domain>, origin: Option<&str>) -> EdgeResult<Tenant> {
@@ -49,10 +53,7 @@ pub fn admit(domain: Option<Domain>, origin: Option<&str>) -> EdgeResult<Tenant>
     let host = origin.and_then(|o| Hostname::from_origin(o).ok());
     let allowed = host.is_some_and(|h| domain.hostnames.contains(&h));
     if !allowed {
-        return Err(EdgeError::new(
-            ErrorCode::OriginNotAllowed,
-            "This site key may only be used from its registered website.",
-        ));
+        return Err(origin_not_allowed());
     }
     if !domain.active {
         return Err(EdgeError::new(ErrorCode::DomainInactive, "Chat is switched off for this website."));

@@ -22,6 +22,37 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 256 * 1024;
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
+/// Whole numbers the way the OpenAPI document's `integer` means them: a JSON number with no
+/// fraction, `5` or `5.0` alike (serde alone refuses `5.0` for an integer field).
+mod whole {
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Whole(u64),
+        Float(f64),
+    }
+
+    fn of<T: TryFrom<u64>, E: Error>(n: Number) -> Result<T, E> {
+        let n = match n {
+            Number::Whole(n) => n,
+            // Below 2^53 every whole float is exact.
+            Number::Float(f) if f.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&f) => f as u64,
+            Number::Float(f) => return Err(E::custom(format!("expected a whole number, got {f}"))),
+        };
+        T::try_from(n).map_err(|_| E::custom(format!("{n} is out of range")))
+    }
+
+    pub fn required<'de, D: Deserializer<'de>, T: TryFrom<u64>>(d: D) -> Result<T, D::Error> {
+        of(Number::deserialize(d)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<u64>>(d: D) -> Result<Option<T>, D::Error> {
+        Option::<Number>::deserialize(d)?.map(of).transpose()
+    }
+}
+
 /// Why a field was refused: its path in the body and a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -120,7 +151,7 @@ pub struct LlmConfig {
     pub base_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -170,19 +201,19 @@ pub fn check_llm_config(c: &LlmConfig) -> Result<(), FieldError> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub messages_per_minute_per_visitor: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub messages_per_minute_per_ip: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub messages_per_minute_per_domain: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub conversations_per_hour_per_visitor: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub conversations_per_hour_per_ip: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub conversations_per_hour_per_domain: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
     pub messages_per_conversation: Option<u32>,
 }
 
@@ -438,7 +469,9 @@ pub struct UsageReport {
 #[serde(deny_unknown_fields)]
 pub struct ModelPrice {
     pub model: String,
+    #[serde(deserialize_with = "whole::required")]
     pub input_micros_per_million: u64,
+    #[serde(deserialize_with = "whole::required")]
     pub output_micros_per_million: u64,
 }
 
@@ -476,7 +509,7 @@ pub struct OrganizationView {
 pub struct UpdateOrganization {
     #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional")]
     pub monthly_budget_cents: Option<u64>,
     /// Replaces the whole price list.
     #[serde(default)]
@@ -577,5 +610,27 @@ mod tests {
         assert_eq!(check_knowledge(Some("t"), Some(&long)).unwrap_err().field, "content");
         assert_eq!(check_knowledge(None, Some(&long)).unwrap_err().field, "content");
         assert_eq!(check_knowledge(None, None), Ok(()));
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_fractions_are_refused() {
+        let u: UpdateOrganization = serde_json::from_str(r#"{"monthly_budget_cents": 80940917.0}"#).unwrap();
+        assert_eq!(u.monthly_budget_cents, Some(80_940_917));
+        let l: LimitsConfig =
+            serde_json::from_str(r#"{"messages_per_conversation": 321.0, "messages_per_minute_per_ip": null}"#)
+                .unwrap();
+        assert_eq!((l.messages_per_conversation, l.messages_per_minute_per_ip), (Some(321), None));
+        let p: ModelPrice =
+            serde_json::from_str(r#"{"model":"m","input_micros_per_million":373.0,"output_micros_per_million":1}"#)
+                .unwrap();
+        assert_eq!(p.input_micros_per_million, 373);
+        for bad in [
+            r#"{"max_tokens": 1.5}"#,
+            r#"{"max_tokens": -1}"#,
+            r#"{"max_tokens": 1e30}"#,
+            r#"{"max_tokens": 4294967296}"#,
+        ] {
+            assert!(serde_json::from_str::<LlmConfig>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -54,6 +54,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The organization has stored as much as it may: messages this month, or knowledge.
     QuotaExceeded,
+    /// The caller may not do this: name another organization's provider secret, or run a model
+    /// the operator does not offer on its account.
+    Forbidden,
     /// The LLM provider refused or failed before answering.
     UpstreamError,
     /// The LLM provider's stream broke off or turned invalid mid-reply.
@@ -64,7 +67,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for readers that map a wire name back to its code.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::InvalidJson,
         Self::InvalidField,
         Self::MessageEmpty,
@@ -89,6 +92,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::QuotaExceeded,
+        Self::Forbidden,
         Self::UpstreamError,
         Self::UpstreamInterrupted,
         Self::Internal,
@@ -120,6 +124,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::QuotaExceeded => "quota_exceeded",
+            Self::Forbidden => "forbidden",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamInterrupted => "upstream_interrupted",
             Self::Internal => "internal",
@@ -144,7 +149,7 @@ impl ErrorCode {
             | Self::ApiKeyNotFound => 404,
             Self::HostnameTaken | Self::ConversationFull => 409,
             Self::BudgetExhausted => 402,
-            Self::QuotaExceeded => 403,
+            Self::QuotaExceeded | Self::Forbidden => 403,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,

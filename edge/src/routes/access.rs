@@ -16,9 +16,13 @@ use crate::token::{bearer, Standing};
 /// Resolves a site key and the request's origin to an admitted tenant, and lets that origin
 /// read the response.
 pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Tenant> {
+    let origin = http::origin(req);
+    // Only browsers on a site call these routes: without an Origin nothing is looked up.
+    if origin.is_none() {
+        return Err(tenancy::origin_not_allowed());
+    }
     let key = SiteKey::parse(site).map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
     let domain = Directory::new(env.d1("DB")?).domain_by_site_key(&key).await?;
-    let origin = http::origin(req);
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
     Ok(tenant)

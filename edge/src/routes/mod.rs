@@ -39,10 +39,16 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
         shield(&req, env).await?;
         return preflight::answer(&req, env, cors).await;
     }
-    let (endpoint, param) = match table::find(method.as_ref(), &path) {
+    // The raw method: the runtime's Method reads an unknown one (QUERY, TRACE) as GET.
+    let raw_method = req.inner().method();
+    let (endpoint, param) = match table::find(&raw_method, &path) {
         Found::Route(endpoint, param) => (endpoint, param.unwrap_or_default().to_owned()),
-        Found::WrongMethod => {
-            return Err(EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here."))
+        Found::WrongMethod(allowed) => {
+            // RFC 9110: a 405 says which methods the resource has.
+            let mut resp =
+                http::error(&EdgeError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here."));
+            resp.headers_mut().set("allow", &allowed.join(", "))?;
+            return Ok(resp);
         }
         Found::Missing => return Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
     };

@@ -96,8 +96,8 @@ pub const ROUTES: &[Route] = &[
 pub enum Found<'a> {
     /// The endpoint and the path's one parameter, if it has one.
     Route(Endpoint, Option<&'a str>),
-    /// The path exists, but not for this method.
-    WrongMethod,
+    /// The path exists, but not for this method; these are its methods.
+    WrongMethod(Vec<&'static str>),
     Missing,
 }
 
@@ -117,19 +117,19 @@ fn fit<'a>(pattern: &str, path: &'a str) -> Option<Option<&'a str>> {
 }
 
 pub fn find<'a>(method: &str, path: &'a str) -> Found<'a> {
-    let mut path_exists = false;
+    let mut allowed = Vec::new();
     for r in ROUTES {
         if let Some(param) = fit(r.path, path) {
             if r.method == method {
                 return Found::Route(r.endpoint, param);
             }
-            path_exists = true;
+            allowed.push(r.method);
         }
     }
-    if path_exists {
-        Found::WrongMethod
-    } else {
+    if allowed.is_empty() {
         Found::Missing
+    } else {
+        Found::WrongMethod(allowed)
     }
 }
 
@@ -150,7 +150,7 @@ mod tests {
             find("DELETE", "/v1/admin/domains/d1/"),
             Found::Route(Endpoint::Admin(Admin::DeleteDomain), Some("d1"))
         );
-        assert_eq!(find("PUT", "/v1/admin/domains/d1"), Found::WrongMethod);
+        assert_eq!(find("PUT", "/v1/admin/domains/d1"), Found::WrongMethod(vec!["GET", "PATCH", "DELETE"]));
         assert_eq!(find("GET", "/v1/admin/domains/d1/extra"), Found::Missing);
         assert_eq!(find("GET", "/v1/conversations//messages"), Found::Missing);
         assert_eq!(find("GET", "/nope"), Found::Missing);

@@ -62,12 +62,14 @@ impl Cursor {
         format!("{}.{}", self.at, self.id)
     }
 
+    /// Exactly what [`Cursor::encode`] writes (digits, a dot, a lower-case hyphenated id), as
+    /// the OpenAPI document describes it; anything else cannot have come from us.
     pub fn parse(raw: &str) -> Option<Self> {
         let (at, id) = raw.split_once('.')?;
-        let at = at.parse().ok()?;
-        // Ids are UUIDs, stored hyphenated and lower-case; anything else cannot have come from us.
-        let id = uuid::Uuid::try_parse(id).ok()?.hyphenated().to_string();
-        Some(Self { at, id })
+        let digits = (1..=18).contains(&at.len()) && at.bytes().all(|b| b.is_ascii_digit());
+        let at = at.parse().ok().filter(|_| digits)?;
+        let canonical = uuid::Uuid::try_parse(id).ok()?.hyphenated().to_string();
+        (canonical == id).then(|| Self { at, id: canonical })
     }
 }
 

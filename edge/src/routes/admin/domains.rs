@@ -30,8 +30,24 @@ fn parse_id(id: &str) -> EdgeResult<DomainId> {
     DomainId::parse(id).ok_or_else(not_found)
 }
 
+/// An owner gives a hostname in ASCII (an internationalised one in its `xn--` form) and without
+/// brackets, so the OpenAPI document can say exactly which strings are hostnames.
 fn hostname(field: &str, raw: &str) -> EdgeResult<Hostname> {
+    if !raw.trim().is_ascii() || raw.contains('[') {
+        return Err(invalid(format!("{field}: write the hostname in ASCII (xn-- for other scripts), no IPv6 literal")));
+    }
     Hostname::parse(raw).map_err(|e| invalid(format!("{field}: {e}")))
+}
+
+/// The body as JSON whose `config`, `llm` and `limits`, when given, are objects (or null): serde
+/// alone would read a struct from an array of its fields.
+fn with_object_settings(raw: &Value) -> EdgeResult<()> {
+    for field in ["config", "llm", "limits"] {
+        if raw.get(field).is_some_and(|v| !v.is_object() && !v.is_null()) {
+            return Err(invalid(format!("{field}: must be an object")));
+        }
+    }
+    Ok(())
 }
 
 /// The further hostnames of a site, normalised, without repeats or the primary hostname.
@@ -69,7 +85,10 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
 }
 
 pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResult<Response> {
-    let body: CreateDomain = body(req).await?;
+    let raw: Value = body(req).await?;
+    with_object_settings(&raw)?;
+    let body: CreateDomain = serde_json::from_value(raw)
+        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))?;
     let primary = hostname("hostname", &body.hostname)?;
     let aliases = parse_aliases(&body.aliases, &primary)?;
     let name = body.name.as_deref().map(str::trim).unwrap_or(primary.as_str()).to_owned();
@@ -103,6 +122,7 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
 pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Response> {
     let id = parse_id(id)?;
     let raw: Value = body(req).await?;
+    with_object_settings(&raw)?;
     // The plain fields are read as they are; the objects only once merged (null is allowed in them).
     let mut plain = raw.clone();
     if let Some(fields) = plain.as_object_mut() {
@@ -174,12 +194,16 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+fn forbidden(message: String) -> EdgeError {
+    EdgeError::new(ErrorCode::Forbidden, message)
+}
+
 /// Provider settings must be in range, may name only the organization's own secrets, and may
 /// run on the operator's account only a model the operator offers.
 fn check_llm(env: &Env, store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
     check_llm_config(llm)?;
     if let Some(name) = llm.api_key_secret.as_deref().filter(|name| !may_use_secret(store.org_id(), name)) {
-        return Err(invalid(format!(
+        return Err(forbidden(format!(
             "llm.api_key_secret: {name} is not one of this organization's secrets, {}…",
             secret_prefix(store.org_id())
         )));
@@ -187,7 +211,7 @@ fn check_llm(env: &Env, store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
     let settings = Settings::from_env(env)?;
     let merged = settings.llm.with_overrides(llm, store.org_id(), |_| None)?;
     if merged.payer == Payer::Operator && !settings.operator_serves(&merged.model) {
-        return Err(invalid(format!(
+        return Err(forbidden(format!(
             "llm.model: {} is not offered on this service's own provider account; name your own provider key \
              in llm.api_key_secret to use it",
             merged.model
