@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use e2e::app::token_aged;
 use e2e::browser::{Driver, Page};
 use e2e::host_site::HostSite;
-use e2e::stand_in::default_reply;
+use e2e::stand_in::{default_reply, long_reply};
 use e2e::App;
 use fantoccini::key::Key;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -504,7 +504,7 @@ fn a_failed_reply_offers_retry_and_stop_ends_a_stream(ctx: &Ctx) {
         assert_eq!(attempts, 2);
 
         page.element("button[aria-label='New conversation']").await.click().await.expect("new");
-        type_and_send(&page, "a long answer please [[slow]] [[slow]] [[slow]] [[slow]] [[slow]]").await;
+        type_and_send(&page, "a long answer please [[long]]").await;
         page.wait_for("streaming", &format!("{LAST_REPLY}.querySelector && {LAST_REPLY}.querySelector('.md').textContent.length > 0"), WAIT).await;
         assert_eq!(page.js("return w('.send').textContent").await, json!("Stop"));
         page.element(".send").await.click().await.expect("stop");
@@ -514,6 +514,23 @@ fn a_failed_reply_offers_retry_and_stop_ends_a_stream(ctx: &Ctx) {
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert_eq!(page.js(&format!("return {LAST_REPLY}.querySelector('.md').textContent")).await, shown, "nothing arrives after stop");
         assert_eq!(page.js("return w('.send').textContent").await, json!("Send"));
+
+        // The stop reached the edge: the reply is kept as it stood, not read to its end.
+        let conversation = conversation_id(&page).await;
+        let mut stored = Vec::new();
+        for _ in 0..50 {
+            stored = ctx.app.db.rows(
+                "SELECT status, content FROM messages WHERE conversation_id = ?1 AND role = 'assistant' AND finished_at IS NOT NULL",
+                &[&conversation],
+            );
+            if !stored.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let [row] = stored.as_slice() else { panic!("the stopped reply was not stored within 5 s: {stored:?}") };
+        assert_eq!(row[0], "interrupted");
+        assert!(row[1].len() < long_reply().len() && long_reply().starts_with(&row[1]), "{:?}", row[1]);
     });
     ctx.app.block_on(page.close());
 }

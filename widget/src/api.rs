@@ -6,7 +6,7 @@ use js_sys::{Reflect, Uint8Array};
 use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode};
 use shared::lead::CreateLead;
-use shared::message::{Feedback, Rating};
+use shared::message::{Feedback, Rating, StopReply};
 use shared::sse::{SseDecoder, StreamEvent};
 use shared::{SiteKey, WidgetConfig};
 use wasm_bindgen::{JsCast, JsValue};
@@ -98,6 +98,13 @@ impl Edge {
 
     pub async fn lead(&self, lead: &CreateLead, session: Option<&Session>) -> Result<(), ApiError> {
         self.fetch("POST", "/v1/leads", Some(lead.to_json()), session.map(|s| s.token.as_str()), None).await.map(drop)
+    }
+
+    /// Asks the edge to stop making the reply to the message named `client_id`.
+    pub async fn stop(&self, s: &Session, client_id: &str) -> Result<(), ApiError> {
+        let path = format!("/v1/conversations/{}/stop", s.conversation_id);
+        let body = StopReply { client_message_id: client_id.to_owned() }.to_json();
+        self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
     }
 
     pub async fn feedback(&self, s: &Session, message_id: &str, rating: Rating) -> Result<(), ApiError> {

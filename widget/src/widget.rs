@@ -300,6 +300,14 @@ impl Chat {
     pub fn stop(self) {
         if let Some(controller) = self.handles.try_update_value(|h| h.reply.take()).flatten() {
             controller.abort();
+            // The edge stops the provider too and keeps what had arrived. Sent again, the text
+            // is a new message, not a repeat of the stopped one.
+            let outgoing = self.pending.try_update_value(|p| p.outgoing.take()).flatten();
+            if let (Some(edge), Some(session), Some((_, id))) = (self.edge(), self.session(), outgoing) {
+                spawn_local(async move {
+                    let _ = edge.stop(&session, &id).await;
+                });
+            }
         }
         self.transcript.update(Transcript::stop);
     }

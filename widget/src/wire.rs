@@ -6,7 +6,7 @@
 use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
 use shared::lead::CreateLead;
-use shared::message::{Feedback, MessageStatus, MessageView, Role, Usage};
+use shared::message::{Feedback, MessageStatus, MessageView, Role, StopReply, Usage};
 use shared::sse::{SseFrame, StreamEvent};
 use shared::{LeadCapture, Position, Theme, WidgetConfig};
 
@@ -417,6 +417,12 @@ impl ToJson for Feedback {
     }
 }
 
+impl ToJson for StopReply {
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("client_message_id", Some(&self.client_message_id))]
+    }
+}
+
 impl ToJson for Session {
     fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
         vec![("conversation_id", Some(&self.conversation_id)), ("token", Some(&self.token))]
@@ -545,6 +551,8 @@ mod tests {
             let v = Feedback { conversation_id: "c".into(), rating };
             assert_eq!(v.to_json(), serde_to(&v));
         }
+        let stop = StopReply { client_message_id: "abc_DEF-123".into() };
+        assert_eq!(stop.to_json(), serde_to(&stop));
     }
 
     #[test]
