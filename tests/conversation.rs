@@ -363,17 +363,17 @@ fn replies_left_in_progress_by_a_dead_worker_are_closed_on_read_and_by_the_cron(
     let h = app.block_on(api.history(&read));
     let last = h.body["messages"].as_array().unwrap().last().cloned().unwrap();
     assert_eq!((last["content"].as_str(), last["status"].as_str()), (Some("half an ans"), Some("interrupted")));
-    assert_eq!(reply_of(app, &read.conversation_id).2, true, "closed when read");
+    assert!(reply_of(app, &read.conversation_id).2, "closed when read");
     let h = app.block_on(api.history(&live));
     assert_eq!(h.body["messages"].as_array().unwrap().len(), 1, "a reply still being written is not shown");
-    assert_eq!(reply_of(app, &live.conversation_id).2, false, "nor closed");
+    assert!(!reply_of(app, &live.conversation_id).2, "nor closed");
 
-    assert_eq!(reply_of(app, &swept.conversation_id).2, false);
+    assert!(!reply_of(app, &swept.conversation_id).2);
     let r = app.block_on(async { reqwest::get(format!("{}/__scheduled?cron=*/5+*+*+*+*", app.edge)).await });
     assert!(r.is_ok_and(|r| r.status().is_success()), "the scheduled handler ran");
     let (content, status, ended, _) = reply_of(app, &swept.conversation_id);
     assert_eq!((content.as_str(), status.as_str(), ended), ("", "failed", true), "closed by the sweep");
-    assert_eq!(reply_of(app, &live.conversation_id).2, false, "the sweep leaves live replies alone");
+    assert!(!reply_of(app, &live.conversation_id).2, "the sweep leaves live replies alone");
 }
 
 fn the_model_gets_the_domain_prompt_and_the_history(app: &App) {
@@ -780,16 +780,19 @@ fn leads_of(app: &App, email: &str) -> Vec<Vec<String>> {
     )
 }
 
+/// A lead for `site` from `email`, with the fields of `extra` added or replaced.
+fn lead_body(site: &str, email: &str, extra: Value) -> Value {
+    let mut body = json!({"site": site, "email": email});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    body
+}
+
 fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
     let acme = app.api(ACME_ORIGIN);
     let email = format!("{}@example.com", unique("lead"));
-    let lead = |extra: Value| {
-        let mut body = json!({"site": ACME_SITE, "email": email});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        body
-    };
+    let lead = |extra: Value| lead_body(ACME_SITE, &email, extra);
     // Refusals write nothing.
     let bad: Vec<(Api, Value, u16, ErrorCode)> = vec![
         (app.api(ACME_ORIGIN), lead(json!({"email": "not an email"})), 400, ErrorCode::InvalidField),
@@ -848,13 +851,7 @@ fn leads_are_validated_tied_to_their_conversation_and_rate_limited(app: &App) {
 /// export or a notification is stored.
 fn leads_stop_per_address_and_per_visitor_and_refuse_forged_lines(app: &App) {
     let email = format!("{}@example.com", unique("forged"));
-    let lead = |extra: Value| {
-        let mut body = json!({"site": GLOBEX_SITE, "email": email});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        body
-    };
+    let lead = |extra: Value| lead_body(GLOBEX_SITE, &email, extra);
     let scripted = app.api(GLOBEX_ORIGIN).from_ip("198.51.100.77");
     for forged in [
         json!({"name": "Ada\r\nBcc: all@example.com"}),

@@ -69,7 +69,7 @@ impl Cursor {
         let digits = (1..=18).contains(&at.len()) && at.bytes().all(|b| b.is_ascii_digit());
         let at = at.parse().ok().filter(|_| digits)?;
         let canonical = uuid::Uuid::try_parse(id).ok()?.hyphenated().to_string();
-        (canonical == id).then(|| Self { at, id: canonical })
+        (canonical == id).then_some(Self { at, id: canonical })
     }
 }
 
