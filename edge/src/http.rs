@@ -83,14 +83,21 @@ pub async fn read_json_within<T: DeserializeOwned>(req: &mut Request, max_bytes:
         }
         bytes.extend_from_slice(&chunk);
     }
-    let invalid =
-        |e: String| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}."));
     // Every body is an object; serde would also read a struct from an array of its fields.
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid_json)?;
     if !value.is_object() {
-        return Err(invalid("it must be a JSON object".to_owned()));
+        return Err(invalid_json("it must be a JSON object"));
     }
-    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+    from_json_value(value)
+}
+
+/// A body already read as JSON, as `T`.
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> EdgeResult<T> {
+    serde_json::from_value(value).map_err(invalid_json)
+}
+
+fn invalid_json(e: impl std::fmt::Display) -> EdgeError {
+    EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}."))
 }
 
 /// Which origin, if any, may read this response. Set once the request's origin is admitted,

@@ -52,9 +52,7 @@ pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> Ed
 pub async fn stop(req: &mut Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     let access = authorize(req, env, cors, id).await?;
     let body: StopReply = http::read_json(req).await?;
-    let client_id = ClientMessageId::parse(&body.client_message_id).ok_or_else(|| {
-        EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
-    })?;
+    let client_id = client_message_id(&body.client_message_id)?;
     match access.store.request_stop(access.conversation, &client_id).await? {
         None => Err(EdgeError::new(ErrorCode::MessageNotFound, "This conversation has no such message.")),
         // Whether it was still being made or had ended already, it is not being made now.
@@ -69,12 +67,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         MessageTextError::Empty => EdgeError::new(ErrorCode::MessageEmpty, e.to_string()),
         MessageTextError::TooLong { .. } => EdgeError::new(ErrorCode::MessageTooLong, e.to_string()),
     })?;
-    let client_id = match body.client_message_id.as_deref() {
-        None => None,
-        Some(raw) => Some(ClientMessageId::parse(raw).ok_or_else(|| {
-            EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
-        })?),
-    };
+    let client_id = body.client_message_id.as_deref().map(client_message_id).transpose()?;
     let started = now_ms();
     let Access { conversation, tenant, store, settings, .. } = access;
     let domain = tenant.domain();
@@ -316,13 +309,23 @@ async fn replay(
                     Ok(_) => vec![relay::unavailable().into()],
                     Err(e) => vec![e.into()],
                 };
-                Ok::<Vec<u8>, worker::Error>(events.iter().flat_map(|e| e.encode().into_bytes()).collect())
+                Ok::<Vec<u8>, worker::Error>(encoded(&events))
             };
             return event_stream(futures_util::stream::once(frames));
         }
     };
-    let frames: Vec<u8> = events.iter().flat_map(|e| e.encode().into_bytes()).collect();
-    event_stream(futures_util::stream::iter([Ok(frames)]))
+    event_stream(futures_util::stream::iter([Ok(encoded(&events))]))
+}
+
+/// The events as the stream carries them, one after the other.
+fn encoded(events: &[StreamEvent]) -> Vec<u8> {
+    events.iter().flat_map(|e| e.encode().into_bytes()).collect()
+}
+
+fn client_message_id(raw: &str) -> EdgeResult<ClientMessageId> {
+    ClientMessageId::parse(raw).ok_or_else(|| {
+        EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
+    })
 }
 
 /// How the meter knows a reply in flight: by its conversation and the message's client id.

@@ -87,8 +87,7 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
 pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResult<Response> {
     let raw: Value = body(req).await?;
     with_object_settings(&raw)?;
-    let body: CreateDomain = serde_json::from_value(raw)
-        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))?;
+    let body: CreateDomain = http::from_json_value(raw)?;
     let primary = hostname("hostname", &body.hostname)?;
     let aliases = parse_aliases(&body.aliases, &primary)?;
     let name = body.name.as_deref().map(str::trim).unwrap_or(primary.as_str()).to_owned();
@@ -130,8 +129,7 @@ pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> 
             fields.remove(merged);
         }
     }
-    let shape: UpdateDomain = serde_json::from_value(plain)
-        .map_err(|e| EdgeError::new(ErrorCode::InvalidJson, format!("The body is not the expected JSON: {e}.")))?;
+    let shape: UpdateDomain = http::from_json_value(plain)?;
     let current = view(store, id).await?;
     let name = shape.name.as_deref().map(str::trim).map(str::to_owned);
     check_domain_text(name.as_deref(), shape.system_prompt.as_deref())?;
