@@ -21,6 +21,10 @@ const GLOBEX_ORIGIN: &str = "https://globex.test";
 const GLOBEX_SITE: &str = "site_globex_test";
 
 use e2e::journeys::{self, unique, Journey};
+use e2e::verification_site::{Answer, VerificationSite};
+
+/// The owners' web server where the edge looks for verification tokens on loopback hostnames.
+static SITE: OnceLock<VerificationSite> = OnceLock::new();
 
 /// Organizations whose keys are minted before the tests start: `dev/bootstrap` writes the
 /// database file directly, which must not race the running edge's own writes.
@@ -28,7 +32,7 @@ const NAMED_ORGS: [&str; 7] = ["keys-test", "domains-test", "domains-test-2", "a
 /// The operator's plan for the organization `planned`: one cent, a reply or two of `costly`.
 const PLANNED_CENTS: u64 = 1;
 /// Fresh organizations handed out by `new_tenant`, one per call.
-const FRESH_ORGS: usize = 12;
+const FRESH_ORGS: usize = 14;
 static KEYS: OnceLock<HashMap<String, String>> = OnceLock::new();
 
 fn mint_keys(app: &App) -> Result<(), String> {
@@ -84,8 +88,18 @@ fn main() {
             "model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models",
             model_ids_stay_in_their_path_and_the_operators_key_runs_only_listed_models,
         ),
+        (
+            "a_hostname_is_verified_by_the_token_its_site_serves_whoever_else_lists_it",
+            a_hostname_is_verified_by_the_token_its_site_serves_whoever_else_lists_it,
+        ),
+        ("rebuilding_domains_keeps_every_row_below_them", rebuilding_domains_keeps_every_row_below_them),
     ];
-    journeys::run(tests, &["tenants.sql"], &[], mint_keys)
+    let site = match VerificationSite::start() {
+        Ok(site) => SITE.get_or_init(|| site),
+        Err(e) => panic!("the verification site did not start: {e}"),
+    };
+    let port = site.port.to_string();
+    journeys::run(tests, &["tenants.sql"], &[("VERIFICATION_LOOPBACK_PORT", &port)], mint_keys)
 }
 
 fn owner(app: &App, slug: &str) -> Admin {
@@ -212,21 +226,39 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     assert_eq!((config.status, config.body["title"].as_str()), (200, Some("Shop help")));
     assert_eq!(app.block_on(app.api(&format!("https://www.{canonical}")).config(&site)).status, 200);
 
-    // A hostname belongs to one domain across all organizations.
-    let other = owner(app, "domains-test-2");
-    for taken in [canonical.clone(), format!("www.{canonical}"), "acme.test".to_owned()] {
-        refused(
-            &app.block_on(other.post("/v1/admin/domains", &json!({"hostname": taken}))),
-            409,
-            ErrorCode::HostnameTaken,
-        );
+    // Within an organization a hostname names one site, as a hostname or an alias.
+    let own_again = [
+        json!({"hostname": canonical}),
+        json!({"hostname": format!("www.{canonical}")}),
+        json!({"hostname": format!("x.{canonical}"), "aliases": [canonical]}),
+    ];
+    for body in own_again {
+        refused(&app.block_on(admin.post("/v1/admin/domains", &body)), 409, ErrorCode::HostnameTaken);
     }
-    refused(
-        &app.block_on(other.post("/v1/admin/domains", &json!({"hostname": "x.test", "aliases": ["acme.test"]}))),
-        409,
-        ErrorCode::HostnameTaken,
+    assert_eq!(
+        app.db.int("SELECT count(*) FROM domains WHERE hostname = ?1", &[&format!("x.{canonical}")]),
+        0,
+        "nothing half-written"
     );
-    assert_eq!(app.db.int("SELECT count(*) FROM domains WHERE hostname = 'x.test'", &[]), 0, "nothing half-written");
+    // Another organization may list the same hostnames: it cannot lock the owner out, and each
+    // one's site key brings its own widget to visitors of that origin.
+    let other = owner(app, "domains-test-2");
+    let twin = ok(
+        app.block_on(other.post(
+            "/v1/admin/domains",
+            &json!({"hostname": canonical, "aliases": [format!("www.{canonical}")], "config": {"title": "Not the shop"}}),
+        )),
+        201,
+    );
+    let twin_site = twin["site_key"].as_str().unwrap().to_owned();
+    assert_ne!(twin_site, site);
+    assert_eq!(twin["verification"]["status"], "unverified");
+    assert_ne!(twin["verification"]["token"], d["verification"]["token"], "each domain has its own token");
+    assert_eq!(app.block_on(app.api(&origin).config(&site)).body["title"], "Shop help");
+    assert_eq!(app.block_on(app.api(&origin).config(&twin_site)).body["title"], "Not the shop");
+    let acme_test = ok(app.block_on(other.post("/v1/admin/domains", &json!({"hostname": "acme.test"}))), 201);
+    assert_eq!(app.block_on(app.api("https://acme.test").config(acme_test["site_key"].as_str().unwrap())).status, 200);
+    assert_eq!(app.block_on(app.api("https://acme.test").config("site_acme_test")).status, 200, "acme keeps its site");
 
     let bad: [(Value, &str); 7] = [
         (json!({"hostname": "not a host"}), "hostname"),
@@ -281,7 +313,10 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
         403,
         ErrorCode::OriginNotAllowed,
     );
-    let taken = app.block_on(admin.patch(&path, &json!({"aliases": ["acme.test"], "name": "Renamed"})));
+    let sibling = format!("blog.{canonical}");
+    let sibling_id =
+        ok(app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": sibling}))), 201)["id"].clone();
+    let taken = app.block_on(admin.patch(&path, &json!({"aliases": [sibling], "name": "Renamed"})));
     refused(&taken, 409, ErrorCode::HostnameTaken);
     let unchanged = ok(app.block_on(admin.get(&path)), 200);
     assert_eq!(
@@ -305,7 +340,8 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     assert_eq!(app.block_on(app.api(&origin).config(&site)).status, 200);
 
     let list = ok(app.block_on(admin.get("/v1/admin/domains")), 200);
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "only the organization's own domains");
+    let listed: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|d| &d["id"]).collect();
+    assert_eq!(listed, [&json!(id), &sibling_id], "only the organization's own domains, the twin's not");
     refused(
         &app.block_on(admin.patch(&format!("/v1/admin/domains/{id}"), &json!({"config": {"language": "klingon!"}}))),
         400,
@@ -566,7 +602,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
         {
             let method = method.to_uppercase();
             checked += 1;
-            if let Some(prefix) = path.strip_suffix("/{id}") {
+            if let Some((prefix, action)) = path.split_once("/{id}") {
                 let (id, code) = match prefix {
                     "/v1/admin/domains" => (GLOBEX_DOMAIN, ErrorCode::DomainNotFound),
                     "/v1/admin/knowledge" => (g_knowledge.as_str(), ErrorCode::KnowledgeNotFound),
@@ -579,7 +615,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                     ("PATCH", _) => Some(json!({"active": false})),
                     _ => None,
                 };
-                let r = app.block_on(acme.call(&method, &format!("{prefix}/{id}"), body.as_ref()));
+                let r = app.block_on(acme.call(&method, &format!("{prefix}/{id}{action}"), body.as_ref()));
                 refused(&r, 404, code);
                 assert!(!r.body.to_string().contains("GLOBEX"), "{method} {path}: {:?}", r.body);
             } else {
@@ -607,7 +643,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
             }
         }
     }
-    assert!(checked >= 19, "every admin operation was tried ({checked})");
+    assert!(checked >= 20, "every admin operation was tried ({checked})");
     assert_eq!(ours(), before, "the refused requests changed nothing");
     // Globex still sees all of its own.
     ok(app.block_on(globex.get(&format!("/v1/admin/conversations/{}", g_conv.conversation_id))), 200);
@@ -1079,4 +1115,130 @@ fn the_openapi_document_is_served(app: &App) {
     assert_eq!(r.body["openapi"], "3.1.0");
     assert!(r.body["paths"]["/v1/admin/domains/{id}"]["patch"]["operationId"].is_string());
     assert!(r.body["components"]["securitySchemes"]["apiKey"].is_object());
+}
+
+/// Two organizations list one hostname; each has its own token, and only what the site
+/// publishes decides which of them is verified. A failed check is kept as a finding but takes
+/// no verification back.
+fn a_hostname_is_verified_by_the_token_its_site_serves_whoever_else_lists_it(app: &App) {
+    let site = SITE.get().expect("the verification site runs");
+    // A loopback name: the edge checks it at VERIFICATION_LOOPBACK_PORT, this suite's site.
+    let host = "verify.localhost";
+    let (a, a_id, _) = new_tenant(app, host, json!({}));
+    let (b, b_id, _) = new_tenant(app, host, json!({}));
+    let verify =
+        |admin: &Admin, id: &str| app.block_on(admin.call("POST", &format!("/v1/admin/domains/{id}/verify"), None));
+    let view = |admin: &Admin, id: &str| ok(app.block_on(admin.get(&format!("/v1/admin/domains/{id}"))), 200);
+
+    let fresh = view(&a, &a_id)["verification"].clone();
+    let a_token = fresh["token"].as_str().unwrap().to_owned();
+    assert!(a_token.len() == 32 && a_token.bytes().all(|c| c.is_ascii_hexdigit()), "{fresh}");
+    assert_eq!(
+        fresh,
+        json!({
+            "status": "unverified", "method": null, "verified_at": null, "token": a_token,
+            "http_url": "https://verify.localhost/.well-known/chat-widget-verification",
+            "dns_name": "_chat-widget-verification.verify.localhost",
+            "dns_value": format!("chat-widget-verification={a_token}"),
+            "checked_at": null, "last_error": null,
+        })
+    );
+    let b_token = view(&b, &b_id)["verification"]["token"].as_str().unwrap().to_owned();
+    assert_ne!(a_token, b_token);
+
+    // Nothing published yet: the owner reads what each way found.
+    site.set_file(Answer::missing());
+    let r = verify(&a, &a_id);
+    refused(&r, 422, ErrorCode::VerificationFailed);
+    let message = r.body["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("/.well-known/chat-widget-verification answered 404"), "{message}");
+    assert!(message.contains("is not a DNS name"), "{message}");
+    let v = view(&a, &a_id)["verification"].clone();
+    assert_eq!((v["status"].as_str(), v["checked_at"].is_i64()), (Some("unverified"), true), "{v}");
+    assert!(v["last_error"].as_str().unwrap().contains("answered 404"), "{v}");
+
+    // The site publishes A's token: A is verified, B (the same hostname) is not.
+    site.set_file(Answer::file(&format!("{a_token}\n")));
+    let done = ok(verify(&a, &a_id), 200)["verification"].clone();
+    assert_eq!((done["status"].as_str(), done["method"].as_str()), (Some("verified"), Some("http")), "{done}");
+    assert!(done["verified_at"].is_i64() && done["last_error"].is_null(), "{done}");
+    let r = verify(&b, &b_id);
+    refused(&r, 422, ErrorCode::VerificationFailed);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("does not have the token"), "{:?}", r.body);
+    assert_eq!(view(&b, &b_id)["verification"]["status"], "unverified");
+
+    // Both tokens behind a redirect within the site: B is verified too.
+    site.set("/tokens.txt", Answer::file(&format!("# chat widget\n{a_token}\n{b_token}\n")));
+    site.set_file(Answer::redirect("/tokens.txt"));
+    assert_eq!(ok(verify(&b, &b_id), 200)["verification"]["status"], "verified");
+
+    // A redirect to another site is not followed; A's earlier verification stands.
+    site.set_file(Answer::redirect(&format!("http://127.0.0.2:{}/tokens.txt", site.port)));
+    let r = verify(&a, &a_id);
+    refused(&r, 422, ErrorCode::VerificationFailed);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("another site"), "{:?}", r.body);
+    let kept = view(&a, &a_id)["verification"].clone();
+    assert_eq!((kept["status"].as_str(), &kept["verified_at"]), (Some("verified"), &done["verified_at"]), "{kept}");
+    assert!(kept["last_error"].as_str().unwrap().contains("another site"), "{kept}");
+
+    // Another organization's domain: 404, and nothing is checked or recorded.
+    let stored =
+        "SELECT verified_at, verified_by, verification_checked_at, verification_error FROM domains WHERE id = ?1";
+    let before = app.db.rows(stored, &[&b_id]);
+    let asked = site.asked().len();
+    refused(&verify(&a, &b_id), 404, ErrorCode::DomainNotFound);
+    assert_eq!(app.db.rows(stored, &[&b_id]), before);
+    assert_eq!(site.asked().len(), asked, "no request for a domain the caller cannot see");
+    assert!(
+        site.asked().iter().all(|p| p == shared::admin::VERIFICATION_PATH || p == "/tokens.txt"),
+        "the edge asked only for the verification file: {:?}",
+        site.asked()
+    );
+}
+
+/// Migration 0009 rebuilds `domains` (SQLite cannot drop an inline UNIQUE), and dropping a
+/// table deletes the rows below it by cascade: applied to a database with rows of every kind,
+/// it must keep them all, and hostnames become unique per organization.
+fn rebuilding_domains_keeps_every_row_below_them(_: &App) {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("migrations");
+    std::fs::create_dir(&before).unwrap();
+    let all = e2e::app::root().join("edge/migrations");
+    let mut later = Vec::new();
+    for entry in std::fs::read_dir(&all).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.as_str() < "0009" {
+            std::fs::copy(entry.path(), before.join(&name)).unwrap();
+        } else {
+            later.push(entry.path());
+        }
+    }
+    let rows = "INSERT INTO organizations (id, name, slug, created_at) VALUES ('o1', 'A', 'a', 0), ('o2', 'B', 'b', 0);
+        INSERT INTO domains (id, organization_id, hostname, site_key, name, created_at, updated_at) VALUES
+            ('d1', 'o1', 'a.test', 'site_aaaaaaaa', 'A', 0, 0), ('d2', 'o2', 'b.test', 'site_bbbbbbbb', 'B', 0, 0);
+        INSERT INTO domain_aliases (hostname, domain_id, organization_id, created_at) VALUES ('www.a.test', 'd1', 'o1', 0);
+        INSERT INTO conversations (id, domain_id, organization_id, started_at, last_message_at) VALUES
+            ('c1', 'd1', 'o1', 0, 0), ('c2', 'd2', 'o2', 0, 0);
+        INSERT INTO messages (id, conversation_id, organization_id, role, content, status, created_at, finished_at, updated_at)
+            VALUES ('m1', 'c1', 'o1', 'user', 'hi', 'complete', 0, 0, 0), ('m2', 'c1', 'o1', 'assistant', 'yo', 'complete', 1, 1, 1),
+                   ('m3', 'c2', 'o2', 'user', 'x', 'complete', 0, 0, 0);
+        INSERT INTO message_feedback (message_id, conversation_id, organization_id, rating, created_at, updated_at)
+            VALUES ('m2', 'c1', 'o1', 'up', 0, 0);
+        INSERT INTO leads (id, organization_id, domain_id, conversation_id, email, created_at) VALUES ('l1', 'o1', 'd1', 'c1', 'a@b.c', 0);
+        INSERT INTO knowledge (id, organization_id, domain_id, kind, title, content, created_at, updated_at) VALUES
+            ('k1', 'o1', 'd1', 'faq', 't', 'c', 0, 0), ('k2', 'o1', NULL, 'faq', 't', 'c', 0, 0);";
+    let persist = dir.path().join("state");
+    let db = e2e::app::d1_in_steps(&before, &persist, rows, &later).unwrap_or_else(|e| panic!("{e}"));
+    let tables = ["domains", "domain_aliases", "conversations", "messages", "message_feedback", "leads", "knowledge"];
+    let counts: Vec<i64> = tables.iter().map(|t| db.int(&format!("SELECT count(*) FROM {t}"), &[])).collect();
+    assert_eq!(counts, [2, 1, 2, 3, 1, 1, 2], "rows of {tables:?}");
+    assert_eq!(db.int("SELECT count(*) FROM pragma_foreign_key_check", &[]), 0);
+    let tokens = db.rows("SELECT verification_token FROM domains", &[]);
+    assert!(tokens.iter().all(|t| t[0].len() == 32) && tokens[0] != tokens[1], "{tokens:?}");
+    let conn = db.connect();
+    let twin = "INSERT INTO domains (id, organization_id, hostname, site_key, name, created_at, updated_at) \
+                VALUES (?1, 'o2', ?2, ?3, 'twin', 0, 0)";
+    conn.execute(twin, ["d3", "a.test", "site_cccccccc"]).expect("another organization may list a.test");
+    conn.execute(twin, ["d4", "a.test", "site_dddddddd"]).expect_err("one organization lists a hostname once");
+    conn.execute(twin, ["d5", "www.a.test", "site_eeeeeeee"]).expect("an alias of another organization is free");
 }

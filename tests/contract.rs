@@ -27,6 +27,11 @@ fn schemathesis(app: &App, key: &str, only: &[&str]) {
     let schemathesis = e2e::app::root().join(".venv/bin/schemathesis");
     // Its working folder takes the run's cache, which must not steer the next run.
     let scratch = tempfile::tempdir().expect("a temporary folder");
+    // Checking a domain's verification fails (422) while its site does not publish the token,
+    // which no generated request can make it do; the journeys in admin.rs cover both outcomes.
+    let config = "[[operations]]\ninclude-operation-id = \"verifyDomain\"\n\
+                  checks.positive_data_acceptance.expected-statuses = [\"2xx\", 401, 404, 422]\n";
+    std::fs::write(scratch.path().join("schemathesis.toml"), config).expect("the run's settings");
     let out = std::process::Command::new(&schemathesis)
         .current_dir(scratch.path())
         .args(["run", &format!("{}/v1/openapi.json", app.edge), "-u", &app.edge])

@@ -13,6 +13,7 @@ mod http;
 pub mod ids;
 pub mod limits;
 pub mod meter;
+mod outbound;
 pub mod prompt;
 pub mod relay;
 mod routes;
@@ -20,6 +21,7 @@ pub mod settings;
 mod store;
 pub mod tenancy;
 pub mod token;
+mod verification;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

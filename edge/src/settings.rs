@@ -82,7 +82,23 @@ pub struct Settings {
     /// Models a domain may run on the operator's account besides the default one
     /// (`LLM_ALLOWED_MODELS`, separated by commas or spaces).
     pub allowed_models: Vec<ModelId>,
+    /// Where ownership checks look (`VERIFICATION_LOOPBACK_PORT`, `DNS_OVER_HTTPS_URL`).
+    pub verification: VerificationSettings,
 }
+
+/// Where the edge looks for a site's verification token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationSettings {
+    /// For development and tests only: a loopback hostname (`localhost`, `*.localhost`,
+    /// `127.x.x.x`) is checked at `http://127.0.0.1:PORT`; without it such hostnames cannot be
+    /// verified, as no site on the internet answers for them.
+    pub loopback_port: Option<u16>,
+    /// A DNS-over-HTTPS resolver's JSON API (`application/dns-json`).
+    pub dns_over_https_url: String,
+}
+
+/// Cloudflare's resolver; Google's (`https://dns.google/resolve`) speaks the same JSON.
+pub const DEFAULT_DNS_OVER_HTTPS_URL: &str = "https://cloudflare-dns.com/dns-query";
 
 impl Settings {
     /// Reads settings from the worker's bindings: plain vars and secrets alike.
@@ -149,6 +165,20 @@ impl Settings {
                 .ok_or_else(|| misconfigured("OPERATOR_PRICES must be JSON like {\"model\": [input, output]}"))?,
         };
         let plan_monthly_cents = (number("PLAN_MONTHLY_CENTS", 1_000.0)?.max(0.0) as u64).min(MAX_BUDGET_CENTS);
+        let loopback_port = match get("VERIFICATION_LOOPBACK_PORT").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(p) => Some(
+                p.trim()
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| misconfigured("VERIFICATION_LOOPBACK_PORT must be a port number"))?,
+            ),
+        };
+        let dns_over_https_url = match get("DNS_OVER_HTTPS_URL").filter(|u| !u.trim().is_empty()) {
+            None => DEFAULT_DNS_OVER_HTTPS_URL.to_owned(),
+            Some(u) => checked_base_url(&u).ok_or_else(|| misconfigured("DNS_OVER_HTTPS_URL is not an http(s) URL"))?,
+        };
         Ok(Self {
             token_key,
             token_ttl_ms,
@@ -160,6 +190,7 @@ impl Settings {
             operator_prices,
             plan_monthly_cents,
             allowed_models,
+            verification: VerificationSettings { loopback_port, dns_over_https_url },
         })
     }
 

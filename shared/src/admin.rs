@@ -300,8 +300,87 @@ pub struct DomainView {
     pub system_prompt: String,
     pub llm: LlmConfig,
     pub limits: LimitsConfig,
+    /// Whether the organization proved it controls the hostname, and how to prove it.
+    pub verification: Verification,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Where the edge looks for a site's verification token over HTTPS.
+pub const VERIFICATION_PATH: &str = "/.well-known/chat-widget-verification";
+/// The DNS name, under the hostname, whose TXT record may carry the token instead.
+pub const VERIFICATION_DNS_LABEL: &str = "_chat-widget-verification";
+/// What the TXT record says before the token.
+pub const VERIFICATION_TXT_PREFIX: &str = "chat-widget-verification=";
+
+/// Proof that an organization controls a site's hostname. Several organizations may register
+/// one hostname; only one that can publish its token there verifies it. The widget works
+/// without it; what acts on the site from outside (crawling it) requires it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub status: VerificationStatus,
+    /// How the token was found, when verified.
+    pub method: Option<VerificationMethod>,
+    pub verified_at: Option<i64>,
+    /// The site's own token: publish it either way below, then ask for a check.
+    pub token: String,
+    /// Serve the token (as a line of a plain text file) at this address.
+    pub http_url: String,
+    /// Or set a TXT record of this name ...
+    pub dns_name: String,
+    /// ... with this value.
+    pub dns_value: String,
+    /// The last check, and what it found if it failed.
+    pub checked_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Verification {
+    /// The instructions for `hostname` with `token`, and the state the store keeps.
+    pub fn new(
+        hostname: &str,
+        token: String,
+        verified: Option<(VerificationMethod, i64)>,
+        checked_at: Option<i64>,
+        last_error: Option<String>,
+    ) -> Self {
+        Self {
+            status: if verified.is_some() { VerificationStatus::Verified } else { VerificationStatus::Unverified },
+            method: verified.map(|(m, _)| m),
+            verified_at: verified.map(|(_, at)| at),
+            http_url: format!("https://{hostname}{VERIFICATION_PATH}"),
+            dns_name: format!("{VERIFICATION_DNS_LABEL}.{hostname}"),
+            dns_value: format!("{VERIFICATION_TXT_PREFIX}{token}"),
+            token,
+            checked_at,
+            last_error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationStatus {
+    Verified,
+    Unverified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationMethod {
+    /// The token was served at [`VERIFICATION_PATH`].
+    Http,
+    /// The token was in a TXT record at [`VERIFICATION_DNS_LABEL`].
+    Dns,
+}
+
+impl VerificationMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Dns => "dns",
+        }
+    }
 }
 
 // ---- Knowledge ----

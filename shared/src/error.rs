@@ -46,8 +46,11 @@ pub enum ErrorCode {
     KnowledgeNotFound,
     /// The API key does not exist (or belongs to another organization).
     ApiKeyNotFound,
-    /// The hostname is already registered, by this or another organization.
+    /// The hostname is already one of this organization's sites (as a hostname or an alias).
     HostnameTaken,
+    /// The verification token was found neither at the site's `/.well-known/` address nor in
+    /// its DNS TXT record; the message says what each check found.
+    VerificationFailed,
     /// No route for this method and path.
     NotFound,
     /// The route exists but not for this method.
@@ -67,7 +70,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for readers that map a wire name back to its code.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::InvalidJson,
         Self::InvalidField,
         Self::MessageEmpty,
@@ -89,6 +92,7 @@ impl ErrorCode {
         Self::KnowledgeNotFound,
         Self::ApiKeyNotFound,
         Self::HostnameTaken,
+        Self::VerificationFailed,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::QuotaExceeded,
@@ -121,6 +125,7 @@ impl ErrorCode {
             Self::KnowledgeNotFound => "knowledge_not_found",
             Self::ApiKeyNotFound => "api_key_not_found",
             Self::HostnameTaken => "hostname_taken",
+            Self::VerificationFailed => "verification_failed",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::QuotaExceeded => "quota_exceeded",
@@ -149,6 +154,7 @@ impl ErrorCode {
             | Self::ApiKeyNotFound => 404,
             Self::HostnameTaken | Self::ConversationFull => 409,
             Self::BudgetExhausted => 402,
+            Self::VerificationFailed => 422,
             Self::QuotaExceeded | Self::Forbidden => 403,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,

@@ -76,6 +76,36 @@ fn run(args: &str) -> Result<(), String> {
     }
 }
 
+/// A local D1 database under `persist` migrated in two steps, as a deployed one is: the
+/// migrations in `dir`, then `rows` written, then the migrations `later` (copied into `dir`).
+pub fn d1_in_steps(dir: &Path, persist: &Path, rows: &str, later: &[PathBuf]) -> Result<Db, String> {
+    let config = std::fs::read_to_string(root().join("wrangler.toml")).map_err(|e| e.to_string())?;
+    let line = r#"migrations_dir = "edge/migrations""#;
+    if !config.contains(line) {
+        return Err(format!("wrangler.toml no longer has {line}"));
+    }
+    let config = config.replace(line, &format!("migrations_dir = {:?}", dir.display().to_string()));
+    let config_path = persist.with_extension("wrangler.toml");
+    std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
+    let rows_path = persist.with_extension("sql");
+    std::fs::write(&rows_path, rows).map_err(|e| e.to_string())?;
+    let d1 = |args: &str| {
+        run(&format!(
+            "wrangler --config {} d1 {args} DB --local --persist-to {}",
+            config_path.display(),
+            persist.display()
+        ))
+    };
+    d1("migrations apply")?;
+    d1(&format!("execute --file {}", rows_path.display()))?;
+    for m in later {
+        let name = m.file_name().ok_or_else(|| format!("{}: no file name", m.display()))?;
+        std::fs::copy(m, dir.join(name)).map_err(|e| e.to_string())?;
+    }
+    d1("migrations apply")?;
+    Db::find(persist)
+}
+
 fn free_port() -> Result<u16, String> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())

@@ -8,5 +8,6 @@ pub mod db;
 pub mod host_site;
 pub mod journeys;
 pub mod stand_in;
+pub mod verification_site;
 
 pub use app::App;

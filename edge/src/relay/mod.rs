@@ -11,7 +11,6 @@ pub mod workers_ai;
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::admin::Provider;
@@ -22,6 +21,7 @@ pub use reply::{interrupted, unavailable, Chunk, Outcome, ReplyBuilder};
 
 use crate::clock::now_ms;
 use crate::error::log_excerpt;
+use crate::outbound::{read_within, within};
 use crate::prompt::{estimate_tokens, PromptMessage};
 use crate::settings::LlmSettings;
 
@@ -180,15 +180,6 @@ fn call(llm: &LlmSettings, base_url: &str, prompt: &[PromptMessage]) -> Call {
     }
 }
 
-/// `fut`'s output, or `None` if it takes longer than `limit`.
-async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
-    let fut = std::pin::pin!(fut);
-    match select(fut, Delay::from(limit)).await {
-        Either::Left((out, _)) => Some(out),
-        Either::Right(_) => None,
-    }
-}
-
 /// Asks the provider for a streamed reply: over HTTP, or through the `AI` binding when the
 /// settings have no URL (Workers AI only).
 async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> Opened {
@@ -233,19 +224,6 @@ async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> O
         Ok(s) => Opened::Stream(s),
         Err(e) => Opened::Broken(format!("provider response has no body: {e}")),
     }
-}
-
-/// At most `max` bytes of a response's body, as text; the rest is never read.
-async fn read_within(mut response: worker::Response, max: usize) -> String {
-    let Ok(mut body) = response.stream() else { return String::new() };
-    let mut bytes = Vec::new();
-    while bytes.len() < max {
-        match body.next().await {
-            Some(Ok(chunk)) => bytes.extend_from_slice(&chunk[..chunk.len().min(max - bytes.len())]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// A provider's error message, in any of the shapes they use: `{"error":{"message":…}}`

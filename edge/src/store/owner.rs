@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use shared::admin::{
     ApiKeyView, ConversationSummary, DomainView, KnowledgeKind, KnowledgeView, LeadView, LimitsConfig, LlmConfig,
-    ModelPrice, OrganizationView, StoredMessage, UsageDay,
+    ModelPrice, OrganizationView, StoredMessage, UsageDay, Verification, VerificationMethod,
 };
 use shared::{ErrorCode, Hostname, MessageStatus, Role, WidgetConfig};
 use worker::D1PreparedStatement;
@@ -81,7 +81,10 @@ fn json(value: &impl serde::Serialize) -> EdgeResult<String> {
 fn taken_or(e: worker::Error) -> EdgeError {
     let m = e.to_string();
     if m.contains("UNIQUE constraint failed") || m.contains("already belongs to a domain") {
-        EdgeError::new(ErrorCode::HostnameTaken, "This hostname (or one of the aliases) is already registered.")
+        EdgeError::new(
+            ErrorCode::HostnameTaken,
+            "This organization already has a site with this hostname (or one of the aliases).",
+        )
     } else {
         e.into()
     }
@@ -138,14 +141,28 @@ struct DomainRow {
     system_prompt: String,
     llm: String,
     limits: String,
+    verification_token: String,
+    verified_at: Option<i64>,
+    verified_by: Option<VerificationMethod>,
+    verification_checked_at: Option<i64>,
+    verification_error: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
 
 impl DomainRow {
     fn into_view(self) -> DomainView {
+        let verified = self.verified_by.zip(self.verified_at);
+        let verification = Verification::new(
+            &self.hostname,
+            self.verification_token,
+            verified,
+            self.verification_checked_at,
+            self.verification_error,
+        );
         // Stored JSON was checked on the way in; a row edited by hand shows defaults rather than failing.
         DomainView {
+            verification,
             aliases: self.aliases.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default(),
             config: serde_json::from_str(&self.config).unwrap_or_default(),
             llm: serde_json::from_str(&self.llm).unwrap_or_default(),
@@ -163,7 +180,8 @@ impl DomainRow {
 }
 
 const DOMAIN_VIEW: &str = "SELECT d.id, d.hostname, d.site_key, d.name, d.active, d.config, d.system_prompt, d.llm, \
-     d.limits, d.created_at, d.updated_at, \
+     d.limits, d.verification_token, d.verified_at, d.verified_by, d.verification_checked_at, \
+     d.verification_error, d.created_at, d.updated_at, \
      (SELECT json_group_array(a.hostname) FROM domain_aliases a \
       WHERE a.organization_id = d.organization_id AND a.domain_id = d.id) AS aliases \
      FROM domains d";
@@ -488,8 +506,8 @@ impl OrgStore {
         Ok(row.map(DomainRow::into_view))
     }
 
-    /// Registers the domain and its aliases in one transaction; a hostname any organization
-    /// already uses is refused.
+    /// Registers the domain and its aliases in one transaction; a hostname the organization
+    /// already uses is refused (other organizations may list it too).
     pub async fn create_domain(&self, d: &NewDomain<'_>) -> EdgeResult<DomainId> {
         let id = DomainId::generate();
         let now = now_ms();
@@ -565,6 +583,29 @@ impl OrgStore {
                 )
             })
             .collect()
+    }
+
+    /// Keeps the outcome of a verification check made at `now`: found by `method`, or not found
+    /// for the reason given. A failed check leaves an earlier verification standing. False if
+    /// the organization has no such domain.
+    pub async fn record_verification(
+        &self,
+        id: DomainId,
+        now: i64,
+        outcome: &Result<VerificationMethod, String>,
+    ) -> EdgeResult<bool> {
+        let (method, error) = match outcome {
+            Ok(m) => (Some(m.as_str()), None),
+            Err(e) => (None, Some(e.as_str())),
+        };
+        let statement = bind(
+            &self.db,
+            "UPDATE domains SET verified_at = CASE WHEN ?4 IS NULL THEN verified_at ELSE ?3 END, \
+             verified_by = coalesce(?4, verified_by), verification_checked_at = ?3, verification_error = ?5 \
+             WHERE organization_id = ?1 AND id = ?2",
+            &[self.org(), text(&id.to_string()), int(now), opt_text(method), opt_text(error)],
+        )?;
+        changed(&statement.run().await?)
     }
 
     /// Deletes the domain with everything visitors left on it (conversations, messages,

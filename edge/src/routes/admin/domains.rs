@@ -1,5 +1,7 @@
-//! `/v1/admin/domains`: the organization's websites. A hostname belongs to one domain across
-//! all organizations; each domain gets a fresh public site key for its script tag.
+//! `/v1/admin/domains`: the organization's websites. A hostname names one domain within an
+//! organization (other organizations may list it too: the site key says whose a request is);
+//! each domain gets a fresh public site key for its script tag, and a token to prove the
+//! organization controls the site (`verify`).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -12,12 +14,14 @@ use shared::{ErrorCode, Hostname, WidgetConfig};
 use worker::{Env, Request, Response};
 
 use super::{body, invalid, items, no_content};
+use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
 use crate::limits::check_limits;
 use crate::settings::{may_use_secret, secret_prefix, Payer, Settings};
 use crate::store::{DomainChanges, NewDomain, OrgStore};
+use crate::verification;
 
 /// More hostnames than this on one site is a list of other people's sites.
 const MAX_ALIASES: usize = 20;
@@ -216,6 +220,22 @@ fn check_llm(env: &Env, store: &OrgStore, llm: &LlmConfig) -> EdgeResult<()> {
         )));
     }
     Ok(())
+}
+
+/// Checks now whether the site publishes the domain's token, and keeps what the check found.
+pub async fn verify(env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Response> {
+    let id = parse_id(id)?;
+    let current = view(store, id).await?;
+    let host = Hostname::parse(&current.hostname).map_err(EdgeError::internal)?;
+    let settings = Settings::from_env(env)?;
+    let outcome = verification::check(&settings.verification, &host, &current.verification.token).await;
+    if !store.record_verification(id, now_ms(), &outcome).await? {
+        return Err(not_found());
+    }
+    match outcome {
+        Ok(_) => http::json(200, &view(store, id).await?),
+        Err(found) => Err(EdgeError::new(ErrorCode::VerificationFailed, format!("The token was not found: {found}."))),
+    }
 }
 
 pub async fn delete(store: &OrgStore, id: &str) -> EdgeResult<Response> {

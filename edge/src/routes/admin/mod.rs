@@ -45,6 +45,7 @@ async fn route(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeR
         Admin::Domain => domains::get(&store, id).await,
         Admin::UpdateDomain => domains::patch(req, env, &store, id).await,
         Admin::DeleteDomain => domains::delete(&store, id).await,
+        Admin::VerifyDomain => domains::verify(env, &store, id).await,
         Admin::KnowledgeList => knowledge::list(req, &store).await,
         Admin::CreateKnowledge => knowledge::create(req, env, &store).await,
         Admin::Knowledge => knowledge::get(&store, id).await,
