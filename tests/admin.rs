@@ -1190,7 +1190,7 @@ fn a_hostname_is_verified_by_the_token_its_site_serves_whoever_else_lists_it(app
     assert_eq!(app.db.rows(stored, &[&b_id]), before);
     assert_eq!(site.asked().len(), asked, "no request for a domain the caller cannot see");
     assert!(
-        site.asked().iter().all(|p| p == shared::admin::VERIFICATION_PATH || p == "/tokens.txt"),
+        site.asked().iter().all(|p| p == shared::admin::domains::VERIFICATION_PATH || p == "/tokens.txt"),
         "the edge asked only for the verification file: {:?}",
         site.asked()
     );

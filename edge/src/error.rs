@@ -52,8 +52,8 @@ impl From<EdgeError> for shared::StreamEvent {
     }
 }
 
-impl From<shared::admin::FieldError> for EdgeError {
-    fn from(e: shared::admin::FieldError) -> Self {
+impl From<shared::field::FieldError> for EdgeError {
+    fn from(e: shared::field::FieldError) -> Self {
         Self::new(ErrorCode::InvalidField, e.to_string())
     }
 }

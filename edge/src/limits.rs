@@ -9,7 +9,8 @@
 //! per minute that bounds what many addresses can pour into a site owner's list (counted in
 //! D1, in the same statement that stores).
 
-use shared::admin::{FieldError, LimitsConfig};
+use shared::field::FieldError;
+use shared::limits::LimitsConfig;
 
 /// The limits in force for one domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

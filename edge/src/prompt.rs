@@ -2,7 +2,7 @@
 //! much recent history as fits the token budget, newest kept first.
 
 use serde::Serialize;
-use shared::admin::KnowledgeKind;
+use shared::admin::knowledge::KnowledgeKind;
 use shared::{MessageStatus, Role};
 
 /// Used when a domain has no system prompt of its own.

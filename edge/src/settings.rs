@@ -2,7 +2,8 @@
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
 
-use shared::admin::{LlmConfig, Provider, MAX_BUDGET_CENTS, MAX_PRICE_MICROS_PER_MILLION, MAX_REPLY_TOKENS};
+use shared::admin::organization::{MAX_BUDGET_CENTS, MAX_PRICE_MICROS_PER_MILLION};
+use shared::provider::{LlmConfig, Provider, MAX_REPLY_TOKENS};
 use shared::{ErrorCode, ModelId};
 
 use crate::budget::Price;

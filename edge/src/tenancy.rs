@@ -6,7 +6,8 @@ use shared::{ErrorCode, Hostname, WidgetConfig};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::{ApiKeyId, DomainId, OrgId};
-use shared::admin::{LimitsConfig, LlmConfig};
+use shared::limits::LimitsConfig;
+use shared::provider::LlmConfig;
 
 /// A registered website, as loaded by the store.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use serde::Deserialize;
-use shared::admin::{VerificationMethod, VERIFICATION_DNS_LABEL, VERIFICATION_PATH, VERIFICATION_TXT_PREFIX};
+use shared::admin::domains::{VerificationMethod, VERIFICATION_DNS_LABEL, VERIFICATION_PATH, VERIFICATION_TXT_PREFIX};
 use shared::Hostname;
 use url::Url;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect};

@@ -1,7 +1,16 @@
 //! The public part of a domain's configuration: what the widget needs to look and greet right.
-//! Never holds the system prompt or provider settings.
+//! Never holds the system prompt or provider settings. An owner's config is checked before
+//! it is stored.
 
 use serde::{Deserialize, Serialize};
+
+use crate::field::{text_within, FieldError};
+
+/// Starter prompts a domain may show, and how long each may be.
+pub const MAX_STARTERS: usize = 6;
+pub const MAX_STARTER_CHARS: usize = 120;
+pub const MAX_TITLE_CHARS: usize = 80;
+pub const MAX_GREETING_CHARS: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -84,6 +93,41 @@ impl LeadCapture {
     }
 }
 
+/// `#rgb` or `#rrggbb`: the only colours the widget will paint with.
+pub fn is_hex_colour(s: &str) -> bool {
+    s.strip_prefix('#').is_some_and(|h| matches!(h.len(), 3 | 6) && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A BCP 47-shaped tag (`en`, `de-CH`, `zh-Hant-TW`): letters and digits in hyphenated parts.
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Checks the public widget settings an owner submits.
+pub fn check_widget_config(c: &WidgetConfig) -> Result<(), FieldError> {
+    text_within("config.title", &c.title, MAX_TITLE_CHARS, true)?;
+    text_within("config.greeting", &c.greeting, MAX_GREETING_CHARS, false)?;
+    if c.starters.len() > MAX_STARTERS {
+        return Err(FieldError::new("config.starters", format!("at most {MAX_STARTERS} starter prompts")));
+    }
+    for (i, s) in c.starters.iter().enumerate() {
+        text_within(&format!("config.starters[{i}]"), s, MAX_STARTER_CHARS, true)?;
+    }
+    if !is_hex_colour(&c.theme.primary) {
+        return Err(FieldError::new("config.theme.primary", "must be a colour like #2563eb"));
+    }
+    if !is_hex_colour(&c.theme.on_primary) {
+        return Err(FieldError::new("config.theme.on_primary", "must be a colour like #ffffff"));
+    }
+    if !is_language_tag(&c.language) {
+        return Err(FieldError::new("config.language", "must be a language tag like en or de-CH"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +152,29 @@ mod tests {
             assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.as_str()));
         }
         assert_eq!(Position::BottomLeft.as_str(), "bottom-left");
+    }
+
+    #[test]
+    fn colours_must_be_hex() {
+        assert!(is_hex_colour("#fff") && is_hex_colour("#0F766E"));
+        for bad in ["fff", "#ffff", "#ggg", "red", "#fff;background:url(x)", ""] {
+            assert!(!is_hex_colour(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn widget_config_checks_name_the_field() {
+        let mut c = WidgetConfig::default();
+        assert_eq!(check_widget_config(&c), Ok(()));
+        c.theme.primary = "red".into();
+        assert_eq!(check_widget_config(&c).unwrap_err().field, "config.theme.primary");
+        let c = WidgetConfig { starters: vec!["ok".into(), " ".into()], ..Default::default() };
+        assert_eq!(check_widget_config(&c).unwrap_err().field, "config.starters[1]");
+        let mut c = WidgetConfig { language: "english please".into(), ..Default::default() };
+        assert_eq!(check_widget_config(&c).unwrap_err().field, "config.language");
+        c.language = "de-CH".into();
+        assert_eq!(check_widget_config(&c), Ok(()));
+        c.title = "x".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(check_widget_config(&c).unwrap_err().field, "config.title");
     }
 }

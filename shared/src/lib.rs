@@ -1,15 +1,18 @@
 //! The wire contract between the widget and the edge: request and response bodies,
-//! stream events, error codes, limits, and the typed values both sides parse input into.
+//! stream events, error codes, limits, the typed values both sides parse input into, and the
+//! site owner's API (`admin`) with the provider settings a domain may carry (`provider`).
 
 pub mod admin;
 pub mod config;
 pub mod conversation;
 pub mod error;
+pub mod field;
 pub mod hostname;
 pub mod lead;
 pub mod limits;
 pub mod message;
 pub mod model;
+pub mod provider;
 pub mod site_key;
 pub mod sse;
 pub mod text;

@@ -41,6 +41,10 @@ impl Driver {
 
     /// A new browser with an empty profile; `mobile` emulates a 390×844 phone.
     pub async fn session(&self, mobile: bool) -> Result<Page, String> {
+        self.session_with(Session { mobile, ..Session::default() }).await
+    }
+
+    pub async fn session_with(&self, Session { mobile, traced, before_load }: Session) -> Result<Page, String> {
         let profile = tempfile::tempdir_in(self.profiles.path()).map_err(|e| e.to_string())?.keep();
         let mut options = json!({
             "binary": CHROMIUM,
@@ -56,6 +60,14 @@ impl Driver {
                 json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
         }
         let mut caps = serde_json::Map::new();
+        if before_load {
+            caps.insert("pageLoadStrategy".into(), json!("eager"));
+        }
+        if traced {
+            options["perfLoggingPrefs"] =
+                json!({"traceCategories": "devtools.timeline,disabled-by-default-devtools.timeline"});
+            caps.insert("goog:loggingPrefs".into(), json!({"performance": "ALL"}));
+        }
         caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client =
@@ -69,6 +81,19 @@ impl Drop for Driver {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// What kind of browser [`Driver::session_with`] starts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Session {
+    /// A 390×844 phone instead of a 1280×800 desktop.
+    pub mobile: bool,
+    /// Records a trace of what its pages' threads run (Chromium's DevTools timeline), read
+    /// with [`Page::trace`].
+    pub traced: bool,
+    /// Navigation returns once the document is parsed (DOMContentLoaded), not after its `load`
+    /// event, so a test can look at the page while it is still loading.
+    pub before_load: bool,
 }
 
 /// One browser session.
@@ -116,9 +141,18 @@ impl Page {
         root.find(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
     }
 
-    /// Waits until the launcher is drawn, which means the wasm has started.
+    /// Waits until the launcher shows (the loader draws it before the widget starts).
     pub async fn launcher(&self) -> Element {
+        // Not hidden while the loader waits for a first visit's config (a full-screen panel on a
+        // phone hides it otherwise, and a test may then not need it).
+        let shown = "w('.launcher') && getComputedStyle(w('.launcher')).visibility === 'visible'";
+        self.wait_for("the launcher", shown, Duration::from_secs(15)).await;
         self.element(".launcher").await
+    }
+
+    /// Waits until the widget itself (the wasm) has started and drawn its panel.
+    pub async fn started(&self) {
+        self.wait_for("the widget started", "w('.panel')", Duration::from_secs(20)).await;
     }
 
     pub async fn screenshot(&self, path: &std::path::Path) {
@@ -126,7 +160,34 @@ impl Page {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 
+    /// The trace events recorded since the session started or the last call (a traced session
+    /// only): Chromium's trace event format, `{name, cat, ph, ts, dur, pid, tid, args}`.
+    pub async fn trace(&self) -> Vec<Value> {
+        let log = self.client.issue_cmd(PerformanceLog).await.unwrap_or_else(|e| panic!("performance log: {e}"));
+        let entries = log.as_array().cloned().unwrap_or_default();
+        entries
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(e["message"].as_str()?).ok())
+            .filter(|m| m["message"]["method"] == "Tracing.dataCollected")
+            .map(|m| m["message"]["params"].clone())
+            .collect()
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// ChromeDriver's performance log (`goog:loggingPrefs`), which carries the trace events.
+#[derive(Debug)]
+struct PerformanceLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PerformanceLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"performance"}"#.to_owned()))
     }
 }

@@ -78,6 +78,12 @@ impl HostSite {
         // The demo organization's third site, with a strict visitor limit (fixtures/widget.sql).
         pages
             .insert("/strict.html".into(), (html, with_tag(&tag.replace("site_demo_localhost", "site_strict_limits"))));
+        // The demo page with a script that holds its `load` event back (see SLOW_SCRIPT_MS).
+        pages.insert("/slow.js".into(), ("text/javascript", String::new()));
+        pages.insert(
+            "/late-load.html".into(),
+            (html, with_tag(&format!(r#"<script src="/slow.js" async></script>{tag}"#))),
+        );
         // The demo page with a probe that times the widget's start (see bench-widget).
         pages.insert("/bench.js".into(), ("text/javascript", BENCH_SCRIPT.to_owned()));
         pages.insert("/bench.html".into(), (html, with_tag(&format!(r#"<script src="/bench.js"></script>{tag}"#))));
@@ -148,10 +154,12 @@ window.backLikeTurbo = function () {
 };
 "#;
 
-/// Records, in ms since navigation start: when the launcher is in the shadow root, and when
-/// the panel (opened by a click the moment the launcher appears) has its greeting and input.
+/// Records, in ms since navigation start: `drawn`, when the launcher is in the shadow root and
+/// visible, and `launcher`, the frame that shows it. On `?click` it clicks the launcher the moment it is
+/// drawn (`clicked`) and records when the open panel has its greeting and input (`interactive`).
 const BENCH_SCRIPT: &str = r#"
 window.bench = {};
+var click = location.search.indexOf('click') >= 0;
 new MutationObserver(function (_, seen) {
   var host = document.querySelector('chat-widget');
   if (!host || !host.shadowRoot) return;
@@ -161,12 +169,15 @@ new MutationObserver(function (_, seen) {
   watch.observe(root, { childList: true, subtree: true, attributes: true });
   function check() {
     var launcher = root.querySelector('.launcher');
-    if (launcher && bench.launcher === undefined) {
-      bench.launcher = performance.now();
-      launcher.click();
+    if (launcher && launcher.checkVisibility({ visibilityProperty: true }) && bench.drawn === undefined) {
+      bench.drawn = performance.now();
+      requestAnimationFrame(function () { bench.launcher = performance.now(); });
+      if (!click) return watch.disconnect();
       bench.clicked = performance.now();
+      launcher.click();
     }
-    if (bench.clicked !== undefined && root.querySelector('textarea') && root.querySelector('.greeting')) {
+    var panel = root.querySelector('.panel');
+    if (bench.clicked !== undefined && panel && !panel.hidden && root.querySelector('textarea') && root.querySelector('.greeting')) {
       bench.interactive = performance.now();
       watch.disconnect();
     }
@@ -174,6 +185,9 @@ new MutationObserver(function (_, seen) {
   check();
 }).observe(document.documentElement, { childList: true, subtree: true });
 "#;
+
+/// How long `/slow.js` takes to arrive, holding back the `load` event of `/late-load.html`.
+pub const SLOW_SCRIPT_MS: u64 = 3_000;
 
 async fn serve(mut socket: TcpStream, pages: Pages) -> std::io::Result<()> {
     let mut buf = Vec::new();
@@ -188,6 +202,9 @@ async fn serve(mut socket: TcpStream, pages: Pages) -> std::io::Result<()> {
     let head = String::from_utf8_lossy(&buf);
     let target = head.split_whitespace().nth(1).unwrap_or("/");
     let path = target.split('?').next().unwrap_or("/");
+    if path == "/slow.js" {
+        tokio::time::sleep(std::time::Duration::from_millis(SLOW_SCRIPT_MS)).await;
+    }
     let (status, content_type, body) = match pages.get(path) {
         Some((ct, body)) => ("200 OK", *ct, body.as_str()),
         None => ("404 Not Found", "text/plain", "not found"),

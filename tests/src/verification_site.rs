@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-use shared::admin::VERIFICATION_PATH;
+use shared::admin::domains::VERIFICATION_PATH;
 
 /// What the server answers for a path: status, extra headers, body.
 #[derive(Clone)]

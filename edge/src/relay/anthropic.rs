@@ -160,7 +160,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
 mod tests {
     use super::*;
     use crate::relay::tests::{assert_every_split_gives, settings};
-    use shared::admin::Provider;
+    use shared::provider::Provider;
 
     /// A stream as Anthropic sends it (from its documentation), with a ping, a thinking block,
     /// multi-byte text and the split usage.

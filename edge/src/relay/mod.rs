@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shared::admin::Provider;
+use shared::provider::Provider;
 use shared::{SseDecoder, SseFrame};
 use worker::{Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit};
 

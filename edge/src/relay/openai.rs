@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn request_asks_for_a_stream_with_usage() {
-        let llm = settings(shared::admin::Provider::OpenaiCompatible, "http://x/v1", "m", "sk-1");
+        let llm = settings(shared::provider::Provider::OpenaiCompatible, "http://x/v1", "m", "sk-1");
         let c = call(&llm, "http://x/v1", &[PromptMessage { role: shared::Role::User, content: "hi".into() }]);
         assert_eq!(c.url, "http://x/v1/chat/completions");
         assert_eq!(c.headers, [("authorization", "Bearer sk-1".to_owned())]);

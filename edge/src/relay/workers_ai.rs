@@ -77,7 +77,7 @@ pub fn parse_frame(frame: &SseFrame) -> Vec<Chunk> {
 mod tests {
     use super::*;
     use crate::relay::tests::{assert_every_split_gives, settings};
-    use shared::admin::Provider;
+    use shared::provider::Provider;
     use shared::{Role, Usage};
 
     /// A stream as the `AI` binding returns it, with its padding field `p`.

@@ -13,7 +13,7 @@ use owner::count;
 pub use owner::{ConversationFilter, Cursor, DomainChanges, MonthSpend, NewDomain};
 
 use serde::Deserialize;
-use shared::admin::KnowledgeKind;
+use shared::admin::knowledge::KnowledgeKind;
 use shared::{ClientMessageId, Email, ErrorCode, Hostname, MessageStatus, MessageView, Rating, Role, SiteKey, Usage};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

@@ -2,10 +2,15 @@
 //! store's organization (`?1`); ids of another organization's rows simply match nothing.
 
 use serde::Deserialize;
-use shared::admin::{
-    ApiKeyView, ConversationSummary, DomainView, KnowledgeKind, KnowledgeView, LeadView, LimitsConfig, LlmConfig,
-    ModelPrice, OrganizationView, StoredMessage, UsageDay, Verification, VerificationMethod,
-};
+use shared::admin::conversations::{ConversationSummary, StoredMessage};
+use shared::admin::domains::{DomainView, Verification, VerificationMethod};
+use shared::admin::keys::ApiKeyView;
+use shared::admin::knowledge::{KnowledgeKind, KnowledgeView};
+use shared::admin::leads::LeadView;
+use shared::admin::organization::{ModelPrice, OrganizationView};
+use shared::admin::usage::UsageDay;
+use shared::limits::LimitsConfig;
+use shared::provider::LlmConfig;
 use shared::{ErrorCode, Hostname, MessageStatus, Role, WidgetConfig};
 use worker::D1PreparedStatement;
 

@@ -6,7 +6,8 @@ use shared::{Hostname, WidgetConfig};
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::ids::{DomainId, OrgId};
 use crate::tenancy::Domain;
-use shared::admin::{LimitsConfig, LlmConfig};
+use shared::limits::LimitsConfig;
+use shared::provider::LlmConfig;
 
 #[derive(Deserialize)]
 pub struct DomainRow {

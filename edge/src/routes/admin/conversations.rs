@@ -2,7 +2,8 @@
 //! conversation with all its messages.
 
 use serde::Deserialize;
-use shared::admin::{ConversationDetail, Page};
+use shared::admin::conversations::ConversationDetail;
+use shared::admin::Page;
 use shared::ErrorCode;
 use worker::{Request, Response};
 

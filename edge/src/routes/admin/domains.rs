@@ -6,10 +6,10 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use shared::admin::{
-    check_domain_text, check_llm_config, check_widget_config, CreateDomain, DomainView, LimitsConfig, LlmConfig,
-    UpdateDomain,
-};
+use shared::admin::domains::{check_domain_text, CreateDomain, DomainView, UpdateDomain};
+use shared::config::check_widget_config;
+use shared::limits::LimitsConfig;
+use shared::provider::{check_llm_config, LlmConfig};
 use shared::{ErrorCode, Hostname, WidgetConfig};
 use worker::{Env, Request, Response};
 

@@ -1,7 +1,8 @@
 //! `/v1/admin/keys`: the organization's API keys. A new key's secret is in the creation answer
 //! and nowhere else, ever.
 
-use shared::admin::{check_name, ApiKeyCreated, CreateApiKey};
+use shared::admin::check_name;
+use shared::admin::keys::{ApiKeyCreated, CreateApiKey};
 use shared::ErrorCode;
 use worker::{Request, Response};
 

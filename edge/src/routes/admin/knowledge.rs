@@ -2,7 +2,7 @@
 //! organization. Every change makes a new version; the prompt uses active entries only.
 
 use serde::Deserialize;
-use shared::admin::{check_knowledge, CreateKnowledge, KnowledgeView, UpdateKnowledge};
+use shared::admin::knowledge::{check_knowledge, CreateKnowledge, KnowledgeView, UpdateKnowledge};
 use shared::ErrorCode;
 use worker::{Env, Request, Response};
 

@@ -2,7 +2,8 @@
 //! and what it has used.
 
 use serde::Deserialize;
-use shared::admin::{check_organization, BudgetStatus, UpdateOrganization, UsageReport};
+use shared::admin::organization::{check_organization, UpdateOrganization};
+use shared::admin::usage::{BudgetStatus, UsageReport};
 use worker::{Env, Request, Response};
 
 use super::{body, day_start, query};
