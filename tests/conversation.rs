@@ -365,7 +365,12 @@ fn replies_left_in_progress_by_a_dead_worker_are_closed_on_read_and_by_the_cron(
     assert_eq!((last["content"].as_str(), last["status"].as_str()), (Some("half an ans"), Some("interrupted")));
     assert!(reply_of(app, &read.conversation_id).2, "closed when read");
     let h = app.block_on(api.history(&live));
-    assert_eq!(h.body["messages"].as_array().unwrap().len(), 1, "a reply still being written is not shown");
+    assert_eq!(
+        h.body["messages"].as_array().unwrap().len(),
+        1,
+        "a reply still being written is not shown: {:?}",
+        h.body
+    );
     assert!(!reply_of(app, &live.conversation_id).2, "nor closed");
 
     assert!(!reply_of(app, &swept.conversation_id).2);

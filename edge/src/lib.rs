@@ -8,6 +8,7 @@
 pub mod api_key;
 pub mod budget;
 pub mod clock;
+mod domain_cache;
 pub mod error;
 mod http;
 pub mod ids;

@@ -68,6 +68,9 @@ pub enum Admission {
     BudgetHeld { retry_after: u32 },
     /// The requests were counted (the visitor's message is kept), but no reply may be made.
     BudgetExhausted,
+    /// Nothing counted: a reply to this very message (the reservation's `reply` name) is being
+    /// made already, for an earlier sending of it.
+    Replying,
 }
 
 /// Where a reply stands against the month's budget.
@@ -277,6 +280,11 @@ impl MeterObject {
         }
         if wait > 0 {
             return Ok(Admission::RateLimited { retry_after: wait });
+        }
+        if let Some(reply) = &body.reply {
+            if self.replying(reply)? {
+                return Ok(Admission::Replying);
+            }
         }
         let Some(r) = &body.reserve else {
             self.record(&body.hits, now)?;

@@ -21,6 +21,9 @@ pub struct Domain {
     pub system_prompt: String,
     pub llm: LlmConfig,
     pub limits: LimitsConfig,
+    /// When the domain last changed (its `updated_at`): a copy kept elsewhere is current while
+    /// this matches the row.
+    pub version: i64,
 }
 
 /// A domain admitted for this request: it exists, is active and the caller's origin is its own.
@@ -114,6 +117,7 @@ mod tests {
             system_prompt: String::new(),
             llm: LlmConfig::default(),
             limits: LimitsConfig::default(),
+            version: 0,
         }
     }
 

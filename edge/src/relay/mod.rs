@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::provider::Provider;
 use shared::{SseDecoder, SseFrame};
-use worker::{Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{AbortSignal, Ai, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 pub use reply::{interrupted, unavailable, Chunk, Outcome, ReplyBuilder};
 
@@ -71,49 +71,65 @@ pub trait Progress {
     fn checkpoint(&mut self, text: &str) -> impl Future<Output = bool>;
 }
 
-/// Streams a reply from the provider, handing each piece to `progress` as it arrives, and
-/// returns how it ended. `ai` is the worker's Workers AI binding, if it has one. Never fails:
-/// every fault becomes an [`Outcome`] with an error.
-pub async fn stream_reply(
-    llm: &LlmSettings,
-    ai: Option<&Ai>,
-    prompt: &[PromptMessage],
-    progress: &mut impl Progress,
-) -> Outcome {
+/// How asking the provider ended: its stream to read, or the reply's end already.
+pub enum Opening {
+    Stream(ByteStream),
+    Over(Outcome),
+}
+
+/// Asks the provider for a reply, again after a refusal worth retrying, until its stream is
+/// open or asking has failed. `ai` is the worker's Workers AI binding, if it has one; `signal`
+/// cancels the HTTP call (and the stream it opened).
+pub async fn open_reply(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage], signal: &AbortSignal) -> Opening {
     let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
-    let mut reply = ReplyBuilder::within(max_reply_bytes(llm.max_tokens));
+    let over = |cause: String| {
+        let mut reply = ReplyBuilder::within(0);
+        reply.broke_off(cause);
+        Opening::Over(reply.finish(prompt_estimate))
+    };
     let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
-    let idle = Duration::from_millis(llm.idle_timeout_ms.into());
     let mut attempt = 1;
-    let mut body = loop {
+    loop {
         // A provider that does not answer in time has used the reply's time: no retry.
-        let Some(opened) = within(first_token, open(llm, ai, prompt)).await else {
-            reply.broke_off(format!("no answer within {first_token:?}"));
-            return reply.finish(prompt_estimate);
+        let Some(opened) = within(first_token, open(llm, ai, prompt, signal)).await else {
+            return over(format!("no answer within {first_token:?}"));
         };
         let (cause, retry_after) = match opened {
-            Opened::Stream(s) => break s,
+            Opened::Stream(s) => return Opening::Stream(s),
             Opened::Refused { status, retry_after, detail } => {
                 let cause = format!("provider answered {status}: {detail}");
                 if !retry::worth_retrying(status) {
-                    reply.broke_off(cause);
-                    return reply.finish(prompt_estimate);
+                    return over(cause);
                 }
                 (cause, retry_after)
             }
             Opened::Unreachable(cause) => (cause, None),
-            Opened::Broken(cause) => {
-                reply.broke_off(cause);
-                return reply.finish(prompt_estimate);
-            }
+            Opened::Broken(cause) => return over(cause),
         };
         if attempt == retry::ATTEMPTS {
-            reply.broke_off(format!("{cause} (after {attempt} attempts)"));
-            return reply.finish(prompt_estimate);
+            return over(format!("{cause} (after {attempt} attempts)"));
         }
         Delay::from(retry::wait(attempt, retry_after)).await;
         attempt += 1;
+    }
+}
+
+/// Reads an opened reply, handing each piece to `progress` as it arrives, and returns how it
+/// ended. Never fails: every fault becomes an [`Outcome`] with an error.
+pub async fn read_reply(
+    opening: Opening,
+    llm: &LlmSettings,
+    prompt: &[PromptMessage],
+    progress: &mut impl Progress,
+) -> Outcome {
+    let mut body = match opening {
+        Opening::Stream(body) => body,
+        Opening::Over(outcome) => return outcome,
     };
+    let prompt_estimate = prompt.iter().map(|m| estimate_tokens(&m.content)).sum();
+    let mut reply = ReplyBuilder::within(max_reply_bytes(llm.max_tokens));
+    let first_token = Duration::from_millis(llm.first_token_timeout_ms.into());
+    let idle = Duration::from_millis(llm.idle_timeout_ms.into());
     let mut decoder = SseDecoder::new();
     // What an owner's provider may pour into the shared isolate is bounded: one frame, and all
     // of the stream (frames may carry much besides the text: padding, ids, usage).
@@ -182,7 +198,7 @@ fn call(llm: &LlmSettings, base_url: &str, prompt: &[PromptMessage]) -> Call {
 
 /// Asks the provider for a streamed reply: over HTTP, or through the `AI` binding when the
 /// settings have no URL (Workers AI only).
-async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> Opened {
+async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage], signal: &AbortSignal) -> Opened {
     let Some(base_url) = &llm.base_url else {
         let Some(ai) = ai else {
             return Opened::Broken("Workers AI needs the AI binding ([ai] in wrangler.toml)".to_owned());
@@ -208,7 +224,7 @@ async fn open(llm: &LlmSettings, ai: Option<&Ai>, prompt: &[PromptMessage]) -> O
         Ok(r) => r,
         Err(e) => return Opened::Broken(format!("bad provider request to {url}: {e}")),
     };
-    let mut response = match Fetch::Request(request).send().await {
+    let mut response = match Fetch::Request(request).send_with_signal(signal).await {
         Ok(r) => r,
         Err(e) => return Opened::Unreachable(format!("provider unreachable at {url}: {e}")),
     };

@@ -5,6 +5,7 @@ use shared::{ErrorCode, SiteKey};
 use worker::{Env, Request};
 
 use crate::clock::now_ms;
+use crate::domain_cache;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::ConversationId;
@@ -22,7 +23,8 @@ pub async fn admit_site(site: &str, req: &Request, env: &Env, cors: &mut CorsGra
         return Err(tenancy::origin_not_allowed());
     }
     let key = SiteKey::parse(site).map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
-    let domain = Directory::new(env.d1("DB")?).domain_by_site_key(&key).await?;
+    let dir = Directory::new(env.d1("DB")?);
+    let domain = domain_cache::by_site_key(&dir, &key, now_ms(), domain_cache::FRESH_MS).await?;
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
     Ok(tenant)
@@ -38,26 +40,32 @@ pub struct Access {
     pub tenant: Tenant,
     pub store: OrgStore,
     pub settings: Settings,
-    /// The visitor id the widget opened the conversation with, if it gave one.
-    pub visitor: Option<String>,
     /// The token is in the last third of its life.
     pub renew: bool,
 }
 
-pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Access> {
-    let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
-    let conversation = ConversationId::parse(id).ok_or_else(not_found)?;
+/// The token grants this conversation on a site the request's origin belongs to; whether the
+/// conversation still exists is left to the caller's own read. The domain may come from the
+/// isolate's cache if read within `domain_age_ms`.
+pub async fn admit_token(
+    req: &Request,
+    env: &Env,
+    cors: &mut CorsGrant,
+    id: &str,
+    domain_age_ms: i64,
+) -> EdgeResult<Access> {
+    let conversation = ConversationId::parse(id).ok_or_else(conversation_not_found)?;
     let settings = Settings::from_env(env)?;
     let auth = http::header(req, "authorization");
     let token = bearer(auth.as_deref()).ok_or_else(unauthorized)?;
     let grant = settings.token_key.verify(token, conversation).ok_or_else(unauthorized)?;
-    let domain_id = grant.domain;
-    let domain = Directory::new(env.d1("DB")?).domain_by_id(domain_id).await?;
+    let now = now_ms();
+    let domain = domain_cache::by_id(&Directory::new(env.d1("DB")?), grant.domain, now, domain_age_ms).await?;
     let origin = http::origin(req);
     let tenant = tenancy::admit(domain, origin.as_deref())?;
     cors.allow(origin);
     // Checked once the site is admitted, so its widget can read why and start afresh.
-    let standing = grant.check(now_ms(), settings.token_ttl_ms);
+    let standing = grant.check(now, settings.token_ttl_ms);
     if standing == Standing::Expired {
         return Err(EdgeError::new(
             ErrorCode::Unauthorized,
@@ -65,8 +73,24 @@ pub async fn authorize(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str)
         ));
     }
     let store = OrgStore::for_tenant(env.d1("DB")?, &tenant);
-    let Some(visitor) = store.conversation_visitor(domain_id, conversation).await? else {
-        return Err(not_found());
-    };
-    Ok(Access { conversation, tenant, store, settings, visitor, renew: standing == Standing::Renew })
+    Ok(Access { conversation, tenant, store, settings, renew: standing == Standing::Renew })
+}
+
+/// [`admit_token`], and the conversation exists on that site: with the visitor id the widget
+/// opened it with, if it gave one.
+pub async fn authorize(
+    req: &Request,
+    env: &Env,
+    cors: &mut CorsGrant,
+    id: &str,
+) -> EdgeResult<(Access, Option<String>)> {
+    let access = admit_token(req, env, cors, id, domain_cache::FRESH_MS).await?;
+    match access.store.conversation_visitor(access.tenant.domain().id, access.conversation).await? {
+        Some(visitor) => Ok((access, visitor)),
+        None => Err(conversation_not_found()),
+    }
+}
+
+pub fn conversation_not_found() -> EdgeError {
+    EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.")
 }

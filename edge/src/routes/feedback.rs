@@ -12,7 +12,7 @@ use super::access::authorize;
 
 pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant, message: &str) -> EdgeResult<Response> {
     let body: Feedback = http::read_json(req).await?;
-    let access = authorize(req, env, cors, &body.conversation_id).await?;
+    let (access, _) = authorize(req, env, cors, &body.conversation_id).await?;
     let not_found = || EdgeError::new(ErrorCode::MessageNotFound, "No such reply in this conversation.");
     let message = MessageId::parse(message).ok_or_else(not_found)?;
     if !access.store.rate_reply(access.conversation, message, body.rating).await? {

@@ -29,12 +29,12 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
     let (conversation, visitor) = match body.conversation_id.as_deref() {
         None => (None, None),
         Some(id) => {
-            let access = authorize(req, env, cors, id).await?;
+            let (access, visitor) = authorize(req, env, cors, id).await?;
             // A token of one site cannot tie a lead to another site's conversation.
             if access.tenant.domain().id != tenant.domain().id {
                 return Err(unauthorized());
             }
-            (Some(access.conversation), access.visitor)
+            (Some(access.conversation), visitor)
         }
     };
     let domain = tenant.domain().id;

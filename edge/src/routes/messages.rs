@@ -3,27 +3,27 @@
 
 use std::time::Duration;
 
-use futures_channel::mpsc;
+use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 use shared::limits::MAX_HISTORY_MESSAGES;
-use shared::message::MessageTextError;
 use shared::{
     ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent, Usage,
 };
-use worker::{Context, Delay, Env, Request, Response};
+use worker::{AbortController, Context, Delay, Env, Request, Response};
 
 use crate::clock::{now_ms, utc_month};
+use crate::domain_cache;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use crate::ids::{ConversationId, DomainId, MessageId};
+use crate::ids::{ConversationId, DomainId, MessageId, ReservationId};
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Money, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
-use crate::settings::{secret, Payer};
-use crate::store::{Added, Earlier, FinishedReply, OrgStore, StoredReply, STALE_REPLY_MS};
+use crate::settings::{secret, LlmSettings, Payer};
+use crate::store::{Added, Earlier, FinishedReply, OrgStore, PromptContext, StoredReply, STALE_REPLY_MS};
 use crate::{budget, prompt, relay};
 
-use super::access::{authorize, Access};
+use super::access::{admit_token, authorize, conversation_not_found, Access};
 
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
 const PROMPT_HISTORY_MESSAGES: usize = 50;
@@ -35,7 +35,7 @@ const REPLAY_WAIT_MS: i64 = 120_000;
 const REPLAY_WAITS_PER_MINUTE_PER_IP: u32 = 10;
 
 pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
-    let access = authorize(req, env, cors, id).await?;
+    let (access, _) = authorize(req, env, cors, id).await?;
     let messages = access.store.history(access.conversation, MAX_HISTORY_MESSAGES).await?;
     // A visitor who comes back keeps their conversation: a token near its end is renewed.
     let token =
@@ -50,9 +50,9 @@ pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant, id: &str) -> Ed
 /// the provider call is closed, what had been relayed is kept as interrupted, and only the
 /// tokens produced are booked.
 pub async fn stop(req: &mut Request, env: &Env, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
-    let access = authorize(req, env, cors, id).await?;
+    let (access, _) = authorize(req, env, cors, id).await?;
     let body: StopReply = http::read_json(req).await?;
-    let client_id = client_message_id(&body.client_message_id)?;
+    let client_id = ClientMessageId::parse(&body.client_message_id)?;
     match access.store.request_stop(access.conversation, &client_id).await? {
         None => Err(EdgeError::new(ErrorCode::MessageNotFound, "This conversation has no such message.")),
         // Whether it was still being made or had ended already, it is not being made now.
@@ -60,32 +60,58 @@ pub async fn stop(req: &mut Request, env: &Env, cors: &mut CorsGrant, id: &str) 
     }
 }
 
+/// What a new message is answered with, read on the domain's current settings: a domain from
+/// the isolate's cache that changed since is read again from D1, and the context with it.
+async fn current_context(
+    req: &Request,
+    env: &Env,
+    cors: &mut CorsGrant,
+    id: &str,
+    mut access: Access,
+    month: &str,
+    client_id: Option<&ClientMessageId>,
+) -> EdgeResult<(Access, LlmSettings, PromptContext)> {
+    for fresh in [false, true] {
+        let domain = access.tenant.domain();
+        let llm = access.settings.llm_for(&domain.llm, access.tenant.org(), |name| secret(env, name))?;
+        let context = access
+            .store
+            .prompt_context(
+                domain.id,
+                access.conversation,
+                llm.model.as_str(),
+                month,
+                PROMPT_HISTORY_MESSAGES,
+                client_id,
+            )
+            .await?;
+        if fresh || context.domain_version == Some(domain.version) {
+            if !context.conversation_found {
+                return Err(conversation_not_found());
+            }
+            return Ok((access, llm, context));
+        }
+        domain_cache::forget(domain.id);
+        access = admit_token(req, env, cors, id, domain_cache::UNCACHED).await?;
+    }
+    Err(EdgeError::internal("the domain changed while a message was read"))
+}
+
 pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
-    let access = authorize(req, env, cors, id).await?;
+    // The domain may come from the isolate's cache: its version is checked in the context read.
+    let access = admit_token(req, env, cors, id, domain_cache::CHECKED_MS).await?;
     let body: PostMessage = http::read_json(req).await?;
-    let text = MessageText::parse(&body.content).map_err(|e| match e {
-        MessageTextError::Empty => EdgeError::new(ErrorCode::MessageEmpty, e.to_string()),
-        MessageTextError::TooLong { .. } => EdgeError::new(ErrorCode::MessageTooLong, e.to_string()),
-    })?;
-    let client_id = body.client_message_id.as_deref().map(client_message_id).transpose()?;
+    let text = MessageText::parse(&body.content)?;
+    let client_id = body.client_message_id.as_deref().map(ClientMessageId::parse).transpose()?;
     let started = now_ms();
+    // History is read before the new message is stored and the message appended here, which
+    // saves a round trip to D1 before the provider is called; the same read checks that the
+    // conversation exists.
+    let month = utc_month(started);
+    let (access, llm, context) = current_context(req, env, cors, id, access, &month, client_id.as_ref()).await?;
     let Access { conversation, tenant, store, settings, .. } = access;
     let domain = tenant.domain();
     let limits = settings.limits.with_overrides(&domain.limits);
-    let llm = settings.llm_for(&domain.llm, tenant.org(), |name| secret(env, name))?;
-    // History is read before the new message is stored and the message appended here, which
-    // saves a round trip to D1 before the provider is called.
-    let month = utc_month(started);
-    let context = store
-        .prompt_context(
-            domain.id,
-            conversation,
-            llm.model.as_str(),
-            &month,
-            PROMPT_HISTORY_MESSAGES,
-            client_id.as_ref(),
-        )
-        .await?;
     let meter = Meter::for_org(env, tenant.org())?;
     if let (Some(client_id), Some(earlier)) = (client_id.clone(), context.earlier) {
         // Sent before (a retry after a network blip): answered from what is stored, not again.
@@ -152,18 +178,69 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             return Err(budget_exhausted())
         }
         Admission::BudgetExhausted => None,
+        // Sent twice at once: the other sending is making the reply, which this one replays.
+        Admission::Replying => {
+            let (Some(client_id), earlier) = (client_id, Earlier { reply: None, refusal: None }) else {
+                return Err(EdgeError::internal("the meter named a reply for a message without an id"));
+            };
+            let wait = replay_wait_hit(domain.id, &http::client_ip(req));
+            return replay(store, meter, conversation, client_id, earlier, wait).await;
+        }
     };
     let exhausted = reservation.is_none();
+    // The provider is asked while the message is being stored, which takes a D1 write off the
+    // time to the first token; no token is relayed before the message is stored, and the call
+    // is cancelled if it is not.
+    let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
+    let (stored_tx, stored_rx) = oneshot::channel::<Stored>();
+    if !exhausted {
+        // Absent unless `[ai]` is in wrangler.toml; only Workers AI without a URL needs it.
+        let ai = env.ai("AI").ok();
+        // The reply is read and stored inside wait_until, so it completes and is saved even if
+        // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
+        ctx.wait_until(async move {
+            let cancel = AbortController::default();
+            let opening = relay::open_reply(&llm, ai.as_ref(), &prompt, &cancel.signal()).await;
+            let Ok(Stored { reply, reservation, store, meter }) = stored_rx.await else {
+                cancel.abort();
+                return;
+            };
+            let mut progress = Relayed { tx, store: &store, reply, written: 0, written_at: now_ms() };
+            let outcome = relay::read_reply(opening, &llm, &prompt, &mut progress).await;
+            let latency = now_ms() - started;
+            let Usage { tokens_in, tokens_out } = outcome.usage;
+            let cost = budget::charge(u64::from(tokens_in), u64::from(tokens_out), price, operator_paid);
+            let finished = FinishedReply {
+                content: &outcome.content,
+                status: outcome.status,
+                usage: outcome.usage,
+                cost_micros: cost.owner,
+                operator_cost_micros: cost.operator,
+            };
+            let stored = store.finish_reply(conversation, reply, &finished, llm.model.as_str(), latency).await;
+            meter.settle_quietly(reservation, if stored.is_ok() { cost } else { Money::default() }).await;
+            let last = match stored {
+                Ok(()) => match outcome.error {
+                    None => StreamEvent::Done { message_id: reply.to_string(), usage: outcome.usage },
+                    Some(e) => e.into(),
+                },
+                Err(e) => e.into(),
+            };
+            progress.send(last);
+        });
+    }
     // From here on every way out settles the reservation, so no budget stays held for nothing.
-    let added = store.add_user_message(
-        conversation,
-        text.as_str(),
-        client_id.as_ref(),
-        exhausted.then_some(ErrorCode::BudgetExhausted),
-        limits.messages_per_conversation,
-        month_quota,
-    );
-    let begun = match (added.await, client_id) {
+    let added = store
+        .add_user_message(
+            conversation,
+            text.as_str(),
+            client_id.as_ref(),
+            exhausted.then_some(ErrorCode::BudgetExhausted),
+            limits.messages_per_conversation,
+            month_quota,
+        )
+        .await;
+    let begun = match (added, client_id) {
         (Ok(Added::Stored { reply, .. }), _) => reply,
         (Ok(Added::Repeated), Some(client_id)) => {
             // The same message raced in twice; the other sending gets the reply.
@@ -188,43 +265,24 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             });
         }
     };
-    let Some(reply_id) = begun else {
+    let Some(reply) = begun else {
         // The visitor's message is kept; the reply is refused until the budget allows again.
         return event_stream(futures_util::stream::iter([Ok(StreamEvent::from(budget_exhausted())
             .encode()
             .into_bytes())]));
     };
-
-    // Absent unless `[ai]` is in wrangler.toml; only Workers AI without a URL needs it.
-    let ai = env.ai("AI").ok();
-    let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
-    // The reply is read and stored inside wait_until, so it completes and is saved even if
-    // the visitor closes the tab mid-stream; sends to a closed stream are simply dropped.
-    ctx.wait_until(async move {
-        let mut progress = Relayed { tx, store: &store, reply: reply_id, written: 0, written_at: now_ms() };
-        let outcome = relay::stream_reply(&llm, ai.as_ref(), &prompt, &mut progress).await;
-        let latency = now_ms() - started;
-        let Usage { tokens_in, tokens_out } = outcome.usage;
-        let cost = budget::charge(u64::from(tokens_in), u64::from(tokens_out), price, operator_paid);
-        let finished = FinishedReply {
-            content: &outcome.content,
-            status: outcome.status,
-            usage: outcome.usage,
-            cost_micros: cost.owner,
-            operator_cost_micros: cost.operator,
-        };
-        let stored = store.finish_reply(conversation, reply_id, &finished, llm.model.as_str(), latency).await;
-        meter.settle_quietly(reservation, if stored.is_ok() { cost } else { Money::default() }).await;
-        let last = match stored {
-            Ok(()) => match outcome.error {
-                None => StreamEvent::Done { message_id: reply_id.to_string(), usage: outcome.usage },
-                Some(e) => e.into(),
-            },
-            Err(e) => e.into(),
-        };
-        progress.send(last);
-    });
+    // The reply's task takes it from here; it has ended already only if the visitor's request
+    // is gone with the worker.
+    let _ = stored_tx.send(Stored { reply, reservation, store, meter });
     event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+}
+
+/// The visitor's message is stored and its reply begun: what the reply's task needs to go on.
+struct Stored {
+    reply: MessageId,
+    reservation: Option<ReservationId>,
+    store: OrgStore,
+    meter: Meter,
 }
 
 /// How long a reply in progress may go without a write: its heartbeat while the provider is
@@ -320,12 +378,6 @@ async fn replay(
 /// The events as the stream carries them, one after the other.
 fn encoded(events: &[StreamEvent]) -> Vec<u8> {
     events.iter().flat_map(|e| e.encode().into_bytes()).collect()
-}
-
-fn client_message_id(raw: &str) -> EdgeResult<ClientMessageId> {
-    ClientMessageId::parse(raw).ok_or_else(|| {
-        EdgeError::new(ErrorCode::InvalidField, "client_message_id must be 8 to 64 letters, digits, _ or -")
-    })
 }
 
 /// How the meter knows a reply in flight: by its conversation and the message's client id.

@@ -26,7 +26,7 @@ use crate::prompt::{Knowledge, Turn};
 use crate::tenancy::{Domain, KeyRecord, Owner, Tenant};
 
 const DOMAIN_COLUMNS: &str =
-    "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, d.limits, \
+    "d.id, d.organization_id, d.hostname, d.active, d.config, d.system_prompt, d.llm, d.limits, d.updated_at, \
      (SELECT json_group_array(a.hostname) FROM domain_aliases a \
       WHERE a.domain_id = d.id AND a.organization_id = d.organization_id) AS aliases";
 
@@ -144,6 +144,10 @@ impl Directory {
 
 /// What [`OrgStore::prompt_context`] reads.
 pub struct PromptContext {
+    /// The conversation exists on this domain of the organization.
+    pub conversation_found: bool,
+    /// The domain's version now (see [`Domain::version`]); `None` if it is gone.
+    pub domain_version: Option<i64>,
     pub turns: Vec<Turn>,
     pub knowledge: Vec<Knowledge>,
     /// The organization's price for the model, if it set one.
@@ -340,8 +344,8 @@ impl OrgStore {
             .collect())
     }
 
-    /// What a reply needs besides the new message, in one round trip: the conversation so far
-    /// (newest `limit` turns), the domain's active knowledge in order of precedence, the price
+    /// What a reply needs besides the new message, in one round trip: whether the conversation
+    /// exists on `domain` and the domain's version, the conversation so far (newest `limit` turns), the domain's active knowledge in order of precedence, the price
     /// of `model`, the conversation's visitor, the budget and spend of `month` (`YYYY-MM`), and
     /// whether the message named `client_id` was sent before.
     pub async fn prompt_context(
@@ -364,6 +368,10 @@ impl OrgStore {
         struct PriceRow {
             input_micros_per_million: i64,
             output_micros_per_million: i64,
+        }
+        #[derive(Deserialize)]
+        struct VersionRow {
+            updated_at: i64,
         }
         #[derive(Deserialize)]
         struct VisitorRow {
@@ -395,8 +403,13 @@ impl OrgStore {
                        AND m.conversation_id = ?2 AND m.role = 'user') AS user_messages, \
                        (SELECT m.refusal FROM messages m WHERE m.organization_id = ?1 AND m.conversation_id = ?2 \
                         AND m.role = 'user' ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1) AS last_refusal \
-                     FROM conversations WHERE organization_id = ?1 AND id = ?2",
-                    &[self.org(), conv],
+                     FROM conversations WHERE organization_id = ?1 AND id = ?2 AND domain_id = ?3",
+                    &[self.org(), conv, text(&domain.to_string())],
+                )?,
+                bind(
+                    &self.db,
+                    "SELECT updated_at FROM domains WHERE organization_id = ?1 AND id = ?2",
+                    &[self.org(), text(&domain.to_string())],
                 )?,
                 bind(&self.db, owner::MONTH_SPEND, &[self.org(), text(month)])?,
                 bind(
@@ -406,7 +419,7 @@ impl OrgStore {
                 )?,
             ])
             .await?;
-        let [history, knowledge, price, visitor, budget, earlier] = results.as_slice() else {
+        let [history, knowledge, price, visitor, version, budget, earlier] = results.as_slice() else {
             return Err(EdgeError::internal("prompt context: D1 returned fewer results than statements"));
         };
         let mut history: Vec<MessageRow> = history.results()?;
@@ -414,9 +427,12 @@ impl OrgStore {
         let knowledge: Vec<KnowledgeRow> = knowledge.results()?;
         let price: Option<PriceRow> = price.results()?.into_iter().next();
         let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
+        let version: Option<VersionRow> = version.results()?.into_iter().next();
         let month: Option<owner::Spend> = budget.results()?.into_iter().next();
         let earlier: Option<EarlierRow> = earlier.results()?.into_iter().next();
         Ok(PromptContext {
+            conversation_found: visitor.is_some(),
+            domain_version: version.map(|v| v.updated_at),
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
             knowledge: knowledge
                 .into_iter()

@@ -19,6 +19,7 @@ pub struct DomainRow {
     system_prompt: String,
     llm: String,
     limits: String,
+    updated_at: i64,
     aliases: Option<String>,
 }
 
@@ -65,6 +66,7 @@ impl DomainRow {
             system_prompt: self.system_prompt,
             llm,
             limits,
+            version: self.updated_at,
         })
     }
 }

@@ -15,6 +15,7 @@ use worker::{Env, Request, Response};
 
 use super::{body, invalid, items, no_content};
 use crate::clock::now_ms;
+use crate::domain_cache;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
@@ -34,15 +35,6 @@ fn parse_id(id: &str) -> EdgeResult<DomainId> {
     DomainId::parse(id).ok_or_else(not_found)
 }
 
-/// An owner gives a hostname in ASCII (an internationalised one in its `xn--` form) and without
-/// brackets, so the OpenAPI document can say exactly which strings are hostnames.
-fn hostname(field: &str, raw: &str) -> EdgeResult<Hostname> {
-    if !raw.trim().is_ascii() || raw.contains('[') {
-        return Err(invalid(format!("{field}: write the hostname in ASCII (xn-- for other scripts), no IPv6 literal")));
-    }
-    Hostname::parse(raw).map_err(|e| invalid(format!("{field}: {e}")))
-}
-
 /// The body as JSON whose `config`, `llm` and `limits`, when given, are objects (or null): serde
 /// alone would read a struct from an array of its fields.
 fn with_object_settings(raw: &Value) -> EdgeResult<()> {
@@ -54,16 +46,15 @@ fn with_object_settings(raw: &Value) -> EdgeResult<()> {
     Ok(())
 }
 
-/// The further hostnames of a site, normalised, without repeats or the primary hostname.
-fn parse_aliases(raw: &[String], primary: &Hostname) -> EdgeResult<Vec<Hostname>> {
-    if raw.len() > MAX_ALIASES {
+/// The further hostnames of a site, without repeats or the primary hostname.
+fn distinct_aliases(given: &[Hostname], primary: &Hostname) -> EdgeResult<Vec<Hostname>> {
+    if given.len() > MAX_ALIASES {
         return Err(invalid(format!("aliases: at most {MAX_ALIASES}")));
     }
     let mut aliases: Vec<Hostname> = Vec::new();
-    for (i, raw) in raw.iter().enumerate() {
-        let h = hostname(&format!("aliases[{i}]"), raw)?;
-        if h != *primary && !aliases.contains(&h) {
-            aliases.push(h);
+    for h in given {
+        if h != primary && !aliases.contains(h) {
+            aliases.push(h.clone());
         }
     }
     Ok(aliases)
@@ -92,8 +83,8 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
     let raw: Value = body(req).await?;
     with_object_settings(&raw)?;
     let body: CreateDomain = http::from_json_value(raw)?;
-    let primary = hostname("hostname", &body.hostname)?;
-    let aliases = parse_aliases(&body.aliases, &primary)?;
+    let primary = body.hostname;
+    let aliases = distinct_aliases(&body.aliases, &primary)?;
     let name = body.name.as_deref().map(str::trim).unwrap_or(primary.as_str()).to_owned();
     let system_prompt = body.system_prompt.unwrap_or_default();
     check_domain_text(Some(&name), Some(&system_prompt))?;
@@ -150,7 +141,7 @@ pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> 
         check_limits(l)?;
     }
     let aliases = match &shape.aliases {
-        Some(raw) => Some(parse_aliases(raw, &hostname("hostname", &current.hostname)?)?),
+        Some(given) => Some(distinct_aliases(given, &Hostname::parse(&current.hostname)?)?),
         None => None,
     };
     let changes =
@@ -158,6 +149,8 @@ pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> 
     if !store.update_domain(id, &changes).await? {
         return Err(not_found());
     }
+    // Other isolates see the change by the domain's version, or within seconds.
+    domain_cache::forget(id);
     http::json(200, &view(store, id).await?)
 }
 
@@ -239,9 +232,11 @@ pub async fn verify(env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Respons
 }
 
 pub async fn delete(store: &OrgStore, id: &str) -> EdgeResult<Response> {
-    if !store.delete_domain(parse_id(id)?).await? {
+    let id = parse_id(id)?;
+    if !store.delete_domain(id).await? {
         return Err(not_found());
     }
+    domain_cache::forget(id);
     no_content()
 }
 
