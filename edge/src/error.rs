@@ -1,7 +1,7 @@
 //! The edge's one error type: a stable code (whose HTTP status is fixed in `shared`) and a
 //! message safe to show a visitor. Internal details are logged, never sent.
 
-use shared::error::{ErrorBody, ErrorCode};
+use shared::error::{ErrorBody, ErrorCode, Refusal};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EdgeError {
@@ -28,6 +28,11 @@ impl EdgeError {
         Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
     }
 
+    /// A value a parser in `shared` refused: its own code, and its message naming the field.
+    pub fn refused(e: &impl Refusal) -> Self {
+        Self::new(e.code(), e.to_string())
+    }
+
     pub fn status(&self) -> u16 {
         self.code.http_status()
     }
@@ -52,11 +57,26 @@ impl From<EdgeError> for shared::StreamEvent {
     }
 }
 
-impl From<shared::field::FieldError> for EdgeError {
-    fn from(e: shared::field::FieldError) -> Self {
-        Self::new(ErrorCode::InvalidField, e.to_string())
-    }
+/// `?` on a parser's result answers the client with what the parser refused.
+macro_rules! refusals {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for EdgeError {
+            fn from(e: $error) -> Self {
+                Self::refused(&e)
+            }
+        })*
+    };
 }
+
+refusals!(
+    shared::field::FieldError,
+    shared::hostname::HostnameError,
+    shared::site_key::SiteKeyError,
+    shared::message::MessageTextError,
+    shared::message::ClientMessageIdError,
+    shared::conversation::VisitorIdError,
+    shared::conversation::PageUrlError,
+);
 
 impl From<worker::Error> for EdgeError {
     fn from(e: worker::Error) -> Self {

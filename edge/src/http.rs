@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::error::ErrorCode;
+use shared::error::{ErrorCode, Refused};
 use shared::limits::MAX_BODY_BYTES;
 use worker::{Request, Response};
 
@@ -91,9 +91,14 @@ pub async fn read_json_within<T: DeserializeOwned>(req: &mut Request, max_bytes:
     from_json_value(value)
 }
 
-/// A body already read as JSON, as `T`.
+/// A body already read as JSON, as `T`. A typed field that refuses its value answers with the
+/// value's own code and message (`message_empty`, `invalid_field`: …); any other misfit is
+/// `invalid_json`.
 pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> EdgeResult<T> {
-    serde_json::from_value(value).map_err(invalid_json)
+    serde_json::from_value(value).map_err(|e| match Refused::read(&e.to_string()) {
+        Some(refused) => EdgeError::new(refused.code, refused.message),
+        None => invalid_json(e),
+    })
 }
 
 fn invalid_json(e: impl std::fmt::Display) -> EdgeError {
@@ -127,6 +132,28 @@ impl CorsGrant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_field_answers_with_its_own_code_and_a_misfit_body_with_invalid_json() {
+        use serde_json::json;
+        use shared::admin::domains::CreateDomain;
+        use shared::MessageText;
+        let code = |r: EdgeResult<CreateDomain>| r.map(|_| ()).map_err(|e| (e.code, e.message));
+        let (c, message) = code(from_json_value(json!({"hostname": "not a host"}))).unwrap_err();
+        assert_eq!(c, ErrorCode::InvalidField);
+        assert!(message.starts_with("hostname \"not a host\""), "{message}");
+        let (c, _) = code(from_json_value(json!({"hostname": "ok.test", "aliases": ["bücher.test"]}))).unwrap_err();
+        assert_eq!(c, ErrorCode::InvalidField);
+        assert_eq!(code(from_json_value(json!({"hostname": 42}))).unwrap_err().0, ErrorCode::InvalidJson);
+        assert_eq!(
+            code(from_json_value(json!({"hostname": "ok.test", "x": 1}))).unwrap_err().0,
+            ErrorCode::InvalidJson
+        );
+        let d: CreateDomain = from_json_value(json!({"hostname": "Ok.Test.", "aliases": ["www.ok.test"]})).unwrap();
+        assert_eq!((d.hostname.as_str(), d.aliases[0].as_str()), ("ok.test", "www.ok.test"));
+        let empty = from_json_value::<MessageText>(json!(" ")).unwrap_err();
+        assert_eq!((empty.code, empty.status()), (ErrorCode::MessageEmpty, 400));
+    }
 
     #[test]
     fn ipv6_addresses_count_by_their_64_and_ipv4_ones_alone() {

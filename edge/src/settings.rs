@@ -115,8 +115,7 @@ impl Settings {
             .ok_or_else(|| misconfigured("TOKEN_SECRET must be set to at least 32 characters"))?;
         let provider = match get("LLM_PROVIDER") {
             None => Provider::default(),
-            Some(p) => Provider::parse(&p)
-                .ok_or_else(|| misconfigured("LLM_PROVIDER must be openai-compatible, anthropic or workers-ai"))?,
+            Some(p) => Provider::parse(&p).map_err(|e| misconfigured(&format!("LLM_PROVIDER: {e}")))?,
         };
         let base_url = match get("LLM_BASE_URL").filter(|u| !u.trim().is_empty()) {
             Some(u) => Some(checked_base_url(&u).ok_or_else(|| misconfigured("LLM_BASE_URL is not an http(s) URL"))?),

@@ -2,18 +2,32 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{wire_string, Refusal};
 use crate::limits::{MAX_PAGE_URL_LEN, MAX_VISITOR_ID_LEN};
 use crate::message::MessageView;
 
 /// The widget's anonymous id for a browser: 1 to 128 characters of `[A-Za-z0-9._:-]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct VisitorId(String);
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("visitor_id must be 1 to 128 characters of letters, digits and . _ : -")]
+pub struct VisitorIdError;
+
+impl Refusal for VisitorIdError {}
+
+wire_string!(VisitorId, VisitorId::parse);
+
 impl VisitorId {
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, VisitorIdError> {
         let ok = (1..=MAX_VISITOR_ID_LEN).contains(&raw.len())
             && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
-        ok.then(|| Self(raw.to_owned()))
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(VisitorIdError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -24,12 +38,17 @@ impl VisitorId {
 /// The page a conversation was started on: the origin and path of an absolute http(s) URL of
 /// printable characters. Its query and fragment are dropped: they can hold a password-reset
 /// link or a sign-in token, which no transcript should keep.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct PageUrl(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("page_url must be an absolute http(s) URL without credentials, at most 2048 characters")]
 pub struct PageUrlError;
+
+impl Refusal for PageUrlError {}
+
+wire_string!(PageUrl, PageUrl::parse);
 
 impl PageUrl {
     pub fn parse(raw: &str) -> Result<Self, PageUrlError> {
@@ -106,9 +125,9 @@ mod tests {
 
     #[test]
     fn visitor_ids_are_short_and_plain() {
-        assert!(VisitorId::parse("v_0123-abc:1.2").is_some());
+        assert!(VisitorId::parse("v_0123-abc:1.2").is_ok());
         for bad in ["", "with space", "<script>", &"a".repeat(129)] {
-            assert!(VisitorId::parse(bad).is_none(), "{bad:?}");
+            assert_eq!(VisitorId::parse(bad), Err(VisitorIdError), "{bad:?}");
         }
     }
 

@@ -188,6 +188,69 @@ impl ErrorBody {
     }
 }
 
+/// A value its parser refused. The client is answered with [`Refusal::code`] (`invalid_field`
+/// unless the value has a code of its own, like `message_empty`) and the error's message, which
+/// names the field.
+pub trait Refusal: std::fmt::Display {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidField
+    }
+}
+
+/// A [`Refusal`] on its way out of serde, which carries nothing but text: a typed field of a
+/// request (`#[serde(try_from = "String")]`) fails with this, written `code: message`, and
+/// [`Refused::read`] takes the code back out of the deserializer's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl<E: Refusal> From<E> for Refused {
+    fn from(e: E) -> Self {
+        Self { code: e.code(), message: e.to_string() }
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl Refused {
+    /// The refusal in the text of a deserializer's error (without a position, as
+    /// `serde_json::from_value` writes it); `None` for every other error (a missing field, a
+    /// wrong type).
+    pub fn read(error: &str) -> Option<Self> {
+        let (code, message) = error.split_once(": ")?;
+        let code = ErrorCode::ALL.into_iter().find(|c| c.as_str() == code)?;
+        Some(Self { code, message: message.to_owned() })
+    }
+}
+
+/// A typed value of the wire as a JSON string: read through its parser (refusing as
+/// [`Refused`]), written as its text. The type derives `Deserialize` and `Serialize` with
+/// `#[serde(try_from = "String", into = "String")]`.
+macro_rules! wire_string {
+    ($type:ty, $parse:path) => {
+        impl TryFrom<String> for $type {
+            type Error = $crate::error::Refused;
+
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                $parse(&raw).map_err($crate::error::Refused::from)
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> String {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use wire_string;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +271,28 @@ mod tests {
             serde_json::to_value(&body).unwrap(),
             serde_json::json!({"error": {"code": "origin_not_allowed", "message": "nope"}})
         );
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_code_through_serde() {
+        use crate::message::{MessageText, MessageTextError};
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            #[allow(dead_code)]
+            content: MessageText,
+        }
+        let refused = |v: serde_json::Value| {
+            Refused::read(&serde_json::from_value::<Body>(v).unwrap_err().to_string()).map(|r| (r.code, r.message))
+        };
+        assert_eq!(
+            refused(serde_json::json!({"content": " "})),
+            Some((ErrorCode::MessageEmpty, MessageTextError::Empty.to_string()))
+        );
+        assert_eq!(refused(serde_json::json!({"content": "x".repeat(5000)})).unwrap().0, ErrorCode::MessageTooLong);
+        assert!(serde_json::from_value::<Body>(serde_json::json!({"content": " hi "})).is_ok());
+        // A body of the wrong shape is no refusal of a value.
+        assert_eq!(refused(serde_json::json!({"content": 42})), None);
+        assert_eq!(refused(serde_json::json!({})), None);
+        assert_eq!(Refused::read("unknown_code: x"), None);
     }
 }

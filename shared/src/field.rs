@@ -14,6 +14,8 @@ impl FieldError {
     }
 }
 
+impl crate::error::Refusal for FieldError {}
+
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.field, self.message)

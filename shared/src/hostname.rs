@@ -3,7 +3,13 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+use serde::{Deserialize, Serialize};
+
+use crate::error::{wire_string, Refusal};
+
+/// Read from a request as an owner writes it ([`Hostname::parse_ascii`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Hostname(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,7 +20,13 @@ pub enum HostnameError {
     Invalid(String),
     #[error("origin {0:?} is not of the form scheme://host[:port]")]
     BadOrigin(String),
+    #[error("hostname {0:?} must be written in ASCII (another script in its xn-- form), without an IPv6 literal")]
+    NotAscii(String),
 }
+
+impl Refusal for HostnameError {}
+
+wire_string!(Hostname, Hostname::parse_ascii);
 
 const MAX_LEN: usize = 253;
 
@@ -50,6 +62,16 @@ impl Hostname {
             return Err(HostnameError::Invalid(raw.to_owned()));
         }
         Ok(Self(ascii))
+    }
+
+    /// A hostname as an owner writes one in a request, so the API's document can say exactly
+    /// which strings are hostnames: ASCII (an internationalised name in its `xn--` form), no
+    /// IPv6 literal; then as [`Hostname::parse`].
+    pub fn parse_ascii(raw: &str) -> Result<Self, HostnameError> {
+        if !raw.trim().is_ascii() || raw.contains('[') {
+            return Err(HostnameError::NotAscii(raw.to_owned()));
+        }
+        Self::parse(raw)
     }
 
     /// Takes the host out of a browser `Origin` header (`https://shop.example:8443`).
@@ -163,6 +185,21 @@ mod tests {
         ] {
             assert!(Hostname::from_origin(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn an_owner_writes_hostnames_in_ascii_and_requests_read_them_so() {
+        assert_eq!(Hostname::parse_ascii("Shop.Example:443").unwrap().as_str(), "shop.example");
+        assert_eq!(Hostname::parse_ascii("xn--bcher-kva.example").unwrap().as_str(), "xn--bcher-kva.example");
+        for bad in ["bücher.example", "[::1]", "ПРИМЕР.рф"] {
+            assert_eq!(Hostname::parse_ascii(bad), Err(HostnameError::NotAscii(bad.to_owned())));
+        }
+        let read = |v: &str| serde_json::from_value::<Hostname>(serde_json::Value::String(v.to_owned()));
+        assert_eq!(read("Example.COM.").unwrap().as_str(), "example.com");
+        let refused = crate::error::Refused::read(&read("bücher.example").unwrap_err().to_string()).unwrap();
+        assert_eq!(refused.code, crate::ErrorCode::InvalidField);
+        assert!(refused.message.starts_with("hostname \"bücher.example\""), "{}", refused.message);
+        assert_eq!(serde_json::to_value(Hostname::parse("a.example").unwrap()).unwrap(), "a.example");
     }
 
     #[test]

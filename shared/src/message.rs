@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{wire_string, ErrorCode, Refusal};
 use crate::limits::MAX_MESSAGE_CHARS;
 
 /// A visitor's message: trimmed, non-empty, at most [`MAX_MESSAGE_CHARS`] characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct MessageText(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +17,17 @@ pub enum MessageTextError {
     #[error("the message has {chars} characters; at most {max} are allowed", max = MAX_MESSAGE_CHARS)]
     TooLong { chars: usize },
 }
+
+impl Refusal for MessageTextError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Empty => ErrorCode::MessageEmpty,
+            Self::TooLong { .. } => ErrorCode::MessageTooLong,
+        }
+    }
+}
+
+wire_string!(MessageText, MessageText::parse);
 
 impl MessageText {
     pub fn parse(raw: &str) -> Result<Self, MessageTextError> {
@@ -42,14 +55,27 @@ impl AsRef<str> for MessageText {
 
 /// The widget's name for one message it sends, so sending it again (a retry after a network
 /// blip) stores and answers it once: 8 to 64 characters of `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ClientMessageId(String);
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("client_message_id must be 8 to 64 letters, digits, _ or -")]
+pub struct ClientMessageIdError;
+
+impl Refusal for ClientMessageIdError {}
+
+wire_string!(ClientMessageId, ClientMessageId::parse);
+
 impl ClientMessageId {
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, ClientMessageIdError> {
         let ok =
             (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        ok.then(|| Self(raw.to_owned()))
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ClientMessageIdError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -173,10 +199,10 @@ mod tests {
 
     #[test]
     fn client_message_ids_are_short_and_plain() {
-        assert!(ClientMessageId::parse("0123456789abcdef0123456789abcdef").is_some());
-        assert!(ClientMessageId::parse("m_1-abcd").is_some());
+        assert!(ClientMessageId::parse("0123456789abcdef0123456789abcdef").is_ok());
+        assert!(ClientMessageId::parse("m_1-abcd").is_ok());
         for bad in ["", "short", "with space 123", "<script>alert(1)", &"a".repeat(65), "ünïcödé-1234"] {
-            assert!(ClientMessageId::parse(bad).is_none(), "{bad:?}");
+            assert_eq!(ClientMessageId::parse(bad), Err(ClientMessageIdError), "{bad:?}");
         }
     }
 

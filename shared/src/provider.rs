@@ -23,9 +23,13 @@ pub enum Provider {
     WorkersAi,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the provider must be openai-compatible, anthropic or workers-ai")]
+pub struct ProviderError;
+
 impl Provider {
-    pub fn parse(raw: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).ok()
+    pub fn parse(raw: &str) -> Result<Self, ProviderError> {
+        serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).map_err(|_| ProviderError)
     }
 }
 
@@ -128,8 +132,8 @@ mod tests {
 
     #[test]
     fn providers_by_their_wire_names() {
-        assert_eq!(Provider::parse(" workers-ai "), Some(Provider::WorkersAi));
-        assert_eq!(Provider::parse("openai-compatible"), Some(Provider::OpenaiCompatible));
-        assert_eq!(Provider::parse("openai"), None);
+        assert_eq!(Provider::parse(" workers-ai "), Ok(Provider::WorkersAi));
+        assert_eq!(Provider::parse("openai-compatible"), Ok(Provider::OpenaiCompatible));
+        assert_eq!(Provider::parse("openai"), Err(ProviderError));
     }
 }

@@ -2,14 +2,27 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
+use crate::error::{wire_string, ErrorCode, Refusal};
+
 /// A well-formed site key: 8 to 64 characters of `[A-Za-z0-9_-]`. Being well-formed says
 /// nothing about being registered; the edge looks that up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct SiteKey(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a site key is 8 to 64 characters of letters, digits, '_' or '-'")]
 pub struct SiteKeyError;
+
+impl Refusal for SiteKeyError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::SiteKeyMissing
+    }
+}
+
+wire_string!(SiteKey, SiteKey::parse);
 
 impl SiteKey {
     pub fn parse(raw: &str) -> Result<Self, SiteKeyError> {

@@ -17,15 +17,7 @@ use super::access::admit_site;
 pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let body: CreateConversation = http::read_json(req).await?;
     let tenant = admit_site(&body.site, req, env, cors).await?;
-    let visitor = match body.visitor_id.as_deref() {
-        None => None,
-        Some(v) => Some(VisitorId::parse(v).ok_or_else(|| {
-            EdgeError::new(
-                ErrorCode::InvalidField,
-                "visitor_id must be 1 to 128 characters of letters, digits and . _ : -",
-            )
-        })?),
-    };
+    let visitor = body.visitor_id.as_deref().map(VisitorId::parse).transpose()?;
     let page = body.page_url.as_deref().map(|p| page_on_site(p, http::origin(req).as_deref())).transpose()?;
     let settings = Settings::from_env(env)?;
     let domain = tenant.domain().id;
@@ -54,11 +46,10 @@ pub async fn post(req: &mut Request, env: &Env, cors: &mut CorsGrant) -> EdgeRes
 /// The page a conversation starts on, which must be on the site the request was admitted from
 /// (its `Origin`): a page of another site in a transcript would be a lie, or a link planted there.
 fn page_on_site(raw: &str, origin: Option<&str>) -> EdgeResult<PageUrl> {
-    let invalid = |m: String| EdgeError::new(ErrorCode::InvalidField, m);
-    let page = PageUrl::parse(raw).map_err(|e| invalid(e.to_string()))?;
+    let page = PageUrl::parse(raw)?;
     let host = Hostname::from_origin(page.origin()).ok();
     if host.is_none() || host != origin.and_then(|o| Hostname::from_origin(o).ok()) {
-        return Err(invalid("page_url must be a page of the site the widget runs on".to_owned()));
+        return Err(EdgeError::new(ErrorCode::InvalidField, "page_url must be a page of the site the widget runs on"));
     }
     Ok(page)
 }

@@ -7,19 +7,19 @@ use super::check_name;
 use crate::field::{text_within, FieldError};
 use crate::limits::LimitsConfig;
 use crate::provider::LlmConfig;
-use crate::WidgetConfig;
+use crate::{Hostname, WidgetConfig};
 
 pub const MAX_SYSTEM_PROMPT_CHARS: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDomain {
-    pub hostname: String,
+    pub hostname: Hostname,
     #[serde(default)]
     pub name: Option<String>,
     /// Further hostnames the site answers for (`www.`, a staging host).
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Hostname>,
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
@@ -50,7 +50,7 @@ pub struct UpdateDomain {
     pub limits: Option<LimitsConfig>,
     /// Replaces the list of further hostnames.
     #[serde(default)]
-    pub aliases: Option<Vec<String>>,
+    pub aliases: Option<Vec<Hostname>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
