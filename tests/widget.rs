@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use e2e::app::token_aged;
-use e2e::browser::{Driver, Page};
+use e2e::browser::{Driver, Page, Session};
 use e2e::host_site::HostSite;
 use e2e::stand_in::{default_reply, long_reply};
 use e2e::App;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
@@ -32,6 +33,15 @@ fn main() {
     // One browser at a time: two cores, and timing-sensitive checks.
     args.test_threads = Some(1);
     let tests: Vec<(&str, Test)> = vec![
+        (
+            "the_loader_draws_the_launcher_before_load_and_the_widget_starts_when_idle_after_it",
+            the_loader_draws_the_launcher_before_load_and_the_widget_starts_when_idle_after_it,
+        ),
+        ("a_click_before_the_widget_is_ready_opens_the_panel", a_click_before_the_widget_is_ready_opens_the_panel),
+        (
+            "keyboard_focus_on_the_launcher_starts_the_widget_in_place",
+            keyboard_focus_on_the_launcher_starts_the_widget_in_place,
+        ),
         (
             "a_visitor_opens_the_chat_and_sees_the_reply_stream_in",
             a_visitor_opens_the_chat_and_sees_the_reply_stream_in,
@@ -137,6 +147,12 @@ impl Ctx {
         self.app.block_on(self.driver.session(mobile)).unwrap_or_else(|e| panic!("browser session: {e}"))
     }
 
+    /// A browser whose navigation returns before the page's `load` event.
+    fn early_page(&self, mobile: bool) -> Page {
+        let session = Session { mobile, before_load: true, ..Session::default() };
+        self.app.block_on(self.driver.session_with(session)).unwrap_or_else(|e| panic!("browser session: {e}"))
+    }
+
     /// Where the screenshot `name` of a desktop or a phone session goes.
     fn shot(&self, name: &str, mobile: bool) -> PathBuf {
         self.shots.join(format!("{name}-{}.png", if mobile { "mobile" } else { "desktop" }))
@@ -159,7 +175,8 @@ async fn conversation_id(page: &Page) -> String {
 /// stays open across the site's pages).
 async fn open_panel(page: &Page) {
     let launcher = page.launcher().await;
-    if page.js("return w('.panel').hidden").await == json!(true) {
+    // Before the widget has started there is no panel; a click then opens it once it has.
+    if page.js("return !w('.panel') || w('.panel').hidden").await == json!(true) {
         launcher.click().await.expect("click the launcher");
     }
     page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
@@ -190,7 +207,7 @@ fn a_visitor_opens_the_chat_and_sees_the_reply_stream_in(ctx: &Ctx) {
     ctx.app.block_on(async {
         // The page's query and fragment (a reset link, a sign-in token) never reach the edge.
         page.goto(&ctx.site.url("/?reset_token=s3cret#access_token=t0k3n")).await;
-        page.launcher().await;
+        page.started().await;
         assert_eq!(page.js("return w('.panel').hidden").await, json!(true), "the panel starts closed");
         page.screenshot(&ctx.shots.join("desktop-closed.png")).await;
         open_panel(&page).await;
@@ -240,6 +257,125 @@ fn a_visitor_opens_the_chat_and_sees_the_reply_stream_in(ctx: &Ctx) {
         assert_eq!(page_url, vec![vec![ctx.site.url("/")]], "origin and path only");
     });
     ctx.app.block_on(page.close());
+}
+
+/// When the page requested the widget's core (ms since navigation start; null: not yet), its
+/// `load` event (0: not yet), and whether it is still loading. Resource timing lists a request
+/// once it has ended, with the time it started.
+const TIMELINE: &str = "const nav = performance.getEntriesByType('navigation')[0];
+    const core = performance.getEntriesByType('resource').filter((e) => e.name.includes('widget-core')).map((e) => e.startTime);
+    return {core: core.length ? Math.min(...core) : null, load: nav.loadEventEnd, loading: document.readyState !== 'complete'};";
+
+/// The launcher as the loader drew it: what a visitor and a screen reader see of it, and
+/// whether the widget (its panel) has started.
+const LAUNCHER: &str = "const b = w('.launcher'), r = b.getBoundingClientRect(), s = getComputedStyle(b);
+    return {name: b.getAttribute('aria-label'), expanded: b.getAttribute('aria-expanded'), tag: b.tagName,
+            box: [r.right, r.bottom, r.width, r.height], colours: [s.backgroundColor, s.color], started: !!w('.panel')};";
+
+/// `/late-load.html` holds its `load` event back for a few seconds (a slow script): the loader
+/// has drawn the launcher long before, and nothing of the widget's core is requested until
+/// `load`; then, with nobody touching the page, the widget starts when the browser is idle and
+/// takes the launcher over without a pixel changing.
+fn the_loader_draws_the_launcher_before_load_and_the_widget_starts_when_idle_after_it(ctx: &Ctx) {
+    for mobile in [false, true] {
+        let page = ctx.early_page(mobile);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.url("/late-load.html")).await;
+            page.launcher().await;
+            let before = page.js(LAUNCHER).await;
+            assert_eq!(
+                page.js(TIMELINE).await,
+                json!({"core": null, "load": 0, "loading": true}),
+                "mobile: {mobile}: the launcher is drawn while the page loads, and nothing of the widget is fetched"
+            );
+            assert_eq!(before["name"], json!("Open chat"));
+            assert_eq!(before["expanded"], json!("false"));
+            assert_eq!(before["tag"], json!("BUTTON"));
+            assert_eq!(before["started"], json!(false));
+            let before_shot = ctx.shot("launcher-before-the-widget", mobile);
+            page.screenshot(&before_shot).await;
+
+            page.started().await;
+            let timeline = page.js(TIMELINE).await;
+            let (core, load) =
+                (timeline["core"].as_f64().unwrap_or(0.0), timeline["load"].as_f64().unwrap_or(f64::MAX));
+            assert!(core >= load, "the core was requested after load: {timeline}");
+            assert!(load >= e2e::host_site::SLOW_SCRIPT_MS as f64, "{timeline}");
+            let after = page.js(LAUNCHER).await;
+            let mut expected = before.clone();
+            expected["started"] = json!(true);
+            assert_eq!(after, expected, "mobile: {mobile}: the widget keeps the launcher as the loader drew it");
+            let after_shot = ctx.shot("launcher-after-the-widget", mobile);
+            page.screenshot(&after_shot).await;
+            let (a, b) = (std::fs::read(&before_shot).expect("png"), std::fs::read(&after_shot).expect("png"));
+            assert!(a == b, "the widget drew the launcher otherwise than the loader: compare {}", after_shot.display());
+        });
+        ctx.app.block_on(page.close());
+    }
+}
+
+/// A visitor who clicks the launcher while the page is still loading gets the panel as soon as
+/// the widget is ready: the click starts it and is not lost.
+fn a_click_before_the_widget_is_ready_opens_the_panel(ctx: &Ctx) {
+    let page = ctx.early_page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/late-load.html")).await;
+        let launcher = page.launcher().await;
+        assert_eq!(page.js(TIMELINE).await["core"], Value::Null);
+        launcher.click().await.expect("click the launcher");
+        assert_eq!(page.js(LAUNCHER).await["started"], json!(false), "clicked before the widget was ready");
+        page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+        page.wait_for("focus in the input", "root.activeElement === w('textarea')", WAIT).await;
+        let timeline = page.js(TIMELINE).await;
+        assert_eq!(timeline["load"], json!(0), "the click started the widget before load: {timeline}");
+        assert_eq!(page.js("return w('.launcher').getAttribute('aria-expanded')").await, json!("true"));
+    });
+    ctx.app.block_on(page.close());
+}
+
+/// Tabbing to the launcher starts the widget at once; it takes the launcher over in place, so
+/// focus stays on it, and Enter opens the panel.
+fn keyboard_focus_on_the_launcher_starts_the_widget_in_place(ctx: &Ctx) {
+    let page = ctx.early_page(false);
+    ctx.app.block_on(async {
+        page.goto(&ctx.site.url("/late-load.html")).await;
+        page.launcher().await;
+        for _ in 0..10 {
+            if page.js("return root.activeElement === w('.launcher')").await == json!(true) {
+                break;
+            }
+            press(&page, Key::Tab).await;
+        }
+        assert_eq!(
+            page.js("return root.activeElement === w('.launcher')").await,
+            json!(true),
+            "Tab reaches the launcher"
+        );
+        page.started().await;
+        let timeline = page.js(TIMELINE).await;
+        assert!(
+            timeline["core"].is_number() && timeline["load"] == json!(0),
+            "focus started it before load: {timeline}"
+        );
+        assert_eq!(page.js("return root.activeElement === w('.launcher')").await, json!(true), "focus stays");
+        assert_eq!(page.js("return w('.panel').hidden").await, json!(true), "focus alone does not open the panel");
+        page.client.active_element().await.expect("focus").send_keys(&Key::Enter).await.expect("Enter");
+        page.wait_for(
+            "focus in the open panel's input",
+            "!w('.panel').hidden && root.activeElement === w('textarea')",
+            WAIT,
+        )
+        .await;
+    });
+    ctx.app.block_on(page.close());
+}
+
+/// A key pressed on the keyboard, wherever focus is.
+async fn press(page: &Page, key: Key) {
+    let key = char::from(key);
+    let press =
+        KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    page.client.perform_actions(press).await.expect("a key press");
 }
 
 fn the_conversation_survives_a_reload_until_a_new_one_is_started(ctx: &Ctx) {
@@ -370,7 +506,8 @@ fn hostile_page_css_does_not_reach_the_widget_and_widget_css_does_not_leak(ctx: 
         let with = page.js(PAGE_STYLES).await;
         assert_eq!(without, with, "the widget changed the page's styles");
         let sheets = page.js("return [document.styleSheets.length, document.adoptedStyleSheets.length, root.adoptedStyleSheets.length]").await;
-        assert_eq!(sheets, json!([1, 0, 2]), "the widget's styles live in its shadow root only");
+        // The loader's (the launcher's), then the widget's and its theme.
+        assert_eq!(sheets, json!([1, 0, 3]), "the widget's styles live in its shadow root only");
     });
     ctx.app.block_on(page.close());
 }
@@ -443,7 +580,7 @@ fn an_unregistered_site_shows_chat_unavailable(ctx: &Ctx) {
     ctx.app.block_on(async {
         page.goto(&ctx.site.unregistered_url("/")).await;
         page.launcher().await.click().await.expect("click the launcher");
-        page.wait_for("the open panel", "!w('.panel').hidden", WAIT).await;
+        page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden", WAIT).await;
         let text =
             page.wait_for("the unavailable note", "w('.unavailable') && w('.unavailable').textContent", WAIT).await;
         assert_eq!(text, json!("Chat is unavailable right now. Please try again later."));
@@ -545,6 +682,11 @@ fn a_closed_panel_counts_unread_replies(ctx: &Ctx) {
         let badge = page.wait_for("the unread badge", "w('.badge') && w('.badge').textContent", WAIT).await;
         assert_eq!(badge, json!("1"));
         assert_eq!(page.js("return w('.launcher').getAttribute('aria-label')").await, json!("Open chat (1 unread)"));
+        // Another page: the loader draws the count at once, and the widget starts for it.
+        page.goto(&ctx.site.url("/?page=about")).await;
+        let drawn = page.js("return [w('.badge').textContent, w('.launcher').getAttribute('aria-label')]").await;
+        assert_eq!(drawn, json!(["1", "Open chat (1 unread)"]));
+        page.started().await;
         page.launcher().await.click().await.expect("open");
         page.wait_for("the badge gone", "w('.badge') === null", WAIT).await;
     });

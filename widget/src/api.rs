@@ -2,7 +2,7 @@
 //! byte stream parsed into events by the shared SSE decoder (so a character split across two
 //! network chunks arrives whole).
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Promise, Reflect, Uint8Array};
 use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode};
 use shared::lead::CreateLead;
@@ -41,7 +41,13 @@ impl Edge {
         &self.site
     }
 
-    pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
+    /// The site's config: the answer to the loader's request for it (`fetched`, a promise of
+    /// its text, null when refused), else a request of its own.
+    pub async fn config(&self, fetched: Option<Promise>) -> Result<WidgetConfig, ApiError> {
+        if let Some(fetched) = fetched {
+            let text = JsFuture::from(fetched).await.ok().and_then(|t| t.as_string()).ok_or(ApiError::Unreachable)?;
+            return decode(&text);
+        }
         let resp = self.fetch("GET", &format!("/v1/widget/config?site={}", self.site), None, None, None).await?;
         json(&resp).await
     }
@@ -155,6 +161,10 @@ impl Edge {
 async fn json<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     let promise = resp.text().map_err(|_| ApiError::Unreachable)?;
     let text = JsFuture::from(promise).await.map_err(|_| ApiError::Unreachable)?.as_string().unwrap_or_default();
-    wire::decode(&text)
+    decode(&text)
+}
+
+fn decode<T: FromJson>(text: &str) -> Result<T, ApiError> {
+    wire::decode(text)
         .ok_or_else(|| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
 }

@@ -1,7 +1,8 @@
-//! Mounting: `widget.js` makes the host element and its open shadow root, loads this module
-//! and calls [`start`]. Everything the widget draws and styles lives inside that root.
+//! Mounting: `widget.js` makes the host element and its open shadow root, draws the launcher
+//! there, loads this module when the visitor reaches for it and calls [`start`], which takes
+//! the launcher over in place. Everything the widget draws and styles lives inside that root.
 
-use js_sys::{Array, Reflect};
+use js_sys::{Promise, Reflect};
 use leptos::prelude::*;
 use shared::{Position, SiteKey};
 use wasm_bindgen::prelude::*;
@@ -40,8 +41,10 @@ impl Widget {
 }
 
 /// Starts the widget in `root`. `options` carries the script tag's data attributes (`open` as a
-/// boolean, the rest as strings) and the edge's origin; `emit(event, detail)` tells the page
-/// about `open`, `close` and `message`.
+/// boolean, the rest as strings), the edge's origin and `config`, the loader's request for the
+/// site's config (a promise of its text, or of null when refused); `emit(event, detail)` tells
+/// the page about `open`, `close` and `message`. The widget adopts the root element and the
+/// launcher the loader drew (`.cw`), and its stylesheets come after the loader's.
 #[wasm_bindgen]
 pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();
@@ -56,29 +59,41 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
         }),
     };
     let open = Reflect::get(&options, &"open".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    let config = Reflect::get(&options, &"config".into()).ok().and_then(|v| v.dyn_into::<Promise>().ok());
     let edge = SiteKey::parse(&site).ok().map(|key| Edge::new(&edge_origin, key));
     let chat = Chat::new(edge, site, overrides, emit);
 
     let base = CssStyleSheet::new()?;
     base.replace_sync(style::SHEET)?;
     let theme = CssStyleSheet::new()?;
-    root.set_adopted_style_sheets(&Array::of2(&base, &theme));
+    let sheets = root.adopted_style_sheets();
+    sheets.push(&base);
+    sheets.push(&theme);
+    root.set_adopted_style_sheets(&sheets);
 
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let mount = document.create_element("div")?;
-    root.append_child(&mount)?;
+    let frame = match root.query_selector(".cw")? {
+        Some(drawn) => drawn,
+        None => {
+            let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+            let frame = document.create_element("div")?;
+            root.append_child(&frame)?;
+            frame
+        }
+    };
+    // Read before the views draw, so the launcher keeps the count the loader showed.
+    chat.restore_unread();
     // Mounting starts leptos' executor and the reactive owner the views' effects run under;
-    // the views draw themselves into `mount`. The widget lives as long as the page.
-    leptos::mount::mount_to(mount.clone().unchecked_into(), move || {
+    // the views draw themselves into `frame`. The widget lives as long as the page.
+    leptos::mount::mount_to(frame.clone().unchecked_into(), move || {
         react(move || {
             let (primary, on_primary) = colours(chat);
             let _ = theme.replace_sync(&style::theme(primary, on_primary));
         });
-        components::app(chat, &mount);
+        components::app(chat, &frame);
     })
     .forget();
 
-    chat.boot(open);
+    chat.boot(open, config);
     Ok(Widget { chat })
 }
 

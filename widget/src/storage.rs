@@ -60,6 +60,16 @@ impl Store {
         self.set("open", open.then_some("1"));
     }
 
+    /// Replies that came while the panel was closed, so the next page shows them (and the
+    /// loader starts the widget for them).
+    pub fn unread(&self) -> u32 {
+        self.get("unread").and_then(|n| n.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn set_unread(&self, count: u32) {
+        self.set("unread", (count > 0).then(|| count.to_string()).as_deref());
+    }
+
     pub fn lead_sent(&self) -> bool {
         self.get("lead").is_some()
     }

@@ -63,20 +63,13 @@ pub fn theme(primary: Color, on_primary: Color) -> String {
     format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
 }
 
+/// The panel's look. The loader's stylesheet comes first (`loader/widget.js`): the root element's
+/// type, the box model, buttons and the launcher, which it draws before the widget starts.
 /// Everything is in px: a host page's `html { font-size }` must not scale the widget. The phone
 /// rule is for narrow windows and for phones, known by their screen and touch rather than the
 /// page's width, which is 980 px on a page without `<meta name="viewport">`. Sides follow the
-/// widget's direction (`start`, `inline`), except where the launcher and panel sit.
+/// widget's direction (`start`, `inline`), except where the panel sits.
 pub const SHEET: &str = r#"
-:host{all:initial !important;display:block !important}
-.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:start;letter-spacing:normal;-webkit-font-smoothing:antialiased}
-.cw *,.cw *::before,.cw *::after{box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}
-button{font:inherit;cursor:pointer;border:0;background:none}
-svg{display:block}
-.launcher{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:28px;background:var(--cw-primary);color:var(--cw-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
-.left .launcher{right:auto;left:20px}
-.launcher svg{width:26px;height:26px;fill:currentColor}
-.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
 .panel{position:fixed;bottom:88px;right:20px;width:380px;height:600px;max-height:calc(100vh - 108px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}
 .left .panel{right:auto;left:20px}
 [hidden]{display:none!important}
@@ -123,13 +116,9 @@ svg{display:block}
 .lead input{font:inherit;font-size:14px;border:1px solid #d1d5db;border-radius:8px;padding:8px 10px;color:#111827;background:#fff}
 .lead .send{align-self:flex-end}
 .lead p{font-size:13px}
-:focus-visible{outline:2px solid #1d4ed8;outline-offset:2px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px),(pointer:coarse) and (max-device-width:480px){
 .cw .panel{left:var(--cw-left,0px);right:auto;bottom:auto;top:var(--cw-top,0px);width:calc(var(--cw-width,100%)/(var(--cw-scale,1)));height:calc(var(--cw-height,100%)/(var(--cw-scale,1)));max-height:none;border-radius:0;transform:scale(calc(var(--cw-scale,1)));transform-origin:0 0}
-.launcher{transform:scale(calc(var(--cw-scale,1)));transform-origin:calc(100% + 20px) calc(100% + 20px)}
-.left .launcher{transform-origin:-20px calc(100% + 20px)}
-.open .launcher{display:none}
 .composer textarea,.lead input{font-size:16px}
 }
 @media (prefers-reduced-motion:reduce){.cw *{animation:none !important;transition:none !important}}

@@ -163,8 +163,19 @@ impl Chat {
         self.lang().strings()
     }
 
-    /// Loads the site's config and, if this browser has a conversation here, its history.
-    pub fn boot(self, open: bool) {
+    /// The replies that came while the panel was closed, on this site's last page.
+    pub fn restore_unread(self) {
+        self.unread.set(self.store().unread());
+    }
+
+    fn set_unread(self, count: u32) {
+        self.unread.set(count);
+        self.store().set_unread(count);
+    }
+
+    /// Loads the site's config (from the loader's request for it, if it made one) and, if this
+    /// browser has a conversation here, its history.
+    pub fn boot(self, open: bool, config: Option<js_sys::Promise>) {
         if open || self.store().was_open() {
             self.set_open(true, false);
         }
@@ -174,7 +185,7 @@ impl Chat {
         };
         self.set_session(self.store().session());
         spawn_local(async move {
-            let Ok(config) = edge.config().await else {
+            let Ok(config) = edge.config(config).await else {
                 self.availability.set(Availability::Unavailable);
                 return;
             };
@@ -213,7 +224,7 @@ impl Chat {
         self.open.set(open);
         self.store().set_open(open);
         if open {
-            self.unread.set(0);
+            self.set_unread(0);
         }
         self.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
         if focus {
@@ -447,7 +458,7 @@ impl Chat {
         let reply = self.transcript.with_untracked(|t| t.entries().last().cloned());
         let Some(reply) = reply else { return };
         if !self.open.get_untracked() {
-            self.unread.update(|n| *n += 1);
+            self.set_unread(self.unread.get_untracked() + 1);
         }
         if reply.status == Status::Complete {
             self.emit_message("assistant", &reply.content);

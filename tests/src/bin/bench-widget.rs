@@ -46,17 +46,17 @@ fn median_p95(mut v: Vec<f64>) -> (f64, f64) {
 }
 
 /// What one passive load showed: the launcher's frame, the load event, and the edge's files
-/// requested (name, start), all in ms since navigation start.
+/// requested (name, start, end), all in ms since navigation start.
 struct Passive {
     launcher: f64,
     load: f64,
-    requests: Vec<(String, f64)>,
+    requests: Vec<(String, f64, f64)>,
 }
 
 impl Passive {
     /// When the widget's core was first requested (its start, by intent or when idle).
     fn core(&self) -> Option<f64> {
-        self.requests.iter().filter(|(name, _)| name.contains("widget-core")).map(|r| r.1).reduce(f64::min)
+        self.requests.iter().filter(|(name, _, _)| name.contains("widget-core")).map(|r| r.1).reduce(f64::min)
     }
 
     /// The end of "before intent" for a visitor who does nothing: the core's request if the
@@ -64,6 +64,11 @@ impl Passive {
     /// requests it before then has no such moment, and all it fetches counts.
     fn cutoff(&self) -> f64 {
         self.core().filter(|core| *core >= self.load).unwrap_or(f64::INFINITY)
+    }
+
+    /// When the first request whose path starts with `path` was answered.
+    fn arrived(&self, path: &str) -> Option<f64> {
+        self.requests.iter().find(|r| r.0.starts_with(path)).map(|r| r.2)
     }
 
     fn before_intent(&self) -> Vec<&str> {
@@ -84,7 +89,7 @@ async fn passive_load(page: &Page, url: &str, edge: &str) -> Passive {
                       return window.bench.launcher !== undefined && nav && nav.loadEventEnd > 0
                           && (wasm || performance.now() > nav.loadEventEnd + 3000)
                           && {launcher: bench.launcher, load: nav.loadEventEnd,
-                              requests: performance.getEntriesByType('resource').map(e => [e.name, e.startTime])}; })()",
+                              requests: performance.getEntriesByType('resource').map(e => [e.name, e.startTime, e.responseEnd])}; })()",
             WAIT,
         )
         .await;
@@ -92,9 +97,9 @@ async fn passive_load(page: &Page, url: &str, edge: &str) -> Passive {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|r| Some((r[0].as_str()?.to_owned(), r[1].as_f64()?)))
-        .filter(|(name, _)| name.starts_with(edge))
-        .map(|(name, at)| (name[edge.len()..].to_owned(), at))
+        .filter_map(|r| Some((r[0].as_str()?.to_owned(), r[1].as_f64()?, r[2].as_f64()?)))
+        .filter(|(name, _, _)| name.starts_with(edge))
+        .map(|(name, at, end)| (name[edge.len()..].to_owned(), at, end))
         .collect();
     Passive { launcher: num(&v["launcher"]), load: num(&v["load"]), requests }
 }
@@ -113,11 +118,11 @@ async fn click_load(page: &Page, url: &str) -> (f64, f64) {
 
 /// The longest task on the page's main thread before intent (see [`Passive::cutoff`], here in
 /// the trace's clock), in ms, and the longest events inside it.
-fn longest_task(trace: &[Value], page_path: &str) -> (f64, String) {
+fn longest_task(trace: &[Value], page_path: &str, edge: &str) -> (f64, String, f64) {
     let named = |name: &'static str| trace.iter().filter(move |e| e["name"] == name);
     let parse =
         named("ParseHTML").find(|e| e["args"]["beginData"]["url"].as_str().is_some_and(|u| u.contains(page_path)));
-    let Some(parse) = parse else { return (f64::NAN, "no ParseHTML of the page in the trace".into()) };
+    let Some(parse) = parse else { return (f64::NAN, "no ParseHTML of the page in the trace".into(), f64::NAN) };
     let thread = (parse["pid"].clone(), parse["tid"].clone());
     let on_thread = |e: &&Value| (e["pid"].clone(), e["tid"].clone()) == thread;
     let ts = |e: &Value| e["ts"].as_f64().unwrap_or(0.0);
@@ -132,8 +137,22 @@ fn longest_task(trace: &[Value], page_path: &str) -> (f64, String) {
     let Some(task) =
         named("RunTask").filter(on_thread).filter(|e| ts(e) < cutoff).max_by(|a, b| dur(a).total_cmp(&dur(b)))
     else {
-        return (0.0, String::new());
+        return (0.0, String::new(), 0.0);
     };
+    // The longest of the tasks that ran the widget's code (evaluated or called one of its files).
+    let widget_task = named("RunTask")
+        .filter(on_thread)
+        .filter(|t| ts(t) < cutoff)
+        .filter(|t| {
+            trace.iter().filter(on_thread).any(|e| {
+                (e["name"] == "EvaluateScript" || e["name"] == "FunctionCall")
+                    && ts(e) >= ts(t)
+                    && ts(e) <= ts(t) + dur(t)
+                    && e["args"]["data"]["url"].as_str().is_some_and(|u| u.starts_with(edge))
+            })
+        })
+        .map(dur)
+        .fold(0.0, f64::max);
     let (start, end) = (ts(task), ts(task) + dur(task));
     let mut inside: Vec<&Value> = trace
         .iter()
@@ -150,7 +169,7 @@ fn longest_task(trace: &[Value], page_path: &str) -> (f64, String) {
             format!("{} {file}{:.1} ms", e["name"].as_str().unwrap_or_default(), dur(e) / 1000.0)
         })
         .collect();
-    (dur(task) / 1000.0, what.join(", "))
+    (dur(task) / 1000.0, what.join(", "), widget_task / 1000.0)
 }
 
 fn main() {
@@ -194,7 +213,7 @@ fn main() {
         for _ in 0..loads {
             let page = driver.session_with(Session { traced: true, ..Session::default() }).await.expect("session");
             let load = passive_load(&page, &url, &app.edge).await;
-            tasks.push(longest_task(&page.trace().await, "/bench.html"));
+            tasks.push(longest_task(&page.trace().await, "/bench.html", &app.edge));
             cold.push(load);
             warm.push(passive_load(&page, &url, &app.edge).await);
             page.close().await;
@@ -218,6 +237,8 @@ fn main() {
     let (tm, tp) = median_p95(tasks.iter().map(|t| t.0).collect());
     let worst = tasks.iter().max_by(|a, b| a.0.total_cmp(&b.0)).map(|t| t.1.clone()).unwrap_or_default();
     println!("before intent, longest main-thread task: {tm:.1} / {tp:.1} ms (the longest: {worst})");
+    let (wm, wp) = median_p95(tasks.iter().map(|t| t.2).collect());
+    println!("before intent, longest task running the widget's code: {wm:.1} / {wp:.1} ms");
     let idle: Vec<f64> = cold.iter().filter_map(|l| Some(l.core()? - l.load)).collect();
     if idle.len() == cold.len() {
         let (im, ip) = median_p95(idle);
@@ -225,7 +246,12 @@ fn main() {
     }
     for (name, runs) in [("cold", &cold), ("warm", &warm)] {
         let (lm, lp) = median_p95(runs.iter().map(|r| r.launcher).collect());
-        println!("{name}: launcher visible {lm:.0} / {lp:.0} ms after navigation start");
+        let arrived = |path| median_p95(runs.iter().filter_map(|r| r.arrived(path)).collect()).0;
+        let (script, config) = (arrived("/widget.js"), arrived("/v1/widget/config"));
+        println!(
+            "{name}: launcher visible {lm:.0} / {lp:.0} ms after navigation start \
+             (median arrival of widget.js {script:.0} ms, of the config {config:.0} ms)"
+        );
     }
     let (cm, cp) = median_p95(clicks.iter().map(|c| c.0).collect());
     let (nm, np) = median_p95(clicks.iter().map(|c| c.1).collect());

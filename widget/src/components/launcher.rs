@@ -2,27 +2,39 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::Node;
+use web_sys::Element;
 
 use super::icons;
 use crate::dom::{aria_bool, attr, element, on, react, text, Slot};
 use crate::widget::Chat;
 
-pub fn launcher(chat: Chat, parent: &Node) {
-    let button = element(parent, "button", &[("class", "launcher"), ("type", "button")]);
+/// The launcher in `parent`: the one the loader drew there, taken over in place (so focus and
+/// the pointer stay on it, and nothing moves), else a new one.
+pub fn launcher(chat: Chat, parent: &Element) -> Element {
+    let button = match parent.query_selector(".launcher").ok().flatten() {
+        Some(drawn) => {
+            text(&drawn, "");
+            drawn
+        }
+        None => element(parent, "button", &[("class", "launcher"), ("type", "button")]),
+    };
     let path = icons::icon(&button, icons::BUBBLE);
     let badge = Slot::new(element(&button, "span", &[("class", "badge"), ("aria-hidden", "true")]));
     chat.handles.update_value(|h| h.launcher = Some(button.clone().unchecked_into()));
     on(&button, "click", move |_| chat.set_open(!chat.open.get_untracked(), true));
-    react(move || {
-        let open = chat.open.get();
-        let unread = chat.unread.get();
-        attr(&button, "aria-label", &label(chat, open, unread));
-        attr(&button, "aria-expanded", aria_bool(open));
-        attr(&path, "d", if open { icons::CLOSE } else { icons::BUBBLE });
-        badge.show(unread > 0);
-        text(&badge.el, &unread.to_string());
-    });
+    {
+        let button = button.clone();
+        react(move || {
+            let open = chat.open.get();
+            let unread = chat.unread.get();
+            attr(&button, "aria-label", &label(chat, open, unread));
+            attr(&button, "aria-expanded", aria_bool(open));
+            attr(&path, "d", if open { icons::CLOSE } else { icons::BUBBLE });
+            badge.show(unread > 0);
+            text(&badge.el, &unread.to_string());
+        });
+    }
+    button
 }
 
 /// "Open chat", or "Close chat", with the number of unread replies.
@@ -32,5 +44,31 @@ fn label(chat: Chat, open: bool, unread: u32) -> String {
     match unread {
         0 => base.to_owned(),
         n => format!("{base} ({n} {})", t.unread),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::icons;
+    use crate::i18n::Lang;
+
+    const LOADER: &str = include_str!("../../loader/widget.js");
+
+    /// The loader draws the launcher before the widget starts: the same icon, and the same name
+    /// in each language, in the order of its `LANGS`.
+    #[test]
+    fn the_loader_draws_the_launcher_as_the_widget_does() {
+        assert!(LOADER.contains(icons::BUBBLE));
+        let list = |name: &str, of: fn(Lang) -> &'static str| {
+            let all = [Lang::En, Lang::De, Lang::Es, Lang::Ar].map(|l| format!("'{}'", of(l))).join(", ");
+            format!("const {name} = [{all}];")
+        };
+        for line in [
+            list("LANGS", Lang::tag),
+            list("OPEN_CHAT", |l| l.strings().open_chat),
+            list("UNREAD", |l| l.strings().unread),
+        ] {
+            assert!(LOADER.contains(&line), "widget.js lacks {line}");
+        }
     }
 }

@@ -17,12 +17,13 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 pub use rich_text::render as render_markdown;
 
-use crate::dom::{attr, element, on, react};
+use crate::dom::{attr, on, react};
 use crate::widget::Chat;
 
-/// Draws the whole widget into `mount`.
-pub fn app(chat: Chat, mount: &Element) {
-    let root = element(mount, "div", &[]);
+/// Draws the whole widget into `root`, the widget's root element, taking over the launcher the
+/// loader drew there.
+pub fn app(chat: Chat, root: &Element) {
+    let root = root.clone();
     on(&root, "keydown", move |ev| {
         let Some(ev) = ev.dyn_ref::<KeyboardEvent>() else { return };
         if ev.key() == "Escape" && chat.open.get_untracked() {
@@ -30,8 +31,9 @@ pub fn app(chat: Chat, mount: &Element) {
             chat.set_open(false, true);
         }
     });
-    panel::panel(chat, &root);
-    launcher::launcher(chat, &root);
+    let launcher = launcher::launcher(chat, &root);
+    // Before the launcher, as the tab order goes.
+    let _ = root.insert_before(&panel::panel(chat, &root), Some(&launcher));
     follow_visual_viewport(root.clone().unchecked_into(), chat.open);
     react(move || {
         let class = match (left(chat), chat.open.get()) {

@@ -9,7 +9,8 @@ use crate::dom::{attr, element, flag, on, react, text, Slot};
 use crate::i18n::Strings;
 use crate::widget::{Availability, Chat, LeadForm};
 
-pub fn panel(chat: Chat, parent: &Node) {
+/// The panel, appended to `parent`.
+pub fn panel(chat: Chat, parent: &Node) -> Element {
     let panel = element(parent, "div", &[("class", "panel"), ("role", "dialog")]);
     let head = element(&panel, "div", &[("class", "head")]);
     let title = element(&head, "h2", &[]);
@@ -34,12 +35,15 @@ pub fn panel(chat: Chat, parent: &Node) {
     let thanks = Slot::new(element(&panel, "div", &[("class", "alert thanks"), ("role", "status")]));
     let composer = Slot::new(composer(chat, &panel));
     let lead = Slot::new(lead_form(chat, &panel));
-    react(move || {
-        let name = chat.config.with(|c| c.title.clone());
-        attr(&panel, "aria-label", &name);
-        text(&title, &name);
-        flag(&panel, "hidden", !chat.open.get());
-    });
+    {
+        let panel = panel.clone();
+        react(move || {
+            let name = chat.config.with(|c| c.title.clone());
+            attr(&panel, "aria-label", &name);
+            text(&title, &name);
+            flag(&panel, "hidden", !chat.open.get());
+        });
+    }
     react(move || {
         let lead_form = chat.lead.get();
         thanks.show(lead_form == LeadForm::Thanks);
@@ -48,6 +52,7 @@ pub fn panel(chat: Chat, parent: &Node) {
         composer.show(ready && !lead_form.is_showing());
         lead.show(ready && lead_form.is_showing());
     });
+    panel
 }
 
 /// A labelled icon button of the header, hidden while `hide` says so.
