@@ -90,7 +90,7 @@ fn mount() -> ShadowRoot {
     set("lang", "de");
     let emit = js_sys::Function::new_no_args("");
     // The widget stays mounted for the rest of the page's life, as on a real site.
-    let _widget = widget::loader::start(root.clone(), options.into(), emit).expect("start");
+    let _widget = widget::widget::start(root.clone(), options.into(), emit).expect("start");
     root
 }
 

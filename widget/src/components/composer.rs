@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlTextAreaElement, KeyboardEvent};
 
 use crate::dom::{attr, element, flag, on, react, text};
-use crate::widget::Chat;
+use crate::chat::Chat;
 
 /// The composer's form, in `parent`.
 pub fn composer(chat: Chat, parent: &Element) -> Element {

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
 use crate::dom::{aria_bool, attr, element, flag, on, react, text, Slot};
-use crate::widget::{Chat, LeadForm};
+use crate::chat::{Chat, LeadForm};
 
 /// The lead form, in `parent`.
 pub fn lead_form(chat: Chat, parent: &Element) -> Element {

@@ -11,10 +11,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
 
 use super::{icons, render_markdown};
-use crate::chat::{Entry, Status, Transcript};
+use crate::chat::{Availability, Chat, Notice};
 use crate::dom::{aria_bool, attr, element, flag, listen, on, react, text, Slot};
 use crate::i18n::Strings;
-use crate::widget::{Availability, Chat, Notice};
+use crate::transcript::{Entry, Status, Transcript};
 
 pub fn message_list(chat: Chat, panel: &Element) {
     let log = element(panel, "div", &[("class", "log"), ("role", "log"), ("aria-live", "polite")]);

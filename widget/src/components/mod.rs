@@ -18,7 +18,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 pub use rich_text::render as render_markdown;
 
 use crate::dom::{attr, on, react};
-use crate::widget::Chat;
+use crate::chat::Chat;
 
 /// Draws the whole widget into `root`, the widget's root element, taking over the launcher the
 /// loader drew there.
