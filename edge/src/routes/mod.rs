@@ -1,7 +1,8 @@
-//! The URL space. `table` lists every route; each resource has its own file: the visitor's
-//! (`widget_config`, `conversations`, `messages`, `leads`, `feedback`) and the site owner's
-//! (`admin`). The widget's own files are static assets, served before the worker runs (see
-//! `wrangler.toml`).
+//! The URL space. `table` lists every route with its handler, and the router here answers from
+//! it: preflights, the shield in front of visitors' routes, the owner's key in front of
+//! theirs (`admin`). Each resource has its own file: the visitor's (`widget_config`,
+//! `conversations`, `messages`, `leads`, `feedback`) and the site owner's (`admin/`). The
+//! widget's own files are static assets, served before the worker runs (see `wrangler.toml`).
 
 mod access;
 mod admin;
@@ -20,7 +21,7 @@ use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
-use table::{Endpoint, Found, Public};
+use table::{Call, Found, Handler};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let mut cors = CorsGrant::default();
@@ -41,8 +42,8 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
     }
     // The raw method: the runtime's Method reads an unknown one (QUERY, TRACE) as GET.
     let raw_method = req.inner().method();
-    let (endpoint, param) = match table::find(&raw_method, &path) {
-        Found::Route(endpoint, param) => (endpoint, param.unwrap_or_default().to_owned()),
+    let (route, param) = match table::find(&raw_method, &path) {
+        Found::Route(route, param) => (route, param.unwrap_or_default().to_owned()),
         Found::WrongMethod(allowed) => {
             // RFC 9110: a 405 says which methods the resource has.
             let mut resp =
@@ -52,22 +53,13 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
         }
         Found::Missing => return Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
     };
-    if let Endpoint::Public(p) = endpoint {
-        if !matches!(p, Public::Health | Public::OpenApi) {
+    match route.handler {
+        Handler::Open(answer) => answer(Call { req: &mut req, env, ctx, cors, param: &param }).await,
+        Handler::Visitor(answer) => {
             shield(&req, env).await?;
+            answer(Call { req: &mut req, env, ctx, cors, param: &param }).await
         }
-    }
-    match endpoint {
-        Endpoint::Admin(admin) => admin::handle(admin, &param, &mut req, env).await,
-        Endpoint::Public(Public::Health) => health::get(),
-        Endpoint::Public(Public::OpenApi) => openapi::get(cors),
-        Endpoint::Public(Public::WidgetConfig) => widget_config::get(&req, env, cors).await,
-        Endpoint::Public(Public::CreateConversation) => conversations::post(&mut req, env, cors).await,
-        Endpoint::Public(Public::History) => messages::get(&req, env, cors, &param).await,
-        Endpoint::Public(Public::PostMessage) => messages::post(&mut req, env, ctx, cors, &param).await,
-        Endpoint::Public(Public::StopReply) => messages::stop(&mut req, env, cors, &param).await,
-        Endpoint::Public(Public::CreateLead) => leads::post(&mut req, env, cors).await,
-        Endpoint::Public(Public::RateReply) => feedback::post(&mut req, env, cors, &param).await,
+        Handler::Owner(answer) => admin::handle(answer, &param, &mut req, env).await,
     }
 }
 

@@ -1,103 +1,111 @@
-//! Every route the edge serves, as data: the router dispatches from this table, and a test
-//! holds it equal to the published OpenAPI document (`openapi.json`).
+//! Every route the edge serves, in one list: its method, its path, who may call it and the
+//! handler that answers. The router dispatches from this list alone, and a test holds it equal
+//! to the published OpenAPI document (`openapi.json`): a new route is a line here and its
+//! operation there.
 
-/// What a request is for, once its method and path are matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// Open to anyone, or to a site's visitors.
-    Public(Public),
-    /// A site owner's, behind an API key.
-    Admin(Admin),
+use std::future::Future;
+use std::pin::Pin;
+
+use worker::{Context, Env, Request, Response};
+
+use super::admin::{
+    conversations as owner_conversations, domains, keys, knowledge, leads as owner_leads, organization,
+};
+use super::{conversations, feedback, health, leads, messages, openapi, widget_config};
+use crate::error::EdgeResult;
+use crate::http::CorsGrant;
+use crate::store::OrgStore;
+
+/// What a visitor's or an open route's handler is given: the request, the worker's bindings,
+/// the CORS grant it widens once the caller's origin is admitted, and the path's one parameter
+/// (empty when the path has none).
+pub struct Call<'a> {
+    pub req: &'a mut Request,
+    pub env: &'a Env,
+    pub ctx: &'a Context,
+    pub cors: &'a mut CorsGrant,
+    pub param: &'a str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Public {
-    Health,
-    OpenApi,
-    WidgetConfig,
-    CreateConversation,
-    History,
-    PostMessage,
-    StopReply,
-    CreateLead,
-    RateReply,
+/// What a site owner's handler is given: the request, the bindings, the store of the
+/// organization whose key called (and nothing else), and the path's one parameter.
+pub struct OwnerCall<'a> {
+    pub req: &'a mut Request,
+    pub env: &'a Env,
+    pub store: &'a OrgStore,
+    pub id: &'a str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admin {
-    Organization,
-    UpdateOrganization,
-    Usage,
-    ApiKeys,
-    CreateApiKey,
-    RevokeApiKey,
-    Domains,
-    CreateDomain,
-    Domain,
-    UpdateDomain,
-    DeleteDomain,
-    VerifyDomain,
-    KnowledgeList,
-    CreateKnowledge,
-    Knowledge,
-    UpdateKnowledge,
-    DeleteKnowledge,
-    Conversations,
-    Conversation,
-    Leads,
+/// A handler's answer, on its way.
+pub type Answer<'a> = Pin<Box<dyn Future<Output = EdgeResult<Response>> + 'a>>;
+
+/// Who may call a route, which decides what runs before its handler.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Anyone, and cheap to answer: not behind the shield.
+    Open(for<'a> fn(Call<'a>) -> Answer<'a>),
+    /// A site's visitors: behind the per-address shield.
+    Visitor(for<'a> fn(Call<'a>) -> Answer<'a>),
+    /// A site owner: behind an API key, with the organization's store.
+    Owner(for<'a> fn(OwnerCall<'a>) -> Answer<'a>),
 }
+
+use Handler::{Open, Owner, Visitor};
 
 pub struct Route {
     pub method: &'static str,
     /// Segments in braces match any one non-empty segment, which the handler receives.
     pub path: &'static str,
-    pub endpoint: Endpoint,
+    pub handler: Handler,
 }
 
-const fn public(method: &'static str, path: &'static str, endpoint: Public) -> Route {
-    Route { method, path, endpoint: Endpoint::Public(endpoint) }
-}
-
-const fn admin(method: &'static str, path: &'static str, endpoint: Admin) -> Route {
-    Route { method, path, endpoint: Endpoint::Admin(endpoint) }
+const fn route(method: &'static str, path: &'static str, handler: Handler) -> Route {
+    Route { method, path, handler }
 }
 
 pub const ROUTES: &[Route] = &[
-    public("GET", "/healthz", Public::Health),
-    public("GET", "/v1/openapi.json", Public::OpenApi),
-    public("GET", "/v1/widget/config", Public::WidgetConfig),
-    public("POST", "/v1/conversations", Public::CreateConversation),
-    public("GET", "/v1/conversations/{id}/messages", Public::History),
-    public("POST", "/v1/conversations/{id}/messages", Public::PostMessage),
-    public("POST", "/v1/conversations/{id}/stop", Public::StopReply),
-    public("POST", "/v1/leads", Public::CreateLead),
-    public("POST", "/v1/messages/{id}/feedback", Public::RateReply),
-    admin("GET", "/v1/admin/organization", Admin::Organization),
-    admin("PATCH", "/v1/admin/organization", Admin::UpdateOrganization),
-    admin("GET", "/v1/admin/usage", Admin::Usage),
-    admin("GET", "/v1/admin/keys", Admin::ApiKeys),
-    admin("POST", "/v1/admin/keys", Admin::CreateApiKey),
-    admin("DELETE", "/v1/admin/keys/{id}", Admin::RevokeApiKey),
-    admin("GET", "/v1/admin/domains", Admin::Domains),
-    admin("POST", "/v1/admin/domains", Admin::CreateDomain),
-    admin("GET", "/v1/admin/domains/{id}", Admin::Domain),
-    admin("PATCH", "/v1/admin/domains/{id}", Admin::UpdateDomain),
-    admin("DELETE", "/v1/admin/domains/{id}", Admin::DeleteDomain),
-    admin("POST", "/v1/admin/domains/{id}/verify", Admin::VerifyDomain),
-    admin("GET", "/v1/admin/knowledge", Admin::KnowledgeList),
-    admin("POST", "/v1/admin/knowledge", Admin::CreateKnowledge),
-    admin("GET", "/v1/admin/knowledge/{id}", Admin::Knowledge),
-    admin("PATCH", "/v1/admin/knowledge/{id}", Admin::UpdateKnowledge),
-    admin("DELETE", "/v1/admin/knowledge/{id}", Admin::DeleteKnowledge),
-    admin("GET", "/v1/admin/conversations", Admin::Conversations),
-    admin("GET", "/v1/admin/conversations/{id}", Admin::Conversation),
-    admin("GET", "/v1/admin/leads", Admin::Leads),
+    route("GET", "/healthz", Open(|_| Box::pin(async { health::get() }))),
+    route("GET", "/v1/openapi.json", Open(|c| Box::pin(async { openapi::get(c.cors) }))),
+    route("GET", "/v1/widget/config", Visitor(|c| Box::pin(widget_config::get(c.req, c.env, c.cors)))),
+    route("POST", "/v1/conversations", Visitor(|c| Box::pin(conversations::post(c.req, c.env, c.cors)))),
+    route(
+        "GET",
+        "/v1/conversations/{id}/messages",
+        Visitor(|c| Box::pin(messages::get(c.req, c.env, c.cors, c.param))),
+    ),
+    route(
+        "POST",
+        "/v1/conversations/{id}/messages",
+        Visitor(|c| Box::pin(messages::post(c.req, c.env, c.ctx, c.cors, c.param))),
+    ),
+    route("POST", "/v1/conversations/{id}/stop", Visitor(|c| Box::pin(messages::stop(c.req, c.env, c.cors, c.param)))),
+    route("POST", "/v1/leads", Visitor(|c| Box::pin(leads::post(c.req, c.env, c.cors)))),
+    route("POST", "/v1/messages/{id}/feedback", Visitor(|c| Box::pin(feedback::post(c.req, c.env, c.cors, c.param)))),
+    route("GET", "/v1/admin/organization", Owner(|o| Box::pin(organization::get(o.store)))),
+    route("PATCH", "/v1/admin/organization", Owner(|o| Box::pin(organization::patch(o.req, o.store)))),
+    route("GET", "/v1/admin/usage", Owner(|o| Box::pin(organization::usage(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/keys", Owner(|o| Box::pin(keys::list(o.store)))),
+    route("POST", "/v1/admin/keys", Owner(|o| Box::pin(keys::create(o.req, o.store)))),
+    route("DELETE", "/v1/admin/keys/{id}", Owner(|o| Box::pin(keys::revoke(o.store, o.id)))),
+    route("GET", "/v1/admin/domains", Owner(|o| Box::pin(domains::list(o.store)))),
+    route("POST", "/v1/admin/domains", Owner(|o| Box::pin(domains::create(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::get(o.store, o.id)))),
+    route("PATCH", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::patch(o.req, o.env, o.store, o.id)))),
+    route("DELETE", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::delete(o.store, o.id)))),
+    route("POST", "/v1/admin/domains/{id}/verify", Owner(|o| Box::pin(domains::verify(o.env, o.store, o.id)))),
+    route("GET", "/v1/admin/knowledge", Owner(|o| Box::pin(knowledge::list(o.req, o.store)))),
+    route("POST", "/v1/admin/knowledge", Owner(|o| Box::pin(knowledge::create(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::get(o.store, o.id)))),
+    route("PATCH", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::patch(o.req, o.env, o.store, o.id)))),
+    route("DELETE", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::delete(o.store, o.id)))),
+    route("GET", "/v1/admin/conversations", Owner(|o| Box::pin(owner_conversations::list(o.req, o.store)))),
+    route("GET", "/v1/admin/conversations/{id}", Owner(|o| Box::pin(owner_conversations::get(o.store, o.id)))),
+    route("GET", "/v1/admin/leads", Owner(|o| Box::pin(owner_leads::list(o.req, o.store)))),
 ];
 
-#[derive(Debug, PartialEq, Eq)]
 pub enum Found<'a> {
-    /// The endpoint and the path's one parameter, if it has one.
-    Route(Endpoint, Option<&'a str>),
+    /// The route and the path's one parameter, if it has one.
+    Route(&'static Route, Option<&'a str>),
     /// The path exists, but not for this method; these are its methods.
     WrongMethod(Vec<&'static str>),
     Missing,
@@ -123,7 +131,7 @@ pub fn find<'a>(method: &str, path: &'a str) -> Found<'a> {
     for r in ROUTES {
         if let Some(param) = fit(r.path, path) {
             if r.method == method {
-                return Found::Route(r.endpoint, param);
+                return Found::Route(r, param);
             }
             allowed.push(r.method);
         }
@@ -141,21 +149,41 @@ mod tests {
 
     use super::*;
 
+    /// The method and path of the route found, and the parameter; or the methods the path has.
+    fn found(method: &str, path: &str) -> Result<(&'static str, &'static str, Option<String>), Vec<&'static str>> {
+        match find(method, path) {
+            Found::Route(r, param) => Ok((r.method, r.path, param.map(str::to_owned))),
+            Found::WrongMethod(allowed) => Err(allowed),
+            Found::Missing => Err(Vec::new()),
+        }
+    }
+
     #[test]
     fn paths_match_with_their_parameter() {
-        assert_eq!(find("GET", "/healthz"), Found::Route(Endpoint::Public(Public::Health), None));
+        assert_eq!(found("GET", "/healthz"), Ok(("GET", "/healthz", None)));
         assert_eq!(
-            find("GET", "/v1/conversations/abc/messages"),
-            Found::Route(Endpoint::Public(Public::History), Some("abc"))
+            found("GET", "/v1/conversations/abc/messages"),
+            Ok(("GET", "/v1/conversations/{id}/messages", Some("abc".into())))
         );
         assert_eq!(
-            find("DELETE", "/v1/admin/domains/d1/"),
-            Found::Route(Endpoint::Admin(Admin::DeleteDomain), Some("d1"))
+            found("DELETE", "/v1/admin/domains/d1/"),
+            Ok(("DELETE", "/v1/admin/domains/{id}", Some("d1".into())))
         );
-        assert_eq!(find("PUT", "/v1/admin/domains/d1"), Found::WrongMethod(vec!["GET", "PATCH", "DELETE"]));
-        assert_eq!(find("GET", "/v1/admin/domains/d1/extra"), Found::Missing);
-        assert_eq!(find("GET", "/v1/conversations//messages"), Found::Missing);
-        assert_eq!(find("GET", "/nope"), Found::Missing);
+        assert_eq!(found("PUT", "/v1/admin/domains/d1"), Err(vec!["GET", "PATCH", "DELETE"]));
+        assert_eq!(found("GET", "/v1/admin/domains/d1/extra"), Err(vec![]));
+        assert_eq!(found("GET", "/v1/conversations//messages"), Err(vec![]));
+        assert_eq!(found("GET", "/nope"), Err(vec![]));
+    }
+
+    /// Only the health check and the document are open to anyone unshielded; every owner's route
+    /// is under `/v1/admin/` and every route there is an owner's.
+    #[test]
+    fn who_may_call_follows_the_path() {
+        let open: Vec<&str> = ROUTES.iter().filter(|r| matches!(r.handler, Open(_))).map(|r| r.path).collect();
+        assert_eq!(open, ["/healthz", "/v1/openapi.json"]);
+        for r in ROUTES {
+            assert_eq!(matches!(r.handler, Owner(_)), r.path.starts_with("/v1/admin/"), "{} {}", r.method, r.path);
+        }
     }
 
     #[test]

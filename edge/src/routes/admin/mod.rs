@@ -3,19 +3,19 @@
 //! else, so an id of another organization finds nothing and answers 404, like an id that never
 //! existed.
 
-mod conversations;
-mod domains;
-mod keys;
-mod knowledge;
-mod leads;
-mod organization;
+pub(super) mod conversations;
+pub(super) mod domains;
+pub(super) mod keys;
+pub(super) mod knowledge;
+pub(super) mod leads;
+pub(super) mod organization;
 
 use serde::de::DeserializeOwned;
 use shared::admin::{DEFAULT_PAGE, MAX_ADMIN_BODY_BYTES, MAX_PAGE};
 use shared::ErrorCode;
 use worker::{Env, Request, Response};
 
-use super::table::Admin;
+use super::table::{Answer, OwnerCall};
 use crate::api_key::PresentedKey;
 use crate::clock::day_start_ms;
 use crate::error::{EdgeError, EdgeResult};
@@ -24,37 +24,22 @@ use crate::ids::DomainId;
 use crate::store::{Cursor, Directory, OrgStore};
 use crate::tenancy::{self, invalid_api_key};
 
-pub async fn handle(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeResult<Response> {
+/// Answers an owner's route (`answer`, from the route table) once the key has named the
+/// organization.
+pub async fn handle(
+    answer: for<'a> fn(OwnerCall<'a>) -> Answer<'a>,
+    id: &str,
+    req: &mut Request,
+    env: &Env,
+) -> EdgeResult<Response> {
+    let answered = match authenticate(req, env).await {
+        Ok(store) => answer(OwnerCall { req, env, store: &store, id }).await,
+        Err(e) => Err(e),
+    };
     // Owners' data, and errors about it, must not sit in shared caches.
-    let mut resp = route(endpoint, id, req, env).await.unwrap_or_else(|e| http::error(&e));
+    let mut resp = answered.unwrap_or_else(|e| http::error(&e));
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
-}
-
-async fn route(endpoint: Admin, id: &str, req: &mut Request, env: &Env) -> EdgeResult<Response> {
-    let store = authenticate(req, env).await?;
-    match endpoint {
-        Admin::Organization => organization::get(&store).await,
-        Admin::UpdateOrganization => organization::patch(req, &store).await,
-        Admin::Usage => organization::usage(req, env, &store).await,
-        Admin::ApiKeys => keys::list(&store).await,
-        Admin::CreateApiKey => keys::create(req, &store).await,
-        Admin::RevokeApiKey => keys::revoke(&store, id).await,
-        Admin::Domains => domains::list(&store).await,
-        Admin::CreateDomain => domains::create(req, env, &store).await,
-        Admin::Domain => domains::get(&store, id).await,
-        Admin::UpdateDomain => domains::patch(req, env, &store, id).await,
-        Admin::DeleteDomain => domains::delete(&store, id).await,
-        Admin::VerifyDomain => domains::verify(env, &store, id).await,
-        Admin::KnowledgeList => knowledge::list(req, &store).await,
-        Admin::CreateKnowledge => knowledge::create(req, env, &store).await,
-        Admin::Knowledge => knowledge::get(&store, id).await,
-        Admin::UpdateKnowledge => knowledge::patch(req, env, &store, id).await,
-        Admin::DeleteKnowledge => knowledge::delete(&store, id).await,
-        Admin::Conversations => conversations::list(req, &store).await,
-        Admin::Conversation => conversations::get(&store, id).await,
-        Admin::Leads => leads::list(req, &store).await,
-    }
 }
 
 async fn authenticate(req: &Request, env: &Env) -> EdgeResult<OrgStore> {
