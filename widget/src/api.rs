@@ -3,7 +3,7 @@
 //! network chunks arrives whole).
 
 use js_sys::{Promise, Reflect, Uint8Array};
-use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
+use shared::conversation::{CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode};
 use shared::lead::CreateLead;
 use shared::message::{Feedback, Rating, StopReply};
@@ -13,8 +13,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response};
 
+use crate::json::{self, FromJson, ToJson};
 use crate::storage::Session;
-use crate::wire::{self, FromJson, ToJson};
+use crate::wire;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -49,20 +50,19 @@ impl Edge {
             return decode(&text);
         }
         let resp = self.fetch("GET", &format!("/v1/widget/config?site={}", self.site), None, None, None).await?;
-        json(&resp).await
+        json_body(&resp).await
     }
 
     pub async fn open(&self, visitor_id: Option<String>, page_url: Option<String>) -> Result<Session, ApiError> {
         let body = CreateConversation { site: self.site.to_string(), visitor_id, page_url };
         let resp = self.fetch("POST", "/v1/conversations", Some(body.to_json()), None, None).await?;
-        let created: ConversationCreated = json(&resp).await?;
-        Ok(Session { conversation_id: created.conversation_id, token: created.token })
+        json_body(&resp).await
     }
 
     pub async fn history(&self, s: &Session) -> Result<History, ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
         let resp = self.fetch("GET", &path, None, Some(&s.token), None).await?;
-        json(&resp).await
+        json_body(&resp).await
     }
 
     /// Posts the visitor's message and hands each reply event to `on_event` as it arrives.
@@ -150,7 +150,7 @@ impl Edge {
         if resp.ok() {
             return Ok(resp);
         }
-        let refused = match json::<ErrorBody>(&resp).await {
+        let refused = match json_body::<ErrorBody>(&resp).await {
             Ok(body) => ApiError::Refused { code: body.error.code, message: body.error.message },
             Err(_) => ApiError::Refused { code: ErrorCode::Internal, message: format!("HTTP {}", resp.status()) },
         };
@@ -158,13 +158,13 @@ impl Edge {
     }
 }
 
-async fn json<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
+async fn json_body<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     let promise = resp.text().map_err(|_| ApiError::Unreachable)?;
     let text = JsFuture::from(promise).await.map_err(|_| ApiError::Unreachable)?.as_string().unwrap_or_default();
     decode(&text)
 }
 
 fn decode<T: FromJson>(text: &str) -> Result<T, ApiError> {
-    wire::decode(text)
+    json::decode(text)
         .ok_or_else(|| ApiError::Refused { code: ErrorCode::Internal, message: "unexpected answer".to_owned() })
 }

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod components;
 pub mod dom;
 pub mod i18n;
+pub mod json;
 pub mod markdown;
 pub mod storage;
 pub mod style;

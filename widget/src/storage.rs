@@ -4,19 +4,18 @@
 
 use std::cell::RefCell;
 
-use crate::wire::{self, ToJson};
+use shared::conversation::ConversationCreated;
+
+use crate::json::{self, ToJson};
 
 thread_local! {
     /// (key, value) pairs: a handful at most, so a list (a map would cost the wasm its hashing).
     static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A conversation the visitor can come back to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub conversation_id: String,
-    pub token: String,
-}
+/// A conversation the visitor can come back to: its id and token, as the edge created it
+/// (kept as the edge's JSON of it, see `wire`).
+pub type Session = ConversationCreated;
 
 /// The storage of one site's widget; keys are namespaced by site key, so two widgets of two
 /// sites on one origin do not mix.
@@ -30,7 +29,7 @@ impl Store {
     }
 
     pub fn session(&self) -> Option<Session> {
-        wire::decode(&self.get("session")?)
+        json::decode(&self.get("session")?)
     }
 
     pub fn save_session(&self, session: &Session) {
