@@ -11,9 +11,9 @@ use wasm_bindgen::JsValue;
 use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
-use crate::transcript::{Status, Transcript};
 use crate::i18n::{self, Lang, Strings};
 use crate::storage::{random_id, Session, Store};
+use crate::transcript::{Status, Transcript};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {

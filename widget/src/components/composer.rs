@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlTextAreaElement, KeyboardEvent};
 
-use crate::dom::{attr, element, flag, on, react, text};
 use crate::chat::Chat;
+use crate::dom::{attr, element, flag, on, react, text};
 
 /// The composer's form, in `parent`.
 pub fn composer(chat: Chat, parent: &Element) -> Element {

@@ -5,8 +5,8 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::icons;
-use crate::dom::{aria_bool, attr, element, on, react, text, Slot};
 use crate::chat::Chat;
+use crate::dom::{aria_bool, attr, element, on, react, text, Slot};
 
 /// The launcher in `parent`: the one the loader drew there, taken over in place (so focus and
 /// the pointer stay on it, and nothing moves), else a new one.

@@ -5,8 +5,8 @@ use shared::LeadCapture;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use crate::dom::{aria_bool, attr, element, flag, on, react, text, Slot};
 use crate::chat::{Chat, LeadForm};
+use crate::dom::{aria_bool, attr, element, flag, on, react, text, Slot};
 
 /// The lead form, in `parent`.
 pub fn lead_form(chat: Chat, parent: &Element) -> Element {

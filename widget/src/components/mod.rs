@@ -17,8 +17,8 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 pub use rich_text::render as render_markdown;
 
-use crate::dom::{attr, on, react};
 use crate::chat::Chat;
+use crate::dom::{attr, on, react};
 
 /// Draws the whole widget into `root`, the widget's root element, taking over the launcher the
 /// loader drew there.
