@@ -1,6 +1,11 @@
 //! The only code that talks to the edge: plain `fetch`, JSON in and out, and the reply as a
 //! byte stream parsed into events by the shared SSE decoder (so a character split across two
 //! network chunks arrives whole).
+//!
+//! `fetch` through `web-sys`, not `gloo-net`: measured with `default-features = false,
+//! features = ["http"]` for the requests (the streamed body stays `web-sys` either way),
+//! `gloo-net` costs 1,286 B brotli of wasm and 87 B of glue (1.4 KB), while the first open is
+//! already past its 80,000 B budget.
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use shared::conversation::{CreateConversation, History, PostMessage};
