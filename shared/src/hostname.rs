@@ -118,6 +118,8 @@ impl fmt::Display for Hostname {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn norm(s: &str) -> String {
@@ -200,6 +202,60 @@ mod tests {
         assert_eq!(refused.code, crate::ErrorCode::InvalidField);
         assert!(refused.message.starts_with("hostname \"bücher.example\""), "{}", refused.message);
         assert_eq!(serde_json::to_value(Hostname::parse("a.example").unwrap()).unwrap(), "a.example");
+    }
+
+    /// Strings near hostnames: letters of both cases and several scripts, digits, dots (also
+    /// the ideographic and full-width ones IDNA maps to dots), hyphens, ports, brackets, spaces;
+    /// and any string at all.
+    fn near_hostname() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "a",
+            "Z",
+            "q",
+            "0",
+            "9",
+            "-",
+            ".",
+            "..",
+            "xn--",
+            "xn--bcher-kva",
+            "ü",
+            "ß",
+            "Б",
+            "日",
+            "\u{3002}",
+            "\u{ff0e}",
+            "_",
+            ":",
+            ":443",
+            ":99999",
+            "[",
+            "]",
+            "::1",
+            " ",
+            "ﬁ",
+            "\u{200d}",
+            "İ",
+            "K",
+        ]);
+        prop_oneof![proptest::collection::vec(piece, 1..12).prop_map(|p| p.concat()), any::<String>(),]
+    }
+
+    proptest! {
+        #[test]
+        fn what_parse_accepts_is_canonical_and_parses_to_itself(raw in near_hostname()) {
+            if let Ok(host) = Hostname::parse(&raw) {
+                let s = host.as_str();
+                prop_assert!(s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()), "{raw:?} gave {s:?}");
+                prop_assert!(!s.is_empty() && !s.ends_with('.'), "{raw:?} gave {s:?}");
+                prop_assert_eq!(Hostname::parse(s), Ok(host.clone()), "{:?} then {:?}", raw, s);
+                if !s.starts_with('[') {
+                    prop_assert_eq!(Hostname::parse_ascii(s), Ok(host.clone()));
+                }
+                let read: Hostname = serde_json::from_value(serde_json::to_value(&host).unwrap()).unwrap();
+                prop_assert_eq!(read, host);
+            }
+        }
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct SseFrame {
 
 /// Incremental SSE decoder. Feed it bytes as they arrive, in chunks split anywhere (even inside
 /// a multi-byte character or between `\r` and `\n`); it returns the frames that completed.
+/// A frame, like what [`SseDecoder::pending`] counts, is at most three bytes for each byte it was
+/// read from (a byte of a broken character becomes U+FFFD), so whoever bounds what is pushed
+/// between frames bounds the frames.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     line: Vec<u8>,
@@ -169,11 +172,113 @@ impl SseDecoder {
 mod tests {
     use super::*;
 
-    fn decode_in_pieces(bytes: &[u8], split: usize) -> Vec<SseFrame> {
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    /// `bytes` pushed in pieces cut at `cuts`.
+    fn decode_in_pieces(bytes: &[u8], cuts: &[Index]) -> Vec<SseFrame> {
+        let mut at: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+        at.sort_unstable();
         let mut d = SseDecoder::new();
-        let mut frames = d.push(&bytes[..split]);
-        frames.extend(d.push(&bytes[split..]));
+        let mut frames = Vec::new();
+        let mut from = 0;
+        for to in at.into_iter().chain([bytes.len()]) {
+            frames.extend(d.push(&bytes[from..to]));
+            from = to;
+        }
         frames
+    }
+
+    /// Text without line breaks, as a field's value is.
+    fn line() -> impl Strategy<Value = String> {
+        any::<String>().prop_map(|s| s.replace(['\r', '\n'], " "))
+    }
+
+    /// A frame as a server may write it: maybe a name, one or more data lines, maybe a comment.
+    fn frame() -> impl Strategy<Value = (Option<String>, Vec<String>, Option<String>)> {
+        (proptest::option::of(line()), proptest::collection::vec(line(), 1..4), proptest::option::of(line()))
+    }
+
+    /// A valid stream of `frames` with one line ending throughout, maybe after a byte order mark,
+    /// and the frames a reader must see in it.
+    fn stream(
+        frames: &[(Option<String>, Vec<String>, Option<String>)],
+        ending: &str,
+        bom: bool,
+    ) -> (Vec<u8>, Vec<SseFrame>) {
+        let mut wire = if bom { "\u{feff}".to_owned() } else { String::new() };
+        let mut expected = Vec::new();
+        for (event, data, comment) in frames {
+            if let Some(c) = comment {
+                wire += &format!(":{c}{ending}");
+            }
+            if let Some(e) = event {
+                wire += &format!("event: {e}{ending}");
+            }
+            for d in data {
+                wire += &format!("data: {d}{ending}");
+            }
+            wire += ending;
+            let event = event.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| "message".to_owned());
+            expected.push(SseFrame { event, data: data.join("\n") });
+        }
+        (wire.into_bytes(), expected)
+    }
+
+    fn event() -> impl Strategy<Value = StreamEvent> {
+        prop_oneof![
+            any::<String>().prop_map(|delta| StreamEvent::Token { delta }),
+            (any::<String>(), any::<u32>(), any::<u32>()).prop_map(|(message_id, tokens_in, tokens_out)| {
+                StreamEvent::Done { message_id, usage: Usage { tokens_in, tokens_out } }
+            }),
+            (proptest::sample::select(ErrorCode::ALL.to_vec()), any::<String>())
+                .prop_map(|(code, message)| StreamEvent::Error { code, message }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_of_a_valid_stream_gives_its_frames(
+            frames in proptest::collection::vec(frame(), 0..6),
+            ending in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+            bom in any::<bool>(),
+            cuts in proptest::collection::vec(any::<Index>(), 0..12),
+        ) {
+            let (wire, expected) = stream(&frames, ending, bom);
+            prop_assert_eq!(decode_in_pieces(&wire, &cuts), expected);
+        }
+
+        #[test]
+        fn our_events_come_back_whole_however_the_stream_is_cut(
+            events in proptest::collection::vec(event(), 0..6),
+            cuts in proptest::collection::vec(any::<Index>(), 0..12),
+        ) {
+            let wire: String = events.iter().map(StreamEvent::encode).collect();
+            let back: Vec<_> = decode_in_pieces(wire.as_bytes(), &cuts).iter().filter_map(StreamEvent::from_frame).collect();
+            prop_assert_eq!(back, events);
+        }
+
+        /// Whatever arrives, however cut: no panic, the frames of reading it byte by byte, and no
+        /// frame (nor what is held) above three bytes per byte read since the frame before.
+        #[test]
+        fn any_bytes_decode_within_bounds(
+            bytes in proptest::collection::vec(any::<u8>(), 0..1024),
+            cuts in proptest::collection::vec(any::<Index>(), 0..12),
+        ) {
+            let mut d = SseDecoder::new();
+            let mut bytewise = Vec::new();
+            let mut since_frame = 0;
+            for b in &bytes {
+                since_frame += 1;
+                for f in d.push(std::slice::from_ref(b)) {
+                    prop_assert!(f.event.len() + f.data.len() <= 3 * since_frame, "{f:?} from {since_frame} bytes");
+                    since_frame = 0;
+                    bytewise.push(f);
+                }
+                prop_assert!(d.pending() <= 3 * since_frame);
+            }
+            prop_assert_eq!(decode_in_pieces(&bytes, &cuts), bytewise);
+        }
     }
 
     #[test]
@@ -187,20 +292,6 @@ mod tests {
         let frames = SseDecoder::new().push(wire.as_bytes());
         let back: Vec<_> = frames.iter().filter_map(StreamEvent::from_frame).collect();
         assert_eq!(back, events);
-    }
-
-    #[test]
-    fn a_split_at_every_byte_gives_the_same_frames() {
-        let wire = StreamEvent::Token { delta: "naïve 日本語 🚀".into() }.encode()
-            + "data: {\"a\":1}\r\n\r\n"
-            + ": keep-alive\n\n"
-            + &StreamEvent::Token { delta: "ü".into() }.encode();
-        let whole = SseDecoder::new().push(wire.as_bytes());
-        assert_eq!(whole.len(), 3);
-        for split in 0..=wire.len() {
-            assert_eq!(decode_in_pieces(wire.as_bytes(), split), whole, "split at byte {split}");
-        }
-        assert_eq!(StreamEvent::from_frame(&whole[0]), Some(StreamEvent::Token { delta: "naïve 日本語 🚀".into() }));
     }
 
     #[test]
