@@ -99,7 +99,9 @@ async fn current_context(
 
 pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
     // The domain may come from the isolate's cache: its version is checked in the context read.
+    let mut timing = ServerTiming::start(now_ms());
     let access = admit_token(req, env, cors, id, domain_cache::CHECKED_MS).await?;
+    timing.mark("admit", now_ms());
     let body: PostMessage = http::read_json(req).await?;
     let text = MessageText::parse(&body.content)?;
     let client_id = body.client_message_id.as_deref().map(ClientMessageId::parse).transpose()?;
@@ -109,6 +111,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // conversation exists.
     let month = utc_month(started);
     let (access, llm, context) = current_context(req, env, cors, id, access, &month, client_id.as_ref()).await?;
+    timing.mark("context", now_ms());
     let Access { conversation, tenant, store, settings, .. } = access;
     let domain = tenant.domain();
     let limits = settings.limits.with_overrides(&domain.limits);
@@ -158,6 +161,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await?,
         None => meter.admit(hits, Some(reserve)).await?,
     };
+    timing.mark("meter", now_ms());
     let reservation = match admission {
         Admission::RateLimited { retry_after } => {
             return Err(EdgeError::rate_limited(
@@ -240,6 +244,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             month_quota,
         )
         .await;
+    timing.mark("store", now_ms());
     let begun = match (added, client_id) {
         (Ok(Added::Stored { reply, .. }), _) => reply,
         (Ok(Added::Repeated), Some(client_id)) => {
@@ -274,7 +279,31 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // The reply's task takes it from here; it has ended already only if the visitor's request
     // is gone with the worker.
     let _ = stored_tx.send(Stored { reply, reservation, store, meter });
-    event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+    let mut resp = event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?;
+    resp.headers_mut().set("server-timing", &timing.header())?;
+    Ok(resp)
+}
+
+/// How long each step before the reply took, as `Server-Timing` (milliseconds of wall time,
+/// which on Workers advances with I/O): what a message costs before its first token.
+struct ServerTiming {
+    last: i64,
+    steps: Vec<(&'static str, i64)>,
+}
+
+impl ServerTiming {
+    fn start(now: i64) -> Self {
+        Self { last: now, steps: Vec::new() }
+    }
+
+    fn mark(&mut self, step: &'static str, now: i64) {
+        self.steps.push((step, now - self.last));
+        self.last = now;
+    }
+
+    fn header(&self) -> String {
+        self.steps.iter().map(|(step, ms)| format!("{step};dur={ms}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// The visitor's message is stored and its reply begun: what the reply's task needs to go on.

@@ -53,7 +53,7 @@ async fn direct(http: &reqwest::Client, base_url: &str, question: &str) -> (Dura
 
 /// The same through the edge, in a new conversation of the demo site, by a new visitor at a new
 /// address (so the visitor limits never stop the run).
-async fn edge(app: &App, question: &str) -> (Duration, Duration, usize) {
+async fn edge(app: &App, question: &str) -> (Duration, Duration, usize, Vec<(String, f64)>) {
     use std::sync::atomic::{AtomicU32, Ordering};
     static RUN: AtomicU32 = AtomicU32::new(0);
     let n = RUN.fetch_add(1, Ordering::Relaxed);
@@ -64,7 +64,33 @@ async fn edge(app: &App, question: &str) -> (Duration, Duration, usize) {
     let times: Vec<Instant> =
         reply.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).map(|(t, _)| *t).collect();
     let (first, last) = (times.first().expect("a token through the edge"), times[times.len() - 1]);
-    (*first - start, last - *first, times.len())
+    let steps = reply.headers.get("server-timing").and_then(|v| v.to_str().ok()).map(steps).unwrap_or_default();
+    (*first - start, last - *first, times.len(), steps)
+}
+
+/// `admit;dur=1, context;dur=3` as (step, milliseconds).
+fn steps(header: &str) -> Vec<(String, f64)> {
+    header
+        .split(',')
+        .filter_map(|part| {
+            let (name, dur) = part.trim().split_once(";dur=")?;
+            Some((name.to_owned(), dur.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The median of each step the edge reported in `Server-Timing`, in the order it reported them.
+fn step_medians(runs: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
+    let Some(names) = runs.first() else { return Vec::new() };
+    names
+        .iter()
+        .map(|(name, _)| {
+            let mut xs: Vec<f64> =
+                runs.iter().filter_map(|r| r.iter().find(|(n, _)| n == name).map(|(_, d)| *d)).collect();
+            xs.sort_by(f64::total_cmp);
+            (name.clone(), xs[xs.len() / 2])
+        })
+        .collect()
 }
 
 fn tokens_per_second(runs: &[(Duration, Duration, usize)]) -> f64 {
@@ -97,28 +123,42 @@ fn main() {
     let http = reqwest::Client::new();
     let short = "How fast are you?";
     let long_runs = (runs / 5).max(3);
-    let (d_short, e_short, d_long, e_long) = app.block_on(async {
+    let (d_short, e_short, d_long, e_long, e_steps) = app.block_on(async {
         // Warm up both paths (worker instantiation, connection pools).
         for _ in 0..5 {
             direct(&http, &app.llm.base_url, short).await;
             edge(&app, short).await;
         }
         let (mut d_short, mut e_short, mut d_long, mut e_long) = (vec![], vec![], vec![], vec![]);
+        let mut e_steps = Vec::new();
         // Interleaved, so drift on the machine affects both alike.
         for i in 0..runs {
             d_short.push(direct(&http, &app.llm.base_url, short).await);
-            e_short.push(edge(&app, short).await);
+            let (first, rest, n, steps) = edge(&app, short).await;
+            e_short.push((first, rest, n));
+            e_steps.push(steps);
             if i < long_runs {
                 d_long.push(direct(&http, &app.llm.base_url, LONG_QUESTION).await);
-                e_long.push(edge(&app, LONG_QUESTION).await);
+                let (first, rest, n, _) = edge(&app, LONG_QUESTION).await;
+                e_long.push((first, rest, n));
             }
         }
-        (d_short, e_short, d_long, e_long)
+        (d_short, e_short, d_long, e_long, e_steps)
     });
     println!("time to first token, stand-in LLM with a 15 ms first-token delay, loopback, {runs} runs each:");
     let d = summary("direct from the stand-in", d_short.iter().map(|r| r.0).collect());
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
+    let medians = step_medians(&e_steps);
+    let inside: f64 = medians.iter().map(|(_, d)| d).sum();
+    println!(
+        "inside the worker before the reply's stream (Server-Timing, medians, ms): {}",
+        medians.iter().map(|(n, d)| format!("{n} {d:.0}")).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "  of which before the provider is asked: {:.0} ms (the message is stored while it is asked)",
+        inside - medians.iter().find(|(n, _)| n == "store").map_or(0.0, |(_, d)| *d)
+    );
     let (dt, et) = (tokens_per_second(&d_long), tokens_per_second(&e_long));
     println!(
         "tokens per second over a {}-token reply (the stand-in paces them 15 ms apart), median of {long_runs}: \
