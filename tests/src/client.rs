@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use shared::{ConversationCreated, ErrorCode, SseDecoder, StreamEvent};
 
+#[derive(Clone)]
 pub struct Api {
     base: String,
     origin: Option<String>,

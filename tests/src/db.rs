@@ -28,9 +28,14 @@ impl Db {
         Err(format!("no D1 database under {}", dir.display()))
     }
 
+    /// A connection beside the running edge's own, which waits for the edge's writes to end
+    /// rather than failing with SQLITE_BUSY.
     pub fn connect(&self) -> Connection {
-        Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .unwrap_or_else(|e| panic!("open {}: {e}", self.path.display()))
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.path.display()));
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("busy timeout on {}: {e}", self.path.display()));
+        conn
     }
 
     /// Marks an organization whose stored replies are about to be deleted (see `deleted_replies`).

@@ -47,19 +47,37 @@ fn main() {
         // Each worker is its own visitor at its own address, as real visitors are.
         let clients: Vec<Api> =
             (0..concurrency).map(|w| app.api(ORIGIN).from_ip(&format!("10.30.{level}.{}", w + 1))).collect();
+        // Each page load is another visitor's: one address asking hundreds of times a second
+        // would meet the shield (600 requests a minute), which is not what this measures.
+        let loads = std::sync::atomic::AtomicU32::new(0);
         let (ok, failed) = app.block_on(load(concurrency, period, |w| {
-            let api = &clients[w];
-            async move { api.config(SITE).await.status == 200 }
+            let n = loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let api = clients[w].clone().from_ip(&format!("10.{}.{}.{}", 100 + level, n / 250 % 250, n % 250 + 1));
+            async move {
+                let r = api.config(SITE).await;
+                if r.status != 200 {
+                    eprintln!("a config load failed: {} {}", r.status, r.body);
+                }
+                r.status == 200
+            }
         }));
         println!(
             "GET /v1/widget/config   concurrency {concurrency:>2}: {:>7.1} req/s ({ok} ok, {failed} failed)",
             ok as f64 / seconds as f64
         );
-        let visitors: Vec<String> = (0..concurrency).map(|w| format!("load-{level}-{w}")).collect();
-        let conversations = app
-            .block_on(futures_util::future::join_all(clients.iter().zip(&visitors).map(|(api, v)| api.open(SITE, v))));
+        // A visitor may send 60 messages a minute (the bound of that limit), so each worker is a
+        // visitor for at most 50 turns, then the next one, as a crowd of visitors would be.
+        let per_worker = (seconds as usize * 10).div_ceil(50) + 1;
+        let opens = (0..concurrency).flat_map(|w| (0..per_worker).map(move |i| (w, i))).map(|(w, i)| {
+            let api = &clients[w];
+            async move { api.open(SITE, &format!("load-{level}-{w}-{i}")).await }
+        });
+        let conversations: Vec<_> = app.block_on(futures_util::future::join_all(opens));
+        let turns: Vec<std::sync::atomic::AtomicUsize> =
+            (0..concurrency).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect();
         let (ok, failed) = app.block_on(load(concurrency, period, |w| {
-            let (api, c) = (&clients[w], &conversations[w]);
+            let turn = turns[w].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (api, c) = (&clients[w], &conversations[w * per_worker + (turn / 50).min(per_worker - 1)]);
             async move {
                 let s = api.send(&c.conversation_id, &c.token, "Quick question").await;
                 let done = matches!(s.last(), Some(StreamEvent::Done { .. }));
