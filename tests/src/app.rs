@@ -182,6 +182,28 @@ impl App {
 
     /// Resident memory of the edge's `workerd` processes now and at their peak, in KiB
     /// (`VmRSS` and `VmHWM` of /proc, summed over the processes `wrangler dev` started).
+    /// CPU time the `workerd` processes of this edge have used so far, in milliseconds (user and
+    /// system, from /proc): the worker, and locally also D1 and the meter, which on Cloudflare
+    /// run outside the worker's own CPU time.
+    pub fn workerd_cpu_ms(&self) -> f64 {
+        let group = self.wrangler.id().to_string();
+        // SAFETY: sysconf only reads a system constant.
+        let ticks_per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let mut ticks = 0u64;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let Some((name, rest)) = stat.split_once(") ") else { continue };
+            let fields: Vec<&str> = rest.split(' ').collect();
+            if !name.ends_with("(workerd") || fields.get(2) != Some(&group.as_str()) {
+                continue;
+            }
+            // utime and stime: fields 14 and 15 of stat, counted from the state (field 3).
+            ticks += fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            ticks += fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        }
+        ticks as f64 * 1000.0 / ticks_per_s
+    }
+
     pub fn workerd_memory_kib(&self) -> (u64, u64) {
         let group = self.wrangler.id().to_string();
         let mut total = (0, 0);

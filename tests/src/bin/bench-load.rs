@@ -1,6 +1,8 @@
 //! Benchmark: requests per second of `GET /v1/widget/config` and of a full short conversation
 //! turn (post a message, read the streamed reply to its end) at concurrency 1, 10 and 50,
-//! through `wrangler dev` on loopback. Prints figures; asserts nothing.
+//! through `wrangler dev` on loopback, and the CPU time workerd spends on each (the worker, and
+//! locally also D1 and the meter; the provider's time is waiting, not CPU). Prints figures;
+//! asserts nothing.
 //!
 //! `cargo run -p e2e --release --bin bench-load [SECONDS]` (default 5 seconds per level).
 //! The stand-in paces its tokens 15 ms apart, so a turn takes at least ~0.2 s whatever the edge.
@@ -50,6 +52,7 @@ fn main() {
         // Each page load is another visitor's: one address asking hundreds of times a second
         // would meet the shield (600 requests a minute), which is not what this measures.
         let loads = std::sync::atomic::AtomicU32::new(0);
+        let cpu = app.workerd_cpu_ms();
         let (ok, failed) = app.block_on(load(concurrency, period, |w| {
             let n = loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let api = clients[w].clone().from_ip(&format!("10.{}.{}.{}", 100 + level, n / 250 % 250, n % 250 + 1));
@@ -61,8 +64,10 @@ fn main() {
                 r.status == 200
             }
         }));
+        let cpu_each = (app.workerd_cpu_ms() - cpu) / (ok + failed).max(1) as f64;
         println!(
-            "GET /v1/widget/config   concurrency {concurrency:>2}: {:>7.1} req/s ({ok} ok, {failed} failed)",
+            "GET /v1/widget/config   concurrency {concurrency:>2}: {:>7.1} req/s ({ok} ok, {failed} failed), \
+             workerd CPU {cpu_each:.2} ms per request",
             ok as f64 / seconds as f64
         );
         // A visitor may send 60 messages a minute (the bound of that limit), so each worker is a
@@ -75,6 +80,7 @@ fn main() {
         let conversations: Vec<_> = app.block_on(futures_util::future::join_all(opens));
         let turns: Vec<std::sync::atomic::AtomicUsize> =
             (0..concurrency).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect();
+        let cpu = app.workerd_cpu_ms();
         let (ok, failed) = app.block_on(load(concurrency, period, |w| {
             let turn = turns[w].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (api, c) = (&clients[w], &conversations[w * per_worker + (turn / 50).min(per_worker - 1)]);
@@ -87,8 +93,10 @@ fn main() {
                 done
             }
         }));
+        let cpu_each = (app.workerd_cpu_ms() - cpu) / (ok + failed).max(1) as f64;
         println!(
-            "conversation turn       concurrency {concurrency:>2}: {:>7.1} turns/s ({ok} ok, {failed} failed)",
+            "conversation turn       concurrency {concurrency:>2}: {:>7.1} turns/s ({ok} ok, {failed} failed), \
+             workerd CPU {cpu_each:.2} ms per turn",
             ok as f64 / seconds as f64
         );
     }
