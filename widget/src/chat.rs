@@ -1,8 +1,10 @@
 //! `Chat`, the running widget: its reactive state and what each of the visitor's actions does
 //! to it. Components read this state and call these actions; only `api` talks to the edge.
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use reactive_graph::graph::untrack;
+use reactive_graph::owner::{LocalStorage, StoredValue};
+use reactive_graph::prelude::*;
+use reactive_graph::signal::RwSignal;
 use shared::error::ErrorCode;
 use shared::lead::{CreateLead, Email};
 use shared::message::{MessageText, MessageTextError, Rating};
@@ -11,6 +13,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
+use crate::dom::{next_frame, spawn_local};
 use crate::i18n::{self, Lang, Strings};
 use crate::storage::{random_id, Session, Store};
 use crate::transcript::{Status, Transcript};
@@ -228,7 +231,7 @@ impl Chat {
         }
         self.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
         if focus {
-            request_animation_frame(move || {
+            next_frame(move || {
                 if let Some(el) = self.handles.with_value(|h| if open { h.input.clone() } else { h.launcher.clone() }) {
                     let _ = el.focus();
                 }

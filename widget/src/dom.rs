@@ -3,10 +3,30 @@
 //! leptos's `view!` compiles its rendering code again for every distinct element tree, which
 //! made up half of the widget's wasm.
 
-use leptos::prelude::*;
+use std::future::Future;
+
+use any_spawner::Executor;
+use reactive_graph::effect::Effect;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, EventTarget, Node};
+use web_sys::{Document, Element, Event, EventTarget, Node};
+
+/// The page's document.
+pub fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("a page has a document")
+}
+
+/// Runs `task` on the page's thread, alongside the effects.
+pub fn spawn_local(task: impl Future<Output = ()> + 'static) {
+    Executor::spawn_local(task);
+}
+
+/// Runs `then` before the browser paints next.
+pub fn next_frame(then: impl FnOnce() + 'static) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.request_animation_frame(Closure::once_into_js(then).unchecked_ref());
+    }
+}
 
 /// Appends a new `<tag>` with these attributes to `parent`.
 pub fn element(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {

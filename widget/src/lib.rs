@@ -1,5 +1,5 @@
-//! The embeddable chat widget: Leptos (client-side rendered) inside an open shadow root,
-//! compiled to wasm and loaded by the tiny `loader/widget.js`.
+//! The embeddable chat widget: Leptos's signals and effects (`reactive_graph`) driving plain DOM
+//! views inside an open shadow root, compiled to wasm and loaded by `loader/widget.js`.
 
 pub mod api;
 pub mod chat;

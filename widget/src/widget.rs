@@ -3,8 +3,10 @@
 //! reaches for it and calls [`start`], which takes the launcher over in place. Everything the
 //! widget draws and styles lives inside that root.
 
+use any_spawner::Executor;
 use js_sys::{Promise, Reflect};
-use leptos::prelude::*;
+use reactive_graph::owner::Owner;
+use reactive_graph::prelude::*;
 use shared::{Position, SiteKey};
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, ShadowRoot};
@@ -83,16 +85,18 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
     };
     // Read before the views draw, so the launcher keeps the count the loader showed.
     chat.restore_unread();
-    // Mounting starts leptos' executor and the reactive owner the views' effects run under;
-    // the views draw themselves into `frame`. The widget lives as long as the page.
-    leptos::mount::mount_to(frame.clone().unchecked_into(), move || {
+    // The executor the effects and tasks run on, and the reactive owner the views' effects run
+    // under; the views draw themselves into `frame`. The widget lives as long as the page.
+    let _ = Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.with(|| {
         react(move || {
             let (primary, on_primary) = colours(chat);
             let _ = theme.replace_sync(&style::theme(primary, on_primary));
         });
         components::app(chat, &frame);
-    })
-    .forget();
+    });
+    std::mem::forget(owner);
 
     chat.boot(open, config);
     Ok(Widget { chat })

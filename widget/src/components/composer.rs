@@ -1,7 +1,7 @@
 //! The input and the send button, which becomes a stop button while a reply streams.
 //! Enter sends, Shift+Enter starts a new line.
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlTextAreaElement, KeyboardEvent};
 

@@ -1,6 +1,6 @@
 //! The floating button that opens and closes the panel, with the unread count.
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 

@@ -1,6 +1,6 @@
 //! The email form the site may ask for, before the chat or whenever the visitor offers.
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use shared::LeadCapture;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use shared::message::{Rating, Role};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;

@@ -10,7 +10,8 @@ mod message_list;
 mod panel;
 mod rich_text;
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
+use reactive_graph::signal::RwSignal;
 use shared::Position;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
@@ -18,7 +19,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 pub use rich_text::render as render_markdown;
 
 use crate::chat::Chat;
-use crate::dom::{attr, on, react};
+use crate::dom::{attr, document, on, react};
 
 /// Draws the whole widget into `root`, the widget's root element, taking over the launcher the
 /// loader drew there.

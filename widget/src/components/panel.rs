@@ -1,7 +1,7 @@
 //! The chat panel: header with the site's title, the conversation, and the composer or the
 //! lead form. Not modal: focus moves freely to the page and back.
 
-use leptos::prelude::*;
+use reactive_graph::prelude::*;
 use web_sys::{Element, Node};
 
 use super::{composer::composer, icons, lead_form::lead_form, message_list::message_list};

@@ -1,10 +1,9 @@
 //! Draws parsed markdown into an element with DOM calls only: text always becomes text nodes
 //! and the elements come from a fixed list, so model output can never inject markup.
 
-use leptos::prelude::document;
 use web_sys::Element;
 
-use crate::dom::{element, text};
+use crate::dom::{document, element, text};
 use crate::markdown::{self, Block, Inline};
 
 /// Replaces `target`'s children with `source` rendered as markdown.
