@@ -1,6 +1,9 @@
-//! Settings read from the worker's environment once per request (`[vars]` in `wrangler.toml`,
+//! Settings read from the worker's environment once per isolate (`[vars]` in `wrangler.toml`,
 //! secrets from `.dev.vars` locally and `wrangler secret put` in production), and a domain's
 //! provider overrides merged over them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use shared::admin::organization::{MAX_BUDGET_CENTS, MAX_PRICE_MICROS_PER_MILLION};
 use shared::provider::{LlmConfig, Provider, MAX_REPLY_TOKENS};
@@ -102,9 +105,19 @@ pub struct VerificationSettings {
 pub const DEFAULT_DNS_OVER_HTTPS_URL: &str = "https://cloudflare-dns.com/dns-query";
 
 impl Settings {
-    /// Reads settings from the worker's bindings: plain vars and secrets alike.
-    pub fn from_env(env: &worker::Env) -> EdgeResult<Self> {
-        Self::from_lookup(|name| secret(env, name))
+    /// Reads settings from the worker's bindings: plain vars and secrets alike. They are fixed
+    /// for the life of an isolate (a new deployment or secret starts new ones), so they are read
+    /// once per isolate rather than on every request.
+    pub fn from_env(env: &worker::Env) -> EdgeResult<Rc<Self>> {
+        thread_local! {
+            static READ: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
+        }
+        if let Some(settings) = READ.with_borrow(Clone::clone) {
+            return Ok(settings);
+        }
+        let settings = Rc::new(Self::from_lookup(|name| secret(env, name))?);
+        READ.with_borrow_mut(|read| *read = Some(settings.clone()));
+        Ok(settings)
     }
 
     /// Reads settings through `get`, which answers a variable or secret by name.

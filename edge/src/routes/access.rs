@@ -1,6 +1,8 @@
 //! Who may touch what: a site key plus an allowed `Origin` admits a visitor of a site, and a
 //! conversation token (also checked against the origin) admits them to one conversation.
 
+use std::rc::Rc;
+
 use shared::{ErrorCode, SiteKey};
 use worker::{Env, Request};
 
@@ -39,7 +41,7 @@ pub struct Access {
     pub conversation: ConversationId,
     pub tenant: Tenant,
     pub store: OrgStore,
-    pub settings: Settings,
+    pub settings: Rc<Settings>,
     /// The token is in the last third of its life.
     pub renew: bool,
 }
