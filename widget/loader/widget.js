@@ -60,13 +60,14 @@
   };
 
   // The site's config, asked for at once (it is small, and a first visit shows the launcher
-  // with it) and handed to the widget when it starts
-  // (its text, or null when the edge refused); kept for the next page's first frame.
+  // with it), drawn (also under a widget already started: the look is this script's alone),
+  // kept for the next page's first frame and handed to the widget when it starts (its text, or
+  // null when the edge refused).
   const config = fetch(edge + '/v1/widget/config?site=' + encodeURIComponent(data.site))
     .then((r) => (r.ok ? r.text() : null))
     .then((text) => {
       try {
-        if (text) localStorage.setItem(key + 'config', text), started || draw(JSON.parse(text));
+        if (text) draw(JSON.parse(text)), localStorage.setItem(key + 'config', text);
       } catch (e) {}
       return text;
     }, () => null);
@@ -83,7 +84,7 @@
     for (const name in attrs) e.setAttribute(name, attrs[name]);
     return parent.appendChild(e);
   };
-  const frame = el(root, 'div');
+  const frame = el(root, 'div', { class: 'cw' });
   const button = el(frame, 'button', { class: 'launcher', type: 'button', 'aria-expanded': 'false' });
   const icon = el(button, 'svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' }, 1);
   el(icon, 'path', { d: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z' }, 1);
@@ -91,11 +92,12 @@
   if (unread) el(button, 'span', { class: 'badge', 'aria-hidden': 'true' }).textContent = unread;
 
   // What the page shows before the widget starts; the widget's stylesheet (style.rs) adds to it.
+  // Nothing the widget draws has ::before or ::after.
   const PHONE = '(max-width:480px),(pointer:coarse) and (max-device-width:480px)';
   const CSS =
-    ':host{all:initial !important;display:block !important}' +
+    ':host{all:initial!important;display:block!important}' +
     '.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:start;letter-spacing:normal;-webkit-font-smoothing:antialiased}' +
-    '.cw *,.cw *::before,.cw *::after{box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}' +
+    '.cw *{box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}' +
     'button{font:inherit;cursor:pointer;border:0;background:none}' +
     'svg{display:block}' +
     '.launcher{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:28px;background:var(--cw-primary);color:var(--cw-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}' +
@@ -105,26 +107,25 @@
     ':focus-visible{outline:2px solid #1d4ed8;outline-offset:2px}' +
     // On a phone, a page laid out wider than the screen gets a launcher scaled to the phone.
     `@media ${PHONE}{.launcher{transform:scale(calc(var(--cw-scale,1)));transform-origin:calc(100% + 20px) calc(100% + 20px)}` +
-    '.left .launcher{transform-origin:-20px calc(100% + 20px)}.open .launcher{display:none}}';
+    '.left .launcher{transform-origin:-20px calc(100% + 20px)}}';
   // The launcher's name in each language the widget speaks (i18n.rs: open_chat, unread).
   const LANGS = ['en', 'de', 'es', 'ar'];
   const OPEN_CHAT = ['Open chat', 'Chat öffnen', 'Abrir chat', 'فتح المحادثة'];
   const UNREAD = ['unread', 'ungelesen', 'sin leer', 'غير مقروءة'];
 
   const colour = (c) => /^#([\da-f]{3}){1,2}$/i.test((c = String(c || '').trim())) && c;
-  // Black or white text on `hex`, computed exactly as style.rs's Color::readable_text does.
-  const readable = (hex, l = 0, n = hex.length > 4 ? 2 : 1, q = Math.sqrt) => {
+  // Black or white text on `hex`, whichever contrasts more (WCAG relative luminance: contrast
+  // against white is 1.05 / (l + 0.05), against black (l + 0.05) / 0.05).
+  const readable = (hex, l = 0, n = hex.length > 4 ? 2 : 1) => {
     [0.2126, 0.7152, 0.0722].forEach((k, i) => {
       const c = parseInt(hex.substr(1 + i * n, n).repeat(3 - n), 16) / 255;
-      const x = (c + 0.055) / 1.055;
-      const r4 = q(q(x));
-      const r8 = q(r4);
-      l += k * (c <= 0.03928 ? c / 12.92 : x * x * r4 * r8 * q(q(q(r8))));
+      l += k * (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
     });
     return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#fff' : '#111827';
   };
-  // The look of `config` under the data- attributes, chosen as widget/src/widget.rs,
-  // components/ and i18n.rs choose it: colours, side, language and the launcher's name.
+  // The look of `config` under the data- attributes: the colours (this script's alone; the
+  // widget's stylesheet reads them), and the side, language and launcher's name, chosen as
+  // components/ and i18n.rs choose them.
   const draw = (config) => {
     const theme = config.theme || {};
     const forced = colour(data.color);
@@ -132,7 +133,7 @@
     const text = (!forced && colour(theme.on_primary)) || readable(primary);
     sheet.replaceSync(CSS + `.cw{--cw-primary:${primary};--cw-on-primary:${text}}`);
     const side = /^(bottom-)?(left|right)$/.exec(data.position);
-    frame.className = (side ? side[2] == 'left' : config.position == 'bottom-left') ? 'cw left' : 'cw';
+    frame.classList.toggle('left', side ? side[2] == 'left' : config.position == 'bottom-left');
     const tags = [data.lang, config.language ?? 'en', ...navigator.languages];
     const lang = tags.map((t) => LANGS.indexOf(String(t || '').trim().split(/[-_]/)[0].toLowerCase())).find((i) => i >= 0) || 0;
     frame.lang = LANGS[lang];

@@ -53,14 +53,6 @@ impl LeadForm {
     }
 }
 
-/// What the script tag's data attributes ask for, over the site's config.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub lang: Option<String>,
-    pub color: Option<String>,
-    pub position: Option<shared::Position>,
-}
-
 /// The visitor as the host page identified them (`ChatWidget.identify`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Identity {
@@ -70,7 +62,8 @@ pub struct Identity {
 
 /// What the widget was started with, fixed for its life.
 pub struct Setup {
-    pub overrides: Overrides,
+    /// The script tag's `data-lang`, over the site's language.
+    lang: Option<String>,
     /// `navigator.languages`, read once: every translated string asks for the language.
     browser_languages: Vec<String>,
     /// None when the script tag's site key is malformed: the chat is unavailable.
@@ -117,7 +110,7 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub fn new(edge: Option<Edge>, site: String, overrides: Overrides, emit: js_sys::Function) -> Self {
+    pub fn new(edge: Option<Edge>, site: String, lang: Option<String>, emit: js_sys::Function) -> Self {
         let browser_languages = web_sys::window()
             .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
             .unwrap_or_default();
@@ -131,7 +124,7 @@ impl Chat {
             draft: RwSignal::new(String::new()),
             lead: RwSignal::new(LeadForm::Hidden),
             identity: RwSignal::new(Identity::default()),
-            setup: StoredValue::new(Setup { overrides, browser_languages, edge, site }),
+            setup: StoredValue::new(Setup { lang, browser_languages, edge, site }),
             handles: StoredValue::new_local(Handles { emit: Some(emit), ..Handles::default() }),
             pending: StoredValue::new(Pending::default()),
         }
@@ -158,7 +151,7 @@ impl Chat {
         let configured = self.config.with(|c| c.language.clone());
         self.setup.with_value(|s| {
             let browser = s.browser_languages.iter().map(String::as_str);
-            i18n::choose(s.overrides.lang.as_deref(), Some(&configured), browser)
+            i18n::choose(s.lang.as_deref(), Some(&configured), browser)
         })
     }
 

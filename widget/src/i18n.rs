@@ -1,6 +1,7 @@
 //! The widget's own UI strings in each language it speaks (English, German, Spanish, Arabic),
-//! their writing direction, and which language a page gets:
-//! the script tag's `data-lang`, then the site's configured language, then the browser's.
+//! and which language a page gets: the script tag's `data-lang`, then the site's configured
+//! language, then the browser's. The loader (`loader/widget.js`) makes the same choice for the
+//! launcher it draws, and sets the widget's direction from it (Arabic right to left).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -29,15 +30,6 @@ impl Lang {
             Self::De => "de",
             Self::Es => "es",
             Self::Ar => "ar",
-        }
-    }
-
-    /// The writing direction: the widget sets its own, since the page's (`<html dir="rtl">`)
-    /// reaches into the shadow root and would mirror an English panel.
-    pub fn dir(self) -> &'static str {
-        match self {
-            Self::Ar => "rtl",
-            Self::En | Self::De | Self::Es => "ltr",
         }
     }
 
@@ -256,12 +248,6 @@ mod tests {
     fn region_and_case_do_not_matter() {
         assert_eq!(Lang::from_tag("DE_ch"), Some(Lang::De));
         assert_eq!(Lang::from_tag("es-419"), Some(Lang::Es));
-    }
-
-    #[test]
-    fn arabic_reads_right_to_left_and_the_others_left_to_right() {
-        assert_eq!(Lang::from_tag("ar-EG").map(Lang::dir), Some("rtl"));
-        assert_eq!([Lang::En, Lang::De, Lang::Es].map(Lang::dir), ["ltr"; 3]);
     }
 
     #[test]

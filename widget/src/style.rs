@@ -1,67 +1,7 @@
 //! The widget's look, kept inside its shadow root: one constructed stylesheet (allowed under a
-//! strict `style-src` CSP, unlike `<style>` or `style=""`), plus the site's colours, which are
-//! parsed first so config can never smuggle CSS in.
-
-/// A colour as `#rrggbb`, from `#rgb` or `#rrggbb` input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Color([u8; 3]);
-
-/// Used when the site's primary colour is not a valid colour (the same as `Theme::default`).
-pub const DEFAULT_PRIMARY: Color = Color([0x25, 0x63, 0xeb]);
-
-impl Color {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let hex = raw.trim().strip_prefix('#')?;
-        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let digit = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).ok();
-        match hex.len() {
-            3 => Some(Self([digit(0)? * 17, digit(1)? * 17, digit(2)? * 17])),
-            6 => {
-                let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
-                Some(Self([byte(0)?, byte(2)?, byte(4)?]))
-            }
-            _ => None,
-        }
-    }
-
-    /// Black or white text, whichever reads better on this colour (WCAG relative luminance).
-    pub fn readable_text(self) -> Self {
-        let linear = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.03928 {
-                c / 12.92
-            } else {
-                // x^2.4 as x^(2 + 1/4 + 1/8 + 1/64), from square roots (one wasm instruction
-                // each) rather than libm's `pow`: within 1% where black and white are close.
-                let x: f64 = (c + 0.055) / 1.055;
-                let r4 = x.sqrt().sqrt();
-                let r8 = r4.sqrt();
-                x * x * r4 * r8 * r8.sqrt().sqrt().sqrt()
-            }
-        };
-        let [r, g, b] = self.0;
-        let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
-        // Contrast against white is 1.05 / (l + 0.05), against black (l + 0.05) / 0.05.
-        if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
-            Self([255; 3])
-        } else {
-            Self([17, 24, 39])
-        }
-    }
-
-    pub fn css(self) -> String {
-        let [r, g, b] = self.0;
-        format!("#{r:02x}{g:02x}{b:02x}")
-    }
-}
-
-/// The site's colours as custom properties on the widget's root element (inside the shadow
-/// root, where no page selector reaches).
-pub fn theme(primary: Color, on_primary: Color) -> String {
-    format!(".cw{{--cw-primary:{};--cw-on-primary:{}}}", primary.css(), on_primary.css())
-}
+//! strict `style-src` CSP, unlike `<style>` or `style=""`). The site's colours are the loader's
+//! (`--cw-primary`, `--cw-on-primary`, set on the root element from the parsed colours, so config
+//! can never smuggle CSS in).
 
 /// The panel's look. The loader's stylesheet comes first (`loader/widget.js`): the root element's
 /// type, the box model, buttons and the launcher, which it draws before the widget starts.
@@ -120,58 +60,7 @@ pub const SHEET: &str = r#"
 @media (max-width:480px),(pointer:coarse) and (max-device-width:480px){
 .cw .panel{left:var(--cw-left,0px);right:auto;bottom:auto;top:var(--cw-top,0px);width:calc(var(--cw-width,100%)/(var(--cw-scale,1)));height:calc(var(--cw-height,100%)/(var(--cw-scale,1)));max-height:none;border-radius:0;transform:scale(calc(var(--cw-scale,1)));transform-origin:0 0}
 .composer textarea,.lead input{font-size:16px}
+.open .launcher{display:none}
 }
 @media (prefers-reduced-motion:reduce){.cw *{animation:none !important;transition:none !important}}
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_and_long_hex_are_accepted() {
-        assert_eq!(Color::parse("#abc").unwrap().css(), "#aabbcc");
-        assert_eq!(Color::parse(" #0A7F3c ").unwrap().css(), "#0a7f3c");
-    }
-
-    #[test]
-    fn anything_else_is_refused_so_no_css_gets_through() {
-        for bad in ["", "red", "#ab", "#abcd", "#gggggg", "#fff;}*{display:none", "#ff0000 !important", "#ééé"] {
-            assert_eq!(Color::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn text_colour_follows_the_background() {
-        assert_eq!(Color::parse("#1d4ed8").unwrap().readable_text().css(), "#ffffff");
-        assert_eq!(Color::parse("#fde047").unwrap().readable_text().css(), "#111827");
-    }
-
-    #[test]
-    fn text_colour_is_the_exact_wcag_choice_unless_both_read_almost_alike() {
-        let linear = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.03928 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        let mut checked = 0;
-        for r in (0..=255).step_by(3) {
-            for g in (0..=255).step_by(3) {
-                for b in (0..=255).step_by(3) {
-                    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
-                    let (on_white, on_black) = (1.05 / (l + 0.05), (l + 0.05) / 0.05);
-                    if (on_white / on_black - 1.0).abs() < 0.02 {
-                        continue;
-                    }
-                    let expected = if on_white >= on_black { Color([255; 3]) } else { Color([17, 24, 39]) };
-                    assert_eq!(Color([r, g, b]).readable_text(), expected, "{r} {g} {b}");
-                    checked += 1;
-                }
-            }
-        }
-        assert!(checked > 600_000, "{checked}");
-    }
-}

@@ -7,15 +7,14 @@ use any_spawner::Executor;
 use js_sys::{Promise, Reflect};
 use reactive_graph::owner::Owner;
 use reactive_graph::prelude::*;
-use shared::{Position, SiteKey};
+use shared::SiteKey;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
 use crate::api::Edge;
-use crate::chat::{Chat, Identity, Overrides};
+use crate::chat::{Chat, Identity};
 use crate::components;
-use crate::dom::react;
-use crate::style::{self, Color};
+use crate::style;
 
 /// The widget the page's `ChatWidget` object drives (`open`, `close`, `toggle`, `identify`).
 #[wasm_bindgen]
@@ -47,31 +46,22 @@ impl Widget {
 /// boolean, the rest as strings), the edge's origin and `config`, the loader's request for the
 /// site's config (a promise of its text, or of null when refused); `emit(event, detail)` tells
 /// the page about `open`, `close` and `message`. The widget adopts the root element and the
-/// launcher the loader drew (`.cw`), and its stylesheets come after the loader's.
+/// launcher the loader drew (`.cw`), and its stylesheets come after the loader's. The look of
+/// the root (the site's colours, its side, language and direction) is the loader's alone.
 #[wasm_bindgen]
 pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();
     let edge_origin = string(&options, "edge").unwrap_or_default();
-    let overrides = Overrides {
-        lang: string(&options, "lang"),
-        color: string(&options, "color"),
-        position: string(&options, "position").and_then(|p| match p.as_str() {
-            "bottom-left" | "left" => Some(Position::BottomLeft),
-            "bottom-right" | "right" => Some(Position::BottomRight),
-            _ => None,
-        }),
-    };
+    let lang = string(&options, "lang");
     let open = Reflect::get(&options, &"open".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
     let config = Reflect::get(&options, &"config".into()).ok().and_then(|v| v.dyn_into::<Promise>().ok());
     let edge = SiteKey::parse(&site).ok().map(|key| Edge::new(&edge_origin, key));
-    let chat = Chat::new(edge, site, overrides, emit);
+    let chat = Chat::new(edge, site, lang, emit);
 
     let base = CssStyleSheet::new()?;
     base.replace_sync(style::SHEET)?;
-    let theme = CssStyleSheet::new()?;
     let sheets = root.adopted_style_sheets();
     sheets.push(&base);
-    sheets.push(&theme);
     root.set_adopted_style_sheets(&sheets);
 
     let frame = match root.query_selector(".cw")? {
@@ -79,6 +69,7 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
         None => {
             let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
             let frame = document.create_element("div")?;
+            frame.set_class_name("cw");
             root.append_child(&frame)?;
             frame
         }
@@ -89,31 +80,11 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
     // under; the views draw themselves into `frame`. The widget lives as long as the page.
     let _ = Executor::init_wasm_bindgen();
     let owner = Owner::new();
-    owner.with(|| {
-        react(move || {
-            let (primary, on_primary) = colours(chat);
-            let _ = theme.replace_sync(&style::theme(primary, on_primary));
-        });
-        components::app(chat, &frame);
-    });
+    owner.with(|| components::app(chat, &frame));
     std::mem::forget(owner);
 
     chat.boot(open, config);
     Ok(Widget { chat })
-}
-
-/// `data-color` over the site's theme; text colour from the theme only when it is the theme's
-/// own primary, otherwise whichever of black or white reads on the chosen colour.
-fn colours(chat: Chat) -> (Color, Color) {
-    let forced = chat.setup.with_value(|s| s.overrides.color.as_deref().and_then(Color::parse));
-    chat.config.with(|c| match forced {
-        Some(primary) => (primary, primary.readable_text()),
-        None => {
-            let primary = Color::parse(&c.theme.primary).unwrap_or(style::DEFAULT_PRIMARY);
-            let on_primary = Color::parse(&c.theme.on_primary).unwrap_or_else(|| primary.readable_text());
-            (primary, on_primary)
-        }
-    })
 }
 
 fn string(obj: &JsValue, key: &str) -> Option<String> {

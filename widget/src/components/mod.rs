@@ -12,14 +12,13 @@ mod rich_text;
 
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
-use shared::Position;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 pub use rich_text::render as render_markdown;
 
 use crate::chat::Chat;
-use crate::dom::{attr, document, on, react};
+use crate::dom::{document, on, react};
 
 /// Draws the whole widget into `root`, the widget's root element, taking over the launcher the
 /// loader drew there.
@@ -36,24 +35,10 @@ pub fn app(chat: Chat, root: &Element) {
     // Before the launcher, as the tab order goes.
     let _ = root.insert_before(&panel::panel(chat, &root), Some(&launcher));
     follow_visual_viewport(root.clone().unchecked_into(), chat.open);
+    // The loader draws the root's side (`left`), language and direction.
     react(move || {
-        let class = match (left(chat), chat.open.get()) {
-            (false, false) => "cw",
-            (false, true) => "cw open",
-            (true, false) => "cw left",
-            (true, true) => "cw left open",
-        };
-        attr(&root, "class", class);
-        let lang = chat.lang();
-        attr(&root, "lang", lang.tag());
-        attr(&root, "dir", lang.dir());
+        let _ = root.class_list().toggle_with_force("open", chat.open.get());
     });
-}
-
-/// The panel and launcher sit bottom left: `data-position` over the site's config.
-fn left(chat: Chat) -> bool {
-    let forced = chat.setup.with_value(|s| s.overrides.position);
-    forced.unwrap_or_else(|| chat.config.with(|c| c.position)) == Position::BottomLeft
 }
 
 /// On phones the panel covers the visual viewport, the part of the page on screen: the

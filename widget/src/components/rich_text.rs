@@ -90,7 +90,9 @@ mod tests {
 
     /// An element as the renderer made it: its tag, attributes and children (text as `#text`).
     #[derive(Clone, Default)]
-    struct Node(Rc<RefCell<(String, Vec<(String, String)>, Vec<Node>)>>);
+    struct Node(Rc<RefCell<Drawn>>);
+
+    type Drawn = (String, Vec<(String, String)>, Vec<Node>);
 
     impl Target for Node {
         fn child(&self, tag: &'static str, attrs: &[(&str, &str)]) -> Self {
