@@ -6,7 +6,7 @@ use shared::{MessageStatus, Role};
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{bind, count, int, last_page_row, opt_text, text, Cursor, OrgStore};
+use super::{bind, count, int, opt_text, text, Cursor, OrgStore, Query};
 use crate::clock::now_ms;
 use crate::error::EdgeResult;
 use crate::ids::{ConversationId, DomainId};
@@ -110,28 +110,22 @@ impl OrgStore {
         &self,
         f: &ConversationFilter,
     ) -> EdgeResult<(Vec<ConversationSummary>, Option<Cursor>)> {
-        let mut sql = format!("{CONVERSATION_VIEW} WHERE c.organization_id = ?1");
-        let mut values = vec![self.org()];
-        let mut param = |sql: &mut String, clause: &str, v: worker::wasm_bindgen::JsValue| {
-            values.push(v);
-            sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
-        };
+        let mut query = Query::new(format!("{CONVERSATION_VIEW} WHERE c.organization_id = ?1"), self.org());
         if let Some(d) = f.domain {
-            param(&mut sql, " AND c.domain_id = ?", text(&d.to_string()));
+            query.push(" AND c.domain_id = ?", text(&d.to_string()));
         }
         if let Some(t) = f.since_ms {
-            param(&mut sql, " AND c.last_message_at >= ?", int(t));
+            query.push(" AND c.last_message_at >= ?", int(t));
         }
         if let Some(t) = f.until_ms {
-            param(&mut sql, " AND c.last_message_at < ?", int(t));
+            query.push(" AND c.last_message_at < ?", int(t));
         }
-        if let Some(c) = &f.after {
-            param(&mut sql, " AND (c.last_message_at, c.id) < (?, ", int(c.at));
-            param(&mut sql, "?)", text(&c.id));
-        }
-        param(&mut sql, " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", int(i64::from(f.limit) + 1));
-        let mut rows: Vec<ConversationRow> = bind(&self.db, &sql, &values)?.all().await?.results()?;
-        let next = last_page_row(&mut rows, f.limit).map(|r| Cursor { at: r.last_message_at, id: r.id.clone() });
+        let (rows, next) = self
+            .page(query, ("c.last_message_at", "c.id"), f.after.as_ref(), f.limit, |r: &ConversationRow| Cursor {
+                at: r.last_message_at,
+                id: r.id.clone(),
+            })
+            .await?;
         Ok((rows.into_iter().map(ConversationSummary::from).collect(), next))
     }
 

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use shared::admin::leads::LeadView;
 use shared::Email;
 
-use super::{bind, changed, int, last_page_row, opt_int, opt_text, text, Cursor, OrgStore};
+use super::{bind, changed, int, opt_text, text, Cursor, OrgStore, Query};
 use crate::clock::now_ms;
 use crate::error::EdgeResult;
 use crate::ids::{ConversationId, DomainId, LeadId};
@@ -104,25 +104,21 @@ impl OrgStore {
         after: Option<&Cursor>,
         limit: u32,
     ) -> EdgeResult<(Vec<LeadView>, Option<Cursor>)> {
-        let rows: Vec<LeadRow> = bind(
-            &self.db,
+        let mut query = Query::new(
             "SELECT id, domain_id, conversation_id, email, name, message, status, created_at FROM leads \
-             WHERE organization_id = ?1 AND (?2 IS NULL OR domain_id = ?2) \
-             AND (?3 IS NULL OR (created_at, id) < (?3, ?4)) \
-             ORDER BY created_at DESC, id DESC LIMIT ?5",
-            &[
-                self.org(),
-                opt_text(domain.map(|d| d.to_string()).as_deref()),
-                opt_int(after.map(|c| c.at)),
-                opt_text(after.map(|c| c.id.as_str())),
-                int(i64::from(limit) + 1),
-            ],
-        )?
-        .all()
-        .await?
-        .results()?;
-        let mut rows = rows;
-        let next = last_page_row(&mut rows, limit).map(|r| Cursor { at: r.created_at, id: r.id.clone() });
+             WHERE organization_id = ?1"
+                .to_owned(),
+            self.org(),
+        );
+        if let Some(d) = domain {
+            query.push(" AND domain_id = ?", text(&d.to_string()));
+        }
+        let (rows, next) = self
+            .page(query, ("created_at", "id"), after, limit, |r: &LeadRow| Cursor {
+                at: r.created_at,
+                id: r.id.clone(),
+            })
+            .await?;
         let leads = rows
             .into_iter()
             .map(|r| LeadView {

@@ -20,6 +20,7 @@ pub use domains::{DomainChanges, NewDomain};
 pub use leads::{LeadLimits, NewLead};
 pub use messages::{Added, Earlier, FinishedReply, PromptContext, StoredReply, STALE_REPLY_MS};
 
+use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -80,15 +81,54 @@ impl Cursor {
     }
 }
 
-/// Cuts `rows` (read with one row more than `limit`) to the page, and gives the row the next
-/// page starts after, if there is a next page.
-fn last_page_row<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
-    let limit = limit as usize;
-    if rows.len() <= limit {
-        return None;
+/// A listing's statement as it is built: each clause's `?` is numbered after the values bound
+/// so far (`?1` is the organization).
+struct Query {
+    sql: String,
+    values: Vec<JsValue>,
+}
+
+impl Query {
+    /// `sql` ends in a WHERE clause whose only parameter is `?1`, the organization.
+    fn new(sql: String, org: JsValue) -> Self {
+        Self { sql, values: vec![org] }
     }
-    rows.truncate(limit);
-    rows.last()
+
+    /// Appends `clause`, its one `?` bound to `value`.
+    fn push(&mut self, clause: &str, value: JsValue) {
+        self.values.push(value);
+        self.sql.push_str(&clause.replace('?', &format!("?{}", self.values.len())));
+    }
+}
+
+impl OrgStore {
+    /// One page of a listing, newest first by the columns `at` then `id`: the rows of `query`
+    /// after `after`, at most `limit` of them, and the cursor the next page starts after (made
+    /// by `cursor` from the page's last row), if there is a next page. Reads one row more than
+    /// `limit` to know.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        mut query: Query,
+        (at, id): (&str, &str),
+        after: Option<&Cursor>,
+        limit: u32,
+        cursor: impl Fn(&T) -> Cursor,
+    ) -> EdgeResult<(Vec<T>, Option<Cursor>)> {
+        if let Some(c) = after {
+            query.push(&format!(" AND ({at}, {id}) < (?, "), int(c.at));
+            query.push("?)", text(&c.id));
+        }
+        query.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT ?"), int(i64::from(limit) + 1));
+        let mut rows: Vec<T> = bind(&self.db, &query.sql, &query.values)?.all().await?.results()?;
+        let limit = limit as usize;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(cursor)
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
 }
 
 /// Lookups made before the tenant is known.
