@@ -23,18 +23,6 @@ pub struct NewLead<'a> {
     pub message: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
-struct LeadRow {
-    id: String,
-    domain_id: String,
-    conversation_id: Option<String>,
-    email: String,
-    name: Option<String>,
-    message: Option<String>,
-    status: String,
-    created_at: i64,
-}
-
 impl OrgStore {
     /// Stores the lead unless the domain has had `per_domain` leads since `since_ms`, or the
     /// conversation `per_conversation` leads. Check and insert are one statement, so requests
@@ -113,25 +101,11 @@ impl OrgStore {
         if let Some(d) = domain {
             query.push(" AND domain_id = ?", text(&d.to_string()));
         }
-        let (rows, next) = self
-            .page(query, ("created_at", "id"), after, limit, |r: &LeadRow| Cursor {
-                at: r.created_at,
-                id: r.id.clone(),
-            })
-            .await?;
-        let leads = rows
-            .into_iter()
-            .map(|r| LeadView {
-                id: r.id,
-                domain_id: r.domain_id,
-                conversation_id: r.conversation_id,
-                email: r.email,
-                name: r.name,
-                message: r.message,
-                status: r.status,
-                created_at: r.created_at,
-            })
-            .collect();
-        Ok((leads, next))
+        // A lead's row is its view, column for column.
+        self.page(query, ("created_at", "id"), after, limit, |r: &LeadView| Cursor {
+            at: r.created_at,
+            id: r.id.clone(),
+        })
+        .await
     }
 }
