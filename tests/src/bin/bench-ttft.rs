@@ -145,10 +145,26 @@ fn main() {
         }
         (d_short, e_short, d_long, e_long, e_steps)
     });
+    // What any request pays to pass wrangler dev's local proxy and workerd, with no work behind it.
+    let floor = app.block_on(async {
+        let api = app.api_without_origin();
+        let mut xs = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            assert_eq!(api.get("/healthz", None).await.status, 200);
+            xs.push(start.elapsed());
+        }
+        xs
+    });
     println!("time to first token, stand-in LLM with a 15 ms first-token delay, loopback, {runs} runs each:");
     let d = summary("direct from the stand-in", d_short.iter().map(|r| r.0).collect());
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
+    let floor = summary("GET /healthz (no work)", floor);
+    println!(
+        "edge overhead beyond a request that does nothing: {:.2} ms (on Cloudflare there is no local proxy)",
+        ms(e) - ms(d) - ms(floor)
+    );
     let medians = step_medians(&e_steps);
     let inside: f64 = medians.iter().map(|(_, d)| d).sum();
     println!(
