@@ -184,9 +184,10 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         Admission::BudgetExhausted => None,
         // Sent twice at once: the other sending is making the reply, which this one replays.
         Admission::Replying => {
-            let (Some(client_id), earlier) = (client_id, Earlier { reply: None, refusal: None }) else {
+            let Some(client_id) = client_id else {
                 return Err(EdgeError::internal("the meter named a reply for a message without an id"));
             };
+            let earlier = Earlier { reply: None, refusal: None };
             let wait = replay_wait_hit(domain.id, &http::client_ip(req));
             return replay(store, meter, conversation, client_id, earlier, wait).await;
         }
