@@ -2,7 +2,7 @@
 //! keeps only the SHA-256 of the whole key, and the first characters (`prefix`) so an owner can
 //! tell keys apart. `dev/bootstrap` mints keys the same way from a shell.
 
-use sha2::{Digest, Sha256};
+use crate::secret;
 
 const SCHEME: &str = "sk_live_";
 const SECRET_HEX: usize = 64;
@@ -27,7 +27,7 @@ impl<'a> PresentedKey<'a> {
 
     /// What the database stores and looks the key up by.
     pub fn hash(&self) -> String {
-        hash(self.0)
+        secret::hash(self.0)
     }
 }
 
@@ -40,15 +40,9 @@ pub struct MintedKey {
 
 impl MintedKey {
     pub fn generate() -> Result<Self, getrandom::Error> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)?;
-        let secret = format!("{SCHEME}{}", hex::encode(bytes));
-        Ok(Self { prefix: secret[..PREFIX_LEN].to_owned(), hash: hash(&secret), secret })
+        let secret = format!("{SCHEME}{}", secret::random_hex()?);
+        Ok(Self { prefix: secret[..PREFIX_LEN].to_owned(), hash: secret::hash(&secret), secret })
     }
-}
-
-fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 #[cfg(test)]
@@ -70,7 +64,7 @@ mod tests {
     fn the_hash_is_the_sha256_hex_a_shell_computes() {
         // printf %s sk_live_000…0 | sha256sum
         let key = format!("sk_live_{}", "0".repeat(64));
-        assert_eq!(hash(&key), "33a06e9e3e1d3ee68ae634fdd9d3937fb192b2865b2b927caa74c63d4118f3db");
+        assert_eq!(secret::hash(&key), "33a06e9e3e1d3ee68ae634fdd9d3937fb192b2865b2b927caa74c63d4118f3db");
     }
 
     #[test]

@@ -56,6 +56,9 @@ id_type!(MessageId);
 id_type!(LeadId);
 id_type!(ApiKeyId);
 id_type!(KnowledgeId);
+id_type!(UserId);
+id_type!(InvitationId);
+id_type!(AuditEventId);
 id_type!(
     /// Budget held by a reply in flight, in the organization's meter.
     ReservationId

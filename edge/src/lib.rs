@@ -13,11 +13,15 @@ pub mod error;
 mod http;
 pub mod ids;
 pub mod limits;
+mod mail;
 pub mod meter;
 mod outbound;
+pub mod password;
 pub mod prompt;
 pub mod relay;
 mod routes;
+mod secret;
+pub mod session;
 pub mod settings;
 mod store;
 pub mod tenancy;
@@ -32,16 +36,27 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 }
 
 /// The cron trigger (`[triggers]` in `wrangler.toml`): closes replies whose worker died
-/// mid-reply in conversations nobody has read since, keeping what was written of them.
+/// mid-reply in conversations nobody has read since, keeping what was written of them; forgets
+/// audit rows past their retention, and sessions and one-time links long over.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let swept = match env.d1("DB") {
-        Ok(db) => store::Directory::new(db).close_stale_replies(clock::now_ms() - store::STALE_REPLY_MS).await,
-        Err(e) => Err(e.into()),
+    let directory = match env.d1("DB") {
+        Ok(db) => store::Directory::new(db),
+        Err(e) => return error::log_error(&format!("scheduled run without its database: {e}")),
     };
-    match swept {
+    match directory.close_stale_replies(clock::now_ms() - store::STALE_REPLY_MS).await {
         Ok(0) => {}
         Ok(n) => error::log_error(&format!("closed {n} replies left in progress by a worker that died")),
         Err(e) => error::log_error(&format!("sweeping replies left in progress failed: {e}")),
+    }
+    let retention = match settings::Settings::from_env(&env) {
+        Ok(s) => s.accounts.audit_retention_days,
+        Err(e) => return error::log_error(&format!("scheduled run without settings: {e}")),
+    };
+    if let Err(e) = directory.forget_old_audit_events(retention).await {
+        error::log_error(&format!("forgetting old audit rows failed: {e}"));
+    }
+    if let Err(e) = directory.forget_ended_sessions_and_links(clock::now_ms()).await {
+        error::log_error(&format!("forgetting ended sessions failed: {e}"));
     }
 }

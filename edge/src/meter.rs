@@ -129,6 +129,49 @@ pub fn reply_check(spent: Money, reserved: Money, caps: Money, worst: Money) -> 
     }
 }
 
+/// How long a failed sign-in counts against its account and address.
+const LOGIN_WINDOW_MS: i64 = 3_600_000;
+
+/// Failed sign-ins: past its allowance an account (or an address) is locked, for `lock_ms`
+/// after the failure that filled the allowance and twice as long after each one since, up to
+/// the counting window. A success clears its account's failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginGuard {
+    pub failures_per_account: u32,
+    pub failures_per_address: u32,
+    pub lock_ms: i64,
+}
+
+/// Until when `failures` failures, the latest at `latest`, lock out, if they do.
+pub fn locked_until(failures: u32, latest: i64, allowance: u32, lock_ms: i64) -> Option<i64> {
+    let beyond = failures.checked_sub(allowance)?;
+    let lock = lock_ms.saturating_mul(1_i64 << beyond.min(20)).min(LOGIN_WINDOW_MS);
+    Some(latest + lock)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LoginAttempt {
+    guard: LoginGuard,
+    account: String,
+    address: String,
+}
+
+/// The meter's answer to a sign-in attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum LoginAdmission {
+    /// The attempt is counted as a failure until [`Meter::login_succeeded`] says otherwise.
+    Counted { attempt: i64 },
+    /// Nothing counted; try again after this many seconds.
+    Locked { retry_after: u32 },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LoginSuccess {
+    account: String,
+    attempt: i64,
+}
+
 /// The worker's handle on one organization's meter.
 pub struct Meter {
     stub: worker::Stub,
@@ -138,6 +181,27 @@ impl Meter {
     pub fn for_org(env: &Env, org: OrgId) -> EdgeResult<Self> {
         let stub = env.durable_object("METER")?.id_from_name(&org.to_string())?.get_stub()?;
         Ok(Self { stub })
+    }
+
+    /// The meter that counts failed sign-ins, for every account. (Sign-ins are rare next to
+    /// visitors' messages; one object keeps per-address counts exact across accounts.)
+    pub fn for_logins(env: &Env) -> EdgeResult<Self> {
+        let stub = env.durable_object("METER")?.id_from_name("sign-ins")?.get_stub()?;
+        Ok(Self { stub })
+    }
+
+    /// Admits a sign-in attempt for `account` (a lower-cased email) from `address`, counting it
+    /// as failed before the password is even checked, so parallel guesses cannot slip past the
+    /// allowance together.
+    pub async fn admit_login(&self, guard: LoginGuard, account: &str, address: &str) -> EdgeResult<LoginAdmission> {
+        let attempt = LoginAttempt { guard, account: account.to_owned(), address: address.to_owned() };
+        self.call("login", &attempt).await
+    }
+
+    /// The attempt succeeded: its account's failures are forgotten, and the attempt itself.
+    pub async fn login_succeeded(&self, account: &str, attempt: i64) -> EdgeResult<()> {
+        let done = LoginSuccess { account: account.to_owned(), attempt };
+        self.call::<_, serde_json::Value>("login/succeeded", &done).await.map(|_| ())
     }
 
     async fn call<T: Serialize, R: for<'de> Deserialize<'de>>(&self, path: &str, body: &T) -> EdgeResult<R> {
@@ -249,6 +313,17 @@ impl DurableObject for MeterObject {
                 body.replying = self.replying(&body.reply)?;
                 Response::from_json(&body)
             }
+            "/login" => {
+                let body: LoginAttempt = req.json().await?;
+                Response::from_json(&self.admit_login(&body)?)
+            }
+            "/login/succeeded" => {
+                let body: LoginSuccess = req.json().await?;
+                let account = format!("login:account:{}", body.account);
+                self.sql.exec("DELETE FROM hits WHERE key = ?", vec![account.into()])?;
+                self.sql.exec("DELETE FROM hits WHERE rowid = ?", vec![body.attempt.into()])?;
+                Response::from_json(&serde_json::json!({}))
+            }
             "/settle" => {
                 let body: Settle = req.json().await?;
                 self.settle(&body)?;
@@ -342,6 +417,55 @@ impl MeterObject {
         Ok(held.total > 0)
     }
 
+    /// Synchronous throughout, like [`MeterObject::admit`].
+    fn admit_login(&self, body: &LoginAttempt) -> worker::Result<LoginAdmission> {
+        #[derive(Deserialize)]
+        struct Failures {
+            n: i64,
+            latest: Option<i64>,
+        }
+        let now = worker::Date::now().as_millis() as i64;
+        self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
+        let account = format!("login:account:{}", body.account);
+        let address = format!("login:address:{}", body.address);
+        let mut until = now;
+        for (key, allowance) in
+            [(&account, body.guard.failures_per_account), (&address, body.guard.failures_per_address)]
+        {
+            let f: Failures = self
+                .sql
+                .exec(
+                    "SELECT count(*) AS n, max(at) AS latest FROM hits WHERE key = ? AND at > ?",
+                    vec![key.as_str().into(), (now - LOGIN_WINDOW_MS).into()],
+                )?
+                .one()?;
+            let failures = u32::try_from(f.n).unwrap_or(u32::MAX);
+            if let Some(t) = locked_until(failures, f.latest.unwrap_or(now), allowance, body.guard.lock_ms) {
+                until = until.max(t);
+            }
+        }
+        if until > now {
+            return Ok(LoginAdmission::Locked { retry_after: retry_after_secs(until, 0, now) });
+        }
+        let expires = now + LOGIN_WINDOW_MS;
+        self.sql.exec(
+            "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)",
+            vec![account.as_str().into(), now.into(), expires.into()],
+        )?;
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+        }
+        let row: Row = self
+            .sql
+            .exec(
+                "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?) RETURNING rowid AS id",
+                vec![address.as_str().into(), now.into(), expires.into()],
+            )?
+            .one()?;
+        Ok(LoginAdmission::Counted { attempt: row.id })
+    }
+
     fn record(&self, hits: &[Hit], now: i64) -> worker::Result<()> {
         for hit in hits {
             self.sql.exec(
@@ -414,6 +538,15 @@ fn db_int(n: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_locks_grow_with_each_failure_beyond_the_allowance() {
+        assert_eq!(locked_until(4, 1_000, 5, 60_000), None);
+        assert_eq!(locked_until(5, 1_000, 5, 60_000), Some(61_000));
+        assert_eq!(locked_until(6, 1_000, 5, 60_000), Some(121_000));
+        assert_eq!(locked_until(8, 1_000, 5, 60_000), Some(481_000));
+        assert_eq!(locked_until(90, 1_000, 5, 60_000), Some(1_000 + LOGIN_WINDOW_MS), "never beyond the window");
+    }
 
     #[test]
     fn a_full_window_opens_when_its_oldest_hit_leaves() {

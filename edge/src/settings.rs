@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use shared::admin::audit::DEFAULT_AUDIT_RETENTION_DAYS;
 use shared::admin::organization::{MAX_BUDGET_CENTS, MAX_PRICE_MICROS_PER_MILLION};
 use shared::provider::{LlmConfig, Provider, MAX_REPLY_TOKENS};
 use shared::{ErrorCode, ModelId};
@@ -13,6 +14,8 @@ use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::OrgId;
 use crate::limits::{StorageQuota, VisitorLimits};
+use crate::meter::LoginGuard;
+use crate::session::SessionTimes;
 use crate::token::TokenKey;
 
 /// Hard ceilings no configuration can exceed.
@@ -88,6 +91,33 @@ pub struct Settings {
     pub allowed_models: Vec<ModelId>,
     /// Where ownership checks look (`VERIFICATION_LOOPBACK_PORT`, `DNS_OVER_HTTPS_URL`).
     pub verification: VerificationSettings,
+    pub accounts: AccountSettings,
+}
+
+/// Sessions, sign-in abuse, one-time links, mail and the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub sessions: SessionTimes,
+    pub login: LoginGuard,
+    /// Days audit rows are kept (`AUDIT_RETENTION_DAYS`).
+    pub audit_retention_days: u32,
+    /// An HTTP mail API that sends invitation and reset links (`MAIL_PROVIDER`, with
+    /// `MAIL_API_KEY` and `MAIL_FROM`); without one, links are handed to whoever asked for them.
+    pub mail: Option<MailSettings>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub url: String,
+    pub api_key: Option<String>,
+    pub from: String,
+}
+
+// The mail API's key must never reach a log line.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings").field("url", &self.url).field("from", &self.from).finish_non_exhaustive()
+    }
 }
 
 /// Where the edge looks for a site's verification token.
@@ -204,6 +234,30 @@ impl Settings {
             plan_monthly_cents,
             allowed_models,
             verification: VerificationSettings { loopback_port, dns_over_https_url },
+            accounts: AccountSettings {
+                sessions: SessionTimes {
+                    idle_ms: (number("SESSION_IDLE_MINUTES", 720.0)?.clamp(0.02, 43_200.0) * 60_000.0) as i64,
+                    max_ms: (number("SESSION_MAX_DAYS", 30.0)?.clamp(0.0001, 365.0) * 86_400_000.0) as i64,
+                },
+                login: LoginGuard {
+                    failures_per_account: (number("LOGIN_FAILURES_BEFORE_LOCK", 5.0)? as u32).clamp(1, 100),
+                    failures_per_address: (number("LOGIN_FAILURES_PER_ADDRESS", 30.0)? as u32).clamp(1, 10_000),
+                    lock_ms: (number("LOGIN_LOCK_SECONDS", 60.0)?.clamp(1.0, 86_400.0) * 1000.0) as i64,
+                },
+                audit_retention_days: (number("AUDIT_RETENTION_DAYS", f64::from(DEFAULT_AUDIT_RETENTION_DAYS))? as u32)
+                    .clamp(1, 36_500),
+                mail: match get("MAIL_PROVIDER").filter(|u| !u.trim().is_empty()) {
+                    None => None,
+                    Some(u) => Some(MailSettings {
+                        url: checked_base_url(&u)
+                            .ok_or_else(|| misconfigured("MAIL_PROVIDER is not an http(s) URL"))?,
+                        api_key: get("MAIL_API_KEY").filter(|k| !k.trim().is_empty()),
+                        from: get("MAIL_FROM").filter(|f| shared::Email::parse(f).is_some()).ok_or_else(|| {
+                            misconfigured("MAIL_FROM must be an email address when MAIL_PROVIDER is set")
+                        })?,
+                    }),
+                },
+            },
         })
     }
 

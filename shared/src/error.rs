@@ -64,13 +64,32 @@ pub enum ErrorCode {
     UpstreamError,
     /// The LLM provider's stream broke off or turned invalid mid-reply.
     UpstreamInterrupted,
+    /// No session cookie, or one whose session expired, was revoked or signed out (and no API key).
+    NotSignedIn,
+    /// Signing in failed: the email and password do not match an account (which of the two is
+    /// wrong is not said).
+    InvalidCredentials,
+    /// The new password is one of the most common passwords, or too short.
+    WeakPassword,
+    /// The invitation or reset link was used already, revoked, or has expired.
+    LinkInvalid,
+    /// The signed-in user belongs to several organizations and named none (`X-Organization-Id`).
+    OrganizationRequired,
+    /// The member does not exist in this organization.
+    MemberNotFound,
+    /// The invitation does not exist (or belongs to another organization).
+    InvitationNotFound,
+    /// The person invited already belongs to the organization.
+    AlreadyMember,
+    /// The change would leave the organization without an owner.
+    LastOwner,
     /// Something failed inside the edge.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for readers that map a wire name back to its code.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 38] = [
         Self::InvalidJson,
         Self::InvalidField,
         Self::MessageEmpty,
@@ -99,6 +118,15 @@ impl ErrorCode {
         Self::Forbidden,
         Self::UpstreamError,
         Self::UpstreamInterrupted,
+        Self::NotSignedIn,
+        Self::InvalidCredentials,
+        Self::WeakPassword,
+        Self::LinkInvalid,
+        Self::OrganizationRequired,
+        Self::MemberNotFound,
+        Self::InvitationNotFound,
+        Self::AlreadyMember,
+        Self::LastOwner,
         Self::Internal,
     ];
 
@@ -132,6 +160,15 @@ impl ErrorCode {
             Self::Forbidden => "forbidden",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamInterrupted => "upstream_interrupted",
+            Self::NotSignedIn => "not_signed_in",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::WeakPassword => "weak_password",
+            Self::LinkInvalid => "link_invalid",
+            Self::OrganizationRequired => "organization_required",
+            Self::MemberNotFound => "member_not_found",
+            Self::InvitationNotFound => "invitation_not_found",
+            Self::AlreadyMember => "already_member",
+            Self::LastOwner => "last_owner",
             Self::Internal => "internal",
         }
     }
@@ -159,6 +196,15 @@ impl ErrorCode {
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::UpstreamError | Self::UpstreamInterrupted => 502,
+            Self::NotSignedIn => 401,
+            Self::InvalidCredentials => 401,
+            Self::WeakPassword => 422,
+            Self::LinkInvalid => 410,
+            Self::OrganizationRequired => 400,
+            Self::MemberNotFound => 404,
+            Self::InvitationNotFound => 404,
+            Self::AlreadyMember => 409,
+            Self::LastOwner => 409,
             Self::Internal => 500,
         }
     }

@@ -2,7 +2,9 @@
 //! stream events, error codes, limits, the typed values both sides parse input into, and the
 //! site owner's API (`admin`) with the provider settings a domain may carry (`provider`).
 
+pub mod access;
 pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod conversation;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod site_key;
 pub mod sse;
 pub mod text;
 
+pub use access::{MemberRole, Permission};
 pub use config::{LeadCapture, Position, Theme, WidgetConfig};
 pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl, PostMessage, VisitorId};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -6,6 +6,7 @@
 
 mod access;
 mod admin;
+mod auth;
 mod conversations;
 mod feedback;
 mod health;
@@ -59,7 +60,14 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
             shield(&req, env).await?;
             answer(Call { req: &mut req, env, ctx, cors, param: &param }).await
         }
-        Handler::Owner(answer) => admin::handle(answer, &param, &mut req, env).await,
+        Handler::Auth(answer) => {
+            shield(&req, env).await?;
+            // Sign-in answers carry a session cookie, and must never sit in a shared cache.
+            let mut resp = answer(table::AuthCall { req: &mut req, env }).await.unwrap_or_else(|e| http::error(&e));
+            resp.headers_mut().set("cache-control", "no-store")?;
+            Ok(resp)
+        }
+        Handler::Owner(permission, answer) => admin::handle(permission, answer, &param, &mut req, env).await,
     }
 }
 

@@ -9,12 +9,14 @@ use std::pin::Pin;
 use worker::{Context, Env, Request, Response};
 
 use super::admin::{
-    conversations as owner_conversations, domains, keys, knowledge, leads as owner_leads, organization,
+    audit, conversations as owner_conversations, domains, keys, knowledge, leads as owner_leads, members, organization,
 };
-use super::{conversations, feedback, health, leads, messages, openapi, widget_config};
+use super::{auth, conversations, feedback, health, leads, messages, openapi, widget_config};
 use crate::error::EdgeResult;
 use crate::http::CorsGrant;
 use crate::store::OrgStore;
+use crate::tenancy;
+use shared::Permission::{self, *};
 
 /// What a visitor's or an open route's handler is given: the request, the worker's bindings,
 /// the CORS grant it widens once the caller's origin is admitted, and the path's one parameter
@@ -27,13 +29,20 @@ pub struct Call<'a> {
     pub param: &'a str,
 }
 
-/// What a site owner's handler is given: the request, the bindings, the store of the
-/// organization whose key called (and nothing else), and the path's one parameter.
+/// What a site owner's handler is given: the request, the bindings, the caller, the store of
+/// the organization they act for (and nothing else), and the path's one parameter.
 pub struct OwnerCall<'a> {
     pub req: &'a mut Request,
     pub env: &'a Env,
     pub store: &'a OrgStore,
+    pub owner: &'a tenancy::Owner,
     pub id: &'a str,
+}
+
+/// What a sign-in route's handler is given: the request and the bindings.
+pub struct AuthCall<'a> {
+    pub req: &'a mut Request,
+    pub env: &'a Env,
 }
 
 /// A handler's answer, on its way.
@@ -46,11 +55,15 @@ pub enum Handler {
     Open(for<'a> fn(Call<'a>) -> Answer<'a>),
     /// A site's visitors: behind the per-address shield.
     Visitor(for<'a> fn(Call<'a>) -> Answer<'a>),
-    /// A site owner: behind an API key, with the organization's store.
-    Owner(for<'a> fn(OwnerCall<'a>) -> Answer<'a>),
+    /// People signing in and out (`/v1/auth`): behind the per-address shield; the console
+    /// calls them from the edge's own origin, so no CORS.
+    Auth(for<'a> fn(AuthCall<'a>) -> Answer<'a>),
+    /// A site owner's team: behind a session or an API key whose role grants the permission,
+    /// with the organization's store.
+    Owner(Permission, for<'a> fn(OwnerCall<'a>) -> Answer<'a>),
 }
 
-use Handler::{Open, Owner, Visitor};
+use Handler::{Auth, Open, Owner, Visitor};
 
 pub struct Route {
     pub method: &'static str,
@@ -81,26 +94,81 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/v1/conversations/{id}/stop", Visitor(|c| Box::pin(messages::stop(c.req, c.env, c.cors, c.param)))),
     route("POST", "/v1/leads", Visitor(|c| Box::pin(leads::post(c.req, c.env, c.cors)))),
     route("POST", "/v1/messages/{id}/feedback", Visitor(|c| Box::pin(feedback::post(c.req, c.env, c.cors, c.param)))),
-    route("GET", "/v1/admin/organization", Owner(|o| Box::pin(organization::get(o.store)))),
-    route("PATCH", "/v1/admin/organization", Owner(|o| Box::pin(organization::patch(o.req, o.store)))),
-    route("GET", "/v1/admin/usage", Owner(|o| Box::pin(organization::usage(o.req, o.env, o.store)))),
-    route("GET", "/v1/admin/keys", Owner(|o| Box::pin(keys::list(o.store)))),
-    route("POST", "/v1/admin/keys", Owner(|o| Box::pin(keys::create(o.req, o.store)))),
-    route("DELETE", "/v1/admin/keys/{id}", Owner(|o| Box::pin(keys::revoke(o.store, o.id)))),
-    route("GET", "/v1/admin/domains", Owner(|o| Box::pin(domains::list(o.store)))),
-    route("POST", "/v1/admin/domains", Owner(|o| Box::pin(domains::create(o.req, o.env, o.store)))),
-    route("GET", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::get(o.store, o.id)))),
-    route("PATCH", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::patch(o.req, o.env, o.store, o.id)))),
-    route("DELETE", "/v1/admin/domains/{id}", Owner(|o| Box::pin(domains::delete(o.store, o.id)))),
-    route("POST", "/v1/admin/domains/{id}/verify", Owner(|o| Box::pin(domains::verify(o.env, o.store, o.id)))),
-    route("GET", "/v1/admin/knowledge", Owner(|o| Box::pin(knowledge::list(o.req, o.store)))),
-    route("POST", "/v1/admin/knowledge", Owner(|o| Box::pin(knowledge::create(o.req, o.env, o.store)))),
-    route("GET", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::get(o.store, o.id)))),
-    route("PATCH", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::patch(o.req, o.env, o.store, o.id)))),
-    route("DELETE", "/v1/admin/knowledge/{id}", Owner(|o| Box::pin(knowledge::delete(o.store, o.id)))),
-    route("GET", "/v1/admin/conversations", Owner(|o| Box::pin(owner_conversations::list(o.req, o.store)))),
-    route("GET", "/v1/admin/conversations/{id}", Owner(|o| Box::pin(owner_conversations::get(o.store, o.id)))),
-    route("GET", "/v1/admin/leads", Owner(|o| Box::pin(owner_leads::list(o.req, o.store)))),
+    route("POST", "/v1/auth/login", Auth(|a| Box::pin(auth::login(a.req, a.env)))),
+    route("POST", "/v1/auth/logout", Auth(|a| Box::pin(auth::logout(a.req, a.env)))),
+    route("POST", "/v1/auth/logout-everywhere", Auth(|a| Box::pin(auth::logout_everywhere(a.req, a.env)))),
+    route("GET", "/v1/auth/me", Auth(|a| Box::pin(auth::get_me(a.req, a.env)))),
+    route("POST", "/v1/auth/password", Auth(|a| Box::pin(auth::change_password(a.req, a.env)))),
+    route("POST", "/v1/auth/password-reset", Auth(|a| Box::pin(auth::reset_password(a.req, a.env)))),
+    route("POST", "/v1/auth/invitations/accept", Auth(|a| Box::pin(auth::accept_invitation(a.req, a.env)))),
+    route("GET", "/v1/admin/organization", Owner(OrganizationRead, |o| Box::pin(organization::get(o.store)))),
+    route("PATCH", "/v1/admin/organization", Owner(BillingWrite, |o| Box::pin(organization::patch(o.req, o.store)))),
+    route("GET", "/v1/admin/usage", Owner(BillingRead, |o| Box::pin(organization::usage(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/keys", Owner(KeysManage, |o| Box::pin(keys::list(o.store)))),
+    route("POST", "/v1/admin/keys", Owner(KeysManage, |o| Box::pin(keys::create(o.req, o.store, o.owner)))),
+    route("DELETE", "/v1/admin/keys/{id}", Owner(KeysManage, |o| Box::pin(keys::revoke(o.store, o.id)))),
+    route("GET", "/v1/admin/domains", Owner(SitesRead, |o| Box::pin(domains::list(o.store)))),
+    route("POST", "/v1/admin/domains", Owner(SitesWrite, |o| Box::pin(domains::create(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/domains/{id}", Owner(SitesRead, |o| Box::pin(domains::get(o.store, o.id)))),
+    route(
+        "PATCH",
+        "/v1/admin/domains/{id}",
+        Owner(SitesWrite, |o| Box::pin(domains::patch(o.req, o.env, o.store, o.id))),
+    ),
+    route("DELETE", "/v1/admin/domains/{id}", Owner(SitesWrite, |o| Box::pin(domains::delete(o.store, o.id)))),
+    route(
+        "POST",
+        "/v1/admin/domains/{id}/verify",
+        Owner(SitesWrite, |o| Box::pin(domains::verify(o.env, o.store, o.id))),
+    ),
+    route("GET", "/v1/admin/knowledge", Owner(KnowledgeRead, |o| Box::pin(knowledge::list(o.req, o.store)))),
+    route("POST", "/v1/admin/knowledge", Owner(KnowledgeWrite, |o| Box::pin(knowledge::create(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/knowledge/{id}", Owner(KnowledgeRead, |o| Box::pin(knowledge::get(o.store, o.id)))),
+    route(
+        "PATCH",
+        "/v1/admin/knowledge/{id}",
+        Owner(KnowledgeWrite, |o| Box::pin(knowledge::patch(o.req, o.env, o.store, o.id))),
+    ),
+    route("DELETE", "/v1/admin/knowledge/{id}", Owner(KnowledgeWrite, |o| Box::pin(knowledge::delete(o.store, o.id)))),
+    route(
+        "GET",
+        "/v1/admin/conversations",
+        Owner(ConversationsRead, |o| Box::pin(owner_conversations::list(o.req, o.store))),
+    ),
+    route(
+        "GET",
+        "/v1/admin/conversations/{id}",
+        Owner(ConversationsRead, |o| Box::pin(owner_conversations::get(o.store, o.id))),
+    ),
+    route("GET", "/v1/admin/leads", Owner(LeadsRead, |o| Box::pin(owner_leads::list(o.req, o.store)))),
+    route("GET", "/v1/admin/members", Owner(MembersRead, |o| Box::pin(members::list(o.store)))),
+    route(
+        "PATCH",
+        "/v1/admin/members/{id}",
+        Owner(MembersManage, |o| Box::pin(members::patch(o.req, o.store, o.owner, o.id))),
+    ),
+    route(
+        "DELETE",
+        "/v1/admin/members/{id}",
+        Owner(MembersManage, |o| Box::pin(members::remove(o.store, o.owner, o.id))),
+    ),
+    route(
+        "POST",
+        "/v1/admin/members/{id}/password-reset",
+        Owner(MembersManage, |o| Box::pin(members::password_reset(o.req, o.env, o.store, o.owner, o.id))),
+    ),
+    route("GET", "/v1/admin/invitations", Owner(MembersManage, |o| Box::pin(members::invitations(o.store)))),
+    route(
+        "POST",
+        "/v1/admin/invitations",
+        Owner(MembersManage, |o| Box::pin(members::invite(o.req, o.env, o.store, o.owner))),
+    ),
+    route(
+        "DELETE",
+        "/v1/admin/invitations/{id}",
+        Owner(MembersManage, |o| Box::pin(members::revoke_invitation(o.store, o.id))),
+    ),
+    route("GET", "/v1/admin/audit", Owner(AuditRead, |o| Box::pin(audit::list(o.req, o.store)))),
 ];
 
 pub enum Found<'a> {
@@ -176,13 +244,29 @@ mod tests {
     }
 
     /// Only the health check and the document are open to anyone unshielded; every owner's route
-    /// is under `/v1/admin/` and every route there is an owner's.
+    /// is under `/v1/admin/` and every route there is an owner's; sign-in's are `/v1/auth/`.
     #[test]
     fn who_may_call_follows_the_path() {
         let open: Vec<&str> = ROUTES.iter().filter(|r| matches!(r.handler, Open(_))).map(|r| r.path).collect();
         assert_eq!(open, ["/healthz", "/v1/openapi.json"]);
         for r in ROUTES {
-            assert_eq!(matches!(r.handler, Owner(_)), r.path.starts_with("/v1/admin/"), "{} {}", r.method, r.path);
+            assert_eq!(matches!(r.handler, Owner(..)), r.path.starts_with("/v1/admin/"), "{} {}", r.method, r.path);
+            assert_eq!(matches!(r.handler, Auth(_)), r.path.starts_with("/v1/auth/"), "{} {}", r.method, r.path);
+        }
+    }
+
+    /// Reading never needs a permission that changes things, and what changes things always
+    /// needs one that reading does not give.
+    #[test]
+    fn reads_need_read_permissions_and_changes_need_write_ones() {
+        for r in ROUTES {
+            if let Owner(p, _) = r.handler {
+                let name = p.as_str();
+                let writes = name.ends_with(".write") || name.ends_with(".manage");
+                if r.method != "GET" {
+                    assert!(writes, "{} {} changes things with {name}", r.method, r.path);
+                }
+            }
         }
     }
 

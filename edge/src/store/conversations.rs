@@ -1,6 +1,7 @@
 //! Conversations: begun by visitors, listed and read by owners.
 
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::conversations::{ConversationSummary, StoredMessage};
 use shared::{MessageStatus, Role};
 use worker::wasm_bindgen::JsValue;
@@ -171,6 +172,7 @@ impl OrgStore {
                 created_at: m.created_at,
             })
             .collect();
+        self.record_read(AuditAction::ConversationRead, Some(("conversation", &id.to_string()))).await?;
         Ok(Some((summary.into(), messages)))
     }
 

@@ -2,6 +2,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::domains::{DomainView, Verification, VerificationMethod};
 use shared::limits::LimitsConfig;
 use shared::provider::LlmConfig;
@@ -237,6 +238,7 @@ impl OrgStore {
                 int(now),
             ],
         )?];
+        statements.push(self.audit_if_changed(AuditAction::DomainCreate, Some(("domain", &id.to_string())))?);
         statements.extend(self.alias_inserts(id, d.aliases, now)?);
         self.db.batch(statements).await.map_err(taken_or)?;
         Ok(id)
@@ -264,7 +266,8 @@ impl OrgStore {
                 int(now),
             ],
         )?;
-        let mut statements = vec![update];
+        let mut statements =
+            vec![update, self.audit_if_changed(AuditAction::DomainUpdate, Some(("domain", &id.to_string())))?];
         if let Some(aliases) = &c.aliases {
             statements.push(bind(
                 &self.db,
@@ -313,7 +316,13 @@ impl OrgStore {
              WHERE organization_id = ?1 AND id = ?2",
             &[self.org(), text(&id.to_string()), int(now), opt_text(method), opt_text(error)],
         )?;
-        changed(&statement.run().await?)
+        // A check that found nothing changes only what the last check says: not audited.
+        let mut statements = vec![statement];
+        if outcome.is_ok() {
+            statements.push(self.audit_if_changed(AuditAction::DomainVerify, Some(("domain", &id.to_string())))?);
+        }
+        let results = self.db.batch(statements).await?;
+        results.first().map_or(Ok(false), changed)
     }
 
     /// Deletes the domain with everything visitors left on it (conversations, messages,
@@ -330,12 +339,14 @@ impl OrgStore {
             "DELETE FROM domain_aliases WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
             "DELETE FROM domains WHERE organization_id = ?1 AND id = ?2".to_owned(),
         ];
-        let statements: Vec<D1PreparedStatement> = sqls
+        let mut statements: Vec<D1PreparedStatement> = sqls
             .iter()
             .map(|sql| bind(&self.db, sql, &[self.org(), text(&id.to_string())]))
             .collect::<EdgeResult<_>>()?;
+        statements.push(self.audit_if_changed(AuditAction::DomainDelete, Some(("domain", &id.to_string())))?);
         let results = self.db.batch(statements).await?;
-        match results.last() {
+        // The domain's own row is the last statement's but one.
+        match results.len().checked_sub(2).and_then(|i| results.get(i)) {
             Some(r) => changed(r),
             None => Ok(false),
         }

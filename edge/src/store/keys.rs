@@ -1,7 +1,9 @@
 //! API keys: looked up by hash before the owner is known, managed by owners.
 
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::keys::ApiKeyView;
+use shared::MemberRole;
 
 use super::{bind, int, text, Directory, OrgStore};
 use crate::api_key::MintedKey;
@@ -17,17 +19,22 @@ impl Directory {
         struct Row {
             id: String,
             organization_id: String,
+            role: String,
             revoked_at: Option<i64>,
         }
-        let row: Option<Row> =
-            bind(&self.db, "SELECT id, organization_id, revoked_at FROM api_keys WHERE key_hash = ?1", &[text(hash)])?
-                .first(None)
-                .await?;
+        let row: Option<Row> = bind(
+            &self.db,
+            "SELECT id, organization_id, role, revoked_at FROM api_keys WHERE key_hash = ?1",
+            &[text(hash)],
+        )?
+        .first(None)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let (Some(id), Some(organization_id)) = (ApiKeyId::parse(&row.id), OrgId::parse(&row.organization_id)) else {
             return Err(EdgeError::internal(format!("api key {:?}: malformed ids", row.id)));
         };
-        Ok(Some(KeyRecord { id, organization_id, revoked: row.revoked_at.is_some() }))
+        let role = MemberRole::parse(&row.role).map_err(EdgeError::internal)?;
+        Ok(Some(KeyRecord { id, organization_id, role, revoked: row.revoked_at.is_some() }))
     }
 }
 
@@ -36,21 +43,25 @@ struct KeyRow {
     id: String,
     name: String,
     prefix: String,
+    role: String,
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
 }
 
-impl From<KeyRow> for ApiKeyView {
-    fn from(r: KeyRow) -> Self {
-        Self {
+impl TryFrom<KeyRow> for ApiKeyView {
+    type Error = EdgeError;
+
+    fn try_from(r: KeyRow) -> EdgeResult<Self> {
+        Ok(Self {
             id: r.id,
             name: r.name,
             prefix: r.prefix,
+            role: MemberRole::parse(&r.role).map_err(EdgeError::internal)?,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
-        }
+        })
     }
 }
 
@@ -58,31 +69,41 @@ impl OrgStore {
     pub async fn api_keys(&self) -> EdgeResult<Vec<ApiKeyView>> {
         let rows: Vec<KeyRow> = bind(
             &self.db,
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys \
+            "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
              WHERE organization_id = ?1 ORDER BY created_at DESC, id DESC",
             &[self.org()],
         )?
         .all()
         .await?
         .results()?;
-        Ok(rows.into_iter().map(ApiKeyView::from).collect())
+        rows.into_iter().map(ApiKeyView::try_from).collect()
     }
 
-    pub async fn create_api_key(&self, name: &str, key: &MintedKey) -> EdgeResult<ApiKeyView> {
+    pub async fn create_api_key(&self, name: &str, role: MemberRole, key: &MintedKey) -> EdgeResult<ApiKeyView> {
         let id = ApiKeyId::generate();
         let now = now_ms();
-        bind(
+        let insert = bind(
             &self.db,
-            "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) \
-             VALUES (?2, ?1, ?3, ?4, ?5, ?6)",
-            &[self.org(), text(&id.to_string()), text(name), text(&key.hash), text(&key.prefix), int(now)],
-        )?
-        .run()
-        .await?;
+            "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, role, created_at) \
+             VALUES (?2, ?1, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                self.org(),
+                text(&id.to_string()),
+                text(name),
+                text(&key.hash),
+                text(&key.prefix),
+                text(role.as_str()),
+                int(now),
+            ],
+        )?;
+        self.db
+            .batch(vec![insert, self.audit_if_changed(AuditAction::KeyCreate, Some(("key", &id.to_string())))?])
+            .await?;
         Ok(ApiKeyView {
             id: id.to_string(),
             name: name.to_owned(),
             prefix: key.prefix.clone(),
+            role,
             created_at: now,
             last_used_at: None,
             revoked_at: None,
@@ -91,25 +112,38 @@ impl OrgStore {
 
     /// Revokes the key (a second revocation keeps the first time). `None` if there is no such key.
     pub async fn revoke_api_key(&self, id: ApiKeyId) -> EdgeResult<Option<ApiKeyView>> {
-        let row: Option<KeyRow> = bind(
-            &self.db,
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?3) WHERE organization_id = ?1 AND id = ?2 \
-             RETURNING id, name, prefix, created_at, last_used_at, revoked_at",
-            &[self.org(), text(&id.to_string()), int(now_ms())],
-        )?
-        .first(None)
-        .await?;
-        Ok(row.map(ApiKeyView::from))
+        let id = id.to_string();
+        let results = self
+            .db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "UPDATE api_keys SET revoked_at = ?3 WHERE organization_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                    &[self.org(), text(&id), int(now_ms())],
+                )?,
+                self.audit_if_changed(AuditAction::KeyRevoke, Some(("key", &id)))?,
+                bind(
+                    &self.db,
+                    "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
+                     WHERE organization_id = ?1 AND id = ?2",
+                    &[self.org(), text(&id)],
+                )?,
+            ])
+            .await?;
+        let row = results.last().map(|r| r.results::<KeyRow>()).transpose()?.and_then(|r| r.into_iter().next());
+        row.map(ApiKeyView::try_from).transpose()
     }
+}
 
+impl Directory {
     /// Notes that the key was used; written at most once a minute per key.
-    pub async fn touch_api_key(&self, id: ApiKeyId) -> EdgeResult<()> {
+    pub async fn touch_api_key(&self, org: OrgId, id: ApiKeyId) -> EdgeResult<()> {
         let now = now_ms();
         bind(
             &self.db,
             "UPDATE api_keys SET last_used_at = ?3 WHERE organization_id = ?1 AND id = ?2 \
              AND (last_used_at IS NULL OR last_used_at < ?3 - 60000)",
-            &[self.org(), text(&id.to_string()), int(now)],
+            &[text(&org.to_string()), text(&id.to_string()), int(now)],
         )?
         .run()
         .await?;

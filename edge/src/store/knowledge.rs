@@ -1,6 +1,7 @@
 //! Knowledge: what owners give the model to answer from.
 
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::knowledge::{KnowledgeKind, KnowledgeView};
 
 use super::{bind, changed, count, int, opt_int, opt_text, text, OrgStore};
@@ -89,10 +90,10 @@ impl OrgStore {
                 int(i64::from(active)),
                 int(now_ms()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(changed(&result)?.then_some(id))
+        )?;
+        let audit = self.audit_if_changed(AuditAction::KnowledgeCreate, Some(("knowledge", &id.to_string())))?;
+        let results = self.db.batch(vec![result, audit]).await?;
+        Ok(results.first().map_or(Ok(false), changed)?.then_some(id))
     }
 
     /// Bytes of knowledge text the organization holds, leaving out entry `except` (about to be
@@ -136,10 +137,10 @@ impl OrgStore {
                 opt_int(active.map(i64::from)),
                 int(now_ms()),
             ],
-        )?
-        .run()
-        .await?;
-        changed(&result)
+        )?;
+        let audit = self.audit_if_changed(AuditAction::KnowledgeUpdate, Some(("knowledge", &id.to_string())))?;
+        let results = self.db.batch(vec![result, audit]).await?;
+        results.first().map_or(Ok(false), changed)
     }
 
     pub async fn delete_knowledge(&self, id: KnowledgeId) -> EdgeResult<bool> {
@@ -147,9 +148,9 @@ impl OrgStore {
             &self.db,
             "DELETE FROM knowledge WHERE organization_id = ?1 AND id = ?2",
             &[self.org(), text(&id.to_string())],
-        )?
-        .run()
-        .await?;
-        changed(&result)
+        )?;
+        let audit = self.audit_if_changed(AuditAction::KnowledgeDelete, Some(("knowledge", &id.to_string())))?;
+        let results = self.db.batch(vec![result, audit]).await?;
+        results.first().map_or(Ok(false), changed)
     }
 }

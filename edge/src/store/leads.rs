@@ -1,6 +1,7 @@
 //! Leads: left by visitors, listed by owners.
 
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::leads::LeadView;
 use shared::Email;
 
@@ -102,10 +103,13 @@ impl OrgStore {
             query.push(" AND domain_id = ?", text(&d.to_string()));
         }
         // A lead's row is its view, column for column.
-        self.page(query, ("created_at", "id"), after, limit, |r: &LeadView| Cursor {
-            at: r.created_at,
-            id: r.id.clone(),
-        })
-        .await
+        let page = self
+            .page(query, ("created_at", "id"), after, limit, |r: &LeadView| Cursor {
+                at: r.created_at,
+                id: r.id.clone(),
+            })
+            .await?;
+        self.record_read(AuditAction::LeadsRead, None).await?;
+        Ok(page)
     }
 }

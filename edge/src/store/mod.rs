@@ -7,18 +7,24 @@
 //! (`?1`), so no request can reach another organization's rows: ids of another organization's
 //! rows simply match nothing.
 
+mod audit;
 mod conversations;
 mod domains;
 mod keys;
 mod knowledge;
 mod leads;
+mod members;
 mod messages;
 mod organization;
+mod users;
 
+pub use audit::{AuditFilter, Requester};
 pub use conversations::ConversationFilter;
 pub use domains::{DomainChanges, NewDomain};
 pub use leads::{LeadLimits, NewLead};
+pub use members::{Grant, NewInvitation};
 pub use messages::{Added, Earlier, FinishedReply, PromptContext, StoredReply, STALE_REPLY_MS};
+pub use users::{LiveSession, NewSession};
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
@@ -146,15 +152,19 @@ impl Directory {
 pub struct OrgStore {
     db: D1Database,
     org: OrgId,
+    /// Who the audit rows of an owner's changes and reads name; visitors' stores write none.
+    auditor: Option<(Owner, Requester)>,
 }
 
 impl OrgStore {
     pub fn for_tenant(db: D1Database, tenant: &Tenant) -> Self {
-        Self { db, org: tenant.org() }
+        Self { db, org: tenant.org(), auditor: None }
     }
 
-    pub fn for_owner(db: D1Database, owner: &Owner) -> Self {
-        Self { db, org: owner.org() }
+    /// The store of the owner's organization, whose changes it writes to the audit trail as
+    /// made by that owner from `requester`.
+    pub fn for_owner(db: D1Database, owner: &Owner, requester: Requester) -> Self {
+        Self { db, org: owner.org(), auditor: Some((owner.clone(), requester)) }
     }
 
     /// The organization every statement of this store is bound to.

@@ -1,6 +1,7 @@
 //! The organization: its name, budget and prices, its usage and its month's money.
 
 use serde::Deserialize;
+use shared::admin::audit::AuditAction;
 use shared::admin::organization::{ModelPrice, OrganizationView};
 use shared::admin::usage::UsageDay;
 
@@ -140,6 +141,7 @@ impl OrgStore {
              monthly_budget_cents = coalesce(?3, monthly_budget_cents) WHERE id = ?1",
             &[self.org(), opt_text(name), opt_int(monthly_budget_cents.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))],
         )?];
+        statements.push(self.audit(AuditAction::OrganizationUpdate, None)?);
         if let Some(prices) = prices {
             statements.push(bind(&self.db, "DELETE FROM model_prices WHERE organization_id = ?1", &[self.org()])?);
             for p in prices {

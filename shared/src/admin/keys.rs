@@ -2,10 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::MemberRole;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: String,
+    /// What the key may do; `admin` unless given (`viewer` for read-only integrations). Only
+    /// an owner mints `owner` keys (which may also change the budget and prices); the operator's
+    /// `dev/bootstrap` mints the organization's first key as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<MemberRole>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +21,7 @@ pub struct ApiKeyView {
     pub name: String,
     /// The first characters of the secret, enough to tell keys apart.
     pub prefix: String,
+    pub role: MemberRole,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,

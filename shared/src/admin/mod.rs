@@ -3,11 +3,13 @@
 //! since the epoch. A domain's widget config, provider and limits settings have their own
 //! modules (`config`, `provider`, `limits`), since the widget and the relay read them too.
 
+pub mod audit;
 pub mod conversations;
 pub mod domains;
 pub mod keys;
 pub mod knowledge;
 pub mod leads;
+pub mod members;
 pub mod organization;
 pub mod usage;
 

@@ -3,7 +3,7 @@
 
 use shared::admin::check_name;
 use shared::admin::keys::{ApiKeyCreated, CreateApiKey};
-use shared::ErrorCode;
+use shared::{ErrorCode, MemberRole};
 use worker::{Request, Response};
 
 use super::{body, items};
@@ -12,17 +12,23 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::ApiKeyId;
 use crate::store::OrgStore;
+use crate::tenancy::{forbidden, Owner};
 
 pub async fn list(store: &OrgStore) -> EdgeResult<Response> {
     items(store.api_keys().await?)
 }
 
-pub async fn create(req: &mut Request, store: &OrgStore) -> EdgeResult<Response> {
+pub async fn create(req: &mut Request, store: &OrgStore, owner: &Owner) -> EdgeResult<Response> {
     let body: CreateApiKey = body(req).await?;
     let name = body.name.trim();
     check_name("name", name)?;
+    let role = body.role.unwrap_or(MemberRole::Admin);
+    // A key can do what its role can: nobody mints one that outranks them.
+    if role < owner.role() {
+        return Err(forbidden(format!("Your role ({}) may not mint a key with the {role} role.", owner.role())));
+    }
     let key = MintedKey::generate().map_err(EdgeError::internal)?;
-    let view = store.create_api_key(name, &key).await?;
+    let view = store.create_api_key(name, role, &key).await?;
     http::json(201, &ApiKeyCreated { key: view, secret: key.secret })
 }
 

@@ -1,39 +1,52 @@
-//! `/v1/admin/...`: a site owner manages their organization with an API key. The key is
-//! checked once, here; handlers get an [`OrgStore`] bound to the key's organization and nothing
-//! else, so an id of another organization finds nothing and answers 404, like an id that never
-//! existed.
+//! `/v1/admin/...`: a site owner's team manages their organization, signed in (the session
+//! cookie, with the organization named in `X-Organization-Id` when they belong to several) or
+//! with an API key. The credential is checked once, here, and so is the permission the route
+//! names against the caller's role (403 `forbidden`). Handlers get an [`OrgStore`] bound to the
+//! caller's organization and nothing else, so an id of another organization finds nothing and
+//! answers 404, like an id that never existed; the store writes the audit trail as the caller.
 
+pub(super) mod audit;
 pub(super) mod conversations;
 pub(super) mod domains;
 pub(super) mod keys;
 pub(super) mod knowledge;
 pub(super) mod leads;
+pub(super) mod members;
 pub(super) mod organization;
 
 use serde::de::DeserializeOwned;
 use shared::admin::{DEFAULT_PAGE, MAX_ADMIN_BODY_BYTES, MAX_PAGE};
-use shared::ErrorCode;
+use shared::{ErrorCode, Permission};
 use worker::{Env, Request, Response};
 
+use super::auth;
 use super::table::{Answer, OwnerCall};
 use crate::api_key::PresentedKey;
 use crate::clock::day_start_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::DomainId;
-use crate::store::{Cursor, Directory, OrgStore};
-use crate::tenancy::{self, invalid_api_key};
+use crate::settings::Settings;
+use crate::store::{Cursor, Directory, OrgStore, Requester};
+use crate::tenancy::{self, invalid_api_key, Actor, Owner};
 
-/// Answers an owner's route (`answer`, from the route table) once the key has named the
-/// organization.
+/// Answers an owner's route (`answer`, from the route table) once the credential has named
+/// the organization and the role there allows `permission`.
 pub async fn handle(
+    permission: Permission,
     answer: for<'a> fn(OwnerCall<'a>) -> Answer<'a>,
     id: &str,
     req: &mut Request,
     env: &Env,
 ) -> EdgeResult<Response> {
-    let answered = match authenticate(req, env).await {
-        Ok(store) => answer(OwnerCall { req, env, store: &store, id }).await,
+    let answered = match authenticate(req, env).await.and_then(|owner| owner.may(permission).map(|()| owner)) {
+        Ok(owner) => match env.d1("DB") {
+            Ok(db) => {
+                let store = OrgStore::for_owner(db, &owner, requester(req));
+                answer(OwnerCall { req, env, store: &store, owner: &owner, id }).await
+            }
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Err(e),
     };
     // Owners' data, and errors about it, must not sit in shared caches.
@@ -42,14 +55,29 @@ pub async fn handle(
     Ok(resp)
 }
 
-async fn authenticate(req: &Request, env: &Env) -> EdgeResult<OrgStore> {
-    let header = http::header(req, "authorization");
-    let key = PresentedKey::from_header(header.as_deref()).ok_or_else(invalid_api_key)?;
+/// The caller: an API key if the request carries an `Authorization` header (servers), else
+/// the signed-in user behind the session cookie, acting for the organization they chose.
+async fn authenticate(req: &Request, env: &Env) -> EdgeResult<Owner> {
+    let Some(header) = http::header(req, "authorization") else {
+        let settings = Settings::from_env(env)?;
+        let s = auth::signed_in(req, env, settings.accounts.sessions).await?;
+        let memberships: Vec<_> = s.session.memberships.iter().map(|(org, _, role)| (*org, *role)).collect();
+        let chosen = http::header(req, "x-organization-id");
+        return tenancy::act_as_member(s.session.user_id, &memberships, chosen.as_deref());
+    };
+    let key = PresentedKey::from_header(Some(&header)).ok_or_else(invalid_api_key)?;
     let found = Directory::new(env.d1("DB")?).api_key_by_hash(&key.hash()).await?;
     let owner = tenancy::authenticate(found)?;
-    let store = OrgStore::for_owner(env.d1("DB")?, &owner);
-    store.touch_api_key(owner.key()).await?;
-    Ok(store)
+    if let Actor::Key(id) = owner.actor() {
+        Directory::new(env.d1("DB")?).touch_api_key(owner.org(), id).await?;
+    }
+    Ok(owner)
+}
+
+/// Where the request came from, for the audit trail: the address Cloudflare saw and the user
+/// agent the caller named.
+pub(in crate::routes) fn requester(req: &Request) -> Requester {
+    Requester { ip: http::header(req, "cf-connecting-ip"), user_agent: http::header(req, "user-agent") }
 }
 
 /// The request's JSON body, up to [`MAX_ADMIN_BODY_BYTES`].
