@@ -129,9 +129,10 @@ fn new_tenant(app: &App, host: &str, extra: Value) -> (Admin, String, String) {
 }
 
 /// Every row of every table, to show a refused request changed nothing. Key use times are left
-/// out: using a key, even to be refused, is recorded.
+/// out: using a key, even to be refused, is recorded; and so is the audit trail, where reading
+/// a list of leads is recorded too (the accounts suite counts its rows exactly).
 fn snapshot(app: &App) -> Vec<Vec<String>> {
-    let tables = app.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name != 'd1_migrations' ORDER BY name", &[]);
+    let tables = app.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name NOT IN ('d1_migrations', 'audit_events') ORDER BY name", &[]);
     let mut all = Vec::new();
     for t in tables {
         let sql = if t[0] == "api_keys" {
@@ -196,7 +197,14 @@ fn keys_are_hashed_shown_once_touched_and_revoked(app: &App) {
         Some("Bearer v1.0193a000-0000-7000-8000-0000000000a2.abc".to_owned()),
     ] {
         let r = app.block_on(admin.call_with_auth("GET", "/v1/admin/organization", None, auth.as_deref()));
-        refused(&r, 401, ErrorCode::InvalidApiKey);
+        // No credential at all (an empty header is none) asks to sign in; a malformed or
+        // unknown key is not a key.
+        let code = if auth.as_deref().unwrap_or_default().is_empty() {
+            ErrorCode::NotSignedIn
+        } else {
+            ErrorCode::InvalidApiKey
+        };
+        refused(&r, 401, code);
     }
     refused(&app.block_on(admin.post("/v1/admin/keys", &json!({"name": " "}))), 400, ErrorCode::InvalidField);
     refused(&app.block_on(admin.delete("/v1/admin/keys/not-an-id")), 404, ErrorCode::ApiKeyNotFound);
@@ -585,6 +593,16 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
     );
     let g_key = ok(app.block_on(globex.get("/v1/admin/keys")), 200)["items"][0]["id"].as_str().unwrap().to_owned();
     let g_knowledge = g_know["id"].as_str().unwrap().to_owned();
+    let invite = |email: &str| {
+        ok(app.block_on(globex.post("/v1/admin/invitations", &json!({"email": email, "role": "agent"}))), 201)
+    };
+    let g_invitation = invite("pending@globex.example")["invitation"]["id"].as_str().unwrap().to_owned();
+    let link = invite("member@globex.example")["delivery"]["link"].as_str().unwrap().to_owned();
+    let joined = app.block_on(e2e::client::Person::new(&app.edge, "10.9.9.9").post(
+        "/v1/auth/invitations/accept",
+        &json!({"token": link.split_once("#token=").unwrap().1, "name": "Globex member", "password": "a long enough passphrase"}),
+    ));
+    let g_member = ok(joined, 200)["user"]["id"].as_str().unwrap().to_owned();
 
     let doc: Value = ok(app.block_on(app.api_without_origin().get("/v1/openapi.json", None)), 200);
     // Other tests run alongside and write their own organizations' rows; these two are this test's.
@@ -608,10 +626,13 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                     "/v1/admin/knowledge" => (g_knowledge.as_str(), ErrorCode::KnowledgeNotFound),
                     "/v1/admin/keys" => (g_key.as_str(), ErrorCode::ApiKeyNotFound),
                     "/v1/admin/conversations" => (g_conv.conversation_id.as_str(), ErrorCode::ConversationNotFound),
+                    "/v1/admin/members" => (g_member.as_str(), ErrorCode::MemberNotFound),
+                    "/v1/admin/invitations" => (g_invitation.as_str(), ErrorCode::InvitationNotFound),
                     other => panic!("no foreign id for {other}: add one to this test"),
                 };
                 let body = match (method.as_str(), prefix) {
                     ("PATCH", "/v1/admin/knowledge") => Some(json!({"title": "pwned"})),
+                    ("PATCH", "/v1/admin/members") => Some(json!({"role": "owner"})),
                     ("PATCH", _) => Some(json!({"active": false})),
                     _ => None,
                 };
@@ -635,7 +656,15 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                 // Filtered by the other organization's domain, and unfiltered.
                 for list in lists {
                     let text = ok(app.block_on(acme.get(&list)), 200).to_string();
-                    let foreign = [GLOBEX_ORG, GLOBEX_DOMAIN, &g_conv.conversation_id, &g_knowledge, &g_key];
+                    let foreign = [
+                        GLOBEX_ORG,
+                        GLOBEX_DOMAIN,
+                        &g_conv.conversation_id,
+                        &g_knowledge,
+                        &g_key,
+                        &g_member,
+                        &g_invitation,
+                    ];
                     for f in foreign.iter().copied().chain(["globex", "GLOBEX-SECRET", "g@globex.example"]) {
                         assert!(!text.contains(f), "GET {list} shows {f}: {text}");
                     }

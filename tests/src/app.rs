@@ -261,7 +261,12 @@ impl App {
     /// Creates the organization `slug` unless it exists and mints an API key for it, with the
     /// project's own bootstrap command against this app's database.
     pub fn mint_key(&self, slug: &str) -> Result<String, String> {
-        let key = self.write_db(&format!("dev/bootstrap --slug {slug}"))?.trim().to_owned();
+        self.bootstrap(&format!("--slug {slug}"))
+    }
+
+    /// Runs `dev/bootstrap` with these arguments against this app's database; the key it printed.
+    pub fn bootstrap(&self, args: &str) -> Result<String, String> {
+        let key = self.write_db(&format!("dev/bootstrap {args}"))?.trim().to_owned();
         if key.starts_with("sk_live_") {
             Ok(key)
         } else {

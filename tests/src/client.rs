@@ -286,3 +286,97 @@ impl Admin {
         self.call("DELETE", path, None).await
     }
 }
+
+/// A person using the API as the console does: signed in with the session cookie the edge set,
+/// calling from the edge's own origin (or another, to play a foreign page), acting for one
+/// organization when they belong to several.
+pub struct Person {
+    base: String,
+    origin: Option<String>,
+    organization: Option<String>,
+    ip: String,
+    cookie: std::sync::Mutex<Option<String>>,
+    http: reqwest::Client,
+}
+
+impl Person {
+    /// Not signed in yet; from the edge's own origin and the address `ip`.
+    pub fn new(base: &str, ip: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            origin: Some(base.to_owned()),
+            organization: None,
+            ip: ip.to_owned(),
+            cookie: std::sync::Mutex::new(None),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The same session, calling with this `Origin` (or none).
+    pub fn from_origin(&self, origin: Option<&str>) -> Self {
+        Self { origin: origin.map(str::to_owned), ..self.same_session() }
+    }
+
+    /// The same session, acting for this organization (`X-Organization-Id`).
+    pub fn acting_for(&self, organization: &str) -> Self {
+        Self { organization: Some(organization.to_owned()), ..self.same_session() }
+    }
+
+    fn same_session(&self) -> Self {
+        Self {
+            base: self.base.clone(),
+            origin: self.origin.clone(),
+            organization: self.organization.clone(),
+            ip: self.ip.clone(),
+            cookie: std::sync::Mutex::new(self.cookie()),
+            http: self.http.clone(),
+        }
+    }
+
+    /// The session cookie (`name=value`) the edge set last, if any.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().ok().and_then(|c| c.clone())
+    }
+
+    pub fn set_cookie(&self, cookie: Option<String>) {
+        if let Ok(mut c) = self.cookie.lock() {
+            *c = cookie;
+        }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut r = self.http.request(method, format!("{}{path}", self.base)).header("cf-connecting-ip", &self.ip);
+        if let Some(o) = &self.origin {
+            r = r.header("origin", o);
+        }
+        if let Some(org) = &self.organization {
+            r = r.header("x-organization-id", org);
+        }
+        if let Some(c) = self.cookie() {
+            r = r.header("cookie", c);
+        }
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        let reply = Api::reply(r).await;
+        if let Some(set) = reply.header("set-cookie") {
+            // `name=value; attributes`: an empty value clears it.
+            let pair = set.split(';').next().unwrap_or_default().trim().to_owned();
+            self.set_cookie(pair.split_once('=').filter(|(_, v)| !v.is_empty()).map(|_| pair.clone()));
+        }
+        reply
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/v1/auth/login", &serde_json::json!({"email": email, "password": password})).await
+    }
+}
