@@ -425,6 +425,23 @@ mod tests {
     }
 
     #[test]
+    fn accounts_have_safe_defaults_and_mail_needs_a_sender() {
+        let s = Settings::from_lookup(lookup(&base())).unwrap();
+        assert_eq!(s.accounts.sessions, SessionTimes::default());
+        assert_eq!((s.accounts.login.failures_per_account, s.accounts.login.lock_ms), (5, 60_000));
+        assert_eq!(s.accounts.audit_retention_days, 365);
+        assert_eq!(s.accounts.mail, None);
+        let mut v = base();
+        v.push(("MAIL_PROVIDER", "https://mail.example/send"));
+        assert!(Settings::from_lookup(lookup(&v)).is_err(), "a mail provider without a sender");
+        v.push(("MAIL_FROM", "chat@example.com"));
+        v.push(("MAIL_API_KEY", "secret-mail-key"));
+        let mail = Settings::from_lookup(lookup(&v)).unwrap().accounts.mail.unwrap();
+        assert_eq!(mail.url, "https://mail.example/send");
+        assert!(!format!("{mail:?}").contains("secret-mail-key"));
+    }
+
+    #[test]
     fn reads_defaults_and_trims_the_base_url() {
         let s = Settings::from_lookup(lookup(&base())).unwrap();
         assert_eq!(s.llm.base_url.as_deref(), Some("http://127.0.0.1:8790/v1"));
