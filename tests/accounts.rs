@@ -227,8 +227,8 @@ fn signing_in_reads_who_i_am_and_signing_out_ends_the_session(app: &App) {
             "/v1/auth/password",
             &json!({"current_password": "not it at all", "new_password": "another long passphrase"}),
         )),
-        401,
-        ErrorCode::InvalidCredentials,
+        400,
+        ErrorCode::InvalidField,
     );
     refused(
         &app.block_on(
@@ -308,22 +308,39 @@ fn failed_sign_ins_lock_an_account_and_an_address_for_a_while(app: &App) {
     let owner = owner_of(app, "links");
     let email = format!("{}@links.test", unique("locked"));
     join(app, &owner, &email, "viewer");
-    // Five failures, each from its own address: the account locks whoever asks.
+    // Five failures from one address lock the account for that address...
+    let p = Person::new(&app.edge, &ip());
     for i in 0..5 {
-        let p = Person::new(&app.edge, &ip());
         refused(&app.block_on(p.login(&email, &format!("guess number {i}"))), 401, ErrorCode::InvalidCredentials);
     }
-    let p = Person::new(&app.edge, &ip());
     let locked = app.block_on(p.login(&email, PASSWORD));
     refused(&locked, 429, ErrorCode::RateLimited);
     let wait: u64 = locked.header("retry-after").and_then(|s| s.parse().ok()).expect("Retry-After");
     assert!((1..=2).contains(&wait), "{wait}");
     assert_eq!(p.cookie(), None);
+    // ...not for its owner elsewhere: a stranger cannot lock them out.
+    let elsewhere = Person::new(&app.edge, &ip());
+    refused(&app.block_on(elsewhere.login(&email, "a wrong one")), 401, ErrorCode::InvalidCredentials);
+    // The lock lifts by itself.
     std::thread::sleep(Duration::from_millis(wait * 1000 + 300));
     ok(app.block_on(p.login(&email, PASSWORD)), 200);
     // The success forgave the account's failures: one more mistake does not lock it again.
     refused(&app.block_on(p.login(&email, "one more mistake")), 401, ErrorCode::InvalidCredentials);
     ok(app.block_on(p.login(&email, PASSWORD)), 200);
+
+    // Guesses spread over many addresses lock the account everywhere, at ten times the allowance.
+    for _ in 0..10 {
+        let p = Person::new(&app.edge, &ip());
+        for i in 0..5 {
+            refused(&app.block_on(p.login(&email, &format!("spread guess {i}"))), 401, ErrorCode::InvalidCredentials);
+        }
+    }
+    let fresh = Person::new(&app.edge, &ip());
+    let locked = app.block_on(fresh.login(&email, PASSWORD));
+    refused(&locked, 429, ErrorCode::RateLimited);
+    let wait: u64 = locked.header("retry-after").and_then(|s| s.parse().ok()).expect("Retry-After");
+    std::thread::sleep(Duration::from_millis(wait * 1000 + 300));
+    ok(app.block_on(fresh.login(&email, PASSWORD)), 200);
 
     // One address guessing across many accounts locks that address, not the accounts.
     let guesser = Person::new(&app.edge, &ip());
@@ -402,6 +419,28 @@ fn an_invitation_is_accepted_once_and_never_twice(app: &App) {
     let listed = ok(app.block_on(owner.get("/v1/admin/invitations")), 200);
     let mine = listed["items"].as_array().unwrap().iter().find(|i| i["email"] == email.as_str()).unwrap().clone();
     assert!(mine["accepted_at"].is_i64());
+
+    // Two invitations pending for one person: the second, taken up after the first, changes nothing.
+    let twice = format!("{}@members.test", unique("twice"));
+    let first = ok(app.block_on(owner.post("/v1/admin/invitations", &json!({"email": twice, "role": "agent"}))), 201);
+    let second = ok(app.block_on(owner.post("/v1/admin/invitations", &json!({"email": twice, "role": "admin"}))), 201);
+    let p = Person::new(&app.edge, &ip());
+    ok(
+        app.block_on(p.post(
+            "/v1/auth/invitations/accept",
+            &json!({"token": token_of(&first["delivery"]), "name": "Twice", "password": PASSWORD}),
+        )),
+        200,
+    );
+    refused(
+        &app.block_on(p.post(
+            "/v1/auth/invitations/accept",
+            &json!({"token": token_of(&second["delivery"]), "password": PASSWORD}),
+        )),
+        409,
+        ErrorCode::AlreadyMember,
+    );
+    assert_eq!(ok(app.block_on(p.get("/v1/auth/me")), 200)["memberships"][0]["role"], "agent");
 
     // A member already: not invited twice.
     refused(
@@ -504,6 +543,36 @@ fn a_reset_link_works_once_and_ends_every_session(app: &App) {
         403,
         ErrorCode::Forbidden,
     );
+
+    // A link is this organization's only while the account is: once its holder belongs to
+    // another organization too, an unused link stops working and no new one is issued.
+    let r = ok(app.block_on(owner.post(&format!("/v1/admin/members/{agent_id}/password-reset"), &json!({}))), 201);
+    let pending = token_of(&r);
+    let elsewhere = owner_of(app, "members");
+    let inv =
+        ok(app.block_on(elsewhere.post("/v1/admin/invitations", &json!({"email": email, "role": "viewer"}))), 201);
+    let joined = Person::new(&app.edge, &ip());
+    ok(
+        app.block_on(joined.post(
+            "/v1/auth/invitations/accept",
+            &json!({"token": token_of(&inv["delivery"]), "password": "the new passphrase"}),
+        )),
+        200,
+    );
+    let taker = Person::new(&app.edge, &ip());
+    refused(
+        &app.block_on(
+            taker.post("/v1/auth/password-reset", &json!({"token": pending, "password": "taken over, I hope"})),
+        ),
+        410,
+        ErrorCode::LinkInvalid,
+    );
+    refused(
+        &app.block_on(owner.post(&format!("/v1/admin/members/{agent_id}/password-reset"), &json!({}))),
+        403,
+        ErrorCode::Forbidden,
+    );
+    ok(app.block_on(joined.get("/v1/auth/me")), 200);
 }
 
 fn roles_change_only_by_those_who_may_and_the_last_owner_stays(app: &App) {
@@ -552,6 +621,42 @@ fn roles_change_only_by_those_who_may_and_the_last_owner_stays(app: &App) {
         &app.block_on(admin.call("PATCH", &format!("/v1/admin/members/{viewer_id}"), Some(&json!({"role": "king"})))),
         400,
         ErrorCode::InvalidJson,
+    );
+
+    // Nor withdraw what an owner made for owners: an invitation to be one, an owner's key.
+    let boss = ok(
+        app.block_on(owner.post(
+            "/v1/admin/invitations",
+            &json!({"email": format!("{}@members.test", unique("boss")), "role": "owner"}),
+        )),
+        201,
+    );
+    refused(
+        &app.block_on(admin.call(
+            "DELETE",
+            &format!("/v1/admin/invitations/{}", boss["invitation"]["id"].as_str().unwrap()),
+            None,
+        )),
+        403,
+        ErrorCode::Forbidden,
+    );
+    let owners_key = ok(app.block_on(owner.post("/v1/admin/keys", &json!({"name": "owner's", "role": "owner"}))), 201);
+    refused(
+        &app.block_on(admin.call(
+            "DELETE",
+            &format!("/v1/admin/keys/{}", owners_key["key"]["id"].as_str().unwrap()),
+            None,
+        )),
+        403,
+        ErrorCode::Forbidden,
+    );
+    ok(
+        app.block_on(owner.call(
+            "DELETE",
+            &format!("/v1/admin/invitations/{}", boss["invitation"]["id"].as_str().unwrap()),
+            None,
+        )),
+        200,
     );
 
     // With a second owner, the first may step down; the second then is the last.

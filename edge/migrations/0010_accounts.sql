@@ -5,7 +5,7 @@
 
 CREATE TABLE users (
     id            TEXT PRIMARY KEY,
-    -- Compared without regard to case: one account per address however it is typed.
+    -- Stored lower-cased whole (shared::auth::account_email); NOCASE as well for hand-made rows.
     email         TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(email) BETWEEN 3 AND 254),
     name          TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     -- NULL until its owner sets one with a reset or invitation link.
@@ -52,8 +52,11 @@ CREATE INDEX invitations_by_organization ON invitations (organization_id, create
 CREATE TABLE password_resets (
     token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
     user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    -- The organization whose owner or admin issued it; NULL when the operator did (dev/bootstrap).
+    -- The organization whose owner or admin issued it, and the issuer's role there; NULL when
+    -- the operator did (dev/bootstrap). Used only while its user still belongs to that
+    -- organization alone, in a role the issuer may manage.
     organization_id TEXT REFERENCES organizations (id) ON DELETE CASCADE,
+    issuer_role     TEXT CHECK (issuer_role IS NULL OR issuer_role IN ('owner', 'admin')),
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     used_at    INTEGER

@@ -131,15 +131,30 @@ pub fn reply_check(spent: Money, reserved: Money, caps: Money, worst: Money) -> 
 
 /// How long a failed sign-in counts against its account and address.
 const LOGIN_WINDOW_MS: i64 = 3_600_000;
+/// How many times an account's allowance it takes, from all addresses together, to lock it
+/// everywhere.
+pub const ACCOUNT_WIDE_FACTOR: u32 = 10;
 
-/// Failed sign-ins: past its allowance an account (or an address) is locked, for `lock_ms`
-/// after the failure that filled the allowance and twice as long after each one since, up to
-/// the counting window. A success clears its account's failures.
+/// Failed sign-ins: past its allowance an account is locked for the address guessing at it, for
+/// `lock_ms` after the failure that filled the allowance and twice as long after each one since,
+/// up to the counting window. So that a stranger cannot lock an owner out, the account is
+/// locked for every address only at [`ACCOUNT_WIDE_FACTOR`] times the allowance (guesses spread
+/// over many addresses); an address guessing across accounts is locked at its own allowance.
+/// A success clears its account's failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginGuard {
     pub failures_per_account: u32,
     pub failures_per_address: u32,
     pub lock_ms: i64,
+}
+
+fn account_key(account: &str) -> String {
+    format!("login:account:{account}")
+}
+
+/// An account as guessed at from one address. (An email address holds no space.)
+fn pair_key(account: &str, address: &str) -> String {
+    format!("login:pair:{account} {address}")
 }
 
 /// Until when `failures` failures, the latest at `latest`, lock out, if they do.
@@ -319,8 +334,13 @@ impl DurableObject for MeterObject {
             }
             "/login/succeeded" => {
                 let body: LoginSuccess = req.json().await?;
-                let account = format!("login:account:{}", body.account);
-                self.sql.exec("DELETE FROM hits WHERE key = ?", vec![account.into()])?;
+                self.sql.exec("DELETE FROM hits WHERE key = ?", vec![account_key(&body.account).into()])?;
+                // The account's failures from every address (`pair_key` with any address).
+                let pairs = pair_key(&body.account, "");
+                self.sql.exec(
+                    "DELETE FROM hits WHERE substr(key, 1, ?) = ?",
+                    vec![(pairs.chars().count() as i64).into(), pairs.into()],
+                )?;
                 self.sql.exec("DELETE FROM hits WHERE rowid = ?", vec![body.attempt.into()])?;
                 Response::from_json(&serde_json::json!({}))
             }
@@ -426,12 +446,15 @@ impl MeterObject {
         }
         let now = worker::Date::now().as_millis() as i64;
         self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
-        let account = format!("login:account:{}", body.account);
+        let (account, pair) = (account_key(&body.account), pair_key(&body.account, &body.address));
         let address = format!("login:address:{}", body.address);
+        let g = body.guard;
         let mut until = now;
-        for (key, allowance) in
-            [(&account, body.guard.failures_per_account), (&address, body.guard.failures_per_address)]
-        {
+        for (key, allowance) in [
+            (&pair, g.failures_per_account),
+            (&account, g.failures_per_account.saturating_mul(ACCOUNT_WIDE_FACTOR)),
+            (&address, g.failures_per_address),
+        ] {
             let f: Failures = self
                 .sql
                 .exec(
@@ -448,10 +471,12 @@ impl MeterObject {
             return Ok(LoginAdmission::Locked { retry_after: retry_after_secs(until, 0, now) });
         }
         let expires = now + LOGIN_WINDOW_MS;
-        self.sql.exec(
-            "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)",
-            vec![account.as_str().into(), now.into(), expires.into()],
-        )?;
+        for key in [&pair, &account] {
+            self.sql.exec(
+                "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)",
+                vec![key.as_str().into(), now.into(), expires.into()],
+            )?;
+        }
         #[derive(Deserialize)]
         struct Row {
             id: i64,

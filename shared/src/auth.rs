@@ -27,6 +27,13 @@ pub fn check_password_length(field: &str, password: &str) -> Result<(), FieldErr
     Ok(())
 }
 
+/// The address an account is known by: a plausible email, lower-cased whole (Unicode letters
+/// included), so one person has one account however they type it. Invitations store it and
+/// sign-in looks it up in this form.
+pub fn account_email(raw: &str) -> Option<String> {
+    crate::Email::parse(raw).map(|e| e.as_str().to_lowercase())
+}
+
 pub fn check_user_name(name: &str) -> Result<(), FieldError> {
     crate::field::text_within("name", name, MAX_USER_NAME_CHARS, true)?;
     if name.contains(['\n', '\t']) {
@@ -105,6 +112,13 @@ mod tests {
         assert!(check_password_length("password", "ünïcödé-ok").is_ok());
         assert_eq!(check_password_length("password", "short").unwrap_err().field, "password");
         assert!(check_password_length("password", &"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn an_account_is_one_address_however_it_is_typed() {
+        assert_eq!(account_email(" Zoë.Ünal@Example.DE ").as_deref(), Some("zoë.ünal@example.de"));
+        assert_eq!(account_email("ADA@EXAMPLE.COM"), account_email("ada@example.com"));
+        assert_eq!(account_email("not an email"), None);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! counted by the meter, and a wrong password and an unknown email are answered alike, in about
 //! the same time.
 
-use shared::auth::{check_user_name, AcceptInvitation, ChangePassword, Login, Me, MembershipView, ResetPassword};
+use shared::auth::{
+    account_email, check_user_name, AcceptInvitation, ChangePassword, Login, Me, MembershipView, ResetPassword,
+};
 use shared::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
@@ -19,7 +21,7 @@ use crate::password::{self, PasswordHash};
 use crate::secret;
 use crate::session::{self, SessionTimes};
 use crate::settings::Settings;
-use crate::store::{Directory, LiveSession, NewSession};
+use crate::store::{Acceptance, Directory, LiveSession, NewSession};
 
 /// A request's session, found live.
 pub struct SignedIn {
@@ -140,7 +142,8 @@ async fn check_credentials(
     email: &str,
     password: &str,
 ) -> EdgeResult<UserId> {
-    let account = email.trim().to_lowercase();
+    // Whatever was typed is counted and looked up the way accounts are stored.
+    let account = account_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let meter = Meter::for_logins(env)?;
     let attempt = match meter.admit_login(settings.accounts.login, &account, &http::client_ip(req)).await? {
         LoginAdmission::Counted { attempt } => attempt,
@@ -210,7 +213,14 @@ pub async fn change_password(req: &mut Request, env: &Env) -> EdgeResult<Respons
     let s = signed_in(req, env, settings.accounts.sessions).await?;
     let body: ChangePassword = http::read_json(req).await?;
     password::check_new("new_password", &body.new_password).map_err(|e| weak(&e))?;
-    check_credentials(req, env, &settings, &s.session.user.email, &body.current_password).await?;
+    // A wrong current password is a mistake in the form, not a signed-out session.
+    check_credentials(req, env, &settings, &s.session.user.email, &body.current_password).await.map_err(|e| {
+        if e.code == ErrorCode::InvalidCredentials {
+            EdgeError::new(ErrorCode::InvalidField, "current_password: is not your current password")
+        } else {
+            e
+        }
+    })?;
     let hash = PasswordHash::new(&body.new_password).await?.encode();
     Directory::new(env.d1("DB")?).change_password(s.session.user_id, &hash, &s.id_hash, now_ms()).await?;
     Ok(Response::empty()?.with_status(204))
@@ -253,8 +263,12 @@ pub async fn accept_invitation(req: &mut Request, env: &Env) -> EdgeResult<Respo
         }
     };
     let new_user = name.as_deref().zip(new_hash.as_deref());
-    if !directory.accept_invitation(&invitation, user, new_user, &requester(req), now).await? {
-        return Err(link_invalid());
+    match directory.accept_invitation(&invitation, user, new_user, &requester(req), now).await? {
+        Acceptance::Joined => {}
+        Acceptance::Lapsed => return Err(link_invalid()),
+        Acceptance::AlreadyMember => {
+            return Err(EdgeError::new(ErrorCode::AlreadyMember, "You are a member of this organization already."))
+        }
     }
     start_session(req, env, &settings, user, 200).await
 }

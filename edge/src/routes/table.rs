@@ -106,7 +106,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/v1/admin/usage", Owner(BillingRead, |o| Box::pin(organization::usage(o.req, o.env, o.store)))),
     route("GET", "/v1/admin/keys", Owner(KeysManage, |o| Box::pin(keys::list(o.store)))),
     route("POST", "/v1/admin/keys", Owner(KeysManage, |o| Box::pin(keys::create(o.req, o.store, o.owner)))),
-    route("DELETE", "/v1/admin/keys/{id}", Owner(KeysManage, |o| Box::pin(keys::revoke(o.store, o.id)))),
+    route("DELETE", "/v1/admin/keys/{id}", Owner(KeysManage, |o| Box::pin(keys::revoke(o.store, o.owner, o.id)))),
     route("GET", "/v1/admin/domains", Owner(SitesRead, |o| Box::pin(domains::list(o.store)))),
     route("POST", "/v1/admin/domains", Owner(SitesWrite, |o| Box::pin(domains::create(o.req, o.env, o.store)))),
     route("GET", "/v1/admin/domains/{id}", Owner(SitesRead, |o| Box::pin(domains::get(o.store, o.id)))),
@@ -166,7 +166,7 @@ pub const ROUTES: &[Route] = &[
     route(
         "DELETE",
         "/v1/admin/invitations/{id}",
-        Owner(MembersManage, |o| Box::pin(members::revoke_invitation(o.store, o.id))),
+        Owner(MembersManage, |o| Box::pin(members::revoke_invitation(o.store, o.owner, o.id))),
     ),
     route("GET", "/v1/admin/audit", Owner(AuditRead, |o| Box::pin(audit::list(o.req, o.store)))),
 ];

@@ -19,6 +19,13 @@ pub struct Requester {
     pub user_agent: Option<String>,
 }
 
+impl Requester {
+    /// The user agent as kept: its first [`MAX_USER_AGENT`] characters.
+    pub(super) fn user_agent(&self) -> Option<String> {
+        self.user_agent.as_ref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
+    }
+}
+
 /// The audit list's filters; all optional.
 #[derive(Debug, Default)]
 pub struct AuditFilter {
@@ -66,7 +73,6 @@ impl OrgStore {
             ActorKind::User => "user",
             ActorKind::Key => "key",
         };
-        let user_agent: Option<String> = from.user_agent.as_ref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
         bind(
             &self.db,
             &format!("{INSERT}{condition}"),
@@ -80,7 +86,7 @@ impl OrgStore {
                 opt_text(target.map(|t| t.1)),
                 int(now_ms()),
                 opt_text(from.ip.as_deref()),
-                opt_text(user_agent.as_deref()),
+                opt_text(from.user_agent().as_deref()),
             ],
         )
     }

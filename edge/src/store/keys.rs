@@ -110,6 +110,18 @@ impl OrgStore {
         })
     }
 
+    pub async fn api_key(&self, id: ApiKeyId) -> EdgeResult<Option<ApiKeyView>> {
+        let row: Option<KeyRow> = bind(
+            &self.db,
+            "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
+             WHERE organization_id = ?1 AND id = ?2",
+            &[self.org(), text(&id.to_string())],
+        )?
+        .first(None)
+        .await?;
+        row.map(ApiKeyView::try_from).transpose()
+    }
+
     /// Revokes the key (a second revocation keeps the first time). `None` if there is no such key.
     pub async fn revoke_api_key(&self, id: ApiKeyId) -> EdgeResult<Option<ApiKeyView>> {
         let id = id.to_string();

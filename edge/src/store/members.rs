@@ -125,6 +125,22 @@ impl OrgStore {
         row.map(MemberView::try_from).transpose()
     }
 
+    /// How many other organizations the member belongs to.
+    pub async fn memberships_elsewhere(&self, user: UserId) -> EdgeResult<u64> {
+        #[derive(Deserialize)]
+        struct Row {
+            n: i64,
+        }
+        let row: Option<Row> = bind(
+            &self.db,
+            "SELECT count(*) AS n FROM memberships WHERE user_id = ?2 AND organization_id <> ?1",
+            &[self.org(), text(&user.to_string())],
+        )?
+        .first(None)
+        .await?;
+        Ok(row.map_or(0, |r| super::count(r.n)))
+    }
+
     /// Whether someone with this email belongs to the organization already.
     pub async fn has_member_with_email(&self, email: &str) -> EdgeResult<bool> {
         #[derive(Deserialize)]
@@ -261,19 +277,21 @@ impl OrgStore {
     }
 
     /// Stores a reset link for a member of this organization. False if `user` is not one.
+    /// (Whether the member belongs elsewhere too is the caller's check, and the link's when used.)
     pub async fn issue_password_reset(
         &self,
         user: UserId,
+        issuer: MemberRole,
         token_hash: &str,
         now: i64,
         expires_at: i64,
     ) -> EdgeResult<bool> {
         let insert = bind(
             &self.db,
-            "INSERT INTO password_resets (token_hash, user_id, organization_id, created_at, expires_at) \
-             SELECT ?3, ?2, ?1, ?4, ?5 WHERE EXISTS \
+            "INSERT INTO password_resets (token_hash, user_id, organization_id, issuer_role, created_at, expires_at) \
+             SELECT ?3, ?2, ?1, ?6, ?4, ?5 WHERE EXISTS \
              (SELECT 1 FROM memberships WHERE organization_id = ?1 AND user_id = ?2)",
-            &[self.org(), text(&user.to_string()), text(token_hash), int(now), int(expires_at)],
+            &[self.org(), text(&user.to_string()), text(token_hash), int(now), int(expires_at), text(issuer.as_str())],
         )?;
         let results = self
             .db

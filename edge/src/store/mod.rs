@@ -24,7 +24,7 @@ pub use domains::{DomainChanges, NewDomain};
 pub use leads::{LeadLimits, NewLead};
 pub use members::{Grant, NewInvitation};
 pub use messages::{Added, Earlier, FinishedReply, PromptContext, StoredReply, STALE_REPLY_MS};
-pub use users::{LiveSession, NewSession};
+pub use users::{Acceptance, LiveSession, NewSession};
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;

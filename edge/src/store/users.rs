@@ -29,6 +29,16 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
+/// What taking up an invitation came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Acceptance {
+    Joined,
+    /// Someone took it up first, or it lapsed meanwhile.
+    Lapsed,
+    /// The person belongs to the organization already (another invitation got there first).
+    AlreadyMember,
+}
+
 /// A pending invitation, as its link finds it.
 #[derive(Debug, Clone)]
 pub struct PendingInvitation {
@@ -149,7 +159,8 @@ impl Directory {
         Ok(())
     }
 
-    /// Sets the user's password and ends their other sessions (all but `keep`).
+    /// Sets the user's password, ends their other sessions (all but `keep`) and voids their
+    /// unused reset links.
     pub async fn change_password(&self, user: UserId, hash: &str, keep: &str, now: i64) -> EdgeResult<()> {
         self.db
             .batch(vec![
@@ -163,13 +174,21 @@ impl Directory {
                     "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND id_hash <> ?3",
                     &[text(&user.to_string()), int(now), text(keep)],
                 )?,
+                bind(
+                    &self.db,
+                    "DELETE FROM password_resets WHERE user_id = ?1 AND used_at IS NULL",
+                    &[text(&user.to_string())],
+                )?,
             ])
             .await?;
         Ok(())
     }
 
-    /// Uses the reset link with this token hash, if it is live: sets the password and ends every
-    /// session of its user, in one transaction. `None` if the link was used, expired or unknown.
+    /// Uses the reset link with this token hash, if it is live: sets the password, ends every
+    /// session of its user and voids their other links, in one transaction. `None` if the link
+    /// was used, expired or unknown, or if it came from an organization whose say over the
+    /// account has lapsed since: the user left it, joined another one, or now holds a role its
+    /// issuer may not manage (an admin's link for someone since made an owner).
     pub async fn use_password_reset(
         &self,
         token_hash: &str,
@@ -182,7 +201,13 @@ impl Directory {
             .batch(vec![
                 bind(
                     &self.db,
-                    "UPDATE password_resets SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                    "UPDATE password_resets SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 \
+                     AND (organization_id IS NULL OR ( \
+                       EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = password_resets.user_id \
+                         AND m.organization_id = password_resets.organization_id \
+                         AND (m.role <> 'owner' OR password_resets.issuer_role = 'owner')) \
+                       AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = password_resets.user_id \
+                         AND m.organization_id <> password_resets.organization_id)))",
                     &[text(token_hash), int(now)],
                 )?,
                 bind(
@@ -193,6 +218,14 @@ impl Directory {
                 bind(
                     &self.db,
                     &format!("UPDATE sessions SET revoked_at = ?2 WHERE changes() > 0 AND revoked_at IS NULL AND user_id = {of_link}"),
+                    &[text(token_hash), int(now)],
+                )?,
+                bind(
+                    &self.db,
+                    &format!(
+                        "DELETE FROM password_resets WHERE used_at IS NULL AND user_id = {of_link} \
+                         AND EXISTS (SELECT 1 FROM password_resets WHERE token_hash = ?1 AND used_at = ?2)"
+                    ),
                     &[text(token_hash), int(now)],
                 )?,
                 bind(&self.db, "SELECT user_id FROM password_resets WHERE token_hash = ?1", &[text(token_hash)])?,
@@ -239,7 +272,7 @@ impl Directory {
 
     /// Takes up the invitation once: marks it accepted, creates the account if `new_user`
     /// names it (a name and a password hash), adds the membership and its audit row, in one
-    /// transaction. False if someone took it up first or it lapsed meanwhile.
+    /// transaction, or nothing at all.
     pub async fn accept_invitation(
         &self,
         invitation: &PendingInvitation,
@@ -247,7 +280,7 @@ impl Directory {
         new_user: Option<(&str, &str)>,
         requester: &super::Requester,
         now: i64,
-    ) -> EdgeResult<bool> {
+    ) -> EdgeResult<Acceptance> {
         let mut statements = vec![bind(
             &self.db,
             "UPDATE invitations SET accepted_at = ?2 WHERE id = ?1 AND accepted_at IS NULL AND revoked_at IS NULL \
@@ -265,7 +298,7 @@ impl Directory {
         statements.push(bind(
             &self.db,
             "INSERT INTO memberships (user_id, organization_id, role, created_at) SELECT ?1, ?2, ?3, ?4 \
-             WHERE changes() > 0 ON CONFLICT DO NOTHING",
+             WHERE changes() > 0",
             &[
                 text(&user.to_string()),
                 text(&invitation.organization.to_string()),
@@ -285,11 +318,17 @@ impl Directory {
                 text(&invitation.id.to_string()),
                 int(now),
                 opt_text(requester.ip.as_deref()),
-                opt_text(requester.user_agent.as_deref()),
+                opt_text(requester.user_agent().as_deref()),
             ],
         )?);
-        let results = self.db.batch(statements).await?;
-        results.first().map_or(Ok(false), changed)
+        match self.db.batch(statements).await {
+            Ok(results) if results.first().map_or(Ok(false), changed)? => Ok(Acceptance::Joined),
+            Ok(_) => Ok(Acceptance::Lapsed),
+            Err(e) if e.to_string().contains("UNIQUE constraint failed: memberships") => Ok(Acceptance::AlreadyMember),
+            // Another invitation to the same address made the account a moment ago.
+            Err(e) if e.to_string().contains("UNIQUE constraint failed: users.email") => Ok(Acceptance::Lapsed),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Forgets sessions and one-time links over for a day or more; accepted and revoked

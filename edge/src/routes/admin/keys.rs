@@ -32,9 +32,18 @@ pub async fn create(req: &mut Request, store: &OrgStore, owner: &Owner) -> EdgeR
     http::json(201, &ApiKeyCreated { key: view, secret: key.secret })
 }
 
-pub async fn revoke(store: &OrgStore, id: &str) -> EdgeResult<Response> {
+/// Revokes a key; only an owner revokes an owner's key.
+pub async fn revoke(store: &OrgStore, owner: &Owner, id: &str) -> EdgeResult<Response> {
     let not_found = || EdgeError::new(ErrorCode::ApiKeyNotFound, "No such API key.");
     let id = ApiKeyId::parse(id).ok_or_else(not_found)?;
+    let key = store.api_key(id).await?.ok_or_else(not_found)?;
+    if key.role < owner.role() {
+        return Err(forbidden(format!(
+            "Your role ({}) may not revoke a key with the {} role.",
+            owner.role(),
+            key.role
+        )));
+    }
     let view = store.revoke_api_key(id).await?.ok_or_else(not_found)?;
     http::json(200, &view)
 }

@@ -4,7 +4,8 @@
 //! in the answer for the caller to pass on.
 
 use shared::admin::members::{ChangeRole, CreateInvitation, InvitationCreated};
-use shared::{Email, ErrorCode};
+use shared::auth::account_email;
+use shared::ErrorCode;
 use worker::{Env, Request, Response};
 
 use super::{body, items, no_content};
@@ -16,7 +17,7 @@ use crate::mail::{self, LinkMail};
 use crate::secret;
 use crate::settings::Settings;
 use crate::store::{Grant, NewInvitation, OrgStore};
-use crate::tenancy::Owner;
+use crate::tenancy::{forbidden, Owner};
 
 /// How long an invitation or a reset link can be used.
 const LINK_TTL_MS: i64 = 7 * 86_400_000;
@@ -63,7 +64,10 @@ pub async fn remove(store: &OrgStore, owner: &Owner, id: &str) -> EdgeResult<Res
     }
 }
 
-/// A one-time link that sets the member's password (and ends their sessions when used).
+/// A one-time link that sets the member's password (and ends their sessions when used). Only
+/// for someone this organization alone holds: an account that also belongs elsewhere is not
+/// this organization's to take over, so its owner resets it themselves (or the operator does).
+/// The link is stored before it is sent, so nobody receives one that does not work.
 pub async fn password_reset(
     req: &mut Request,
     env: &Env,
@@ -74,9 +78,15 @@ pub async fn password_reset(
     let user = UserId::parse(id).ok_or_else(member_not_found)?;
     let member = store.member(user).await?.ok_or_else(member_not_found)?;
     owner.may_manage(member.role)?;
+    if store.memberships_elsewhere(user).await? > 0 {
+        return Err(forbidden("This member belongs to other organizations too: only they can change their password."));
+    }
     let token = secret::random_hex().map_err(EdgeError::internal)?;
     let now = now_ms();
     let expires_at = now + LINK_TTL_MS;
+    if !store.issue_password_reset(user, owner.role(), &secret::hash(&token), now, expires_at).await? {
+        return Err(member_not_found());
+    }
     let url = link(req, "reset-password", &token)?;
     let settings = Settings::from_env(env)?;
     let mail = LinkMail {
@@ -86,11 +96,7 @@ pub async fn password_reset(
         link: &url,
         expires_at,
     };
-    let delivery = mail::deliver(&settings.accounts, &mail).await?;
-    if !store.issue_password_reset(user, &secret::hash(&token), now, expires_at).await? {
-        return Err(member_not_found());
-    }
-    http::json(201, &delivery)
+    http::json(201, &mail::deliver(&settings.accounts, &mail).await?)
 }
 
 pub async fn invitations(store: &OrgStore) -> EdgeResult<Response> {
@@ -99,25 +105,20 @@ pub async fn invitations(store: &OrgStore) -> EdgeResult<Response> {
 
 pub async fn invite(req: &mut Request, env: &Env, store: &OrgStore, owner: &Owner) -> EdgeResult<Response> {
     let body: CreateInvitation = body(req).await?;
-    let email = Email::parse(&body.email)
+    let email = account_email(&body.email)
         .ok_or_else(|| EdgeError::new(ErrorCode::InvalidField, "email: must be an email address"))?;
     owner.may_manage(body.role)?;
-    if store.has_member_with_email(email.as_str()).await? {
+    if store.has_member_with_email(&email).await? {
         return Err(EdgeError::new(ErrorCode::AlreadyMember, "Someone with this email is a member already."));
     }
     let token = secret::random_hex().map_err(EdgeError::internal)?;
     let now = now_ms();
     let expires_at = now + LINK_TTL_MS;
-    let url = link(req, "accept-invitation", &token)?;
-    let settings = Settings::from_env(env)?;
-    let org = store.organization().await?;
-    let text =
-        format!("You are invited to join {} as {}. Use this link within 7 days; it works once.", org.name, body.role);
-    let mail = LinkMail { to: email.as_str(), subject: "You are invited", text: &text, link: &url, expires_at };
-    let delivery = mail::deliver(&settings.accounts, &mail).await?;
+    // Stored before it is sent, so nobody receives a link that does not work; withdrawn if it
+    // cannot be sent.
     let invitation = store
         .create_invitation(&NewInvitation {
-            email: email.as_str(),
+            email: &email,
             role: body.role,
             token_hash: &secret::hash(&token),
             created_by: &owner.actor().id(),
@@ -125,12 +126,29 @@ pub async fn invite(req: &mut Request, env: &Env, store: &OrgStore, owner: &Owne
             expires_at,
         })
         .await?;
+    let url = link(req, "accept-invitation", &token)?;
+    let settings = Settings::from_env(env)?;
+    let org = store.organization().await?;
+    let text =
+        format!("You are invited to join {} as {}. Use this link within 7 days; it works once.", org.name, body.role);
+    let mail = LinkMail { to: &email, subject: "You are invited", text: &text, link: &url, expires_at };
+    let delivery = match mail::deliver(&settings.accounts, &mail).await {
+        Ok(d) => d,
+        Err(e) => {
+            let id =
+                InvitationId::parse(&invitation.id).ok_or_else(|| EdgeError::internal("an invitation's own id"))?;
+            store.revoke_invitation(id, now_ms()).await?;
+            return Err(e);
+        }
+    };
     http::json(201, &InvitationCreated { invitation, delivery })
 }
 
-pub async fn revoke_invitation(store: &OrgStore, id: &str) -> EdgeResult<Response> {
+pub async fn revoke_invitation(store: &OrgStore, owner: &Owner, id: &str) -> EdgeResult<Response> {
     let not_found = || EdgeError::new(ErrorCode::InvitationNotFound, "No such pending invitation.");
     let id = InvitationId::parse(id).ok_or_else(not_found)?;
+    let invitation = store.invitation(id).await?.ok_or_else(not_found)?;
+    owner.may_manage(invitation.role)?;
     if !store.revoke_invitation(id, now_ms()).await? {
         return Err(not_found());
     }
