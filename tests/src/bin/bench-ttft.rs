@@ -161,6 +161,12 @@ fn main() {
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
     let floor = summary("GET /healthz (no work)", floor);
+    let (after_start, cold) = app.first_answer;
+    println!(
+        "cold start: the first request after wrangler dev started took {:.1} ms (it answered {:.1} s after the start)",
+        ms(cold),
+        after_start.as_secs_f64()
+    );
     println!(
         "edge overhead beyond a request that does nothing: {:.2} ms (on Cloudflare there is no local proxy)",
         ms(e) - ms(d) - ms(floor)
