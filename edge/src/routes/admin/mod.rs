@@ -28,7 +28,7 @@ use crate::http;
 use crate::ids::DomainId;
 use crate::settings::Settings;
 use crate::store::{Cursor, Directory, OrgStore, Requester};
-use crate::tenancy::{self, invalid_api_key, Actor, Owner};
+use crate::tenancy::{self, invalid_api_key, Owner};
 
 /// Answers an owner's route (`answer`, from the route table) once the credential has named
 /// the organization and the role there allows `permission`.
@@ -39,16 +39,13 @@ pub async fn handle(
     req: &mut Request,
     env: &Env,
 ) -> EdgeResult<Response> {
-    let answered = match authenticate(req, env).await.and_then(|owner| owner.may(permission).map(|()| owner)) {
-        Ok(owner) => match env.d1("DB") {
-            Ok(db) => {
-                let store = OrgStore::for_owner(db, &owner, requester(req));
-                answer(OwnerCall { req, env, store: &store, owner: &owner, id }).await
-            }
-            Err(e) => Err(e.into()),
-        },
-        Err(e) => Err(e),
-    };
+    let answered = async {
+        let owner = authenticate(req, env).await?;
+        owner.may(permission)?;
+        let store = OrgStore::for_owner(env.d1("DB")?, &owner, requester(req));
+        answer(OwnerCall { req, env, store: &store, owner: &owner, id }).await
+    }
+    .await;
     // Owners' data, and errors about it, must not sit in shared caches.
     let mut resp = answered.unwrap_or_else(|e| http::error(&e));
     resp.headers_mut().set("cache-control", "no-store")?;
@@ -67,8 +64,9 @@ async fn authenticate(req: &Request, env: &Env) -> EdgeResult<Owner> {
     };
     let key = PresentedKey::from_header(Some(&header)).ok_or_else(invalid_api_key)?;
     let found = Directory::new(env.d1("DB")?).api_key_by_hash(&key.hash()).await?;
+    let key_id = found.as_ref().map(|k| k.id);
     let owner = tenancy::authenticate(found)?;
-    if let Actor::Key(id) = owner.actor() {
+    if let Some(id) = key_id {
         Directory::new(env.d1("DB")?).touch_api_key(owner.org(), id).await?;
     }
     Ok(owner)
