@@ -1209,6 +1209,11 @@ fn a_hostname_is_verified_by_the_token_its_site_serves_whoever_else_lists_it(app
     let kept = view(&a, &a_id)["verification"].clone();
     assert_eq!((kept["status"].as_str(), &kept["verified_at"]), (Some("verified"), &done["verified_at"]), "{kept}");
     assert!(kept["last_error"].as_str().unwrap().contains("another site"), "{kept}");
+    // The audit trail holds each successful check once, and none of the failed ones.
+    for (admin, id) in [(&a, &a_id), (&b, &b_id)] {
+        let trail = ok(app.block_on(admin.get(&format!("/v1/admin/audit?action=domain.verify&target_id={id}"))), 200);
+        assert_eq!(trail["items"].as_array().unwrap().len(), 1, "{trail}");
+    }
 
     // Another organization's domain: 404, and nothing is checked or recorded.
     let stored =
