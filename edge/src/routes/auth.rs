@@ -36,7 +36,7 @@ fn secure(req: &Request) -> bool {
 }
 
 /// The edge's own origin, as the request reached it.
-fn own_origin(req: &Request) -> EdgeResult<String> {
+pub(in crate::routes) fn own_origin(req: &Request) -> EdgeResult<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 

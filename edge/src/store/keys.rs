@@ -49,6 +49,9 @@ struct KeyRow {
     revoked_at: Option<i64>,
 }
 
+/// The columns of a [`KeyRow`].
+const KEY_COLUMNS: &str = "id, name, prefix, role, created_at, last_used_at, revoked_at";
+
 impl TryFrom<KeyRow> for ApiKeyView {
     type Error = EdgeError;
 
@@ -69,8 +72,7 @@ impl OrgStore {
     pub async fn api_keys(&self) -> EdgeResult<Vec<ApiKeyView>> {
         let rows: Vec<KeyRow> = bind(
             &self.db,
-            "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
-             WHERE organization_id = ?1 ORDER BY created_at DESC, id DESC",
+            &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE organization_id = ?1 ORDER BY created_at DESC, id DESC"),
             &[self.org()],
         )?
         .all()
@@ -113,8 +115,7 @@ impl OrgStore {
     pub async fn api_key(&self, id: ApiKeyId) -> EdgeResult<Option<ApiKeyView>> {
         let row: Option<KeyRow> = bind(
             &self.db,
-            "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
-             WHERE organization_id = ?1 AND id = ?2",
+            &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE organization_id = ?1 AND id = ?2"),
             &[self.org(), text(&id.to_string())],
         )?
         .first(None)
@@ -136,8 +137,7 @@ impl OrgStore {
                 self.audit_if_changed(AuditAction::KeyRevoke, Some(("key", &id)))?,
                 bind(
                     &self.db,
-                    "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM api_keys \
-                     WHERE organization_id = ?1 AND id = ?2",
+                    &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE organization_id = ?1 AND id = ?2"),
                     &[self.org(), text(&id)],
                 )?,
             ])

@@ -14,6 +14,7 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::{InvitationId, UserId};
 use crate::mail::{self, LinkMail};
+use crate::routes::auth::own_origin;
 use crate::secret;
 use crate::settings::Settings;
 use crate::store::{Grant, NewInvitation, OrgStore};
@@ -33,7 +34,7 @@ fn last_owner() -> EdgeError {
 /// The console's page for a one-time link, on the edge's own origin. The token travels in the
 /// fragment, which browsers never send to a server or in a `Referer`.
 fn link(req: &Request, page: &str, token: &str) -> EdgeResult<String> {
-    Ok(format!("{}/console/{page}#token={token}", req.url()?.origin().ascii_serialization()))
+    Ok(format!("{}/console/{page}#token={token}", own_origin(req)?))
 }
 
 pub async fn list(store: &OrgStore) -> EdgeResult<Response> {
