@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod conversation;
 pub mod error;
+pub mod export;
 pub mod field;
 pub mod hostname;
 pub mod lead;

@@ -173,6 +173,15 @@ impl Page {
             .collect()
     }
 
+    /// Emulates the OS's light or dark scheme (`prefers-color-scheme`) through DevTools.
+    pub async fn color_scheme(&self, dark: bool) {
+        let params = json!({"media": "", "features": [{"name": "prefers-color-scheme", "value": if dark { "dark" } else { "light" }}]});
+        self.client
+            .issue_cmd(Cdp { cmd: "Emulation.setEmulatedMedia", params })
+            .await
+            .unwrap_or_else(|e| panic!("emulating the color scheme: {e}"));
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -189,5 +198,22 @@ impl fantoccini::wd::WebDriverCompatibleCommand for PerformanceLog {
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(r#"{"type":"performance"}"#.to_owned()))
+    }
+}
+
+/// A DevTools Protocol command, through ChromeDriver's own endpoint for them.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
     }
 }

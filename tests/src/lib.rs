@@ -7,6 +7,8 @@ pub mod client;
 pub mod db;
 pub mod host_site;
 pub mod journeys;
+pub mod measure;
+pub mod pasted_site;
 pub mod stand_in;
 pub mod verification_site;
 

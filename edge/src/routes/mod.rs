@@ -2,11 +2,13 @@
 //! it: preflights, the shield in front of visitors' routes, the owner's key in front of
 //! theirs (`admin`). Each resource has its own file: the visitor's (`widget_config`,
 //! `conversations`, `messages`, `leads`, `feedback`) and the site owner's (`admin/`). The
-//! widget's own files are static assets, served before the worker runs (see `wrangler.toml`).
+//! widget's own files are static assets, served before the worker runs (see `wrangler.toml`);
+//! the console's are served through `console`, which adds its security headers.
 
 mod access;
 mod admin;
 mod auth;
+mod console;
 mod conversations;
 mod feedback;
 mod health;
@@ -35,6 +37,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let path = req.path();
+    if path == "/console" || path.starts_with("/console/") {
+        return console::serve(&req, env).await;
+    }
     let method = req.method();
     if method == Method::Options && path.starts_with("/v1/") {
         // A preflight reads D1 too.

@@ -16,34 +16,15 @@
 //!   click until the panel has its greeting and input.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::time::Duration;
 
 use e2e::browser::{Driver, Page, Session};
 use e2e::host_site::HostSite;
+use e2e::measure::{brotli, gzip, median_p95};
 use e2e::App;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn gzip(bytes: &[u8]) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("gzip");
-    enc.finish().expect("gzip").len()
-}
-
-fn brotli(bytes: &[u8]) -> usize {
-    let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("brotli");
-    out.len()
-}
-
-fn median_p95(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
-}
 
 /// What one passive load showed: the launcher's frame, the load event, and the edge's files
 /// requested (name, start, end), all in ms since navigation start.

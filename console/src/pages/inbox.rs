@@ -1,0 +1,190 @@
+//! The conversations inbox: newest activity first, filtered by site and days, new ones shown
+//! as they arrive (the first page is asked again every few seconds), and one transcript with
+//! what each reply cost.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::admin::conversations::{ConversationDetail, ConversationSummary};
+use shared::admin::domains::DomainView;
+use shared::admin::Page;
+use shared::Role;
+
+use crate::account::use_account;
+use crate::api::{self, ApiError};
+use crate::ui::{when, ErrorNote};
+
+/// How often the first page is asked again for new conversations.
+const POLL_MS: u32 = 4000;
+
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let account = use_account();
+    let site = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let items = RwSignal::new(Vec::<ConversationSummary>::new());
+    let next = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let sites = LocalResource::new(move || {
+        account.organization.track();
+        async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
+    });
+    let path = move |cursor: &str| {
+        format!(
+            "/v1/admin/conversations{}",
+            api::query(&[("domain_id", &site.get_untracked()), ("from", &from.get_untracked()), ("to", &to.get_untracked()), ("cursor", cursor)])
+        )
+    };
+    // The first page, again: whatever is new goes on top; what was loaded below stays.
+    let refresh = move || {
+        let first = path("");
+        async move {
+            match api::get::<Page<ConversationSummary>>(&first).await {
+                Ok(page) => {
+                    error.set(None);
+                    items.update(|list| {
+                        let fresh: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
+                        list.retain(|c| !fresh.contains(&c.id));
+                        let mut merged = page.items;
+                        merged.append(list);
+                        *list = merged;
+                    });
+                    if !loaded.get_untracked() {
+                        next.set(page.next_cursor);
+                        loaded.set(true);
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    };
+    Effect::new(move |_| {
+        (account.organization.track(), site.track(), from.track(), to.track());
+        items.set(Vec::new());
+        loaded.set(false);
+        leptos::task::spawn_local(refresh());
+    });
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+    leptos::task::spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+            if !alive.try_get_untracked().unwrap_or(false) {
+                break;
+            }
+            refresh().await;
+        }
+    });
+    let more = move |_| {
+        let Some(cursor) = next.get_untracked() else { return };
+        let page_path = path(&cursor);
+        leptos::task::spawn_local(async move {
+            match api::get::<Page<ConversationSummary>>(&page_path).await {
+                Ok(page) => {
+                    items.update(|list| list.extend(page.items));
+                    next.set(page.next_cursor);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let hostnames = move || -> HashMap<String, String> {
+        sites.get().unwrap_or_default().into_iter().map(|d| (d.id, d.hostname)).collect()
+    };
+    view! {
+        <h1>"Inbox"</h1>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <div>
+                <label for="site">"Site"</label>
+                <select id="site" bind:value=site>
+                    <option value="">"All sites"</option>
+                    {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
+                        <option value=d.id.clone()>{d.hostname.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="from">"From"</label>
+                <input id="from" type="date" bind:value=from/>
+            </div>
+            <div>
+                <label for="to">"To"</label>
+                <input id="to" type="date" bind:value=to/>
+            </div>
+        </form>
+        <ErrorNote error/>
+        <p class="hint" role="status" aria-live="polite">
+            {move || if !loaded.get() { "Loading…".to_owned() } else if items.with(Vec::is_empty) { "No conversations yet.".to_owned() } else { String::new() }}
+        </p>
+        <ul class="list conversations">
+            <For each=move || items.get() key=|c| (c.id.clone(), c.last_message_at, c.message_count) let:c>
+                <li class="card">
+                    <a href=format!("/console/inbox/{}", c.id)>
+                        {move || hostnames().get(&c.domain_id).cloned().unwrap_or_else(|| "Conversation".into())}
+                    </a>
+                    <span class="hint">{when(c.last_message_at)}</span>
+                    <span class="badge">{format!("{} messages", c.message_count)}</span>
+                    <p class="hint">{c.page_url.clone().unwrap_or_default()}</p>
+                </li>
+            </For>
+        </ul>
+        <Show when=move || next.with(Option::is_some)>
+            <button type="button" class="secondary" on:click=more>"Older conversations"</button>
+        </Show>
+    }
+}
+
+#[component]
+pub fn Transcript() -> impl IntoView {
+    let account = use_account();
+    let params = use_params_map();
+    let detail = LocalResource::new(move || {
+        account.organization.track();
+        let id = params.with(|p| p.get("id").unwrap_or_default());
+        async move { api::get::<ConversationDetail>(&format!("/v1/admin/conversations/{id}")).await }
+    });
+    view! {
+        <p><a href="/console/inbox">"← Inbox"</a></p>
+        <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
+            {move || detail.get().map(|r| match r {
+                Err(e) => view! { <h1>"Conversation"</h1><p class="error" role="alert">{e.message}</p> }.into_any(),
+                Ok(d) => {
+                    let c = d.conversation;
+                    let cost: u64 = d.messages.iter().map(|m| m.cost_micros).sum();
+                    view! {
+                        <h1>"Conversation"</h1>
+                        <dl class="facts">
+                            <dt>"Started"</dt><dd>{when(c.started_at)}</dd>
+                            <dt>"Page"</dt><dd>{c.page_url.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                            <dt>"Cost"</dt><dd>{dollars(cost)}</dd>
+                        </dl>
+                        <ol class="transcript">
+                            {d.messages.into_iter().map(|m| {
+                                let who = match m.role { Role::User => "Visitor", Role::Assistant => "Assistant", Role::System => "System" };
+                                let meta = if m.role == Role::Assistant {
+                                    format!("{} · {} in / {} out tokens · {}{}", m.status.as_str(), m.tokens_in, m.tokens_out, dollars(m.cost_micros),
+                                        m.model.as_deref().map(|model| format!(" · {model}")).unwrap_or_default())
+                                } else { String::new() };
+                                view! {
+                                    <li class=format!("message {}", who.to_lowercase())>
+                                        <div class="who">{who}" · "{when(m.created_at)}</div>
+                                        <div class="content">{m.content}</div>
+                                        <div class="hint">{meta}</div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Millionths of a dollar, as dollars with the cents that matter.
+fn dollars(micros: u64) -> String {
+    format!("${:.4}", micros as f64 / 1_000_000.0)
+}

@@ -1,0 +1,147 @@
+//! The contact details visitors left: a table (a list on a phone), filtered by site,
+//! and exported whole as CSV (formula-safe) or JSON.
+
+use leptos::prelude::*;
+use shared::admin::domains::DomainView;
+use shared::admin::leads::LeadView;
+use shared::admin::Page;
+
+use crate::account::use_account;
+use crate::api::{self, ApiError};
+use crate::ui::{download, when, ErrorNote};
+
+#[component]
+pub fn Leads() -> impl IntoView {
+    let account = use_account();
+    let site = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let sites = LocalResource::new(move || {
+        account.organization.track();
+        async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
+    });
+    let path = move |cursor: &str, limit: &str| {
+        format!(
+            "/v1/admin/leads{}",
+            api::query(&[
+                ("domain_id", &site.get_untracked()),
+                ("cursor", cursor),
+                ("limit", limit)
+            ])
+        )
+    };
+    let page = LocalResource::new(move || {
+        (account.organization.track(), site.track());
+        let first = path("", "");
+        async move { api::get::<Page<LeadView>>(&first).await }
+    });
+    let more = RwSignal::new(Vec::<LeadView>::new());
+    let next = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = page.get() {
+            more.set(Vec::new());
+            next.set(p.next_cursor);
+        }
+    });
+    let older = move |_| {
+        let Some(cursor) = next.get_untracked() else { return };
+        let page_path = path(&cursor, "");
+        leptos::task::spawn_local(async move {
+            match api::get::<Page<LeadView>>(&page_path).await {
+                Ok(p) => {
+                    more.update(|m| m.extend(p.items));
+                    next.set(p.next_cursor);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    // Every lead the filters select, page after page, then one file.
+    let export = move |format: &'static str| {
+        leptos::task::spawn_local(async move {
+            let mut all = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                match api::get::<Page<LeadView>>(&path(&cursor, "200")).await {
+                    Ok(p) => {
+                        all.extend(p.items);
+                        match p.next_cursor {
+                            Some(c) => cursor = c,
+                            None => break,
+                        }
+                    }
+                    Err(e) => return error.set(Some(e)),
+                }
+            }
+            let hosts: std::collections::HashMap<String, String> =
+                sites.get_untracked().unwrap_or_default().into_iter().map(|d| (d.id, d.hostname)).collect();
+            let written = if format == "csv" {
+                let rows = all.iter().map(|l| {
+                    vec![
+                        l.email.clone(),
+                        l.name.clone().unwrap_or_default(),
+                        l.message.clone().unwrap_or_default(),
+                        hosts.get(&l.domain_id).cloned().unwrap_or_default(),
+                        l.conversation_id.clone().unwrap_or_default(),
+                        iso(l.created_at),
+                    ]
+                });
+                let csv = shared::export::csv(&["email", "name", "message", "site", "conversation_id", "created_at"], rows);
+                download("leads.csv", "text/csv;charset=utf-8", &csv)
+            } else {
+                download("leads.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())
+            };
+            if written.is_err() {
+                error.set(Some(ApiError { status: 0, code: None, message: "The browser refused the download.".into() }));
+            }
+        });
+    };
+    view! {
+        <h1>"Leads"</h1>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <div>
+                <label for="site">"Site"</label>
+                <select id="site" bind:value=site>
+                    <option value="">"All sites"</option>
+                    {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
+                        <option value=d.id.clone()>{d.hostname.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| export("csv")>"Export CSV"</button>
+                <button type="button" class="secondary" on:click=move |_| export("json")>"Export JSON"</button>
+            </div>
+        </form>
+        <ErrorNote error/>
+        <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
+            {move || page.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                Ok(p) if p.items.is_empty() => view! { <p>"No leads yet."</p> }.into_any(),
+                Ok(p) => view! {
+                    <table class="table">
+                        <thead><tr><th scope="col">"Email"</th><th scope="col">"Name"</th><th scope="col">"Message"</th><th scope="col">"Received"</th><th scope="col">"Conversation"</th></tr></thead>
+                        <tbody>
+                            {move || p.items.iter().cloned().chain(more.get()).map(|l| view! {
+                                <tr>
+                                    <td data-label="Email">{l.email.clone()}</td>
+                                    <td data-label="Name">{l.name.clone().unwrap_or_default()}</td>
+                                    <td data-label="Message">{l.message.clone().unwrap_or_default()}</td>
+                                    <td data-label="Received">{when(l.created_at)}</td>
+                                    <td data-label="Conversation">{l.conversation_id.clone().map(|c| view! { <a href=format!("/console/inbox/{c}")>"Open"</a> })}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </Suspense>
+        <Show when=move || next.with(Option::is_some)>
+            <button type="button" class="secondary" on:click=older>"Older leads"</button>
+        </Show>
+    }
+}
+
+/// A time as ISO 8601 in UTC, the form spreadsheets read.
+fn iso(ms: i64) -> String {
+    String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_iso_string())
+}

@@ -1,0 +1,10 @@
+//! One file per page of the console, named after what the page shows.
+
+pub mod home;
+pub mod inbox;
+pub mod leads;
+pub mod links;
+pub mod shell;
+pub mod sign_in;
+pub mod sites;
+pub mod team;

@@ -1,0 +1,61 @@
+//! Pieces every page uses: an error shown in words where it happened, times in the reader's
+//! own locale, a copy button, a file download.
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::api::ApiError;
+
+/// An API error next to what caused it; read out by screen readers when it appears.
+#[component]
+pub fn ErrorNote(error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <p class="error" role="alert" hidden=move || error.with(Option::is_none)>
+            {move || error.get().map(|e| e.message).unwrap_or_default()}
+        </p>
+    }
+}
+
+/// Milliseconds since the epoch, as the reader's locale writes a date and time.
+pub fn when(ms: i64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
+}
+
+/// Copies `text` to the clipboard; the button says so for a moment.
+#[component]
+pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] label: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        let Some(window) = web_sys::window() else { return };
+        let promise = window.navigator().clipboard().write_text(&text.get_untracked());
+        leptos::task::spawn_local(async move {
+            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                copied.set(true);
+                gloo_timers::future::TimeoutFuture::new(2000).await;
+                copied.set(false);
+            }
+        });
+    };
+    view! {
+        <button type="button" class="secondary" on:click=copy>
+            {move || if copied.get() { "Copied".to_owned() } else { label.clone() }}
+        </button>
+        <span class="visually-hidden" role="status">{move || if copied.get() { "Copied to the clipboard" } else { "" }}</span>
+    }
+}
+
+/// Offers `content` to the reader as a file named `name`.
+pub fn download(name: &str, mime: &str, content: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(content));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)
+}
