@@ -60,6 +60,11 @@ fn main() {
             an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing,
         ),
         ("an_owner_sees_nothing_of_another_organization", an_owner_sees_nothing_of_another_organization),
+        (
+            "an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_trail",
+            an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_trail,
+        ),
+        ("analytics_totals_equal_the_usage_api_for_the_same_range", analytics_totals_equal_the_usage_api_for_the_same_range),
         ("every_page_at_desktop_and_phone_in_light_and_dark", every_page_at_desktop_and_phone_in_light_and_dark),
     ];
     let ctx = if args.list { None } else { Some(start()) };
@@ -412,7 +417,11 @@ fn an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing(ctx: &Ctx
         // What an agent may open: the inbox and leads; not sites' settings, the team's management or keys.
         agent.wait_for("the navigation", "document.querySelector('nav a[href=\"/console/inbox\"]')", WAIT).await;
         let nav = agent.js("return Array.from(document.querySelectorAll('nav a')).map(a => a.textContent)").await;
-        assert_eq!(nav, json!(["Start", "Inbox", "Leads", "Sites", "Team"]), "an agent reads sites and the team");
+        assert_eq!(
+            nav,
+            json!(["Start", "Inbox", "Leads", "Sites", "Knowledge", "Team"]),
+            "an agent reads sites, knowledge and the team; not analytics, keys or the audit trail"
+        );
         click(&agent, "nav a[href='/console/sites']").await;
         agent.wait_for("the sites", &format!("document.body.innerText.includes({HOST:?})"), WAIT).await;
         assert_eq!(agent.js("return !!document.querySelector('#hostname')").await, json!(false), "no site to add");
@@ -466,7 +475,7 @@ fn an_owner_sees_nothing_of_another_organization(ctx: &Ctx) {
         owner.goto(&ctx.console("/")).await;
         sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
         path_is(&owner, "/console/").await;
-        for path in ["/", "/inbox", "/leads", "/sites", "/team"] {
+        for path in ["/", "/inbox", "/leads", "/sites", "/knowledge", "/analytics", "/team", "/keys", "/audit"] {
             click(&owner, &format!("nav a[href='/console{path}']")).await;
             path_is(&owner, &format!("/console{path}")).await;
             owner.wait_for("the page loaded", "!document.body.innerText.includes('Loading…')", WAIT).await;
@@ -494,6 +503,113 @@ fn an_owner_sees_nothing_of_another_organization(ctx: &Ctx) {
     ctx.app.block_on(owner.close());
 }
 
+/// Sets a form control's value as a person's picker would (date and colour inputs, selects).
+async fn set_value(page: &Page, selector: &str, value: &str, event: &str) {
+    page.wait_for(selector, &format!("document.querySelector({selector:?})"), WAIT).await;
+    page.js(&format!(
+        "const f = document.querySelector({selector:?}); f.value = {value:?}; f.dispatchEvent(new Event({event:?}, {{bubbles: true}})); return true"
+    ))
+    .await;
+}
+
+/// The owner mints a key and sees its secret once (it works, then is revoked and works no
+/// more), adds a knowledge entry and edits it (a second version), and the audit trail lists
+/// each of these, by them, filtered by action.
+fn an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_trail(ctx: &Ctx) {
+    let owner = ctx.page(false);
+    ctx.app.block_on(async {
+        owner.goto(&ctx.console("/keys")).await;
+        sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
+        path_is(&owner, "/console/keys").await;
+        fill(&owner, "#key-name", "CRM sync").await;
+        set_value(&owner, "#key-role", "viewer", "change").await;
+        press(&owner, "Create key").await;
+        owner.wait_for("the secret", "document.querySelector('#key-secret')", WAIT).await;
+        let secret = owner.js("return document.querySelector('#key-secret').textContent").await;
+        let secret = secret.as_str().expect("the secret").to_owned();
+        assert!(secret.starts_with("sk_live_"), "{secret}");
+        let key = ctx.app.admin(&secret);
+        assert_eq!(key.get("/v1/admin/domains").await.status, 200, "the new key works");
+        assert_eq!(key.post("/v1/admin/domains", &json!({"hostname": "viewer.example"})).await.status, 403, "as a viewer");
+        ctx.shot(&owner, "keys-created-desktop-light").await;
+        // Shown once: a reload shows the key's prefix, never its secret.
+        owner.goto(&ctx.console("/keys")).await;
+        wait_text(&owner, "CRM sync").await;
+        assert!(!text(&owner).await.contains(&secret), "the secret is shown only once");
+        click(&owner, "button[aria-label='Revoke the key CRM sync']").await;
+        wait_text(&owner, "revoked").await;
+        assert_eq!(key.get("/v1/admin/domains").await.status, 401, "a revoked key works no more");
+
+        click(&owner, "nav a[href='/console/knowledge']").await;
+        fill(&owner, "#entry-title", "Shipping").await;
+        fill(&owner, "#entry-content", "We ship within the EU in 3 days.").await;
+        press(&owner, "Add entry").await;
+        wait_text(&owner, "version 1").await;
+        click(&owner, "button[aria-label='Edit Shipping']").await;
+        fill(&owner, "textarea[id^='c-']", "We ship within the EU in 2 days.").await;
+        press(&owner, "Save").await;
+        wait_text(&owner, "version 2").await;
+        assert!(text(&owner).await.contains("We ship within the EU in 2 days."));
+
+        click(&owner, "nav a[href='/console/audit']").await;
+        for action in ["key.create", "key.revoke", "knowledge.create", "knowledge.update"] {
+            wait_text(&owner, action).await;
+        }
+        set_value(&owner, "#action", "key.revoke", "change").await;
+        owner
+            .wait_for(
+                "only the revocation",
+                "document.querySelectorAll('tbody tr').length === 1 && document.querySelector('tbody').innerText.includes('key.revoke')",
+                WAIT,
+            )
+            .await;
+    });
+    ctx.app.block_on(owner.close());
+}
+
+/// Journey (5): the analytics page's totals are the usage API's for the same range, the
+/// default one (the last 30 days) and a chosen one.
+fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
+    let owner = ctx.page(false);
+    let api = Person::new(&ctx.app.edge, "10.9.0.4");
+    ctx.app.block_on(async {
+        assert_eq!(api.login(&ctx.shop.owner, PASSWORD).await.status, 200);
+        owner.goto(&ctx.console("/analytics")).await;
+        sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
+        path_is(&owner, "/console/analytics").await;
+        for chosen in [None, Some(("2026-01-01", "2026-01-31"))] {
+            if let Some((from, to)) = chosen {
+                set_value(&owner, "#from", from, "input").await;
+                set_value(&owner, "#to", to, "input").await;
+            }
+            let from = owner.js("return document.querySelector('#from').value").await;
+            let to = owner.js("return document.querySelector('#to').value").await;
+            let (from, to) = (from.as_str().unwrap_or_default(), to.as_str().unwrap_or_default());
+            let usage = api.get(&format!("/v1/admin/usage?from={from}&to={to}")).await.body;
+            let days = usage["days"].as_array().cloned().unwrap_or_default();
+            let sum = |field: &str| days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum::<u64>();
+            let expected = json!([
+                sum("requests").to_string(),
+                sum("tokens_in").to_string(),
+                sum("tokens_out").to_string(),
+                format!("${:.2}", sum("cost_micros") as f64 / 1_000_000.0)
+            ]);
+            let shown = "['#total-requests', '#total-tokens-in', '#total-tokens-out', '#total-cost']
+                .map(s => document.querySelector(s) && document.querySelector(s).textContent)";
+            owner
+                .wait_for("the totals", &format!("JSON.stringify({shown}) === JSON.stringify({expected})"), WAIT)
+                .await;
+            if chosen.is_none() {
+                assert!(sum("requests") >= 1, "the visitor's reply is counted: {usage}");
+                assert_eq!(owner.js("return document.querySelectorAll('svg rect.bar').length").await, json!(90), "30 days, 3 charts");
+                owner.js("document.querySelector('.charts').scrollIntoView(); return true").await;
+                ctx.shot(&owner, "analytics-charts-desktop-light").await;
+            }
+        }
+    });
+    ctx.app.block_on(owner.close());
+}
+
 /// Every page, signed in as the shop's owner, at 1280 px and 390 px, light and dark: saved for
 /// a person to look at. On a phone the navigation folds behind the menu button.
 fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
@@ -508,7 +624,11 @@ fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
         ("leads", "/leads".to_owned()),
         ("sites", "/sites".to_owned()),
         ("site", format!("/sites/{domain}")),
+        ("knowledge", "/knowledge".to_owned()),
+        ("analytics", "/analytics".to_owned()),
         ("team", "/team".to_owned()),
+        ("keys", "/keys".to_owned()),
+        ("audit", "/audit".to_owned()),
     ];
     for mobile in [false, true] {
         let size = if mobile { "mobile" } else { "desktop" };

@@ -1,7 +1,7 @@
 //! The site owner's console: sign-in and the links sent by mail, onboarding (a site, its
-//! script tag), the conversations inbox, leads and the team. A Leptos client-side app that
-//! the edge serves at `/console/` on its own origin, under a strict CSP; it talks to the edge
-//! only through the public API (`api`).
+//! script tag), the conversations inbox, leads, knowledge, analytics, the team, API keys and
+//! the audit trail. A Leptos client-side app that the edge serves at `/console/` on its own
+//! origin, under a strict CSP; it talks to the edge only through the public API (`api`).
 
 mod account;
 mod api;
@@ -14,7 +14,7 @@ use leptos_router::path;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use account::Account;
-use pages::{home, inbox, leads, links, shell, sign_in, sites, team};
+use pages::{analytics, audit, home, inbox, keys, knowledge, leads, links, shell, sign_in, sites, team};
 
 #[component]
 fn App() -> impl IntoView {
@@ -32,7 +32,11 @@ fn App() -> impl IntoView {
                     <Route path=path!("leads") view=leads::Leads/>
                     <Route path=path!("sites") view=sites::Sites/>
                     <Route path=path!("sites/:id") view=sites::Site/>
+                    <Route path=path!("knowledge") view=knowledge::Knowledge/>
+                    <Route path=path!("analytics") view=analytics::Analytics/>
                     <Route path=path!("team") view=team::Team/>
+                    <Route path=path!("keys") view=keys::Keys/>
+                    <Route path=path!("audit") view=audit::Audit/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -49,7 +49,7 @@ pub fn Home() -> impl IntoView {
                 p.tag,
             ),
             ("Get a first reply", "The assistant answered a visitor.", "/console/inbox", p.reply),
-            ("Add knowledge", "Tell the assistant about your business, so it answers from it.", "/console/sites", p.knowledge),
+            ("Add knowledge", "Tell the assistant about your business, so it answers from it.", "/console/knowledge", p.knowledge),
         ]
     };
     view! {

@@ -1,7 +1,11 @@
 //! One file per page of the console, named after what the page shows.
 
+pub mod analytics;
+pub mod audit;
 pub mod home;
 pub mod inbox;
+pub mod keys;
+pub mod knowledge;
 pub mod leads;
 pub mod links;
 pub mod shell;

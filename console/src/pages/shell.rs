@@ -18,7 +18,11 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("Inbox", "/console/inbox", Some(Permission::ConversationsRead)),
     ("Leads", "/console/leads", Some(Permission::LeadsRead)),
     ("Sites", "/console/sites", Some(Permission::SitesRead)),
+    ("Knowledge", "/console/knowledge", Some(Permission::KnowledgeRead)),
+    ("Analytics", "/console/analytics", Some(Permission::BillingRead)),
     ("Team", "/console/team", Some(Permission::MembersRead)),
+    ("Keys", "/console/keys", Some(Permission::KeysManage)),
+    ("Audit", "/console/audit", Some(Permission::AuditRead)),
 ];
 
 #[component]

@@ -10,23 +10,13 @@ use crate::account::use_account;
 use crate::api::{self, ApiError};
 use crate::ui::{when, CopyButton, ErrorNote};
 
-const ROLES: [MemberRole; 4] = [MemberRole::Owner, MemberRole::Admin, MemberRole::Agent, MemberRole::Viewer];
-
-fn role_name(role: MemberRole) -> &'static str {
+/// A role as a person reads it.
+pub fn role_name(role: MemberRole) -> &'static str {
     match role {
         MemberRole::Owner => "Owner",
         MemberRole::Admin => "Admin",
         MemberRole::Agent => "Agent",
         MemberRole::Viewer => "Viewer",
-    }
-}
-
-fn role_value(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Owner => "owner",
-        MemberRole::Admin => "admin",
-        MemberRole::Agent => "agent",
-        MemberRole::Viewer => "viewer",
     }
 }
 
@@ -121,8 +111,8 @@ pub fn Team() -> impl IntoView {
                                                 view! {
                                                     <select aria-label=format!("Role of {}", m.email)
                                                         on:change=move |ev| change_role(uid.clone(), event_target_value(&ev))>
-                                                        {ROLES.into_iter().map(|r| view! {
-                                                            <option value=role_value(r) selected=r == m.role>{role_name(r)}</option>
+                                                        {MemberRole::ALL.into_iter().map(|r| view! {
+                                                            <option value=r.as_str() selected=r == m.role>{role_name(r)}</option>
                                                         }).collect_view()}
                                                     </select>
                                                 }.into_any()
@@ -156,7 +146,7 @@ pub fn Team() -> impl IntoView {
                     <div>
                         <label for="invite-role">"Role"</label>
                         <select id="invite-role" bind:value=role>
-                            {ROLES.into_iter().map(|r| view! { <option value=role_value(r)>{role_name(r)}</option> }).collect_view()}
+                            {MemberRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{role_name(r)}</option> }).collect_view()}
                         </select>
                     </div>
                 </div>

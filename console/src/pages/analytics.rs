@@ -1,0 +1,164 @@
+//! Usage over a chosen range of days: replies, tokens and cost per day as bar charts (SVG, with
+//! axes and a legend), their totals, and the month's budget and the operator's plan as gauges.
+//! Every figure is the usage API's (`GET /v1/admin/usage`) for the same range.
+
+use leptos::prelude::*;
+use shared::admin::usage::{UsageDay, UsageReport};
+use wasm_bindgen::JsValue;
+
+use crate::account::use_account;
+use crate::api::{self, ApiError};
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// `YYYY-MM-DD` (UTC) of a time in ms.
+fn day_of(ms: f64) -> String {
+    String::from(js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string()).chars().take(10).collect()
+}
+
+fn ms_of(day: &str) -> f64 {
+    js_sys::Date::parse(&format!("{day}T00:00:00Z"))
+}
+
+/// Every day of the range, those without usage at zero: a chart's gaps are days too.
+fn every_day(from: &str, to: &str, days: &[UsageDay]) -> Vec<UsageDay> {
+    let (mut at, end) = (ms_of(from), ms_of(to));
+    let mut out = Vec::new();
+    while at <= end && out.len() < 400 {
+        let day = day_of(at);
+        out.push(days.iter().find(|d| d.day == day).cloned().unwrap_or(UsageDay {
+            day,
+            requests: 0,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_micros: 0,
+            operator_cost_micros: 0,
+        }));
+        at += DAY_MS;
+    }
+    out
+}
+
+fn dollars(micros: u64) -> String {
+    format!("${:.2}", micros as f64 / 1_000_000.0)
+}
+
+#[component]
+pub fn Analytics() -> impl IntoView {
+    let account = use_account();
+    let now = js_sys::Date::now();
+    let from = RwSignal::new(day_of(now - 29.0 * DAY_MS));
+    let to = RwSignal::new(day_of(now));
+    let report = LocalResource::new(move || {
+        account.organization.track();
+        let (f, t) = (from.get(), to.get());
+        async move {
+            let r = api::get::<UsageReport>(&format!("/v1/admin/usage{}", api::query(&[("from", &f), ("to", &t)]))).await;
+            r.map(|r| (every_day(&f, &t, &r.days), r))
+        }
+    });
+    let error = RwSignal::new(None::<ApiError>);
+    view! {
+        <h1>"Analytics"</h1>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <div>
+                <label for="from">"From"</label>
+                <input id="from" type="date" bind:value=from/>
+            </div>
+            <div>
+                <label for="to">"To"</label>
+                <input id="to" type="date" bind:value=to/>
+            </div>
+        </form>
+        <crate::ui::ErrorNote error/>
+        <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
+            {move || report.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                Ok((days, report)) => {
+                    let total = |f: fn(&UsageDay) -> u64| days.iter().map(f).sum::<u64>();
+                    let (requests, tokens_in, tokens_out, cost) =
+                        (total(|d| d.requests), total(|d| d.tokens_in), total(|d| d.tokens_out), total(|d| d.cost_micros));
+                    let b = report.budget;
+                    view! {
+                        <dl class="totals">
+                            <div><dt>"Replies"</dt><dd id="total-requests">{requests}</dd></div>
+                            <div><dt>"Tokens in"</dt><dd id="total-tokens-in">{tokens_in}</dd></div>
+                            <div><dt>"Tokens out"</dt><dd id="total-tokens-out">{tokens_out}</dd></div>
+                            <div><dt>"Cost"</dt><dd id="total-cost">{dollars(cost)}</dd></div>
+                        </dl>
+                        <section class="card">
+                            <h2>{format!("Budget for {}", b.month)}</h2>
+                            <Gauge label="Spent of the monthly budget" spent=b.spent_micros cap=b.monthly_budget_cents * 10_000/>
+                            <Gauge label="Used of the plan on the operator's account" spent=b.operator_spent_micros cap=b.plan_monthly_cents * 10_000/>
+                            {(b.exhausted || b.plan_exhausted).then(|| view! { <p class="error">"Replies are refused until next month or a larger budget."</p> })}
+                        </section>
+                        <div class="charts">
+                            <BarChart title="Replies per day" days=days.clone() value=|d| d.requests as f64 label=|v| format!("{v:.0}")/>
+                            <BarChart title="Tokens per day (in and out)" days=days.clone() value=|d| (d.tokens_in + d.tokens_out) as f64 label=|v| format!("{v:.0}")/>
+                            <BarChart title="Cost per day" days=days value=|d| d.cost_micros as f64 label=|v| dollars(v as u64)/>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// How much of a cap is used, as a native `<meter>` (read out by screen readers) with words.
+#[component]
+fn Gauge(label: &'static str, spent: u64, cap: u64) -> impl IntoView {
+    let (low, high) = (cap as f64 * 0.8, cap as f64 * 0.95);
+    view! {
+        <div class="gauge">
+            <label>{label}
+                <meter min="0" max=cap.max(1) as f64 low=low high=high optimum="0" value=spent as f64></meter>
+            </label>
+            <span class="hint">{format!("{} of {}", dollars(spent), dollars(cap))}</span>
+        </div>
+    }
+}
+
+/// One series per day as bars, with a y axis from zero to the largest value, the first and last
+/// days under the x axis, each bar's day and value as its tooltip, and a legend.
+#[component]
+fn BarChart(
+    title: &'static str,
+    days: Vec<UsageDay>,
+    value: fn(&UsageDay) -> f64,
+    label: fn(f64) -> String,
+) -> impl IntoView {
+    let (w, h, left, bottom) = (600.0, 200.0, 56.0, 24.0);
+    let max = days.iter().map(value).fold(0.0, f64::max);
+    let plot_w = w - left - 8.0;
+    let plot_h = h - bottom - 8.0;
+    let step = plot_w / days.len().max(1) as f64;
+    let summary = format!("{title}: from {} to {}, at most {}", days.first().map(|d| d.day.as_str()).unwrap_or(""), days.last().map(|d| d.day.as_str()).unwrap_or(""), label(max));
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let v = value(d);
+            let bh = if max > 0.0 { v / max * plot_h } else { 0.0 };
+            view! {
+                <rect class="bar" x=left + i as f64 * step + step * 0.15 y=8.0 + plot_h - bh width=step * 0.7 height=bh>
+                    <title>{format!("{}: {}", d.day, label(v))}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="card chart">
+            <figcaption><h2>{title}</h2></figcaption>
+            <svg viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary>
+                <line class="axis" x1=left y1=8.0 x2=left y2=8.0 + plot_h/>
+                <line class="axis" x1=left y1=8.0 + plot_h x2=w - 8.0 y2=8.0 + plot_h/>
+                <text class="tick" x=left - 6.0 y=20.0 text-anchor="end">{label(max)}</text>
+                <text class="tick" x=left - 6.0 y=8.0 + plot_h text-anchor="end">"0"</text>
+                <text class="tick" x=left y=h - 6.0>{days.first().map(|d| d.day.clone())}</text>
+                <text class="tick" x=w - 8.0 y=h - 6.0 text-anchor="end">{days.last().map(|d| d.day.clone())}</text>
+                {bars}
+            </svg>
+            <p class="legend"><span class="swatch" aria-hidden="true"></span>{title}</p>
+        </figure>
+    }
+}
