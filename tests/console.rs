@@ -437,13 +437,62 @@ fn an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing(ctx: &Ctx
         wait_text(&agent, "Grace Agent").await;
         assert_eq!(agent.js("return !!document.querySelector('#invite-email') || !!document.querySelector('select[aria-label^=\"Role of\"]')").await, json!(false));
 
-        // Reading conversations and exporting leads.
+        // A visitor of the shop leaves a lead whose cells a spreadsheet would run as formulas.
+        let site_key = ctx.app.db.rows("SELECT site_key FROM domains WHERE hostname = ?1", &[&HOST])[0][0].clone();
+        let visitor = ctx.app.api(ctx.site.url().trim_end_matches('/'));
+        let c = visitor.open(&site_key, "v_console_lead").await;
+        visitor.send(&c.conversation_id, &c.token, "Can someone call me back about tea?").await;
+        let lead = json!({"site": site_key, "conversation_id": c.conversation_id, "email": "grace@customer.example",
+                          "name": "=HYPERLINK(\"http://evil.example\")", "message": "@SUM(A1) please"});
+        assert_eq!(visitor.post_json("/v1/leads", &lead, Some(&c.token)).await.status, 201);
+
+        // Reading and searching conversations, and filtering them by lead.
         click(&agent, "nav a[href='/console/inbox']").await;
-        agent.wait_for("a conversation", "document.querySelector('.conversations li a')", WAIT).await;
+        agent.wait_for("two conversations", "document.querySelectorAll('.conversations li').length === 2", WAIT).await;
+        fill(&agent, "#search", "norway").await;
+        press(&agent, "Search").await;
+        agent.wait_for("one found", "document.querySelectorAll('.conversations li').length === 1", WAIT).await;
+        fill(&agent, "#search", "Tokyo").await;
+        press(&agent, "Search").await;
+        wait_text(&agent, "No conversation holds these words.").await;
+        fill(&agent, "#search", "ship Norway").await;
+        press(&agent, "Search").await;
+        agent.wait_for("one found", "document.querySelectorAll('.conversations li').length === 1", WAIT).await;
         click(&agent, ".conversations li a").await;
         wait_text(&agent, "Do you ship to Norway?").await;
+        click(&agent, "nav a[href='/console/inbox']").await;
+        click(&agent, "#with-lead").await;
+        agent.wait_for("the lead's conversation", "document.querySelectorAll('.conversations li').length === 1", WAIT).await;
+        click(&agent, ".conversations li a").await;
+        wait_text(&agent, "grace@customer.example").await;
+        wait_text(&agent, "Can someone call me back about tea?").await;
+
+        // Exporting leads: what the browser is handed to save is CSV a spreadsheet cannot run.
         click(&agent, "nav a[href='/console/leads']").await;
-        wait_text(&agent, "No leads yet.").await;
+        wait_text(&agent, "grace@customer.example").await;
+        agent
+            .js("window.exported = []; const made = new Map(); let n = 0;
+                 URL.createObjectURL = (blob) => { const url = 'blob:export-' + n++; made.set(url, blob); return url; };
+                 URL.revokeObjectURL = () => {};
+                 HTMLAnchorElement.prototype.click = function () { window.exported.push([this.download, made.get(this.href)]); };
+                 return true")
+            .await;
+        press(&agent, "Export CSV").await;
+        agent.wait_for("the file", "window.exported.length === 1", WAIT).await;
+        let file = agent
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; const [name, blob] = window.exported[0];
+                 blob.text().then(t => done([name, t, blob.type]));",
+                vec![],
+            )
+            .await
+            .expect("the exported file");
+        assert_eq!(file[0], json!("leads.csv"));
+        assert_eq!(file[2], json!("text/csv;charset=utf-8"));
+        let csv = file[1].as_str().unwrap_or_default();
+        assert!(csv.starts_with("email,name,message,site,conversation_id,created_at\r\n"), "{csv}");
+        assert!(csv.contains(&format!("grace@customer.example,\"'=HYPERLINK(\"\"http://evil.example\"\")\",'@SUM(A1) please,{HOST},{}", c.conversation_id)), "{csv}");
 
         // A crafted request from the agent's own session is refused, and nothing changes.
         let crafted = agent
@@ -494,6 +543,15 @@ fn an_owner_sees_nothing_of_another_organization(ctx: &Ctx) {
                 assert!(!seen.contains(mark.as_str()), "{path} shows the rival's {mark}");
             }
         }
+        // Searching finds none of the rival's words.
+        let found = owner
+            .js("return fetch('/v1/admin/conversations?q=rival%20secret%20prices').then(r => r.json()).then(b => b.items.length)")
+            .await;
+        assert_eq!(found, json!(0));
+        owner.goto(&ctx.console("/inbox")).await;
+        fill(&owner, "#search", "rival secret prices").await;
+        press(&owner, "Search").await;
+        wait_text(&owner, "No conversation holds these words.").await;
         // Nor can the session act for the rival by naming it: it is no organization of theirs.
         let status = owner
             .js(&format!("return fetch('/v1/admin/domains', {{headers: {{'x-organization-id': '{}'}}}}).then(r => r.status)", ctx.rival.id))

@@ -22,6 +22,11 @@ pub fn when(ms: i64) -> String {
     String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
 }
 
+/// A time as ISO 8601 in UTC, the form spreadsheets read.
+pub fn iso(ms: i64) -> String {
+    String::from(js_sys::Date::new(&JsValue::from_f64(ms as f64)).to_iso_string())
+}
+
 /// Copies `text` to the clipboard; the button says so for a moment.
 #[component]
 pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] label: String) -> impl IntoView {

@@ -1,6 +1,7 @@
-//! The conversations inbox: newest activity first, filtered by site and days, new ones shown
-//! as they arrive (the first page is asked again every few seconds), and one transcript with
-//! what each reply cost.
+//! The conversations inbox: newest activity first, searched (full text) and filtered by site,
+//! days, rating, status and leads; new ones shown as they arrive (the first page is asked again
+//! every few seconds); one transcript with what each reply cost, the visitor's verdicts and
+//! their lead; and the filtered list exported as CSV or JSON.
 
 use std::collections::HashMap;
 
@@ -9,11 +10,11 @@ use leptos_router::hooks::use_params_map;
 use shared::admin::conversations::{ConversationDetail, ConversationSummary};
 use shared::admin::domains::DomainView;
 use shared::admin::Page;
-use shared::Role;
+use shared::{Rating, Role};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{when, ErrorNote};
+use crate::ui::{download, iso, when, ErrorNote};
 
 /// How often the first page is asked again for new conversations.
 const POLL_MS: u32 = 4000;
@@ -24,6 +25,12 @@ pub fn Inbox() -> impl IntoView {
     let site = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let rating = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let with_lead = RwSignal::new(false);
+    // What is typed in the search box, and what was searched (on Enter or the button).
+    let typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
     let items = RwSignal::new(Vec::<ConversationSummary>::new());
     let next = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(false);
@@ -32,15 +39,25 @@ pub fn Inbox() -> impl IntoView {
         account.organization.track();
         async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
     });
-    let path = move |cursor: &str| {
+    let path = move |cursor: &str, limit: &str| {
         format!(
             "/v1/admin/conversations{}",
-            api::query(&[("domain_id", &site.get_untracked()), ("from", &from.get_untracked()), ("to", &to.get_untracked()), ("cursor", cursor)])
+            api::query(&[
+                ("q", search.get_untracked().trim()),
+                ("domain_id", &site.get_untracked()),
+                ("from", &from.get_untracked()),
+                ("to", &to.get_untracked()),
+                ("rating", &rating.get_untracked()),
+                ("status", &status.get_untracked()),
+                ("lead", if with_lead.get_untracked() { "true" } else { "" }),
+                ("cursor", cursor),
+                ("limit", limit),
+            ])
         )
     };
     // The first page, again: whatever is new goes on top; what was loaded below stays.
     let refresh = move || {
-        let first = path("");
+        let first = path("", "");
         async move {
             match api::get::<Page<ConversationSummary>>(&first).await {
                 Ok(page) => {
@@ -63,6 +80,7 @@ pub fn Inbox() -> impl IntoView {
     };
     Effect::new(move |_| {
         (account.organization.track(), site.track(), from.track(), to.track());
+        (rating.track(), status.track(), with_lead.track(), search.track());
         items.set(Vec::new());
         loaded.set(false);
         leptos::task::spawn_local(refresh());
@@ -80,7 +98,7 @@ pub fn Inbox() -> impl IntoView {
     });
     let more = move |_| {
         let Some(cursor) = next.get_untracked() else { return };
-        let page_path = path(&cursor);
+        let page_path = path(&cursor, "");
         leptos::task::spawn_local(async move {
             match api::get::<Page<ConversationSummary>>(&page_path).await {
                 Ok(page) => {
@@ -94,8 +112,52 @@ pub fn Inbox() -> impl IntoView {
     let hostnames = move || -> HashMap<String, String> {
         sites.get().unwrap_or_default().into_iter().map(|d| (d.id, d.hostname)).collect()
     };
+    // Every conversation the filters select, page after page, then one file.
+    let export = move |format: &'static str| {
+        leptos::task::spawn_local(async move {
+            let mut all = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                match api::get::<Page<ConversationSummary>>(&path(&cursor, "200")).await {
+                    Ok(p) => {
+                        all.extend(p.items);
+                        match p.next_cursor {
+                            Some(c) => cursor = c,
+                            None => break,
+                        }
+                    }
+                    Err(e) => return error.set(Some(e)),
+                }
+            }
+            let hosts = hostnames();
+            let written = if format == "csv" {
+                let rows = all.iter().map(|c| {
+                    vec![
+                        c.id.clone(),
+                        hosts.get(&c.domain_id).cloned().unwrap_or_default(),
+                        c.page_url.clone().unwrap_or_default(),
+                        iso(c.started_at),
+                        iso(c.last_message_at),
+                        c.message_count.to_string(),
+                    ]
+                });
+                let header = ["id", "site", "page_url", "started_at", "last_message_at", "messages"];
+                download("conversations.csv", "text/csv;charset=utf-8", &shared::export::csv(&header, rows))
+            } else {
+                download("conversations.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())
+            };
+            if written.is_err() {
+                error.set(Some(ApiError { status: 0, code: None, message: "The browser refused the download.".into() }));
+            }
+        });
+    };
     view! {
         <h1>"Inbox"</h1>
+        <form class="search" role="search" on:submit=move |ev| { ev.prevent_default(); search.set(typed.get_untracked()); }>
+            <label for="search" class="visually-hidden">"Search the conversations"</label>
+            <input id="search" type="search" placeholder="Search the conversations" bind:value=typed/>
+            <button type="submit">"Search"</button>
+        </form>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <div>
                 <label for="site">"Site"</label>
@@ -114,10 +176,39 @@ pub fn Inbox() -> impl IntoView {
                 <label for="to">"To"</label>
                 <input id="to" type="date" bind:value=to/>
             </div>
+            <div>
+                <label for="rating">"Rating"</label>
+                <select id="rating" bind:value=rating>
+                    <option value="">"Any"</option>
+                    <option value="up">"Rated helpful"</option>
+                    <option value="down">"Rated unhelpful"</option>
+                </select>
+            </div>
+            <div>
+                <label for="status">"Replies"</label>
+                <select id="status" bind:value=status>
+                    <option value="">"Any"</option>
+                    <option value="interrupted">"Some interrupted"</option>
+                    <option value="failed">"Some failed"</option>
+                </select>
+            </div>
+            <div>
+                <label class="check"><input id="with-lead" type="checkbox" bind:checked=with_lead/>" With a lead"</label>
+            </div>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| export("csv")>"Export CSV"</button>
+                <button type="button" class="secondary" on:click=move |_| export("json")>"Export JSON"</button>
+            </div>
         </form>
         <ErrorNote error/>
         <p class="hint" role="status" aria-live="polite">
-            {move || if !loaded.get() { "Loading…".to_owned() } else if items.with(Vec::is_empty) { "No conversations yet.".to_owned() } else { String::new() }}
+            {move || if !loaded.get() {
+                "Loading…"
+            } else if items.with(Vec::is_empty) {
+                if search.with(|s| s.trim().is_empty()) { "No conversations yet." } else { "No conversation holds these words." }
+            } else {
+                ""
+            }}
         </p>
         <ul class="list conversations">
             <For each=move || items.get() key=|c| (c.id.clone(), c.last_message_at, c.message_count) let:c>
@@ -160,12 +251,21 @@ pub fn Transcript() -> impl IntoView {
                             <dt>"Started"</dt><dd>{when(c.started_at)}</dd>
                             <dt>"Page"</dt><dd>{c.page_url.clone().unwrap_or_else(|| "unknown".into())}</dd>
                             <dt>"Cost"</dt><dd>{dollars(cost)}</dd>
+                            {d.leads.into_iter().map(|l| view! {
+                                <dt>"Lead"</dt>
+                                <dd>{l.email.clone()}{l.name.clone().map(|n| format!(" ({n})"))}{l.message.clone().map(|m| format!(": {m}"))}</dd>
+                            }).collect_view()}
                         </dl>
                         <ol class="transcript">
                             {d.messages.into_iter().map(|m| {
                                 let who = match m.role { Role::User => "Visitor", Role::Assistant => "Assistant", Role::System => "System" };
                                 let meta = if m.role == Role::Assistant {
-                                    format!("{} · {} in / {} out tokens · {}{}", m.status.as_str(), m.tokens_in, m.tokens_out, dollars(m.cost_micros),
+                                    let verdict = match m.feedback {
+                                        Some(Rating::Up) => " · rated helpful",
+                                        Some(Rating::Down) => " · rated unhelpful",
+                                        None => "",
+                                    };
+                                    format!("{} · {} in / {} out tokens · {}{}{verdict}", m.status.as_str(), m.tokens_in, m.tokens_out, dollars(m.cost_micros),
                                         m.model.as_deref().map(|model| format!(" · {model}")).unwrap_or_default())
                                 } else { String::new() };
                                 view! {

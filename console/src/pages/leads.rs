@@ -1,4 +1,4 @@
-//! The contact details visitors left: a table (a list on a phone), filtered by site,
+//! The contact details visitors left: a table (a list on a phone), filtered by site and days,
 //! and exported whole as CSV (formula-safe) or JSON.
 
 use leptos::prelude::*;
@@ -8,12 +8,14 @@ use shared::admin::Page;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{download, when, ErrorNote};
+use crate::ui::{download, iso, when, ErrorNote};
 
 #[component]
 pub fn Leads() -> impl IntoView {
     let account = use_account();
     let site = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let sites = LocalResource::new(move || {
         account.organization.track();
@@ -24,13 +26,15 @@ pub fn Leads() -> impl IntoView {
             "/v1/admin/leads{}",
             api::query(&[
                 ("domain_id", &site.get_untracked()),
+                ("from", &from.get_untracked()),
+                ("to", &to.get_untracked()),
                 ("cursor", cursor),
                 ("limit", limit)
             ])
         )
     };
     let page = LocalResource::new(move || {
-        (account.organization.track(), site.track());
+        (account.organization.track(), site.track(), from.track(), to.track());
         let first = path("", "");
         async move { api::get::<Page<LeadView>>(&first).await }
     });
@@ -107,6 +111,14 @@ pub fn Leads() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            <div>
+                <label for="from">"From"</label>
+                <input id="from" type="date" bind:value=from/>
+            </div>
+            <div>
+                <label for="to">"To"</label>
+                <input id="to" type="date" bind:value=to/>
+            </div>
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| export("csv")>"Export CSV"</button>
                 <button type="button" class="secondary" on:click=move |_| export("json")>"Export JSON"</button>
@@ -139,9 +151,4 @@ pub fn Leads() -> impl IntoView {
             <button type="button" class="secondary" on:click=older>"Older leads"</button>
         </Show>
     }
-}
-
-/// A time as ISO 8601 in UTC, the form spreadsheets read.
-fn iso(ms: i64) -> String {
-    String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_iso_string())
 }

@@ -2,11 +2,13 @@
 
 use serde::Deserialize;
 use shared::admin::audit::AuditAction;
-use shared::admin::conversations::{ConversationSummary, StoredMessage};
-use shared::{MessageStatus, Role};
+use shared::admin::conversations::{ConversationSummary, SearchText, StoredMessage};
+use shared::admin::leads::LeadView;
+use shared::{MessageStatus, Rating, Role};
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
+use super::leads::LEAD_VIEW;
 use super::{bind, count, int, opt_text, text, Cursor, OrgStore, Query};
 use crate::clock::now_ms;
 use crate::error::EdgeResult;
@@ -17,6 +19,14 @@ pub struct ConversationFilter {
     pub domain: Option<DomainId>,
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
+    /// Words one of its messages holds.
+    pub search: Option<SearchText>,
+    /// A reply rated so.
+    pub rating: Option<Rating>,
+    /// A message that ended so (`interrupted`, `failed`).
+    pub status: Option<MessageStatus>,
+    /// A lead left in it.
+    pub with_lead: bool,
     pub after: Option<Cursor>,
     pub limit: u32,
 }
@@ -63,6 +73,7 @@ struct StoredMessageRow {
     cost_micros: i64,
     latency_ms: Option<i64>,
     created_at: i64,
+    feedback: Option<Rating>,
 }
 
 impl OrgStore {
@@ -121,6 +132,33 @@ impl OrgStore {
         if let Some(t) = f.until_ms {
             query.push(" AND c.last_message_at < ?", int(t));
         }
+        // Each filter looks inside the same organization as the conversation it keeps.
+        if let Some(words) = &f.search {
+            query.push(
+                " AND c.id IN (SELECT m.conversation_id FROM message_search s JOIN messages m ON m.rowid = s.rowid \
+                 WHERE message_search MATCH ? AND m.organization_id = c.organization_id)",
+                text(&words.fts_query()),
+            );
+        }
+        if let Some(r) = f.rating {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM message_feedback fb WHERE fb.organization_id = c.organization_id \
+                 AND fb.conversation_id = c.id AND fb.rating = ?)",
+                text(r.as_str()),
+            );
+        }
+        if let Some(st) = f.status {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM messages m WHERE m.organization_id = c.organization_id \
+                 AND m.conversation_id = c.id AND m.status = ?)",
+                text(st.as_str()),
+            );
+        }
+        if f.with_lead {
+            query.push_clause(
+                " AND EXISTS (SELECT 1 FROM leads l WHERE l.organization_id = c.organization_id AND l.conversation_id = c.id)",
+            );
+        }
         let (rows, next) = self
             .page(query, ("c.last_message_at", "c.id"), f.after.as_ref(), f.limit, |r: &ConversationRow| Cursor {
                 at: r.last_message_at,
@@ -133,7 +171,7 @@ impl OrgStore {
     pub async fn conversation(
         &self,
         id: ConversationId,
-    ) -> EdgeResult<Option<(ConversationSummary, Vec<StoredMessage>)>> {
+    ) -> EdgeResult<Option<(ConversationSummary, Vec<StoredMessage>, Vec<LeadView>)>> {
         let sql = format!("{CONVERSATION_VIEW} WHERE c.organization_id = ?1 AND c.id = ?2");
         let results = self
             .db
@@ -141,9 +179,15 @@ impl OrgStore {
                 bind(&self.db, &sql, &[self.org(), text(&id.to_string())])?,
                 bind(
                     &self.db,
-                    "SELECT id, role, content, status, model, tokens_in, tokens_out, cost_micros, latency_ms, \
-                     created_at FROM messages WHERE organization_id = ?1 AND conversation_id = ?2 \
-                     ORDER BY created_at, rowid",
+                    "SELECT m.id, m.role, m.content, m.status, m.model, m.tokens_in, m.tokens_out, m.cost_micros, \
+                     m.latency_ms, m.created_at, fb.rating AS feedback FROM messages m \
+                     LEFT JOIN message_feedback fb ON fb.message_id = m.id AND fb.organization_id = m.organization_id \
+                     WHERE m.organization_id = ?1 AND m.conversation_id = ?2 ORDER BY m.created_at, m.rowid",
+                    &[self.org(), text(&id.to_string())],
+                )?,
+                bind(
+                    &self.db,
+                    &format!("{LEAD_VIEW} WHERE organization_id = ?1 AND conversation_id = ?2 ORDER BY created_at"),
                     &[self.org(), text(&id.to_string())],
                 )?,
             ])
@@ -170,10 +214,15 @@ impl OrgStore {
                 cost_micros: count(m.cost_micros),
                 latency_ms: m.latency_ms.map(count),
                 created_at: m.created_at,
+                feedback: m.feedback,
             })
             .collect();
+        let leads: Vec<LeadView> = match results.get(2) {
+            Some(r) => r.results()?,
+            None => Vec::new(),
+        };
         self.record_read(AuditAction::ConversationRead, Some(("conversation", &id.to_string()))).await?;
-        Ok(Some((summary.into(), messages)))
+        Ok(Some((summary.into(), messages, leads)))
     }
 
     pub(super) fn touch(&self, conversation: &JsValue, now: i64) -> EdgeResult<D1PreparedStatement> {

@@ -10,6 +10,10 @@ use crate::clock::now_ms;
 use crate::error::EdgeResult;
 use crate::ids::{ConversationId, DomainId, LeadId};
 
+/// A lead's columns, which are its view (`LeadView`) column for column.
+pub(super) const LEAD_VIEW: &str =
+    "SELECT id, domain_id, conversation_id, email, name, message, status, created_at FROM leads";
+
 /// How many leads may be stored: per domain since a moment, and per conversation ever.
 pub struct LeadLimits {
     pub since_ms: i64,
@@ -86,23 +90,25 @@ impl OrgStore {
         Ok(counts.map_or((0, 0), |c| (c.on_domain, c.in_conversation)))
     }
 
-    /// A page of leads, newest first, and the cursor of the next page.
+    /// A page of leads, newest first, left within `[since, until)` when given, and the cursor
+    /// of the next page.
     pub async fn leads(
         &self,
         domain: Option<DomainId>,
+        (since_ms, until_ms): (Option<i64>, Option<i64>),
         after: Option<&Cursor>,
         limit: u32,
     ) -> EdgeResult<(Vec<LeadView>, Option<Cursor>)> {
-        let mut query = Query::new(
-            "SELECT id, domain_id, conversation_id, email, name, message, status, created_at FROM leads \
-             WHERE organization_id = ?1"
-                .to_owned(),
-            self.org(),
-        );
+        let mut query = Query::new(format!("{LEAD_VIEW} WHERE organization_id = ?1"), self.org());
         if let Some(d) = domain {
             query.push(" AND domain_id = ?", text(&d.to_string()));
         }
-        // A lead's row is its view, column for column.
+        if let Some(t) = since_ms {
+            query.push(" AND created_at >= ?", int(t));
+        }
+        if let Some(t) = until_ms {
+            query.push(" AND created_at < ?", int(t));
+        }
         let page = self
             .page(query, ("created_at", "id"), after, limit, |r: &LeadView| Cursor {
                 at: r.created_at,

@@ -100,6 +100,11 @@ impl Query {
         Self { sql, values: vec![org] }
     }
 
+    /// Appends `clause`, which binds nothing.
+    fn push_clause(&mut self, clause: &str) {
+        self.sql.push_str(clause);
+    }
+
     /// Appends `clause`, its one `?` bound to `value`.
     fn push(&mut self, clause: &str, value: JsValue) {
         self.values.push(value);

@@ -2,12 +2,12 @@
 //! conversation with all its messages.
 
 use serde::Deserialize;
-use shared::admin::conversations::ConversationDetail;
+use shared::admin::conversations::{ConversationDetail, SearchText};
 use shared::admin::Page;
-use shared::ErrorCode;
+use shared::{ErrorCode, MessageStatus, Rating};
 use worker::{Request, Response};
 
-use super::{day_start, domain_filter, page, query};
+use super::{day_start, domain_filter, invalid, page, query};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::ConversationId;
@@ -18,6 +18,10 @@ struct ListQuery {
     domain_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    q: Option<String>,
+    rating: Option<String>,
+    status: Option<String>,
+    lead: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -29,7 +33,25 @@ pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let since_ms = q.from.as_deref().map(day_start).transpose()?;
     // `to` is inclusive: everything before the next day's start.
     let until_ms = q.to.as_deref().map(day_start).transpose()?.map(|t| t + 86_400_000);
-    let filter = ConversationFilter { domain, since_ms, until_ms, after, limit };
+    let search = q.q.as_deref().map(SearchText::parse).transpose().map_err(|e| invalid(e.to_string()))?;
+    let rating = match q.rating.as_deref() {
+        None => None,
+        Some("up") => Some(Rating::Up),
+        Some("down") => Some(Rating::Down),
+        Some(_) => return Err(invalid("rating must be up or down")),
+    };
+    let status = match q.status.as_deref() {
+        None => None,
+        Some("interrupted") => Some(MessageStatus::Interrupted),
+        Some("failed") => Some(MessageStatus::Failed),
+        Some(_) => return Err(invalid("status must be interrupted or failed")),
+    };
+    let with_lead = match q.lead.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(invalid("lead must be true or false")),
+    };
+    let filter = ConversationFilter { domain, since_ms, until_ms, search, rating, status, with_lead, after, limit };
     let (items, next) = store.conversations(&filter).await?;
     http::json(200, &Page { items, next_cursor: next.map(|c| c.encode()) })
 }
@@ -37,6 +59,6 @@ pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
 pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
     let not_found = || EdgeError::new(ErrorCode::ConversationNotFound, "No such conversation.");
     let id = ConversationId::parse(id).ok_or_else(not_found)?;
-    let (conversation, messages) = store.conversation(id).await?.ok_or_else(not_found)?;
-    http::json(200, &ConversationDetail { conversation, messages })
+    let (conversation, messages, leads) = store.conversation(id).await?.ok_or_else(not_found)?;
+    http::json(200, &ConversationDetail { conversation, messages, leads })
 }
