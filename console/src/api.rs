@@ -98,6 +98,20 @@ pub async fn delete(path: &str) -> ApiResult<serde_json::Value> {
     send::<(), _>(Method::DELETE, path, None).await
 }
 
+/// Every item a list's filters select, page after page: `page(cursor)` is one page's path.
+pub async fn all_pages<T: DeserializeOwned>(page: impl Fn(&str) -> String) -> ApiResult<Vec<T>> {
+    let mut all = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let p: shared::admin::Page<T> = get(&page(&cursor)).await?;
+        all.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = c,
+            None => return Ok(all),
+        }
+    }
+}
+
 /// A query string from its pairs, leaving out empty values.
 pub fn query(pairs: &[(&str, &str)]) -> String {
     let encoded: Vec<String> = pairs

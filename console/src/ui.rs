@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api::ApiError;
+use shared::admin::domains::DomainView;
+
+use crate::api::{self, ApiError};
 
 /// An API error next to what caused it; read out by screen readers when it appears.
 #[component]
@@ -13,6 +15,66 @@ pub fn ErrorNote(error: RwSignal<Option<ApiError>>) -> impl IntoView {
         <p class="error" role="alert" hidden=move || error.with(Option::is_none)>
             {move || error.get().map(|e| e.message).unwrap_or_default()}
         </p>
+    }
+}
+
+/// The organization's sites, for a list's site filter; the list is read again when the
+/// organization changes.
+pub fn sites() -> LocalResource<Vec<DomainView>> {
+    let account = crate::account::use_account();
+    LocalResource::new(move || {
+        account.organization.track();
+        async {
+            api::get::<shared::admin::Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default()
+        }
+    })
+}
+
+/// Appends the list page at `path` to `items` and keeps its cursor in `next` (none: no more).
+pub fn append_page<T>(path: String, items: RwSignal<Vec<T>>, next: RwSignal<Option<String>>, error: RwSignal<Option<ApiError>>)
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    leptos::task::spawn_local(async move {
+        match api::get::<shared::admin::Page<T>>(&path).await {
+            Ok(page) => {
+                error.set(None);
+                items.update(|list| list.extend(page.items));
+                next.set(page.next_cursor);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
+
+/// A list's site filter: all sites, or one.
+#[component]
+pub fn SiteFilter(site: RwSignal<String>, sites: LocalResource<Vec<DomainView>>) -> impl IntoView {
+    view! {
+        <div>
+            <label for="site">"Site"</label>
+            <select id="site" bind:value=site>
+                <option value="">"All sites"</option>
+                {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
+                    <option value=d.id.clone()>{d.hostname.clone()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A list's range of days (`YYYY-MM-DD`, either end open when empty).
+#[component]
+pub fn DayRange(from: RwSignal<String>, to: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div>
+            <label for="from">"From"</label>
+            <input id="from" type="date" bind:value=from/>
+        </div>
+        <div>
+            <label for="to">"To"</label>
+            <input id="to" type="date" bind:value=to/>
+        </div>
     }
 }
 
@@ -51,7 +113,12 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] label: Strin
 }
 
 /// Offers `content` to the reader as a file named `name`.
-pub fn download(name: &str, mime: &str, content: &str) -> Result<(), JsValue> {
+pub fn download(name: &str, mime: &str, content: &str) -> Result<(), ApiError> {
+    offer(name, mime, content)
+        .map_err(|_| ApiError { status: 0, code: None, message: "The browser refused the download.".into() })
+}
+
+fn offer(name: &str, mime: &str, content: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&JsValue::from_str(content));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
+use crate::ui::DayRange;
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -61,14 +62,7 @@ pub fn Analytics() -> impl IntoView {
     view! {
         <h1>"Analytics"</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <div>
-                <label for="from">"From"</label>
-                <input id="from" type="date" bind:value=from/>
-            </div>
-            <div>
-                <label for="to">"To"</label>
-                <input id="to" type="date" bind:value=to/>
-            </div>
+            <DayRange from to/>
         </form>
         <crate::ui::ErrorNote error/>
         <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>

@@ -7,7 +7,7 @@ use shared::admin::Page;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{when, ErrorNote};
+use crate::ui::{when, DayRange, ErrorNote};
 
 #[component]
 pub fn Audit() -> impl IntoView {
@@ -57,14 +57,7 @@ pub fn Audit() -> impl IntoView {
                     {AuditAction::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
                 </select>
             </div>
-            <div>
-                <label for="from">"From"</label>
-                <input id="from" type="date" bind:value=from/>
-            </div>
-            <div>
-                <label for="to">"To"</label>
-                <input id="to" type="date" bind:value=to/>
-            </div>
+            <DayRange from to/>
         </form>
         <ErrorNote error/>
         <p class="hint" role="status">

@@ -8,13 +8,12 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::admin::conversations::{ConversationDetail, ConversationSummary};
-use shared::admin::domains::DomainView;
 use shared::admin::Page;
 use shared::{Rating, Role};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{download, iso, when, ErrorNote};
+use crate::ui::{append_page, download, iso, when, DayRange, ErrorNote, SiteFilter};
 
 /// How often the first page is asked again for new conversations.
 const POLL_MS: u32 = 4000;
@@ -35,10 +34,7 @@ pub fn Inbox() -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let sites = LocalResource::new(move || {
-        account.organization.track();
-        async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
-    });
+    let sites = crate::ui::sites();
     let path = move |cursor: &str, limit: &str| {
         format!(
             "/v1/admin/conversations{}",
@@ -98,16 +94,7 @@ pub fn Inbox() -> impl IntoView {
     });
     let more = move |_| {
         let Some(cursor) = next.get_untracked() else { return };
-        let page_path = path(&cursor, "");
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<ConversationSummary>>(&page_path).await {
-                Ok(page) => {
-                    items.update(|list| list.extend(page.items));
-                    next.set(page.next_cursor);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        append_page(path(&cursor, ""), items, next, error);
     };
     let hostnames = move || -> HashMap<String, String> {
         sites.get().unwrap_or_default().into_iter().map(|d| (d.id, d.hostname)).collect()
@@ -115,20 +102,10 @@ pub fn Inbox() -> impl IntoView {
     // Every conversation the filters select, page after page, then one file.
     let export = move |format: &'static str| {
         leptos::task::spawn_local(async move {
-            let mut all = Vec::new();
-            let mut cursor = String::new();
-            loop {
-                match api::get::<Page<ConversationSummary>>(&path(&cursor, "200")).await {
-                    Ok(p) => {
-                        all.extend(p.items);
-                        match p.next_cursor {
-                            Some(c) => cursor = c,
-                            None => break,
-                        }
-                    }
-                    Err(e) => return error.set(Some(e)),
-                }
-            }
+            let all: Vec<ConversationSummary> = match api::all_pages(|cursor| path(cursor, "200")).await {
+                Ok(all) => all,
+                Err(e) => return error.set(Some(e)),
+            };
             let hosts = hostnames();
             let written = if format == "csv" {
                 let rows = all.iter().map(|c| {
@@ -146,8 +123,8 @@ pub fn Inbox() -> impl IntoView {
             } else {
                 download("conversations.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())
             };
-            if written.is_err() {
-                error.set(Some(ApiError { status: 0, code: None, message: "The browser refused the download.".into() }));
+            if let Err(e) = written {
+                error.set(Some(e));
             }
         });
     };
@@ -159,23 +136,8 @@ pub fn Inbox() -> impl IntoView {
             <button type="submit">"Search"</button>
         </form>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <div>
-                <label for="site">"Site"</label>
-                <select id="site" bind:value=site>
-                    <option value="">"All sites"</option>
-                    {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
-                        <option value=d.id.clone()>{d.hostname.clone()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="from">"From"</label>
-                <input id="from" type="date" bind:value=from/>
-            </div>
-            <div>
-                <label for="to">"To"</label>
-                <input id="to" type="date" bind:value=to/>
-            </div>
+            <SiteFilter site sites/>
+            <DayRange from to/>
             <div>
                 <label for="rating">"Rating"</label>
                 <select id="rating" bind:value=rating>

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use shared::access::Permission;
-use shared::admin::domains::DomainView;
 use shared::admin::knowledge::{CreateKnowledge, KnowledgeKind, KnowledgeView, UpdateKnowledge};
 use shared::admin::Page;
 
@@ -15,10 +14,7 @@ use crate::ui::{when, ErrorNote};
 pub fn Knowledge() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
-    let sites = LocalResource::new(move || {
-        account.organization.track();
-        async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
-    });
+    let sites = crate::ui::sites();
     let entries = LocalResource::new(move || {
         (account.organization.track(), reload.track());
         api::get::<Page<KnowledgeView>>("/v1/admin/knowledge")

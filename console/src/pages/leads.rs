@@ -2,13 +2,12 @@
 //! and exported whole as CSV (formula-safe) or JSON.
 
 use leptos::prelude::*;
-use shared::admin::domains::DomainView;
 use shared::admin::leads::LeadView;
 use shared::admin::Page;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{download, iso, when, ErrorNote};
+use crate::ui::{append_page, download, iso, when, DayRange, ErrorNote, SiteFilter};
 
 #[component]
 pub fn Leads() -> impl IntoView {
@@ -17,10 +16,7 @@ pub fn Leads() -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let sites = LocalResource::new(move || {
-        account.organization.track();
-        async { api::get::<Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default() }
-    });
+    let sites = crate::ui::sites();
     let path = move |cursor: &str, limit: &str| {
         format!(
             "/v1/admin/leads{}",
@@ -48,34 +44,15 @@ pub fn Leads() -> impl IntoView {
     });
     let older = move |_| {
         let Some(cursor) = next.get_untracked() else { return };
-        let page_path = path(&cursor, "");
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<LeadView>>(&page_path).await {
-                Ok(p) => {
-                    more.update(|m| m.extend(p.items));
-                    next.set(p.next_cursor);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        append_page(path(&cursor, ""), more, next, error);
     };
     // Every lead the filters select, page after page, then one file.
     let export = move |format: &'static str| {
         leptos::task::spawn_local(async move {
-            let mut all = Vec::new();
-            let mut cursor = String::new();
-            loop {
-                match api::get::<Page<LeadView>>(&path(&cursor, "200")).await {
-                    Ok(p) => {
-                        all.extend(p.items);
-                        match p.next_cursor {
-                            Some(c) => cursor = c,
-                            None => break,
-                        }
-                    }
-                    Err(e) => return error.set(Some(e)),
-                }
-            }
+            let all: Vec<LeadView> = match api::all_pages(|cursor| path(cursor, "200")).await {
+                Ok(all) => all,
+                Err(e) => return error.set(Some(e)),
+            };
             let hosts: std::collections::HashMap<String, String> =
                 sites.get_untracked().unwrap_or_default().into_iter().map(|d| (d.id, d.hostname)).collect();
             let written = if format == "csv" {
@@ -94,31 +71,16 @@ pub fn Leads() -> impl IntoView {
             } else {
                 download("leads.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())
             };
-            if written.is_err() {
-                error.set(Some(ApiError { status: 0, code: None, message: "The browser refused the download.".into() }));
+            if let Err(e) = written {
+                error.set(Some(e));
             }
         });
     };
     view! {
         <h1>"Leads"</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <div>
-                <label for="site">"Site"</label>
-                <select id="site" bind:value=site>
-                    <option value="">"All sites"</option>
-                    {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
-                        <option value=d.id.clone()>{d.hostname.clone()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="from">"From"</label>
-                <input id="from" type="date" bind:value=from/>
-            </div>
-            <div>
-                <label for="to">"To"</label>
-                <input id="to" type="date" bind:value=to/>
-            </div>
+            <SiteFilter site sites/>
+            <DayRange from to/>
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| export("csv")>"Export CSV"</button>
                 <button type="button" class="secondary" on:click=move |_| export("json")>"Export JSON"</button>

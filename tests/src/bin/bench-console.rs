@@ -101,6 +101,7 @@ fn main() {
             let page = driver.session(false).await.expect("session");
             page.goto(&sign_in).await;
             page.wait_for("the form", "document.getElementById('email')", WAIT).await;
+            page.wait_for("the first paint", "performance.getEntriesByName('first-contentful-paint').length", WAIT).await;
             let paint = page
                 .js("return (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime")
                 .await;
