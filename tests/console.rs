@@ -16,6 +16,7 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
+use shared::StreamEvent;
 
 const PASSWORD: &str = "a long enough passphrase";
 const WAIT: Duration = Duration::from_secs(20);
@@ -350,10 +351,11 @@ fn an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load(ctx: &Ct
         sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
         path_is(&owner, &format!("/console/sites/{domain}")).await;
         fill(&owner, "#greeting", "Welcome to the tea shop!").await;
-        // A colour input takes its value from script, as the picker would set it.
-        owner
-            .js("const c = document.querySelector('#colour'); c.value = '#0f766e'; c.dispatchEvent(new Event('input', {bubbles: true})); return true")
-            .await;
+        // The colour's text is chosen by the widget's rule, and its contrast is said in words.
+        set_value(&owner, "#colour", "#fde047", "input").await;
+        wait_text(&owner, "Text on it: black, contrast").await;
+        set_value(&owner, "#colour", "#0f766e", "input").await;
+        wait_text(&owner, "Text on it: white, contrast 5.5:1 (meets WCAG AA).").await;
         press(&owner, "Save").await;
         wait_text(&owner, "Saved.").await;
 
@@ -361,8 +363,8 @@ fn an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load(ctx: &Ct
         let launcher = visitor.launcher().await;
         launcher.click().await.expect("open");
         visitor.wait_for("the greeting", "wa('.msg.greeting').some(m => m.textContent.includes('Welcome to the tea shop!'))", WAIT).await;
-        let colour = visitor.js("return getComputedStyle(w('.launcher')).backgroundColor").await;
-        assert_eq!(colour, json!("rgb(15, 118, 110)"));
+        let colours = visitor.js("const s = getComputedStyle(w('.launcher')); return [s.backgroundColor, s.color]").await;
+        assert_eq!(colours, json!(["rgb(15, 118, 110)", "rgb(255, 255, 255)"]));
     });
     ctx.app.block_on(async {
         owner.close().await;
@@ -441,7 +443,10 @@ fn an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing(ctx: &Ctx
         let site_key = ctx.app.db.rows("SELECT site_key FROM domains WHERE hostname = ?1", &[&HOST])[0][0].clone();
         let visitor = ctx.app.api(ctx.site.url().trim_end_matches('/'));
         let c = visitor.open(&site_key, "v_console_lead").await;
-        visitor.send(&c.conversation_id, &c.token, "Can someone call me back about tea?").await;
+        let reply = visitor.send(&c.conversation_id, &c.token, "Can someone call me back about tea?").await;
+        let Some(StreamEvent::Done { message_id, .. }) = reply.last() else { panic!("{:?}", reply.last()) };
+        let vote = json!({"conversation_id": c.conversation_id, "rating": "up"});
+        assert_eq!(visitor.post_json(&format!("/v1/messages/{message_id}/feedback"), &vote, Some(&c.token)).await.status, 204);
         let lead = json!({"site": site_key, "conversation_id": c.conversation_id, "email": "grace@customer.example",
                           "name": "=HYPERLINK(\"http://evil.example\")", "message": "@SUM(A1) please"});
         assert_eq!(visitor.post_json("/v1/leads", &lead, Some(&c.token)).await.status, 201);
@@ -465,6 +470,7 @@ fn an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing(ctx: &Ctx
         agent.wait_for("the lead's conversation", "document.querySelectorAll('.conversations li').length === 1", WAIT).await;
         click(&agent, ".conversations li a").await;
         wait_text(&agent, "grace@customer.example").await;
+        wait_text(&agent, "rated helpful").await;
         wait_text(&agent, "Can someone call me back about tea?").await;
 
         // Exporting leads: what the browser is handed to save is CSV a spreadsheet cannot run.
@@ -644,22 +650,35 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
             let to = owner.js("return document.querySelector('#to').value").await;
             let (from, to) = (from.as_str().unwrap_or_default(), to.as_str().unwrap_or_default());
             let usage = api.get(&format!("/v1/admin/usage?from={from}&to={to}")).await.body;
-            let days = usage["days"].as_array().cloned().unwrap_or_default();
-            let sum = |field: &str| days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum::<u64>();
+            let total = |list: &str, field: &str| {
+                usage[list].as_array().map_or(0, |days| days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum::<u64>())
+            };
+            let sum = |field: &str| total("days", field);
+            let (up, down) = (total("activity", "rated_up"), total("activity", "rated_down"));
+            let rated = if up + down == 0 {
+                "no ratings".to_owned()
+            } else {
+                format!("{}% of {}", (up * 100 + (up + down) / 2) / (up + down), up + down)
+            };
             let expected = json!([
+                total("activity", "conversations").to_string(),
+                total("activity", "messages").to_string(),
                 sum("requests").to_string(),
                 sum("tokens_in").to_string(),
                 sum("tokens_out").to_string(),
-                format!("${:.2}", sum("cost_micros") as f64 / 1_000_000.0)
+                format!("${:.2}", sum("cost_micros") as f64 / 1_000_000.0),
+                rated,
             ]);
-            let shown = "['#total-requests', '#total-tokens-in', '#total-tokens-out', '#total-cost']
+            let shown = "['#total-conversations', '#total-messages', '#total-requests', '#total-tokens-in',
+                          '#total-tokens-out', '#total-cost', '#total-rated']
                 .map(s => document.querySelector(s) && document.querySelector(s).textContent)";
             owner
                 .wait_for("the totals", &format!("JSON.stringify({shown}) === JSON.stringify({expected})"), WAIT)
                 .await;
             if chosen.is_none() {
                 assert!(sum("requests") >= 1, "the visitor's reply is counted: {usage}");
-                assert_eq!(owner.js("return document.querySelectorAll('svg rect.bar').length").await, json!(90), "30 days, 3 charts");
+                assert!(total("activity", "conversations") >= 2 && up >= 1, "the journeys' conversations and rating: {usage}");
+                assert_eq!(owner.js("return document.querySelectorAll('svg rect.bar').length").await, json!(150), "30 days, 5 charts");
                 owner.js("document.querySelector('.charts').scrollIntoView(); return true").await;
                 ctx.shot(&owner, "analytics-charts-desktop-light").await;
             }

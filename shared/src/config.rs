@@ -98,6 +98,43 @@ pub fn is_hex_colour(s: &str) -> bool {
     s.strip_prefix('#').is_some_and(|h| matches!(h.len(), 3 | 6) && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// The darker of the two text colours the widget puts on its theme colour: pure black, so the
+/// better of the two always meets WCAG AA (4.58:1 at worst).
+pub const DARK_TEXT: &str = "#000000";
+
+/// WCAG 2's relative luminance of `#rgb` or `#rrggbb` (0 black to 1 white).
+pub fn relative_luminance(hex: &str) -> Option<f64> {
+    if !is_hex_colour(hex) {
+        return None;
+    }
+    let h = &hex[1..];
+    let n = h.len() / 3;
+    let channel = |i: usize| -> Option<f64> {
+        let part = &h[i * n..(i + 1) * n];
+        let v = u8::from_str_radix(&part.repeat(3 - n), 16).ok()?;
+        let c = f64::from(v) / 255.0;
+        Some(if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) })
+    };
+    Some(0.2126 * channel(0)? + 0.7152 * channel(1)? + 0.0722 * channel(2)?)
+}
+
+/// WCAG 2's contrast ratio of two colours, from 1 (none) to 21; AA asks 4.5 for text.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    let (la, lb) = (relative_luminance(a)?, relative_luminance(b)?);
+    Some((la.max(lb) + 0.05) / (la.min(lb) + 0.05))
+}
+
+/// White or dark text on `primary`, whichever contrasts more: the rule the widget's loader
+/// applies when a site names no text colour (`readable` in widget/loader/widget.js).
+pub fn readable_on(primary: &str) -> &'static str {
+    let l = relative_luminance(primary).unwrap_or(0.0);
+    if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
+        "#ffffff"
+    } else {
+        DARK_TEXT
+    }
+}
+
 /// A BCP 47-shaped tag (`en`, `de-CH`, `zh-Hant-TW`): letters and digits in hyphenated parts.
 fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
@@ -159,6 +196,26 @@ mod tests {
         assert!(is_hex_colour("#fff") && is_hex_colour("#0F766E"));
         for bad in ["fff", "#ffff", "#ggg", "red", "#fff;background:url(x)", ""] {
             assert!(!is_hex_colour(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn contrast_follows_wcag() {
+        assert_eq!(contrast_ratio("#000", "#fff").map(|r| (r * 100.0).round()), Some(2100.0));
+        assert_eq!(contrast_ratio("#2563eb", "#2563eb"), Some(1.0));
+        assert!(contrast_ratio("#767676", "#ffffff").is_some_and(|r| r >= 4.5 && r < 4.6));
+        assert_eq!(contrast_ratio("red", "#fff"), None);
+        assert_eq!(readable_on("#2563eb"), "#ffffff");
+        assert_eq!(readable_on("#fde047"), DARK_TEXT);
+    }
+
+    proptest::proptest! {
+        /// Whatever the theme colour, the text the widget's rule puts on it meets WCAG AA.
+        #[test]
+        fn the_readable_text_always_meets_aa(r in 0u8.., g in 0u8.., b in 0u8..) {
+            let primary = format!("#{r:02x}{g:02x}{b:02x}");
+            let ratio = contrast_ratio(&primary, readable_on(&primary)).unwrap_or(0.0);
+            proptest::prop_assert!(ratio >= 4.5, "{primary}: {ratio}");
         }
     }
 

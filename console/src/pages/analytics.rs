@@ -1,9 +1,10 @@
-//! Usage over a chosen range of days: replies, tokens and cost per day as bar charts (SVG, with
-//! axes and a legend), their totals, and the month's budget and the operator's plan as gauges.
-//! Every figure is the usage API's (`GET /v1/admin/usage`) for the same range.
+//! Usage over a chosen range of days: conversations, messages, replies, tokens and cost per day
+//! as bar charts (SVG, with axes and a legend), their totals and how visitors rated replies, and
+//! the month's budget and the operator's plan as gauges. Every figure is the usage API's
+//! (`GET /v1/admin/usage`) for the same range.
 
 use leptos::prelude::*;
-use shared::admin::usage::{UsageDay, UsageReport};
+use shared::admin::usage::{ActivityDay, UsageDay, UsageReport};
 use wasm_bindgen::JsValue;
 
 use crate::account::use_account;
@@ -21,23 +22,20 @@ fn ms_of(day: &str) -> f64 {
     js_sys::Date::parse(&format!("{day}T00:00:00Z"))
 }
 
-/// Every day of the range, those without usage at zero: a chart's gaps are days too.
-fn every_day(from: &str, to: &str, days: &[UsageDay]) -> Vec<UsageDay> {
+/// Every day of the range, oldest first: a chart's gaps are days too.
+fn every_day(from: &str, to: &str) -> Vec<String> {
     let (mut at, end) = (ms_of(from), ms_of(to));
     let mut out = Vec::new();
     while at <= end && out.len() < 400 {
-        let day = day_of(at);
-        out.push(days.iter().find(|d| d.day == day).cloned().unwrap_or(UsageDay {
-            day,
-            requests: 0,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_micros: 0,
-            operator_cost_micros: 0,
-        }));
+        out.push(day_of(at));
         at += DAY_MS;
     }
     out
+}
+
+/// One value per day of `days`, zero on days `rows` does not list.
+fn per_day<T>(days: &[String], rows: &[T], day: fn(&T) -> &str, value: impl Fn(&T) -> f64) -> Vec<(String, f64)> {
+    days.iter().map(|d| (d.clone(), rows.iter().find(|r| day(r) == d).map(&value).unwrap_or(0.0))).collect()
 }
 
 fn dollars(micros: u64) -> String {
@@ -55,7 +53,7 @@ pub fn Analytics() -> impl IntoView {
         let (f, t) = (from.get(), to.get());
         async move {
             let r = api::get::<UsageReport>(&format!("/v1/admin/usage{}", api::query(&[("from", &f), ("to", &t)]))).await;
-            r.map(|r| (every_day(&f, &t, &r.days), r))
+            r.map(|r| (every_day(&f, &t), r))
         }
     });
     let error = RwSignal::new(None::<ApiError>);
@@ -69,16 +67,28 @@ pub fn Analytics() -> impl IntoView {
             {move || report.get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                 Ok((days, report)) => {
-                    let total = |f: fn(&UsageDay) -> u64| days.iter().map(f).sum::<u64>();
-                    let (requests, tokens_in, tokens_out, cost) =
-                        (total(|d| d.requests), total(|d| d.tokens_in), total(|d| d.tokens_out), total(|d| d.cost_micros));
+                    let usage = |value: fn(&UsageDay) -> u64| per_day(&days, &report.days, |d| &d.day, move |d| value(d) as f64);
+                    let activity = |value: fn(&ActivityDay) -> u64| per_day(&days, &report.activity, |d| &d.day, move |d| value(d) as f64);
+                    let total = |points: &[(String, f64)]| points.iter().map(|p| p.1).sum::<f64>() as u64;
+                    let (conversations, messages) = (activity(|d| d.conversations), activity(|d| d.messages));
+                    let (replies, cost) = (usage(|d| d.requests), usage(|d| d.cost_micros));
+                    let tokens = usage(|d| d.tokens_in + d.tokens_out);
+                    let (up, down) = (total(&activity(|d| d.rated_up)), total(&activity(|d| d.rated_down)));
+                    let rated = if up + down == 0 {
+                        "no ratings".to_owned()
+                    } else {
+                        format!("{}% of {}", (up * 100 + (up + down) / 2) / (up + down), up + down)
+                    };
                     let b = report.budget;
                     view! {
                         <dl class="totals">
-                            <div><dt>"Replies"</dt><dd id="total-requests">{requests}</dd></div>
-                            <div><dt>"Tokens in"</dt><dd id="total-tokens-in">{tokens_in}</dd></div>
-                            <div><dt>"Tokens out"</dt><dd id="total-tokens-out">{tokens_out}</dd></div>
-                            <div><dt>"Cost"</dt><dd id="total-cost">{dollars(cost)}</dd></div>
+                            <div><dt>"Conversations"</dt><dd id="total-conversations">{total(&conversations)}</dd></div>
+                            <div><dt>"Messages"</dt><dd id="total-messages">{total(&messages)}</dd></div>
+                            <div><dt>"Replies"</dt><dd id="total-requests">{total(&replies)}</dd></div>
+                            <div><dt>"Tokens in"</dt><dd id="total-tokens-in">{total(&usage(|d| d.tokens_in))}</dd></div>
+                            <div><dt>"Tokens out"</dt><dd id="total-tokens-out">{total(&usage(|d| d.tokens_out))}</dd></div>
+                            <div><dt>"Cost"</dt><dd id="total-cost">{dollars(total(&cost))}</dd></div>
+                            <div><dt>"Rated helpful"</dt><dd id="total-rated">{rated}</dd></div>
                         </dl>
                         <section class="card">
                             <h2>{format!("Budget for {}", b.month)}</h2>
@@ -87,9 +97,11 @@ pub fn Analytics() -> impl IntoView {
                             {(b.exhausted || b.plan_exhausted).then(|| view! { <p class="error">"Replies are refused until next month or a larger budget."</p> })}
                         </section>
                         <div class="charts">
-                            <BarChart title="Replies per day" days=days.clone() value=|d| d.requests as f64 label=|v| format!("{v:.0}")/>
-                            <BarChart title="Tokens per day (in and out)" days=days.clone() value=|d| (d.tokens_in + d.tokens_out) as f64 label=|v| format!("{v:.0}")/>
-                            <BarChart title="Cost per day" days=days value=|d| d.cost_micros as f64 label=|v| dollars(v as u64)/>
+                            <BarChart title="Conversations per day" points=conversations label=|v| format!("{v:.0}")/>
+                            <BarChart title="Messages per day" points=messages label=|v| format!("{v:.0}")/>
+                            <BarChart title="Replies per day" points=replies label=|v| format!("{v:.0}")/>
+                            <BarChart title="Tokens per day (in and out)" points=tokens label=|v| format!("{v:.0}")/>
+                            <BarChart title="Cost per day" points=cost label=|v| dollars(v as u64)/>
                         </div>
                     }.into_any()
                 }
@@ -115,27 +127,23 @@ fn Gauge(label: &'static str, spent: u64, cap: u64) -> impl IntoView {
 /// One series per day as bars, with a y axis from zero to the largest value, the first and last
 /// days under the x axis, each bar's day and value as its tooltip, and a legend.
 #[component]
-fn BarChart(
-    title: &'static str,
-    days: Vec<UsageDay>,
-    value: fn(&UsageDay) -> f64,
-    label: fn(f64) -> String,
-) -> impl IntoView {
+fn BarChart(title: &'static str, points: Vec<(String, f64)>, label: fn(f64) -> String) -> impl IntoView {
     let (w, h, left, bottom) = (600.0, 200.0, 56.0, 24.0);
-    let max = days.iter().map(value).fold(0.0, f64::max);
+    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let plot_w = w - left - 8.0;
     let plot_h = h - bottom - 8.0;
-    let step = plot_w / days.len().max(1) as f64;
-    let summary = format!("{title}: from {} to {}, at most {}", days.first().map(|d| d.day.as_str()).unwrap_or(""), days.last().map(|d| d.day.as_str()).unwrap_or(""), label(max));
-    let bars = days
+    let step = plot_w / points.len().max(1) as f64;
+    let first = points.first().map(|p| p.0.clone()).unwrap_or_default();
+    let last = points.last().map(|p| p.0.clone()).unwrap_or_default();
+    let summary = format!("{title}: from {first} to {last}, at most {}", label(max));
+    let bars = points
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let v = value(d);
+        .map(|(i, (day, v))| {
             let bh = if max > 0.0 { v / max * plot_h } else { 0.0 };
             view! {
                 <rect class="bar" x=left + i as f64 * step + step * 0.15 y=8.0 + plot_h - bh width=step * 0.7 height=bh>
-                    <title>{format!("{}: {}", d.day, label(v))}</title>
+                    <title>{format!("{day}: {}", label(*v))}</title>
                 </rect>
             }
         })
@@ -148,8 +156,8 @@ fn BarChart(
                 <line class="axis" x1=left y1=8.0 + plot_h x2=w - 8.0 y2=8.0 + plot_h/>
                 <text class="tick" x=left - 6.0 y=20.0 text-anchor="end">{label(max)}</text>
                 <text class="tick" x=left - 6.0 y=8.0 + plot_h text-anchor="end">"0"</text>
-                <text class="tick" x=left y=h - 6.0>{days.first().map(|d| d.day.clone())}</text>
-                <text class="tick" x=w - 8.0 y=h - 6.0 text-anchor="end">{days.last().map(|d| d.day.clone())}</text>
+                <text class="tick" x=left y=h - 6.0>{first}</text>
+                <text class="tick" x=w - 8.0 y=h - 6.0 text-anchor="end">{last}</text>
                 {bars}
             </svg>
             <p class="legend"><span class="swatch" aria-hidden="true"></span>{title}</p>

@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::access::Permission;
 use shared::admin::domains::{DomainView, UpdateDomain, VerificationStatus};
 use shared::admin::Page;
+use shared::config::{contrast_ratio, readable_on};
 use shared::{LeadCapture, Position};
 
 use crate::account::use_account;
@@ -178,6 +179,7 @@ fn Settings(site: DomainView) -> impl IntoView {
         next.greeting = greeting.get_untracked();
         next.starters = starters.get_untracked().lines().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
         next.theme.primary = colour.get_untracked();
+        next.theme.on_primary = readable_on(&next.theme.primary).to_owned();
         next.position = if position.get_untracked() == "bottom-left" { Position::BottomLeft } else { Position::BottomRight };
         next.language = language.get_untracked();
         next.leads = match leads.get_untracked().as_str() {
@@ -218,7 +220,10 @@ fn Settings(site: DomainView) -> impl IntoView {
                 <div class="row">
                     <div>
                         <label for="colour">"Colour"</label>
-                        <input id="colour" type="color" bind:value=colour/>
+                        <input id="colour" type="color" bind:value=colour aria-describedby="contrast"/>
+                        <p class="hint" id="contrast">{move || contrast(&colour.get())}</p>
+                        <p class="swatch-preview" style:background-color=move || colour.get()
+                            style:color=move || readable_on(&colour.get())>{move || title.get()}</p>
                     </div>
                     <div>
                         <label for="position">"Position"</label>
@@ -256,4 +261,13 @@ fn Settings(site: DomainView) -> impl IntoView {
             </Show>
         </form>
     }
+}
+
+/// The text colour the widget will put on `colour` and how well it reads, by WCAG's measure.
+fn contrast(colour: &str) -> String {
+    let text = readable_on(colour);
+    let ratio = contrast_ratio(colour, text).unwrap_or(1.0);
+    let name = if text == "#ffffff" { "white" } else { "black" };
+    let verdict = if ratio >= 4.5 { "meets WCAG AA" } else { "below WCAG AA" };
+    format!("Text on it: {name}, contrast {ratio:.1}:1 ({verdict}).")
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use shared::admin::audit::AuditAction;
 use shared::admin::organization::{ModelPrice, OrganizationView};
-use shared::admin::usage::UsageDay;
+use shared::admin::usage::{ActivityDay, UsageDay};
 
 use super::{bind, count, int, opt_int, opt_text, text, OrgStore};
 use crate::error::{EdgeError, EdgeResult};
@@ -182,6 +182,45 @@ impl OrgStore {
                 tokens_out: count(r.tokens_out),
                 cost_micros: count(r.cost_micros),
                 operator_cost_micros: count(r.operator_cost_micros),
+            })
+            .collect())
+    }
+
+    /// Conversations started, messages written and replies rated per UTC day within
+    /// `[since_ms, until_ms)`, days with none left out.
+    pub async fn activity(&self, since_ms: i64, until_ms: i64) -> EdgeResult<Vec<ActivityDay>> {
+        #[derive(Deserialize)]
+        struct Row {
+            day: String,
+            conversations: i64,
+            messages: i64,
+            rated_up: i64,
+            rated_down: i64,
+        }
+        let day = |col: &str| format!("strftime('%Y-%m-%d', {col} / 1000, 'unixepoch')");
+        let sql = format!(
+            "SELECT day, sum(c) AS conversations, sum(m) AS messages, sum(up) AS rated_up, sum(down) AS rated_down FROM ( \
+               SELECT {} AS day, 1 AS c, 0 AS m, 0 AS up, 0 AS down FROM conversations \
+                 WHERE organization_id = ?1 AND started_at >= ?2 AND started_at < ?3 \
+               UNION ALL SELECT {}, 0, 1, 0, 0 FROM messages \
+                 WHERE organization_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND role IN ('user', 'assistant') \
+               UNION ALL SELECT {}, 0, 0, rating = 'up', rating = 'down' FROM message_feedback \
+                 WHERE organization_id = ?1 AND created_at >= ?2 AND created_at < ?3 \
+             ) GROUP BY day ORDER BY day",
+            day("started_at"),
+            day("created_at"),
+            day("created_at"),
+        );
+        let rows: Vec<Row> =
+            bind(&self.db, &sql, &[self.org(), int(since_ms), int(until_ms)])?.all().await?.results()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ActivityDay {
+                day: r.day,
+                conversations: count(r.conversations),
+                messages: count(r.messages),
+                rated_up: count(r.rated_up),
+                rated_down: count(r.rated_down),
             })
             .collect())
     }

@@ -34,8 +34,24 @@ pub struct BudgetStatus {
     pub plan_exhausted: bool,
 }
 
+/// What visitors did on one day: conversations started, messages written (theirs and the
+/// replies), and their verdicts on replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub conversations: u64,
+    pub messages: u64,
+    pub rated_up: u64,
+    pub rated_down: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageReport {
+    /// Days with usage only, oldest first.
     pub days: Vec<UsageDay>,
     pub budget: BudgetStatus,
+    /// Days with activity only, oldest first, over the same range.
+    #[serde(default)]
+    pub activity: Vec<ActivityDay>,
 }

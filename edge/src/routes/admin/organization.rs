@@ -42,9 +42,10 @@ pub async fn usage(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Res
     let to = q.to.unwrap_or(today);
     // Checked as dates; any range is fine, since only days with usage are stored (one after
     // the other is simply empty).
-    day_start(&from)?;
-    day_start(&to)?;
+    let since_ms = day_start(&from)?;
+    let until_ms = day_start(&to)? + 86_400_000;
     let days = store.usage(&from, &to).await?;
+    let activity = store.activity(since_ms, until_ms).await?;
     let spend = store.month_spend(&month).await?;
     let (remaining, exhausted) = budget::remaining(spend.budget_cents, spend.spent_micros);
     let plan_cents = spend.plan_cents.unwrap_or(Settings::from_env(env)?.plan_monthly_cents);
@@ -60,5 +61,5 @@ pub async fn usage(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Res
         plan_remaining_micros: plan_remaining,
         plan_exhausted,
     };
-    http::json(200, &UsageReport { days, budget })
+    http::json(200, &UsageReport { days, budget, activity })
 }
