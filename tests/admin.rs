@@ -131,10 +131,10 @@ fn new_tenant(app: &App, host: &str, extra: Value) -> (Admin, String, String) {
 /// Every row of every table, to show a refused request changed nothing. Key use times are left
 /// out: using a key, even to be refused, is recorded; and so is the audit trail, where reading
 /// a list of leads is recorded too (the accounts suite counts its rows exactly). The search
-/// index over messages (`message_search` and its shadow tables) is left out too: it is derived
-/// from the messages, which are in.
+/// indexes over messages and knowledge passages (`message_search`, `knowledge_search` and their
+/// shadow tables) are left out too: they are derived from the rows, which are in.
 fn snapshot(app: &App) -> Vec<Vec<String>> {
-    let tables = app.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'message\\_search%' ESCAPE '\\' AND name NOT IN ('d1_migrations', 'audit_events') ORDER BY name", &[]);
+    let tables = app.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'message\\_search%' ESCAPE '\\' AND name NOT LIKE 'knowledge\\_search%' ESCAPE '\\' AND name NOT IN ('d1_migrations', 'audit_events') ORDER BY name", &[]);
     let mut all = Vec::new();
     for t in tables {
         let sql = if t[0] == "api_keys" {

@@ -47,7 +47,10 @@ fn main() {
     // One browser at a time: two cores.
     args.test_threads = Some(1);
     let tests: Vec<(&str, Test)> = vec![
-        ("the_console_is_served_with_a_strict_policy_on_every_path", the_console_is_served_with_a_strict_policy_on_every_path),
+        (
+            "the_console_is_served_with_a_strict_policy_on_every_path",
+            the_console_is_served_with_a_strict_policy_on_every_path,
+        ),
         (
             "a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive",
             a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive,
@@ -65,7 +68,10 @@ fn main() {
             "an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_trail",
             an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_trail,
         ),
-        ("analytics_totals_equal_the_usage_api_for_the_same_range", analytics_totals_equal_the_usage_api_for_the_same_range),
+        (
+            "analytics_totals_equal_the_usage_api_for_the_same_range",
+            analytics_totals_equal_the_usage_api_for_the_same_range,
+        ),
         ("every_page_at_desktop_and_phone_in_light_and_dark", every_page_at_desktop_and_phone_in_light_and_dark),
     ];
     let ctx = if args.list { None } else { Some(start()) };
@@ -125,7 +131,8 @@ fn organization(app: &App, slug: &str) -> Result<Org, String> {
     ))?;
     let token = std::fs::read_to_string(&token_file).map_err(|e| e.to_string())?;
     let r = app.block_on(
-        Person::new(&app.edge, "10.9.0.1").post("/v1/auth/password-reset", &json!({"token": token, "password": PASSWORD})),
+        Person::new(&app.edge, "10.9.0.1")
+            .post("/v1/auth/password-reset", &json!({"token": token, "password": PASSWORD})),
     );
     let id = r.body["memberships"][0]["organization_id"].as_str().map(str::to_owned);
     let id = id.ok_or_else(|| format!("setting {owner}'s password: {:?}", r.body))?;
@@ -238,7 +245,12 @@ fn the_console_is_served_with_a_strict_policy_on_every_path(ctx: &Ctx) {
             assert_eq!(r.status(), 200, "{path}");
             let h = r.headers();
             let csp = h["content-security-policy"].to_str().unwrap_or_default().to_owned();
-            for rule in ["script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'", "frame-ancestors 'none'", "default-src 'none'"] {
+            for rule in [
+                "script-src 'self' 'wasm-unsafe-eval'",
+                "style-src 'self'",
+                "frame-ancestors 'none'",
+                "default-src 'none'",
+            ] {
                 assert!(csp.contains(rule), "{path}: {csp}");
             }
             assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{path}: {csp}");
@@ -362,8 +374,15 @@ fn an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load(ctx: &Ct
         visitor.goto(&ctx.site.url()).await;
         let launcher = visitor.launcher().await;
         launcher.click().await.expect("open");
-        visitor.wait_for("the greeting", "wa('.msg.greeting').some(m => m.textContent.includes('Welcome to the tea shop!'))", WAIT).await;
-        let colours = visitor.js("const s = getComputedStyle(w('.launcher')); return [s.backgroundColor, s.color]").await;
+        visitor
+            .wait_for(
+                "the greeting",
+                "wa('.msg.greeting').some(m => m.textContent.includes('Welcome to the tea shop!'))",
+                WAIT,
+            )
+            .await;
+        let colours =
+            visitor.js("const s = getComputedStyle(w('.launcher')); return [s.backgroundColor, s.color]").await;
         assert_eq!(colours, json!(["rgb(15, 118, 110)", "rgb(255, 255, 255)"]));
     });
     ctx.app.block_on(async {
@@ -523,7 +542,8 @@ fn an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing(ctx: &Ctx
 /// organization; the rival's ids in the address bar find nothing either.
 fn an_owner_sees_nothing_of_another_organization(ctx: &Ctx) {
     let owner = ctx.page(false);
-    let rival_domain = ctx.app.db.rows("SELECT id FROM domains WHERE organization_id = ?1", &[&ctx.rival.id])[0][0].clone();
+    let rival_domain =
+        ctx.app.db.rows("SELECT id FROM domains WHERE organization_id = ?1", &[&ctx.rival.id])[0][0].clone();
     let rival_conversation =
         ctx.app.db.rows("SELECT id FROM conversations WHERE organization_id = ?1", &[&ctx.rival.id])[0][0].clone();
     ctx.app.block_on(async {
@@ -651,7 +671,9 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
             let (from, to) = (from.as_str().unwrap_or_default(), to.as_str().unwrap_or_default());
             let usage = api.get(&format!("/v1/admin/usage?from={from}&to={to}")).await.body;
             let total = |list: &str, field: &str| {
-                usage[list].as_array().map_or(0, |days| days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum::<u64>())
+                usage[list]
+                    .as_array()
+                    .map_or(0, |days| days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum::<u64>())
             };
             let sum = |field: &str| total("days", field);
             let (up, down) = (total("activity", "rated_up"), total("activity", "rated_down"));
@@ -677,8 +699,15 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
                 .await;
             if chosen.is_none() {
                 assert!(sum("requests") >= 1, "the visitor's reply is counted: {usage}");
-                assert!(total("activity", "conversations") >= 2 && up >= 1, "the journeys' conversations and rating: {usage}");
-                assert_eq!(owner.js("return document.querySelectorAll('svg rect.bar').length").await, json!(150), "30 days, 5 charts");
+                assert!(
+                    total("activity", "conversations") >= 2 && up >= 1,
+                    "the journeys' conversations and rating: {usage}"
+                );
+                assert_eq!(
+                    owner.js("return document.querySelectorAll('svg rect.bar').length").await,
+                    json!(150),
+                    "30 days, 5 charts"
+                );
                 owner.js("document.querySelector('.charts').scrollIntoView(); return true").await;
                 ctx.shot(&owner, "analytics-charts-desktop-light").await;
             }
@@ -692,8 +721,9 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
 fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
     let domain = ctx.app.db.rows("SELECT id FROM domains WHERE hostname = ?1", &[&HOST])[0][0].clone();
     let conversation =
-        ctx.app.db.rows("SELECT id FROM conversations WHERE domain_id = ?1 ORDER BY started_at LIMIT 1", &[&domain])[0][0]
-            .clone();
+        ctx.app.db.rows("SELECT id FROM conversations WHERE domain_id = ?1 ORDER BY started_at LIMIT 1", &[&domain])[0]
+            [0]
+        .clone();
     let pages = [
         ("start", "/".to_owned()),
         ("inbox", "/inbox".to_owned()),
@@ -720,7 +750,12 @@ fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
             path_is(&page, "/console/").await;
             for (name, path) in &pages {
                 page.goto(&ctx.console(path)).await;
-                page.wait_for("the page loaded", "document.querySelector('main h1') && !document.body.innerText.includes('Loading…')", WAIT).await;
+                page.wait_for(
+                    "the page loaded",
+                    "document.querySelector('main h1') && !document.body.innerText.includes('Loading…')",
+                    WAIT,
+                )
+                .await;
                 let overflow = page.js("return document.documentElement.scrollWidth > window.innerWidth").await;
                 assert_eq!(overflow, json!(false), "{name} at {size}: nothing wider than the screen");
                 for dark in [false, true] {
@@ -732,8 +767,16 @@ fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
                 let nav_shown = page.js("return getComputedStyle(document.querySelector('nav')).display").await;
                 assert_eq!(nav_shown, json!("none"), "the navigation folds on a phone");
                 press(&page, "Menu").await;
-                page.wait_for("the open menu", "getComputedStyle(document.querySelector('nav')).display !== 'none'", WAIT).await;
-                assert_eq!(page.js("return document.querySelector('.menu-button').getAttribute('aria-expanded')").await, json!("true"));
+                page.wait_for(
+                    "the open menu",
+                    "getComputedStyle(document.querySelector('nav')).display !== 'none'",
+                    WAIT,
+                )
+                .await;
+                assert_eq!(
+                    page.js("return document.querySelector('.menu-button').getAttribute('aria-expanded')").await,
+                    json!("true")
+                );
                 ctx.shot(&page, "menu-mobile-dark").await;
             }
         });

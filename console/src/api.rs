@@ -68,8 +68,11 @@ async fn answer(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> ApiR
 
 fn read<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
     // An empty answer (204) reads as JSON null, so `()` and `Option` callers get theirs.
-    serde_json::from_str(if text.is_empty() { "null" } else { text })
-        .map_err(|e| ApiError { status: 200, code: None, message: format!("The server's answer was not understood: {e}") })
+    serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| ApiError {
+        status: 200,
+        code: None,
+        message: format!("The server's answer was not understood: {e}"),
+    })
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {

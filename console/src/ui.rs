@@ -31,8 +31,12 @@ pub fn sites() -> LocalResource<Vec<DomainView>> {
 }
 
 /// Appends the list page at `path` to `items` and keeps its cursor in `next` (none: no more).
-pub fn append_page<T>(path: String, items: RwSignal<Vec<T>>, next: RwSignal<Option<String>>, error: RwSignal<Option<ApiError>>)
-where
+pub fn append_page<T>(
+    path: String,
+    items: RwSignal<Vec<T>>,
+    next: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
+) where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     leptos::task::spawn_local(async move {
@@ -114,8 +118,11 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] label: Strin
 
 /// Offers `content` to the reader as a file named `name`.
 pub fn download(name: &str, mime: &str, content: &str) -> Result<(), ApiError> {
-    offer(name, mime, content)
-        .map_err(|_| ApiError { status: 0, code: None, message: "The browser refused the download.".into() })
+    offer(name, mime, content).map_err(|_| ApiError {
+        status: 0,
+        code: None,
+        message: "The browser refused the download.".into(),
+    })
 }
 
 fn offer(name: &str, mime: &str, content: &str) -> Result<(), JsValue> {

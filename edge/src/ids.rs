@@ -56,6 +56,14 @@ id_type!(MessageId);
 id_type!(LeadId);
 id_type!(ApiKeyId);
 id_type!(KnowledgeId);
+id_type!(
+    /// A website crawled or a document uploaded, which the assistant answers from.
+    SourceId
+);
+id_type!(
+    /// A page of a website source.
+    PageId
+);
 id_type!(UserId);
 id_type!(InvitationId);
 id_type!(AuditEventId);

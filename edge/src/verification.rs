@@ -57,7 +57,7 @@ fn as_ipv4(host: &Hostname) -> Option<Ipv4Addr> {
 }
 
 /// `localhost`, its subdomains and 127.0.0.0/8: names no site on the internet answers for.
-fn is_loopback(host: &Hostname) -> bool {
+pub(crate) fn is_loopback(host: &Hostname) -> bool {
     let h = host.as_str();
     h == "localhost" || h.ends_with(".localhost") || as_ipv4(host).is_some_and(|ip| ip.is_loopback())
 }

@@ -26,7 +26,9 @@ pub use conversation::{ConversationCreated, CreateConversation, History, PageUrl
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hostname::Hostname;
 pub use lead::{CreateLead, Email, LeadCreated};
-pub use message::{ClientMessageId, Feedback, MessageStatus, MessageText, MessageView, Rating, Role, StopReply, Usage};
+pub use message::{
+    ClientMessageId, Feedback, MessageStatus, MessageText, MessageView, Rating, Role, SourceRef, StopReply, Usage,
+};
 pub use model::ModelId;
 pub use site_key::SiteKey;
 pub use sse::{SseDecoder, SseFrame, StreamEvent};

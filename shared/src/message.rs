@@ -139,6 +139,20 @@ pub struct MessageView {
     pub status: MessageStatus,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// A reply's sources: the passages of the site's knowledge it was given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
+}
+
+/// Where a passage the assistant answered from comes from: a page of the site or a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// The knowledge source's id.
+    pub id: String,
+    pub title: String,
+    /// The page's address; absent for a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Tokens the provider counted for one reply.

@@ -4,17 +4,24 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::message::Usage;
+use crate::message::{SourceRef, Usage};
 
 /// What the edge streams while answering a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {
+    /// The passages of the site's knowledge the reply is given, before its first token.
+    Sources { sources: Vec<SourceRef> },
     /// The next piece of the reply.
     Token { delta: String },
     /// The reply is complete and stored.
     Done { message_id: String, usage: Usage },
     /// The reply could not be completed; what arrived before is stored.
     Error { code: ErrorCode, message: String },
+}
+
+#[derive(Serialize, Deserialize)]
+struct SourcesData {
+    sources: Vec<SourceRef>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +44,7 @@ struct ErrorData {
 impl StreamEvent {
     pub fn name(&self) -> &'static str {
         match self {
+            Self::Sources { .. } => "sources",
             Self::Token { .. } => "token",
             Self::Done { .. } => "done",
             Self::Error { .. } => "error",
@@ -46,6 +54,7 @@ impl StreamEvent {
     /// The event as it goes on the wire: `event: NAME\ndata: JSON\n\n`.
     pub fn encode(&self) -> String {
         let data = match self {
+            Self::Sources { sources } => serde_json::to_string(&SourcesData { sources: sources.clone() }),
             Self::Token { delta } => serde_json::to_string(&TokenData { delta: delta.clone() }),
             Self::Done { message_id, usage } => {
                 serde_json::to_string(&DoneData { message_id: message_id.clone(), usage: *usage })
@@ -62,6 +71,9 @@ impl StreamEvent {
     /// Reads an event back from a decoded frame; `None` for frames that are not ours.
     pub fn from_frame(frame: &SseFrame) -> Option<Self> {
         match frame.event.as_str() {
+            "sources" => {
+                serde_json::from_str::<SourcesData>(&frame.data).ok().map(|d| Self::Sources { sources: d.sources })
+            }
             "token" => serde_json::from_str::<TokenData>(&frame.data).ok().map(|d| Self::Token { delta: d.delta }),
             "done" => serde_json::from_str::<DoneData>(&frame.data)
                 .ok()
@@ -228,6 +240,11 @@ mod tests {
     fn event() -> impl Strategy<Value = StreamEvent> {
         prop_oneof![
             any::<String>().prop_map(|delta| StreamEvent::Token { delta }),
+            proptest::collection::vec((any::<String>(), any::<String>(), any::<Option<String>>()), 0..4).prop_map(
+                |s| StreamEvent::Sources {
+                    sources: s.into_iter().map(|(id, title, url)| SourceRef { id, title, url }).collect()
+                }
+            ),
             (any::<String>(), any::<u32>(), any::<u32>()).prop_map(|(message_id, tokens_in, tokens_out)| {
                 StreamEvent::Done { message_id, usage: Usage { tokens_in, tokens_out } }
             }),
@@ -284,6 +301,13 @@ mod tests {
     #[test]
     fn events_round_trip_through_the_wire_form() {
         let events = [
+            StreamEvent::Sources {
+                sources: vec![SourceRef {
+                    id: "s1".into(),
+                    title: "FAQ".into(),
+                    url: Some("https://a.example/faq".into()),
+                }],
+            },
             StreamEvent::Token { delta: "Hé \"quoted\"\nline".into() },
             StreamEvent::Done { message_id: "m1".into(), usage: Usage { tokens_in: 12, tokens_out: 3 } },
             StreamEvent::Error { code: ErrorCode::UpstreamInterrupted, message: "cut".into() },

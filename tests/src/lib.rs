@@ -5,6 +5,7 @@ pub mod app;
 pub mod browser;
 pub mod client;
 pub mod db;
+pub mod embedding_server;
 pub mod host_site;
 pub mod journeys;
 pub mod measure;

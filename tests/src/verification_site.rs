@@ -35,6 +35,8 @@ pub struct VerificationSite {
     pages: Arc<Mutex<Vec<(String, Answer)>>>,
     /// Paths asked for, in order.
     asked: Arc<Mutex<Vec<String>>>,
+    /// Paths answered 304: asked with the `If-None-Match` of the answer's `etag`.
+    not_modified: Arc<Mutex<Vec<String>>>,
 }
 
 impl VerificationSite {
@@ -43,14 +45,15 @@ impl VerificationSite {
         let port = listener.local_addr()?.port();
         let pages: Arc<Mutex<Vec<(String, Answer)>>> = Arc::default();
         let asked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (p, a) = (pages.clone(), asked.clone());
+        let not_modified: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (p, a, n) = (pages.clone(), asked.clone(), not_modified.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (p, a) = (p.clone(), a.clone());
-                std::thread::spawn(move || serve(stream, &p, &a));
+                let (p, a, n) = (p.clone(), a.clone(), n.clone());
+                std::thread::spawn(move || serve(stream, &p, &a, &n));
             }
         });
-        Ok(Self { port, pages, asked })
+        Ok(Self { port, pages, asked, not_modified })
     }
 
     /// Answers `answer` at `path` from now on.
@@ -68,17 +71,32 @@ impl VerificationSite {
     pub fn asked(&self) -> Vec<String> {
         self.asked.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    pub fn not_modified(&self) -> Vec<String> {
+        self.not_modified.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
-fn serve(stream: TcpStream, pages: &Mutex<Vec<(String, Answer)>>, asked: &Mutex<Vec<String>>) {
+fn serve(
+    stream: TcpStream,
+    pages: &Mutex<Vec<(String, Answer)>>,
+    asked: &Mutex<Vec<String>>,
+    not_modified: &Mutex<Vec<String>>,
+) {
     let mut reader = BufReader::new(&stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    // The headers are read and ignored.
+    // Of the headers only If-None-Match counts.
     let mut line = String::new();
+    let mut if_none_match = None;
     while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value.trim().to_owned());
+            }
+        }
         line.clear();
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
@@ -90,6 +108,14 @@ fn serve(stream: TcpStream, pages: &Mutex<Vec<(String, Answer)>>, asked: &Mutex<
         .find(|(p, _)| *p == path)
         .map(|(_, a)| a.clone())
         .unwrap_or_else(Answer::missing);
+    let etag = answer.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("etag")).map(|(_, v)| v.clone());
+    let answer = match (etag, if_none_match) {
+        (Some(e), Some(asked_for)) if e == asked_for => {
+            not_modified.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
+            Answer { status: 304, headers: vec![("etag".into(), e)], body: String::new() }
+        }
+        _ => answer,
+    };
     let mut head =
         format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n", answer.status, answer.body.len());
     for (k, v) in &answer.headers {

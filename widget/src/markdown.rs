@@ -472,10 +472,17 @@ fn matching(b: &[u8], i: usize, open: u8, close: u8) -> Option<usize> {
 
 /// Allow-list of schemes, so `javascript:`, `data:` and the like can never reach an `href`.
 fn is_allowed_href(href: &str) -> bool {
+    has_scheme(href, &["http:", "https:", "mailto:"])
+}
+
+/// A web page's address: what a reply's sources may link to.
+pub fn is_web_href(href: &str) -> bool {
+    has_scheme(href, &["http:", "https:"])
+}
+
+fn has_scheme(href: &str, schemes: &[&str]) -> bool {
     let href = href.trim();
-    ["http:", "https:", "mailto:"]
-        .iter()
-        .any(|scheme| href.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
+    schemes.iter().any(|scheme| href.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// A bare `http://` or `https://` URL at `i` that does not start mid-word.

@@ -33,6 +33,8 @@ pub const SHEET: &str = r#"
 .md strong,.md .h{font-weight:700}
 .md em{font-style:italic}
 .note{font-size:12px;color:#6b7280;margin-top:6px}
+.sources{font-size:12px;color:#4b5563;margin-top:6px;overflow-wrap:anywhere}
+.sources a{color:inherit;text-decoration:underline}
 .bad .note{color:#b91c1c}
 .typing{display:flex;gap:4px;padding:6px 0}
 .typing i{width:6px;height:6px;border-radius:3px;background:#9ca3af;animation:cw-blink 1.2s infinite}

@@ -2,7 +2,7 @@
 //! waits for its first token, streams, and ends complete, interrupted, failed or stopped.
 //! Plain data, so every transition is tested on the host.
 
-use shared::message::{MessageStatus, MessageView, Rating, Role};
+use shared::message::{MessageStatus, MessageView, Rating, Role, SourceRef};
 use shared::sse::StreamEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct Entry {
     pub content: String,
     pub status: Status,
     pub rating: Option<Rating>,
+    /// Where a reply's answer comes from: pages and documents of the site's knowledge.
+    pub sources: Vec<SourceRef>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,6 +61,9 @@ impl Transcript {
                 MessageStatus::Failed => Status::Failed,
             };
             t.push(Some(m.id), m.role, m.content, status);
+            if let Some(e) = t.entries.last_mut() {
+                e.sources = m.sources;
+            }
         }
         t
     }
@@ -92,6 +97,10 @@ impl Transcript {
             return false;
         };
         match event {
+            StreamEvent::Sources { sources } => {
+                reply.sources = sources;
+                false
+            }
             StreamEvent::Token { delta } => {
                 reply.content.push_str(&delta);
                 reply.status = Status::Streaming;
@@ -151,7 +160,7 @@ impl Transcript {
     }
 
     fn push(&mut self, id: Option<String>, role: Role, content: String, status: Status) {
-        self.entries.push(Entry { key: self.next_key, id, role, content, status, rating: None });
+        self.entries.push(Entry { key: self.next_key, id, role, content, status, rating: None, sources: Vec::new() });
         self.next_key += 1;
     }
 
@@ -279,16 +288,32 @@ mod tests {
             content: content.to_owned(),
             status,
             created_at: 0,
+            sources: Vec::new(),
         };
+        let faq = SourceRef { id: "s1".into(), title: "FAQ".into(), url: Some("https://a.example/faq".into()) };
         let t = Transcript::from_history(vec![
             view("s", Role::System, "sys", MessageStatus::Complete),
             view("u", Role::User, "hi", MessageStatus::Complete),
-            view("a", Role::Assistant, "he", MessageStatus::Interrupted),
+            MessageView { sources: vec![faq.clone()], ..view("a", Role::Assistant, "he", MessageStatus::Interrupted) },
         ]);
         assert_eq!(t.entries().len(), 2);
+        assert_eq!(last(&t).sources, [faq]);
         assert_eq!(last(&t).status, Status::Interrupted);
         assert_eq!(last(&t).id.as_deref(), Some("a"));
         assert!(!t.busy());
+    }
+
+    #[test]
+    fn a_replys_sources_arrive_before_its_text_and_stay() {
+        let mut t = Transcript::default();
+        t.send("q");
+        let doc = SourceRef { id: "s2".into(), title: "Manual".into(), url: None };
+        assert!(!t.apply(StreamEvent::Sources { sources: vec![doc.clone()] }));
+        assert_eq!(last(&t).status, Status::Waiting, "still waiting for the first token");
+        t.apply(StreamEvent::Token { delta: "a".into() });
+        t.apply(done("m1"));
+        assert_eq!(last(&t).sources, [doc]);
+        assert!(t.entries()[0].sources.is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
 use shared::lead::CreateLead;
-use shared::message::{Feedback, MessageStatus, MessageView, Role, StopReply, Usage};
+use shared::message::{Feedback, MessageStatus, MessageView, Role, SourceRef, StopReply, Usage};
 use shared::sse::{SseFrame, StreamEvent};
 use shared::{LeadCapture, Position, Theme, WidgetConfig};
 
@@ -80,6 +80,10 @@ impl FromJson for MessageView {
             content: v.string("content")?,
             status: named(v.get("status")?.as_str(), &statuses, MessageStatus::as_str)?,
             created_at: v.int("created_at")?,
+            sources: match v.get("sources") {
+                Some(s) => sources(s)?,
+                None => Vec::new(),
+            },
         })
     }
 }
@@ -92,10 +96,20 @@ impl FromJson for ErrorBody {
     }
 }
 
+/// A reply's sources: `[{"id", "title", "url"?}]`.
+fn sources(v: &Json) -> Option<Vec<SourceRef>> {
+    let Json::Array(items) = v else { return None };
+    items
+        .iter()
+        .map(|s| Some(SourceRef { id: s.string("id")?, title: s.string("title")?, url: s.string("url") }))
+        .collect()
+}
+
 /// One event of a reply's stream; `None` for frames that are not ours.
 pub fn event(frame: &SseFrame) -> Option<StreamEvent> {
     let data = Json::parse(&frame.data)?;
     match frame.event.as_str() {
+        "sources" => Some(StreamEvent::Sources { sources: sources(data.get("sources")?)? }),
         "token" => Some(StreamEvent::Token { delta: data.string("delta")? }),
         "done" => {
             let usage = data.get("usage")?;
@@ -204,6 +218,10 @@ mod tests {
                 content: AWKWARD.into(),
                 status,
                 created_at: 1_763_900_000_000 + i as i64,
+                sources: match role {
+                    Role::Assistant => vec![SourceRef { id: "s1".into(), title: AWKWARD.into(), url: None }],
+                    _ => Vec::new(),
+                },
             })
             .collect();
         let history = History { conversation_id: "c1".into(), messages, token: None };
@@ -242,6 +260,16 @@ mod tests {
     #[test]
     fn reads_every_stream_event_the_edge_writes() {
         let mut events = vec![
+            StreamEvent::Sources {
+                sources: vec![
+                    SourceRef {
+                        id: "s1".into(),
+                        title: AWKWARD.into(),
+                        url: Some("https://a.example/faq?x=1&y".into()),
+                    },
+                    SourceRef { id: "s2".into(), title: "Manual".into(), url: None },
+                ],
+            },
             StreamEvent::Token { delta: AWKWARD.into() },
             StreamEvent::Done { message_id: "m9".into(), usage: Usage { tokens_in: 12, tokens_out: u32::MAX } },
         ];

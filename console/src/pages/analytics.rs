@@ -52,7 +52,8 @@ pub fn Analytics() -> impl IntoView {
         account.organization.track();
         let (f, t) = (from.get(), to.get());
         async move {
-            let r = api::get::<UsageReport>(&format!("/v1/admin/usage{}", api::query(&[("from", &f), ("to", &t)]))).await;
+            let r =
+                api::get::<UsageReport>(&format!("/v1/admin/usage{}", api::query(&[("from", &f), ("to", &t)]))).await;
             r.map(|r| (every_day(&f, &t), r))
         }
     });

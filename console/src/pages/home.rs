@@ -22,7 +22,10 @@ struct Progress {
 async fn progress() -> Result<Progress, api::ApiError> {
     let domains: Vec<DomainView> = api::get::<Page<DomainView>>("/v1/admin/domains").await?.items;
     let conversations: Vec<ConversationSummary> =
-        api::get::<Page<ConversationSummary>>("/v1/admin/conversations?limit=50").await.map(|p| p.items).unwrap_or_default();
+        api::get::<Page<ConversationSummary>>("/v1/admin/conversations?limit=50")
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default();
     let knowledge = api::get::<Page<serde_json::Value>>("/v1/admin/knowledge").await.map(|p| !p.items.is_empty());
     Ok(Progress {
         site: !domains.is_empty(),
@@ -49,7 +52,12 @@ pub fn Home() -> impl IntoView {
                 p.tag,
             ),
             ("Get a first reply", "The assistant answered a visitor.", "/console/inbox", p.reply),
-            ("Add knowledge", "Tell the assistant about your business, so it answers from it.", "/console/knowledge", p.knowledge),
+            (
+                "Add knowledge",
+                "Tell the assistant about your business, so it answers from it.",
+                "/console/knowledge",
+                p.knowledge,
+            ),
         ]
     };
     view! {

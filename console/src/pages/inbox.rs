@@ -121,7 +121,11 @@ pub fn Inbox() -> impl IntoView {
                 let header = ["id", "site", "page_url", "started_at", "last_message_at", "messages"];
                 download("conversations.csv", "text/csv;charset=utf-8", &shared::export::csv(&header, rows))
             } else {
-                download("conversations.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())
+                download(
+                    "conversations.json",
+                    "application/json",
+                    &serde_json::to_string_pretty(&all).unwrap_or_default(),
+                )
             };
             if let Err(e) = written {
                 error.set(Some(e));

@@ -48,7 +48,9 @@ pub fn Knowledge() -> impl IntoView {
     };
     let site_name = move |id: &Option<String>| match id {
         None => "All sites".to_owned(),
-        Some(id) => sites.get().unwrap_or_default().into_iter().find(|d| &d.id == id).map(|d| d.hostname).unwrap_or_default(),
+        Some(id) => {
+            sites.get().unwrap_or_default().into_iter().find(|d| &d.id == id).map(|d| d.hostname).unwrap_or_default()
+        }
     };
     view! {
         <h1>"Knowledge"</h1>

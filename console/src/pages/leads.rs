@@ -66,7 +66,8 @@ pub fn Leads() -> impl IntoView {
                         iso(l.created_at),
                     ]
                 });
-                let csv = shared::export::csv(&["email", "name", "message", "site", "conversation_id", "created_at"], rows);
+                let csv =
+                    shared::export::csv(&["email", "name", "message", "site", "conversation_id", "created_at"], rows);
                 download("leads.csv", "text/csv;charset=utf-8", &csv)
             } else {
                 download("leads.json", "application/json", &serde_json::to_string_pretty(&all).unwrap_or_default())

@@ -177,10 +177,12 @@ fn Settings(site: DomainView) -> impl IntoView {
         let mut next = config.clone();
         next.title = title.get_untracked();
         next.greeting = greeting.get_untracked();
-        next.starters = starters.get_untracked().lines().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        next.starters =
+            starters.get_untracked().lines().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
         next.theme.primary = colour.get_untracked();
         next.theme.on_primary = readable_on(&next.theme.primary).to_owned();
-        next.position = if position.get_untracked() == "bottom-left" { Position::BottomLeft } else { Position::BottomRight };
+        next.position =
+            if position.get_untracked() == "bottom-left" { Position::BottomLeft } else { Position::BottomRight };
         next.language = language.get_untracked();
         next.leads = match leads.get_untracked().as_str() {
             "before-chat" => LeadCapture::BeforeChat,

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use futures_channel::{mpsc, oneshot};
+use futures_util::future::join;
 use futures_util::StreamExt;
+use shared::admin::knowledge::SearchMode;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::{
     ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent, Usage,
@@ -13,7 +15,7 @@ use worker::{AbortController, Context, Delay, Env, Request, Response};
 
 use crate::clock::{now_ms, utc_month};
 use crate::domain_cache;
-use crate::error::{EdgeError, EdgeResult};
+use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::{ConversationId, DomainId, MessageId, ReservationId};
 use crate::limits::{VisitorLimits, MINUTE_MS};
@@ -21,7 +23,7 @@ use crate::meter::{Admission, Hit, Meter, Money, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
 use crate::settings::{secret, LlmSettings, Payer};
 use crate::store::{Added, Earlier, FinishedReply, OrgStore, PromptContext, StoredReply, STALE_REPLY_MS};
-use crate::{budget, prompt, relay};
+use crate::{budget, knowledge, prompt, relay};
 
 use super::access::{admit_token, authorize, conversation_not_found, Access};
 
@@ -124,7 +126,10 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
     let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
-    let prompt = prompt::build(&system, &turns, settings.history_token_budget);
+    // The site's websites and documents are searched for the question (not for small talk)
+    // while the meter admits it; the reservation counts the passages' room in advance.
+    let searching = context.has_passages && !knowledge::ranking::is_small_talk(text.as_str());
+    let passages_room = if searching { (knowledge::PASSAGES_BUDGET_CHARS / 4 + 300) as u64 } else { 0 };
 
     let full = || EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.");
     // Checked here so a full conversation or a used-up quota costs no allowance; the insert
@@ -146,7 +151,11 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         context.price.unwrap_or(settings.default_price)
     };
     // Worst case: the prompt (estimated generously, providers count differently) and a full reply.
-    let prompt_tokens: u64 = prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum();
+    let prompt_tokens: u64 = prompt::build(&system, &turns, settings.history_token_budget)
+        .iter()
+        .map(|m| u64::from(estimate_tokens(&m.content)))
+        .sum::<u64>()
+        + passages_room;
     let cents = |c: u64| c.saturating_mul(budget::MICROS_PER_CENT);
     let reserve = Reserve {
         month,
@@ -157,11 +166,51 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         spent: Money { owner: context.month.spent_micros, operator: context.month.operator_spent_micros },
         worst: budget::charge(prompt_tokens * 2, u64::from(llm.max_tokens), price, operator_paid),
     };
-    let admission = match &client_id {
-        Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await?,
-        None => meter.admit(hits, Some(reserve)).await?,
+    let admitting = async {
+        match &client_id {
+            Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await,
+            None => meter.admit(hits, Some(reserve)).await,
+        }
     };
+    let searching_knowledge = async {
+        if !searching {
+            return None;
+        }
+        let embeddings = settings.embeddings.as_ref();
+        let limit = knowledge::PASSAGES * 2;
+        match knowledge::search(&store, env, embeddings, domain.id, text.as_str(), SearchMode::Hybrid, limit).await {
+            Ok(found) => Some(found),
+            Err(e) => {
+                // The visitor is answered without the knowledge rather than not at all.
+                log_error(&format!("searching the knowledge failed: {}", e.message));
+                None
+            }
+        }
+    };
+    let (admission, found) = join(admitting, searching_knowledge).await;
+    let admission = admission?;
     timing.mark("meter", now_ms());
+    let (system, sources, retrieval_score) = match found {
+        None if searching => (prompt::with_passages(&system, &[]), Vec::new(), None),
+        None => (system, Vec::new(), None),
+        Some(found) => {
+            let score = found.best_similarity.unwrap_or(if found.found.is_empty() { 0.0 } else { 1.0 });
+            // Passages too far from the question would only mislead the model and the visitor.
+            let (passages, sources) =
+                if found.covered(settings.min_similarity) { found.for_prompt() } else { (Vec::new(), Vec::new()) };
+            let quoted: Vec<prompt::Passage<'_>> = passages
+                .iter()
+                .map(|f| prompt::Passage {
+                    title: &f.chunk.title,
+                    heading: &f.chunk.heading,
+                    url: f.chunk.url.as_deref(),
+                    content: &f.chunk.content,
+                })
+                .collect();
+            (prompt::with_passages(&system, &quoted), sources, Some(score))
+        }
+    };
+    let prompt = prompt::build(&system, &turns, settings.history_token_budget);
     let reservation = match admission {
         Admission::RateLimited { retry_after } => {
             return Err(EdgeError::rate_limited(
@@ -211,6 +260,9 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
                 return;
             };
             let mut progress = Relayed { tx, store: &store, reply, written: 0, written_at: now_ms() };
+            if !sources.is_empty() {
+                progress.send(StreamEvent::Sources { sources: sources.clone() });
+            }
             let outcome = relay::read_reply(opening, &llm, &prompt, &mut progress).await;
             let latency = now_ms() - started;
             let Usage { tokens_in, tokens_out } = outcome.usage;
@@ -221,6 +273,8 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
                 usage: outcome.usage,
                 cost_micros: cost.owner,
                 operator_cost_micros: cost.operator,
+                sources: &sources,
+                retrieval_score,
             };
             let stored = store.finish_reply(conversation, reply, &finished, llm.model.as_str(), latency).await;
             meter.settle_quietly(reservation, if stored.is_ok() { cost } else { Money::default() }).await;

@@ -10,6 +10,7 @@ use worker::{Context, Env, Request, Response};
 
 use super::admin::{
     audit, conversations as owner_conversations, domains, keys, knowledge, leads as owner_leads, members, organization,
+    sources,
 };
 use super::{auth, conversations, feedback, health, leads, messages, openapi, widget_config};
 use crate::error::EdgeResult;
@@ -121,6 +122,29 @@ pub const ROUTES: &[Route] = &[
         "/v1/admin/domains/{id}/verify",
         Owner(SitesWrite, |o| Box::pin(domains::verify(o.env, o.store, o.id))),
     ),
+    route("GET", "/v1/admin/knowledge/sources", Owner(KnowledgeRead, |o| Box::pin(sources::list(o.req, o.store)))),
+    route(
+        "POST",
+        "/v1/admin/knowledge/sources",
+        Owner(KnowledgeWrite, |o| Box::pin(sources::create(o.req, o.env, o.store))),
+    ),
+    route("GET", "/v1/admin/knowledge/sources/{id}", Owner(KnowledgeRead, |o| Box::pin(sources::get(o.store, o.id)))),
+    route(
+        "DELETE",
+        "/v1/admin/knowledge/sources/{id}",
+        Owner(KnowledgeWrite, |o| Box::pin(sources::delete(o.store, o.id))),
+    ),
+    route(
+        "POST",
+        "/v1/admin/knowledge/sources/{id}/crawl",
+        Owner(KnowledgeWrite, |o| Box::pin(sources::recrawl(o.env, o.store, o.id))),
+    ),
+    route(
+        "GET",
+        "/v1/admin/knowledge/search",
+        Owner(KnowledgeRead, |o| Box::pin(sources::search(o.req, o.env, o.store))),
+    ),
+    route("GET", "/v1/admin/knowledge/gaps", Owner(KnowledgeRead, |o| Box::pin(sources::gaps(o.req, o.env, o.store)))),
     route("GET", "/v1/admin/knowledge", Owner(KnowledgeRead, |o| Box::pin(knowledge::list(o.req, o.store)))),
     route("POST", "/v1/admin/knowledge", Owner(KnowledgeWrite, |o| Box::pin(knowledge::create(o.req, o.env, o.store)))),
     route("GET", "/v1/admin/knowledge/{id}", Owner(KnowledgeRead, |o| Box::pin(knowledge::get(o.store, o.id)))),

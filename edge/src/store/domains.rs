@@ -335,6 +335,11 @@ impl OrgStore {
             format!("DELETE FROM messages WHERE organization_id = ?1 AND conversation_id IN ({of_domain})"),
             "DELETE FROM leads WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
             "DELETE FROM knowledge WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
+            "DELETE FROM knowledge_chunks WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
+            "DELETE FROM knowledge_pages WHERE organization_id = ?1 AND source_id IN \
+               (SELECT id FROM knowledge_sources WHERE organization_id = ?1 AND domain_id = ?2)"
+                .to_owned(),
+            "DELETE FROM knowledge_sources WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
             "DELETE FROM conversations WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
             "DELETE FROM domain_aliases WHERE organization_id = ?1 AND domain_id = ?2".to_owned(),
             "DELETE FROM domains WHERE organization_id = ?1 AND id = ?2".to_owned(),

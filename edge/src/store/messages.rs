@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use shared::admin::knowledge::KnowledgeKind;
-use shared::{ClientMessageId, ErrorCode, MessageStatus, MessageView, Rating, Role, Usage};
+use shared::{ClientMessageId, ErrorCode, MessageStatus, MessageView, Rating, Role, SourceRef, Usage};
 use worker::wasm_bindgen::JsValue;
 
 use super::organization::{MonthSpend, Spend, MONTH_SPEND};
@@ -26,7 +26,7 @@ const RECENT_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM
 
 /// The newest `?3` finished messages of conversation `?2`, newest first: a reply still being
 /// made is not shown as if it had been cut off.
-const FINISHED_MESSAGES: &str = "SELECT id, role, content, status, created_at FROM messages \
+const FINISHED_MESSAGES: &str = "SELECT id, role, content, status, created_at, sources FROM messages \
      WHERE organization_id = ?1 AND conversation_id = ?2 AND NOT (finished_at IS NULL AND updated_at IS NOT NULL) \
      ORDER BY created_at DESC, rowid DESC LIMIT ?3";
 
@@ -57,6 +57,8 @@ pub struct PromptContext {
     pub domain_version: Option<i64>,
     pub turns: Vec<Turn>,
     pub knowledge: Vec<Knowledge>,
+    /// The site's knowledge has passages to search (websites or documents).
+    pub has_passages: bool,
     /// The organization's price for the model, if it set one.
     pub price: Option<Price>,
     pub visitor_id: Option<String>,
@@ -134,6 +136,9 @@ pub struct FinishedReply<'a> {
     /// What it cost the organization, and the operator (see [`MonthSpend`]).
     pub cost_micros: u64,
     pub operator_cost_micros: u64,
+    /// The passages' sources it was given, and how close the best passage was to the question.
+    pub sources: &'a [SourceRef],
+    pub retrieval_score: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +148,9 @@ struct MessageRow {
     content: String,
     status: MessageStatus,
     created_at: i64,
+    /// JSON, for replies given passages of the knowledge.
+    #[serde(default)]
+    sources: Option<String>,
 }
 
 impl OrgStore {
@@ -170,6 +178,7 @@ impl OrgStore {
                 content: r.content,
                 status: r.status,
                 created_at: r.created_at,
+                sources: r.sources.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
             })
             .collect())
     }
@@ -202,6 +211,7 @@ impl OrgStore {
         #[derive(Deserialize)]
         struct VersionRow {
             updated_at: i64,
+            has_passages: i64,
         }
         #[derive(Deserialize)]
         struct VisitorRow {
@@ -238,7 +248,9 @@ impl OrgStore {
                 )?,
                 bind(
                     &self.db,
-                    "SELECT updated_at FROM domains WHERE organization_id = ?1 AND id = ?2",
+                    "SELECT updated_at, EXISTS (SELECT 1 FROM knowledge_chunks WHERE organization_id = ?1 \
+                       AND (domain_id = ?2 OR domain_id IS NULL)) AS has_passages \
+                     FROM domains WHERE organization_id = ?1 AND id = ?2",
                     &[self.org(), text(&domain.to_string())],
                 )?,
                 bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?,
@@ -262,7 +274,8 @@ impl OrgStore {
         let earlier: Option<EarlierRow> = earlier.results()?.into_iter().next();
         Ok(PromptContext {
             conversation_found: visitor.is_some(),
-            domain_version: version.map(|v| v.updated_at),
+            domain_version: version.as_ref().map(|v| v.updated_at),
+            has_passages: version.is_some_and(|v| v.has_passages == 1),
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
             knowledge: knowledge
                 .into_iter()
@@ -454,7 +467,8 @@ impl OrgStore {
                 bind(
                     &self.db,
                     "UPDATE messages SET content = ?3, status = ?4, model = ?5, tokens_in = ?6, tokens_out = ?7, \
-                       latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10, operator_cost_micros = ?11 \
+                       latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10, operator_cost_micros = ?11, \
+                       sources = ?12, retrieval_score = ?13 \
                      WHERE organization_id = ?1 AND id = ?2",
                     &[
                         self.org(),
@@ -468,6 +482,12 @@ impl OrgStore {
                         int(cost),
                         int(now),
                         int(operator_cost),
+                        if reply.sources.is_empty() {
+                            JsValue::NULL
+                        } else {
+                            text(&serde_json::to_string(reply.sources).unwrap_or_default())
+                        },
+                        reply.retrieval_score.map_or(JsValue::NULL, JsValue::from_f64),
                     ],
                 )?,
                 self.touch(&conv, now)?,

@@ -16,6 +16,7 @@ mod leads;
 mod members;
 mod messages;
 mod organization;
+mod sources;
 mod users;
 
 pub use audit::{AuditFilter, Requester};
@@ -24,6 +25,7 @@ pub use domains::{DomainChanges, NewDomain};
 pub use leads::{LeadLimits, NewLead};
 pub use members::{Grant, NewInvitation};
 pub use messages::{Added, Earlier, FinishedReply, PromptContext, StoredReply, STALE_REPLY_MS};
+pub use sources::{ChunkOrigin, ChunkPlace, ChunkRow, FetchedPage, KnownPage, NewChunk, NewSource};
 pub use users::{Acceptance, LiveSession, NewSession};
 
 use serde::de::DeserializeOwned;
@@ -170,6 +172,12 @@ impl OrgStore {
     /// made by that owner from `requester`.
     pub fn for_owner(db: D1Database, owner: &Owner, requester: Requester) -> Self {
         Self { db, org: owner.org(), auditor: Some((owner.clone(), requester)) }
+    }
+
+    /// The store of an organization's work queued by its owners (a website's crawl): the
+    /// queue is the edge's own, so the organization it names was an owner's.
+    pub fn for_queued_work(db: D1Database, org: OrgId) -> Self {
+        Self { db, org, auditor: None }
     }
 
     /// The organization every statement of this store is bound to.

@@ -75,6 +75,188 @@ pub struct KnowledgeView {
     pub updated_at: i64,
 }
 
+/// Bytes of one uploaded document's text.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// Pages one crawl of a website may fetch, at most and unless asked.
+pub const MAX_CRAWL_PAGES: u32 = 1_000;
+pub const DEFAULT_CRAWL_PAGES: u32 = 200;
+/// Passages a knowledge search returns, at most.
+pub const MAX_SEARCH_RESULTS: u32 = 20;
+
+/// What a knowledge source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Pages of one of the organization's sites, crawled from a start address.
+    Website,
+    /// Text uploaded through the API.
+    Document,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Website => "website",
+            Self::Document => "document",
+        }
+    }
+}
+
+/// How an uploaded document's text is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFormat {
+    Markdown,
+    #[default]
+    Text,
+    Html,
+}
+
+/// `POST /v1/admin/knowledge/sources`: a website to crawl, or a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CreateSource {
+    Website {
+        /// The site it answers for; absent for every site of the organization.
+        #[serde(default)]
+        domain_id: Option<String>,
+        /// Where the crawl starts: a page or a `sitemap.xml` on one of the organization's
+        /// verified hostnames (or an alias).
+        url: String,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default, deserialize_with = "crate::field::whole::optional")]
+        max_pages: Option<u32>,
+    },
+    Document {
+        #[serde(default)]
+        domain_id: Option<String>,
+        title: String,
+        #[serde(default)]
+        format: DocumentFormat,
+        content: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    /// Waiting for its crawl to start.
+    Queued,
+    Crawling,
+    /// Searchable: every page was fetched or failed.
+    Ready,
+    /// Nothing could be indexed (the error says why).
+    Failed,
+}
+
+impl SourceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Crawling => "crawling",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A website's crawl so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageCounts {
+    pub total: u32,
+    pub done: u32,
+    pub failed: u32,
+}
+
+/// A page that could not be indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageError {
+    pub url: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceView {
+    pub id: String,
+    pub domain_id: Option<String>,
+    pub kind: SourceKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub status: SourceStatus,
+    pub error: Option<String>,
+    pub pages: PageCounts,
+    /// The first pages that failed, for the owner to fix (single view only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub page_errors: Vec<PageError>,
+    pub chunks: u32,
+    /// Bytes of text indexed.
+    pub bytes: u64,
+    pub max_pages: u32,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// When its last crawl or upload finished.
+    pub indexed_at: Option<i64>,
+}
+
+/// How a knowledge search ranks passages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// By words (BM25).
+    Lexical,
+    /// By meaning (embeddings).
+    Semantic,
+    /// Both, fused by rank: what the assistant uses.
+    #[default]
+    Hybrid,
+}
+
+/// One passage a knowledge search found, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub source_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub heading: String,
+    pub content: String,
+    /// The fused rank score (hybrid), BM25 (lexical, higher is better) or cosine similarity.
+    pub score: f64,
+    /// The passage's cosine similarity to the question, when embeddings are on.
+    pub similarity: Option<f64>,
+}
+
+/// `GET /v1/admin/knowledge/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub items: Vec<SearchHit>,
+    /// Whether the best passage is close enough to answer from; the assistant says it does not
+    /// know otherwise.
+    pub covered: bool,
+}
+
+/// Why a visitor's question is listed as not answered well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    /// The knowledge had nothing close to it.
+    NoMatch,
+    /// The visitor rated the reply down.
+    RatedDown,
+}
+
+/// `GET /v1/admin/knowledge/gaps`: a question the knowledge did not answer well.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    pub question: String,
+    pub conversation_id: String,
+    pub domain_id: String,
+    pub reason: GapReason,
+    /// The best passage's similarity, when it was searched by meaning.
+    pub score: Option<f64>,
+    pub asked_at: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

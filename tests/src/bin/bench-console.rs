@@ -64,7 +64,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let token_file = dir.path().join("token");
     let key = app
-        .bootstrap(&format!("--slug bench --owner-email owner@bench.test --owner-link-token-file {}", token_file.display()))
+        .bootstrap(&format!(
+            "--slug bench --owner-email owner@bench.test --owner-link-token-file {}",
+            token_file.display()
+        ))
         .expect("bootstrap");
     let token = std::fs::read_to_string(&token_file).expect("token");
     app.block_on(async {
@@ -89,7 +92,8 @@ fn main() {
                   set('email', 'owner@bench.test'); set('password', 'PASSWORD');
                   document.querySelector('form').requestSubmit()"
         .replace("PASSWORD", PASSWORD);
-    let inbox_ready = "location.pathname === '/console/inbox' && document.querySelectorAll('.conversations li').length > 0";
+    let inbox_ready =
+        "location.pathname === '/console/inbox' && document.querySelectorAll('.conversations li').length > 0";
     app.block_on(async {
         // One run first so wrangler and the OS caches are warm for everybody.
         let page = driver.session(false).await.expect("session");

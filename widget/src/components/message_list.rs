@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use reactive_graph::prelude::*;
-use shared::message::{Rating, Role};
+use shared::message::{Rating, Role, SourceRef};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
@@ -14,6 +14,7 @@ use super::{icons, render_markdown};
 use crate::chat::{Availability, Chat, Notice};
 use crate::dom::{aria_bool, attr, element, flag, listen, on, react, text, Slot};
 use crate::i18n::Strings;
+use crate::markdown::is_web_href;
 use crate::transcript::{Entry, Status, Transcript};
 
 pub fn message_list(chat: Chat, panel: &Element) {
@@ -156,8 +157,10 @@ struct Row {
     retry: Slot,
     rate: Slot,
     thumbs: [Element; 2],
+    sources: Slot,
     /// What the row shows now, to redraw only what changed.
     content: String,
+    shown_sources: Option<(Vec<SourceRef>, &'static Strings)>,
     shown: Option<(Look, &'static Strings)>,
     /// The buttons' listeners, removed with the row.
     _listeners: [Closure<dyn FnMut(Event)>; 3],
@@ -174,6 +177,7 @@ impl Row {
             element(&typing, "i", &[]);
         }
         let body = element(&el, "div", &[("class", "md"), ("dir", "auto")]);
+        let sources = element(&el, "p", &[("class", "sources"), ("dir", "auto")]);
         let note = element(&el, "p", &[("class", "note")]);
         let retry = element(&el, "button", &[("type", "button"), ("class", "note retry")]);
         let rate = element(&el, "div", &[("class", "rate")]);
@@ -199,7 +203,9 @@ impl Row {
             retry: Slot::new(retry),
             rate: Slot::new(rate),
             thumbs,
+            sources: Slot::new(sources),
             content: String::new(),
+            shown_sources: None,
             shown: None,
             _listeners,
         }
@@ -213,6 +219,10 @@ impl Row {
                 render_markdown(&self.body, &entry.content);
             }
             self.content.clone_from(&entry.content);
+        }
+        if self.shown_sources.as_ref().is_none_or(|(s, strings)| *s != entry.sources || !std::ptr::eq(*strings, t)) {
+            self.draw_sources(&entry.sources, t);
+            self.shown_sources = Some((entry.sources.clone(), t));
         }
         if self.shown.is_some_and(|(l, s)| l == look && std::ptr::eq(s, t)) {
             return;
@@ -239,6 +249,28 @@ impl Row {
             attr(thumb, "aria-label", label);
             attr(thumb, "title", label);
             attr(thumb, "aria-pressed", aria_bool(look.rating == Some(rating)));
+        }
+    }
+
+    /// Where the reply's answer comes from: a link to each page (web addresses only, opened
+    /// outside the host page), a document by its title.
+    fn draw_sources(&self, sources: &[SourceRef], t: &'static Strings) {
+        let el = &self.sources.el;
+        text(el, "");
+        self.sources.show(!sources.is_empty());
+        element(el, "span", &[]).set_text_content(Some(&format!("{}: ", t.sources)));
+        for (i, s) in sources.iter().enumerate() {
+            if i > 0 {
+                el.append_with_str_1(" · ").ok();
+            }
+            let link = s.url.as_deref().filter(|u| is_web_href(u));
+            let item = match link {
+                Some(url) => {
+                    element(el, "a", &[("href", url), ("target", "_blank"), ("rel", "noopener noreferrer nofollow")])
+                }
+                None => element(el, "span", &[]),
+            };
+            text(&item, &s.title);
         }
     }
 }

@@ -13,6 +13,7 @@ pub(super) mod knowledge;
 pub(super) mod leads;
 pub(super) mod members;
 pub(super) mod organization;
+pub(super) mod sources;
 
 use serde::de::DeserializeOwned;
 use shared::admin::{DEFAULT_PAGE, MAX_ADMIN_BODY_BYTES, MAX_PAGE};

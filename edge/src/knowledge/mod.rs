@@ -1,0 +1,255 @@
+//! What the assistant answers from beyond its prompt: the owner's websites and documents, cut
+//! into passages, embedded, and searched by words and by meaning for every visitor's question.
+//!
+//! `html` and `chunks` turn pages and documents into passages; `embeddings` asks the provider
+//! for vectors; `ranking` scores and fuses; `crawl` walks a website from the queue; the store
+//! (`store/sources.rs`) keeps it all, per organization.
+
+pub mod chunks;
+pub mod crawl;
+pub mod embeddings;
+pub mod html;
+pub mod ranking;
+pub mod robots;
+
+use futures_util::future::join3;
+use shared::admin::knowledge::{DocumentFormat, SearchHit, SearchMode};
+use shared::SourceRef;
+use worker::Env;
+
+use crate::error::{log_error, EdgeResult};
+use crate::ids::DomainId;
+use crate::settings::EmbeddingSettings;
+use crate::store::{ChunkPlace, ChunkRow, NewChunk, OrgStore};
+use chunks::Chunk;
+use embeddings::Purpose;
+
+/// Passages read from each ranking before they are fused.
+const CANDIDATES: u32 = 20;
+/// Passages given to the model with a question, at most, and their characters in all (about
+/// 1,500 tokens).
+pub const PASSAGES: usize = 5;
+pub const PASSAGES_BUDGET_CHARS: usize = 6_000;
+
+/// A passage found for a question.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub chunk: ChunkRow,
+    pub score: f64,
+    pub similarity: Option<f64>,
+}
+
+impl From<Found> for SearchHit {
+    fn from(f: Found) -> Self {
+        Self {
+            source_id: f.chunk.source_id,
+            title: f.chunk.title,
+            url: f.chunk.url,
+            heading: f.chunk.heading,
+            content: f.chunk.content,
+            score: f.score,
+            similarity: f.similarity,
+        }
+    }
+}
+
+/// What a search found: passages best first, and the best similarity to the question if it
+/// was searched by meaning.
+#[derive(Debug, Default)]
+pub struct Search {
+    pub found: Vec<Found>,
+    pub best_similarity: Option<f64>,
+}
+
+impl Search {
+    /// Whether the knowledge covers the question: by meaning, the best passage is at least
+    /// `min_similarity` close; by words alone, anything matched.
+    pub fn covered(&self, min_similarity: f64) -> bool {
+        match self.best_similarity {
+            Some(s) => s >= min_similarity,
+            None => !self.found.is_empty(),
+        }
+    }
+
+    /// The passages for the prompt (within [`PASSAGES`] and [`PASSAGES_BUDGET_CHARS`]) and
+    /// their sources, each once, in order.
+    pub fn for_prompt(self) -> (Vec<Found>, Vec<SourceRef>) {
+        let mut room = PASSAGES_BUDGET_CHARS;
+        let mut passages = Vec::new();
+        for f in self.found {
+            let size = f.chunk.content.len() + f.chunk.heading.len();
+            if passages.len() == PASSAGES || size > room {
+                continue;
+            }
+            room -= size;
+            passages.push(f);
+        }
+        let mut sources: Vec<SourceRef> = Vec::new();
+        for p in &passages {
+            if !sources.iter().any(|s| s.id == p.chunk.source_id && s.url == p.chunk.url) {
+                sources.push(SourceRef {
+                    id: p.chunk.source_id.clone(),
+                    title: p.chunk.title.clone(),
+                    url: p.chunk.url.clone(),
+                });
+            }
+        }
+        (passages, sources)
+    }
+}
+
+/// The words of a question as an FTS5 query: each word a quoted term, any of them matching
+/// (BM25 ranks those with more and rarer words first). `None` if it has no words.
+pub fn words_query(question: &str) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in question.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 2) {
+        let w = w.to_lowercase();
+        if !words.contains(&w) && words.len() < 24 {
+            words.push(w);
+        }
+    }
+    (!words.is_empty()).then(|| words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "))
+}
+
+/// Searches the site's knowledge (its own sources and the organization's for every site) for
+/// `question`. Without an embeddings provider, or when it fails, the search is by words only.
+pub async fn search(
+    store: &OrgStore,
+    env: &Env,
+    embeddings: Option<&EmbeddingSettings>,
+    domain: DomainId,
+    question: &str,
+    mode: SearchMode,
+    limit: usize,
+) -> EdgeResult<Search> {
+    let by_words = async {
+        match (mode, words_query(question)) {
+            (SearchMode::Semantic, _) | (_, None) => Ok(Vec::new()),
+            (_, Some(q)) => store.search_words(domain, &q, CANDIDATES).await,
+        }
+    };
+    let embedder = embeddings.filter(|_| mode != SearchMode::Lexical);
+    let question_vector = async {
+        let e = embedder?;
+        match embeddings::embed(e, env, &[question.to_owned()], Purpose::Query).await {
+            Ok(mut v) => v.pop(),
+            Err(e) => {
+                log_error(&format!("searching by words only: {}", e.message));
+                None
+            }
+        }
+    };
+    let stored = async {
+        match embedder {
+            Some(_) => store.vectors(domain).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (words, question_vector, stored) = join3(by_words, question_vector, stored).await;
+    let words = words?;
+    let mut meaning: Vec<(i64, f64)> = match &question_vector {
+        Some(q) => stored?
+            .into_iter()
+            .map(|row| {
+                let bytes = worker::js_sys::Uint8Array::new(&row.embedding).to_vec();
+                (row.id, f64::from(ranking::similarity(q, &bytes)))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    meaning.sort_by(|a, b| b.1.total_cmp(&a.1));
+    meaning.truncate(CANDIDATES as usize);
+    let best_similarity = meaning.first().map(|(_, s)| *s).or(question_vector.as_ref().map(|_| 0.0));
+    let similarity_of = |id: i64| meaning.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
+    let ranked: Vec<(i64, f64)> = match mode {
+        SearchMode::Lexical => words.iter().map(|(c, s)| (c.id, *s)).collect(),
+        SearchMode::Semantic => meaning.clone(),
+        SearchMode::Hybrid => {
+            let by_words: Vec<i64> = words.iter().map(|(c, _)| c.id).collect();
+            let by_meaning: Vec<i64> = meaning.iter().map(|(id, _)| *id).collect();
+            ranking::fuse(&[&by_words, &by_meaning])
+        }
+    };
+    let ranked: Vec<(i64, f64)> = ranked.into_iter().take(limit).collect();
+    let missing: Vec<i64> =
+        ranked.iter().map(|(id, _)| *id).filter(|id| !words.iter().any(|(c, _)| c.id == *id)).collect();
+    let fetched = store.chunks(domain, &missing).await?;
+    let found = ranked
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let chunk = words.iter().map(|(c, _)| c).chain(&fetched).find(|c| c.id == id)?.clone();
+            Some(Found { chunk, score, similarity: similarity_of(id) })
+        })
+        .collect();
+    Ok(Search { found, best_similarity })
+}
+
+/// A document's text as passages, by its format.
+pub fn document_chunks(format: DocumentFormat, content: &str) -> (Option<String>, Vec<Chunk>) {
+    match format {
+        DocumentFormat::Markdown => (None, chunks::chunk(&chunks::markdown(content))),
+        DocumentFormat::Text => (None, chunks::chunk(&chunks::plain(content))),
+        DocumentFormat::Html => {
+            let page = html::read(content);
+            (page.title, chunks::chunk(&page.parts))
+        }
+    }
+}
+
+/// Embeds `chunks` (each with its title and headings, which say what it is about) and stores
+/// them as the passages of `origin`, replacing what it had. Without a provider they are stored
+/// for the search by words alone.
+pub async fn index(
+    store: &OrgStore,
+    env: &Env,
+    embeddings: Option<&EmbeddingSettings>,
+    place: ChunkPlace<'_>,
+    chunks: Vec<Chunk>,
+) -> EdgeResult<usize> {
+    let title = place.title;
+    let mut vectors: Vec<Option<Vec<u8>>> = vec![None; chunks.len()];
+    if let Some(e) = embeddings {
+        let inputs: Vec<String> = chunks
+            .iter()
+            .map(|c| match c.heading.is_empty() {
+                true => format!("{title}\n\n{}", c.content),
+                false => format!("{title} › {}\n\n{}", c.heading, c.content),
+            })
+            .collect();
+        for (i, batch) in inputs.chunks(embeddings::BATCH).enumerate() {
+            let embedded = embeddings::embed(e, env, batch, Purpose::Passage).await?;
+            for (j, v) in embedded.iter().enumerate() {
+                vectors[i * embeddings::BATCH + j] = Some(ranking::quantize(v));
+            }
+        }
+    }
+    let n = chunks.len();
+    let new: Vec<NewChunk> =
+        chunks.into_iter().zip(vectors).map(|(chunk, embedding)| NewChunk { chunk, embedding }).collect();
+    // D1 takes a bounded number of statements per batch.
+    for (i, part) in new.chunks(50).enumerate() {
+        store.put_chunks(place, part, i == 0).await?;
+    }
+    if new.is_empty() {
+        store.put_chunks(place, &[], true).await?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_become_quoted_terms_any_of_which_match() {
+        assert_eq!(
+            words_query("How do I upgrade? upgrade \"now\" OR NEAR(x)").as_deref(),
+            Some("\"how\" OR \"do\" OR \"upgrade\" OR \"now\" OR \"or\" OR \"near\"")
+        );
+        assert_eq!(words_query("? ! a"), None);
+        assert_eq!(
+            words_query("Wie aktualisiere ich Debian?").as_deref(),
+            Some("\"wie\" OR \"aktualisiere\" OR \"ich\" OR \"debian\"")
+        );
+    }
+}
