@@ -78,6 +78,7 @@ fn main() {
             "leads_and_feedback_are_stored_for_the_sites_organization",
             leads_and_feedback_are_stored_for_the_sites_organization,
         ),
+        ("a_reply_cites_its_sources_as_safe_links", a_reply_cites_its_sources_as_safe_links),
         (
             "script_tag_attributes_choose_language_position_and_colour",
             script_tag_attributes_choose_language_position_and_colour,
@@ -749,6 +750,42 @@ fn leads_and_feedback_are_stored_for_the_sites_organization(ctx: &Ctx) {
         vec![vec!["ada@example.com".to_owned(), "Ada".to_owned(), DEMO_ORG.to_owned(), conversation.clone()]]
     );
     ctx.app.block_on(page.close());
+}
+
+/// A reply's sources show under it: a page as a link opened outside the host page, an address
+/// that is no web page as its title alone; after a reload the history brings them back.
+fn a_reply_cites_its_sources_as_safe_links(ctx: &Ctx) {
+    for mobile in [false, true] {
+        let page = ctx.page(mobile);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.knowledge_url("/knowledge.html")).await;
+            open_panel(&page).await;
+            type_and_send(&page, "What is your returns policy?").await;
+            wait_reply_done(&page).await;
+            let read = format!(
+                "(() => {{ const s = {LAST_REPLY}.querySelector && {LAST_REPLY}.querySelector('.sources'); \
+                 return s && [s.textContent, [...s.querySelectorAll('a')].map(a => [a.textContent, \
+                 a.getAttribute('href'), a.target, a.rel])]; }})()"
+            );
+            let shown = page.wait_for("the reply's sources", &read, WAIT).await;
+            let text = shown[0].as_str().unwrap_or_default();
+            assert!(
+                text.starts_with("Sources: ") && text.contains("Returns policy") && text.contains("Old returns page"),
+                "{shown}"
+            );
+            assert_eq!(
+                shown[1],
+                json!([["Returns policy", "https://docs.example/returns", "_blank", "noopener noreferrer nofollow"]]),
+                "only the web page is a link"
+            );
+            assert_eq!(page.js("return wa('.msg.user .sources').length").await, json!(0));
+            page.screenshot(&ctx.shot("sources", mobile)).await;
+            page.goto(&ctx.site.knowledge_url("/knowledge.html")).await;
+            open_panel(&page).await;
+            page.wait_for("the sources from the history", &read, WAIT).await;
+        });
+        ctx.app.block_on(page.close());
+    }
 }
 
 fn script_tag_attributes_choose_language_position_and_colour(ctx: &Ctx) {

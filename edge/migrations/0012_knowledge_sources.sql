@@ -87,6 +87,8 @@ CREATE TRIGGER knowledge_search_delete AFTER DELETE ON knowledge_chunks BEGIN
 END;
 
 -- What retrieval found for a visitor's question (the reply's row): the sources it cited, as
--- JSON, and the best match's score, which lists questions the knowledge does not cover.
+-- JSON, the best passage's similarity, and whether the knowledge covered the question (0 lists
+-- it among the knowledge's gaps); NULL where nothing was searched.
 ALTER TABLE messages ADD COLUMN sources TEXT;
 ALTER TABLE messages ADD COLUMN retrieval_score REAL;
+ALTER TABLE messages ADD COLUMN retrieval_covered INTEGER;

@@ -13,6 +13,7 @@ use shared::{ErrorCode, ModelId};
 use crate::budget::Price;
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::OrgId;
+use crate::knowledge::Coverage;
 use crate::limits::{StorageQuota, VisitorLimits};
 use crate::meter::LoginGuard;
 use crate::session::SessionTimes;
@@ -95,10 +96,10 @@ pub struct Settings {
     /// Where passages and questions are embedded for the knowledge's search by meaning
     /// (`EMBEDDINGS_PROVIDER`); `None`: knowledge is searched by words only.
     pub embeddings: Option<EmbeddingSettings>,
-    /// How close (cosine) the best passage must be to a question to answer it
-    /// (`EMBEDDINGS_MIN_SIMILARITY`): each model has its own scale; multilingual-e5 scores
-    /// unrelated text about 0.8 and what answers a question 0.85 and up.
-    pub min_similarity: f64,
+    /// When passages cover a question (`EMBEDDINGS_MIN_SIMILARITY`, `EMBEDDINGS_MIN_MARGIN`):
+    /// each model has its own scale. On multilingual-e5 near misses score up to 0.88, so the
+    /// best passage's lead over the tenth tells them apart better (bench-retrieval prints both).
+    pub coverage: Coverage,
 }
 
 /// An embeddings provider: an OpenAI-compatible `/embeddings` API, or Workers AI through the
@@ -283,10 +284,13 @@ impl Settings {
                 )))
             }
         };
-        let min_similarity = number("EMBEDDINGS_MIN_SIMILARITY", 0.84)?.clamp(-1.0, 1.0);
+        let coverage = Coverage {
+            min_similarity: number("EMBEDDINGS_MIN_SIMILARITY", 0.82)?.clamp(-1.0, 1.0),
+            min_margin: number("EMBEDDINGS_MIN_MARGIN", 0.015)?.clamp(0.0, 2.0),
+        };
         Ok(Self {
             embeddings,
-            min_similarity,
+            coverage,
             token_key,
             token_ttl_ms,
             llm,

@@ -3,7 +3,8 @@
 //! another origin than the edge. Reached as `http://localhost:PORT` it is the demo tenant's
 //! registered site; as `http://127.0.0.2:PORT` a site nobody registered; as
 //! `http://127.0.0.3:PORT` the demo tenant's second site, which asks for leads first; as
-//! `http://127.0.0.4:PORT` its third, which allows a visitor one message a minute.
+//! `http://127.0.0.4:PORT` its third, which allows a visitor one message a minute; as
+//! `http://127.0.0.6:PORT` its fourth, whose knowledge holds a crawled page.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +79,11 @@ impl HostSite {
         // The demo organization's third site, with a strict visitor limit (fixtures/widget.sql).
         pages
             .insert("/strict.html".into(), (html, with_tag(&tag.replace("site_demo_localhost", "site_strict_limits"))));
+        // The demo organization's fourth site, whose knowledge holds a page (fixtures/widget.sql).
+        pages.insert(
+            "/knowledge.html".into(),
+            (html, with_tag(&tag.replace("site_demo_localhost", "site_with_knowledge"))),
+        );
         // The demo page with a script that holds its `load` event back (see SLOW_SCRIPT_MS).
         pages.insert("/slow.js".into(), ("text/javascript", String::new()));
         pages.insert(
@@ -93,7 +99,8 @@ impl HostSite {
         let unregistered = TcpListener::bind(("127.0.0.2", port)).await?;
         let leads_first = TcpListener::bind(("127.0.0.3", port)).await?;
         let strict = TcpListener::bind(("127.0.0.4", port)).await?;
-        for l in [listener, unregistered, leads_first, strict] {
+        let with_knowledge = TcpListener::bind(("127.0.0.6", port)).await?;
+        for l in [listener, unregistered, leads_first, strict, with_knowledge] {
             let pages = pages.clone();
             tokio::spawn(async move {
                 while let Ok((socket, _)) = l.accept().await {
@@ -122,6 +129,11 @@ impl HostSite {
     /// The origin of the demo organization's site with a strict visitor limit.
     pub fn strict_url(&self, path: &str) -> String {
         format!("http://127.0.0.4:{}{path}", self.port)
+    }
+
+    /// The origin of the demo organization's site whose knowledge holds a page.
+    pub fn knowledge_url(&self, path: &str) -> String {
+        format!("http://127.0.0.6:{}{path}", self.port)
     }
 }
 

@@ -12,6 +12,10 @@ pub mod html;
 pub mod ranking;
 pub mod robots;
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use futures_util::future::join3;
 use shared::admin::knowledge::{DocumentFormat, SearchHit, SearchMode};
 use shared::SourceRef;
@@ -30,6 +34,88 @@ const CANDIDATES: u32 = 20;
 /// 1,500 tokens).
 pub const PASSAGES: usize = 5;
 pub const PASSAGES_BUDGET_CHARS: usize = 6_000;
+
+thread_local! {
+    /// Sites this isolate has seen holding passages (by their last message's context read).
+    static WITH_PASSAGES: RefCell<HashSet<DomainId>> = RefCell::new(HashSet::new());
+    /// Sites' embedded passages, by the version of their knowledge, so a question is compared
+    /// with them in memory rather than read from D1 each time.
+    static HELD: RefCell<HashMap<DomainId, Held>> = RefCell::new(HashMap::new());
+}
+
+/// Bytes of passages and embeddings the isolate keeps, for all sites together (an isolate has
+/// 128 MB).
+const HELD_BYTES: usize = 24 * 1024 * 1024;
+
+struct Held {
+    version: String,
+    passages: Rc<Vec<(ChunkRow, Vec<u8>)>>,
+    bytes: usize,
+}
+
+/// Which passages a search may compare the question with.
+#[derive(Debug, Clone, Copy)]
+pub enum Freshness<'a> {
+    /// Those the isolate holds, whatever their version; the caller checks the version after.
+    Held,
+    /// Those of this version of the site's knowledge.
+    Version(&'a str),
+    /// Read again.
+    Read,
+}
+
+/// The site's embedded passages as `fresh` allows, and their version.
+async fn embedded(
+    store: &OrgStore,
+    domain: DomainId,
+    fresh: Freshness<'_>,
+) -> EdgeResult<(String, Rc<Vec<(ChunkRow, Vec<u8>)>>)> {
+    let held = HELD.with(|h| {
+        let h = h.borrow();
+        let held = h.get(&domain)?;
+        match fresh {
+            Freshness::Held => Some((held.version.clone(), held.passages.clone())),
+            Freshness::Version(v) if v == held.version => Some((held.version.clone(), held.passages.clone())),
+            _ => None,
+        }
+    });
+    if let Some(held) = held {
+        return Ok(held);
+    }
+    let (version, passages) = store.embedded_passages(domain).await?;
+    let bytes = passages.iter().map(|(c, e)| c.content.len() + c.heading.len() + c.title.len() + e.len() + 64).sum();
+    let passages = Rc::new(passages);
+    HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        h.remove(&domain);
+        let total: usize = h.values().map(|held| held.bytes).sum();
+        if total + bytes > HELD_BYTES {
+            h.clear();
+        }
+        if bytes <= HELD_BYTES {
+            h.insert(domain, Held { version: version.clone(), passages: passages.clone(), bytes });
+        }
+    });
+    Ok((version, passages))
+}
+
+/// Whether the site's last message found passages to search: its next question is searched
+/// before the context read says so again.
+pub fn known_to_have_passages(domain: DomainId) -> bool {
+    WITH_PASSAGES.with(|s| s.borrow().contains(&domain))
+}
+
+/// What the context read said of the site's passages.
+pub fn remember_passages(domain: DomainId, has: bool) {
+    WITH_PASSAGES.with(|s| {
+        let mut s = s.borrow_mut();
+        if has {
+            s.insert(domain);
+        } else {
+            s.remove(&domain);
+        }
+    });
+}
 
 /// A passage found for a question.
 #[derive(Debug, Clone)]
@@ -53,20 +139,36 @@ impl From<Found> for SearchHit {
     }
 }
 
-/// What a search found: passages best first, and the best similarity to the question if it
-/// was searched by meaning.
+/// What a search found: passages best first, the best similarity to the question if it was
+/// searched by meaning, and the version of the knowledge it compared it with.
 #[derive(Debug, Default)]
 pub struct Search {
     pub found: Vec<Found>,
     pub best_similarity: Option<f64>,
+    /// How far the best passage stands above the [`MARGIN_RANK`]th, when the site has that many.
+    pub margin: Option<f64>,
+    pub version: Option<String>,
+}
+
+/// The rank the best passage's lead is measured against: a question the knowledge answers has
+/// a few passages well ahead of the rest; one it does not, a flat field of near misses.
+pub const MARGIN_RANK: usize = 10;
+
+/// When the knowledge covers a question, by meaning.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coverage {
+    /// The best passage's similarity at least.
+    pub min_similarity: f64,
+    /// And, where a site has [`MARGIN_RANK`] passages, its lead over the tenth at least.
+    pub min_margin: f64,
 }
 
 impl Search {
-    /// Whether the knowledge covers the question: by meaning, the best passage is at least
-    /// `min_similarity` close; by words alone, anything matched.
-    pub fn covered(&self, min_similarity: f64) -> bool {
+    /// Whether the knowledge covers the question: by meaning, the best passage is close enough
+    /// and stands out; by words alone, anything matched.
+    pub fn covered(&self, c: Coverage) -> bool {
         match self.best_similarity {
-            Some(s) => s >= min_similarity,
+            Some(s) => s >= c.min_similarity && self.margin.is_none_or(|m| m >= c.min_margin),
             None => !self.found.is_empty(),
         }
     }
@@ -113,15 +215,24 @@ pub fn words_query(question: &str) -> Option<String> {
 
 /// Searches the site's knowledge (its own sources and the organization's for every site) for
 /// `question`. Without an embeddings provider, or when it fails, the search is by words only.
+/// A question to search a site's knowledge for.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    pub domain: DomainId,
+    pub text: &'a str,
+    pub mode: SearchMode,
+    /// Passages wanted, at most.
+    pub limit: usize,
+    pub fresh: Freshness<'a>,
+}
+
 pub async fn search(
     store: &OrgStore,
     env: &Env,
     embeddings: Option<&EmbeddingSettings>,
-    domain: DomainId,
-    question: &str,
-    mode: SearchMode,
-    limit: usize,
+    asked: Question<'_>,
 ) -> EdgeResult<Search> {
+    let Question { domain, text: question, mode, limit, fresh } = asked;
     let by_words = async {
         match (mode, words_query(question)) {
             (SearchMode::Semantic, _) | (_, None) => Ok(Vec::new()),
@@ -141,23 +252,24 @@ pub async fn search(
     };
     let stored = async {
         match embedder {
-            Some(_) => store.vectors(domain).await,
-            None => Ok(Vec::new()),
+            Some(_) => embedded(store, domain, fresh).await.map(Some),
+            None => Ok(None),
         }
     };
     let (words, question_vector, stored) = join3(by_words, question_vector, stored).await;
     let words = words?;
+    let stored = stored?;
+    let version = stored.as_ref().map(|(v, _)| v.clone());
+    let passages: &[(ChunkRow, Vec<u8>)] = stored.as_ref().map_or(&[], |(_, p)| p.as_slice());
     let mut meaning: Vec<(i64, f64)> = match &question_vector {
-        Some(q) => stored?
-            .into_iter()
-            .map(|row| {
-                let bytes = worker::js_sys::Uint8Array::new(&row.embedding).to_vec();
-                (row.id, f64::from(ranking::similarity(q, &bytes)))
-            })
-            .collect(),
+        Some(q) => passages.iter().map(|(c, e)| (c.id, f64::from(ranking::similarity(q, e)))).collect(),
         None => Vec::new(),
     };
     meaning.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let margin = match (meaning.first(), meaning.get(MARGIN_RANK - 1)) {
+        (Some((_, best)), Some((_, nth))) => Some(best - nth),
+        _ => None,
+    };
     meaning.truncate(CANDIDATES as usize);
     let best_similarity = meaning.first().map(|(_, s)| *s).or(question_vector.as_ref().map(|_| 0.0));
     let similarity_of = |id: i64| meaning.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
@@ -170,18 +282,15 @@ pub async fn search(
             ranking::fuse(&[&by_words, &by_meaning])
         }
     };
-    let ranked: Vec<(i64, f64)> = ranked.into_iter().take(limit).collect();
-    let missing: Vec<i64> =
-        ranked.iter().map(|(id, _)| *id).filter(|id| !words.iter().any(|(c, _)| c.id == *id)).collect();
-    let fetched = store.chunks(domain, &missing).await?;
     let found = ranked
         .into_iter()
+        .take(limit)
         .filter_map(|(id, score)| {
-            let chunk = words.iter().map(|(c, _)| c).chain(&fetched).find(|c| c.id == id)?.clone();
-            Some(Found { chunk, score, similarity: similarity_of(id) })
+            let chunk = words.iter().map(|(c, _)| c).chain(passages.iter().map(|(c, _)| c)).find(|c| c.id == id)?;
+            Some(Found { chunk: chunk.clone(), score, similarity: similarity_of(id) })
         })
         .collect();
-    Ok(Search { found, best_similarity })
+    Ok(Search { found, best_similarity, margin, version })
 }
 
 /// A document's text as passages, by its format.

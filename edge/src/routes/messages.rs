@@ -18,6 +18,7 @@ use crate::domain_cache;
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::ids::{ConversationId, DomainId, MessageId, ReservationId};
+use crate::knowledge::{Freshness, Question};
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Money, Reserve};
 use crate::prompt::{estimate_tokens, Turn};
@@ -27,6 +28,11 @@ use crate::{budget, knowledge, prompt, relay};
 
 use super::access::{admit_token, authorize, conversation_not_found, Access};
 
+/// A visitor's question as the knowledge is searched for it: both ways, ranking twice the
+/// passages the prompt takes (those that fit go).
+fn question<'a>(domain: DomainId, text: &'a str, fresh: Freshness<'a>) -> Question<'a> {
+    Question { domain, text, mode: SearchMode::Hybrid, limit: knowledge::PASSAGES * 2, fresh }
+}
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
 const PROMPT_HISTORY_MESSAGES: usize = 50;
 /// How often, and how long, a repeated message asks whether the reply its first sending is
@@ -112,7 +118,27 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // saves a round trip to D1 before the provider is called; the same read checks that the
     // conversation exists.
     let month = utc_month(started);
-    let (access, llm, context) = current_context(req, env, cors, id, access, &month, client_id.as_ref()).await?;
+    // A site known to have knowledge is searched while the context is read and the meter
+    // admits the message: the question's embedding is most of a search's time.
+    let domain_id = access.tenant.domain().id;
+    let small_talk = knowledge::ranking::is_small_talk(text.as_str());
+    let early = if !small_talk && knowledge::known_to_have_passages(domain_id) {
+        let (early_tx, early_rx) = oneshot::channel::<EdgeResult<knowledge::Search>>();
+        let store = OrgStore::for_tenant(env.d1("DB")?, &access.tenant);
+        let (env, settings, text) = (env.clone(), access.settings.clone(), text.as_str().to_owned());
+        // Under wait_until, so the runtime knows the request is waiting on it (a task it does not
+        // know of would make the request look hung).
+        ctx.wait_until(async move {
+            let asked = question(domain_id, &text, Freshness::Held);
+            let _ = early_tx.send(knowledge::search(&store, &env, settings.embeddings.as_ref(), asked).await);
+        });
+        Some(early_rx)
+    } else {
+        None
+    };
+    let context = current_context(req, env, cors, id, access, &month, client_id.as_ref()).await;
+    let (access, llm, context) = context?;
+    knowledge::remember_passages(domain_id, context.has_passages);
     timing.mark("context", now_ms());
     let Access { conversation, tenant, store, settings, .. } = access;
     let domain = tenant.domain();
@@ -128,7 +154,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
     // The site's websites and documents are searched for the question (not for small talk)
     // while the meter admits it; the reservation counts the passages' room in advance.
-    let searching = context.has_passages && !knowledge::ranking::is_small_talk(text.as_str());
+    let searching = context.has_passages && !small_talk;
     let passages_room = if searching { (knowledge::PASSAGES_BUDGET_CHARS / 4 + 300) as u64 } else { 0 };
 
     let full = || EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.");
@@ -176,9 +202,22 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         if !searching {
             return None;
         }
-        let embeddings = settings.embeddings.as_ref();
-        let limit = knowledge::PASSAGES * 2;
-        match knowledge::search(&store, env, embeddings, domain.id, text.as_str(), SearchMode::Hybrid, limit).await {
+        // The early search stands if it compared the question with the knowledge as it is now.
+        let current = |f: &EdgeResult<knowledge::Search>| {
+            f.as_ref().is_ok_and(|f| f.version.as_deref().is_none_or(|v| v == context.knowledge_version))
+        };
+        let early = match early {
+            Some(rx) => rx.await.ok(),
+            None => None,
+        };
+        let found = match early.filter(current) {
+            Some(found) => found,
+            None => {
+                let asked = question(domain.id, text.as_str(), Freshness::Version(&context.knowledge_version));
+                knowledge::search(&store, env, settings.embeddings.as_ref(), asked).await
+            }
+        };
+        match found {
             Ok(found) => Some(found),
             Err(e) => {
                 // The visitor is answered without the knowledge rather than not at all.
@@ -190,14 +229,15 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let (admission, found) = join(admitting, searching_knowledge).await;
     let admission = admission?;
     timing.mark("meter", now_ms());
-    let (system, sources, retrieval_score) = match found {
+    let (system, sources, retrieval) = match found {
+        // The search failed: answered without the knowledge, and not counted as a gap.
         None if searching => (prompt::with_passages(&system, &[]), Vec::new(), None),
         None => (system, Vec::new(), None),
         Some(found) => {
-            let score = found.best_similarity.unwrap_or(if found.found.is_empty() { 0.0 } else { 1.0 });
+            let covered = found.covered(settings.coverage);
+            let score = found.best_similarity;
             // Passages too far from the question would only mislead the model and the visitor.
-            let (passages, sources) =
-                if found.covered(settings.min_similarity) { found.for_prompt() } else { (Vec::new(), Vec::new()) };
+            let (passages, sources) = if covered { found.for_prompt() } else { (Vec::new(), Vec::new()) };
             let quoted: Vec<prompt::Passage<'_>> = passages
                 .iter()
                 .map(|f| prompt::Passage {
@@ -207,7 +247,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
                     content: &f.chunk.content,
                 })
                 .collect();
-            (prompt::with_passages(&system, &quoted), sources, Some(score))
+            (prompt::with_passages(&system, &quoted), sources, Some((score, covered)))
         }
     };
     let prompt = prompt::build(&system, &turns, settings.history_token_budget);
@@ -274,7 +314,8 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
                 cost_micros: cost.owner,
                 operator_cost_micros: cost.operator,
                 sources: &sources,
-                retrieval_score,
+                retrieval_score: retrieval.and_then(|(score, _)| score),
+                retrieval_covered: retrieval.map(|(_, covered)| covered),
             };
             let stored = store.finish_reply(conversation, reply, &finished, llm.model.as_str(), latency).await;
             meter.settle_quietly(reservation, if stored.is_ok() { cost } else { Money::default() }).await;

@@ -144,7 +144,7 @@ pub const ROUTES: &[Route] = &[
         "/v1/admin/knowledge/search",
         Owner(KnowledgeRead, |o| Box::pin(sources::search(o.req, o.env, o.store))),
     ),
-    route("GET", "/v1/admin/knowledge/gaps", Owner(KnowledgeRead, |o| Box::pin(sources::gaps(o.req, o.env, o.store)))),
+    route("GET", "/v1/admin/knowledge/gaps", Owner(KnowledgeRead, |o| Box::pin(sources::gaps(o.req, o.store)))),
     route("GET", "/v1/admin/knowledge", Owner(KnowledgeRead, |o| Box::pin(knowledge::list(o.req, o.store)))),
     route("POST", "/v1/admin/knowledge", Owner(KnowledgeWrite, |o| Box::pin(knowledge::create(o.req, o.env, o.store)))),
     route("GET", "/v1/admin/knowledge/{id}", Owner(KnowledgeRead, |o| Box::pin(knowledge::get(o.store, o.id)))),

@@ -7,6 +7,7 @@ use shared::{ClientMessageId, ErrorCode, MessageStatus, MessageView, Rating, Rol
 use worker::wasm_bindgen::JsValue;
 
 use super::organization::{MonthSpend, Spend, MONTH_SPEND};
+use super::sources::KNOWLEDGE_VERSION;
 use super::{bind, changed, count, int, opt_text, text, Directory, OrgStore};
 use crate::budget::Price;
 use crate::clock::{now_ms, utc_day};
@@ -57,8 +58,9 @@ pub struct PromptContext {
     pub domain_version: Option<i64>,
     pub turns: Vec<Turn>,
     pub knowledge: Vec<Knowledge>,
-    /// The site's knowledge has passages to search (websites or documents).
+    /// The site's knowledge has passages to search (websites or documents), and its version.
     pub has_passages: bool,
+    pub knowledge_version: String,
     /// The organization's price for the model, if it set one.
     pub price: Option<Price>,
     pub visitor_id: Option<String>,
@@ -136,9 +138,11 @@ pub struct FinishedReply<'a> {
     /// What it cost the organization, and the operator (see [`MonthSpend`]).
     pub cost_micros: u64,
     pub operator_cost_micros: u64,
-    /// The passages' sources it was given, and how close the best passage was to the question.
+    /// The passages' sources it was given; how close the best passage was to the question, and
+    /// whether the knowledge covered it (both `None` where nothing was searched).
     pub sources: &'a [SourceRef],
     pub retrieval_score: Option<f64>,
+    pub retrieval_covered: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +216,7 @@ impl OrgStore {
         struct VersionRow {
             updated_at: i64,
             has_passages: i64,
+            knowledge_version: String,
         }
         #[derive(Deserialize)]
         struct VisitorRow {
@@ -248,9 +253,12 @@ impl OrgStore {
                 )?,
                 bind(
                     &self.db,
-                    "SELECT updated_at, EXISTS (SELECT 1 FROM knowledge_chunks WHERE organization_id = ?1 \
-                       AND (domain_id = ?2 OR domain_id IS NULL)) AS has_passages \
-                     FROM domains WHERE organization_id = ?1 AND id = ?2",
+                    &format!(
+                        "SELECT updated_at, EXISTS (SELECT 1 FROM knowledge_chunks WHERE organization_id = ?1 \
+                           AND (domain_id = ?2 OR domain_id IS NULL)) AS has_passages, \
+                           {KNOWLEDGE_VERSION} AS knowledge_version \
+                         FROM domains WHERE organization_id = ?1 AND id = ?2"
+                    ),
                     &[self.org(), text(&domain.to_string())],
                 )?,
                 bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?,
@@ -275,7 +283,8 @@ impl OrgStore {
         Ok(PromptContext {
             conversation_found: visitor.is_some(),
             domain_version: version.as_ref().map(|v| v.updated_at),
-            has_passages: version.is_some_and(|v| v.has_passages == 1),
+            has_passages: version.as_ref().is_some_and(|v| v.has_passages == 1),
+            knowledge_version: version.map(|v| v.knowledge_version).unwrap_or_default(),
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
             knowledge: knowledge
                 .into_iter()
@@ -468,7 +477,7 @@ impl OrgStore {
                     &self.db,
                     "UPDATE messages SET content = ?3, status = ?4, model = ?5, tokens_in = ?6, tokens_out = ?7, \
                        latency_ms = ?8, cost_micros = ?9, finished_at = ?10, updated_at = ?10, operator_cost_micros = ?11, \
-                       sources = ?12, retrieval_score = ?13 \
+                       sources = ?12, retrieval_score = ?13, retrieval_covered = ?14 \
                      WHERE organization_id = ?1 AND id = ?2",
                     &[
                         self.org(),
@@ -488,6 +497,7 @@ impl OrgStore {
                             text(&serde_json::to_string(reply.sources).unwrap_or_default())
                         },
                         reply.retrieval_score.map_or(JsValue::NULL, JsValue::from_f64),
+                        reply.retrieval_covered.map_or(JsValue::NULL, |c| int(i64::from(c))),
                     ],
                 )?,
                 self.touch(&conv, now)?,

@@ -136,16 +136,13 @@ pub struct ChunkRow {
     pub content: String,
 }
 
-/// A passage's embedding, for the search by meaning.
-#[derive(Deserialize)]
-pub struct VectorRow {
-    pub id: i64,
-    #[serde(with = "worker::d1::serde_wasm_bindgen::preserve")]
-    pub embedding: JsValue,
-}
-
 /// Which sources a site's search reads: its own and the organization's for every site.
 const IN_SCOPE: &str = "organization_id = ?1 AND (domain_id = ?2 OR domain_id IS NULL)";
+
+/// The version of a site's knowledge (`?1` the organization, `?2` the site): it changes
+/// whenever one of its sources is added, indexed again or removed.
+pub const KNOWLEDGE_VERSION: &str = "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM knowledge_sources \
+     WHERE organization_id = ?1 AND (domain_id = ?2 OR domain_id IS NULL))";
 
 impl OrgStore {
     pub async fn sources(&self, domain: Option<DomainId>) -> EdgeResult<Vec<SourceView>> {
@@ -518,14 +515,13 @@ impl OrgStore {
         Ok(rows.into_iter().map(|r| (r.chunk, -r.rank)).collect())
     }
 
-    /// Visitors' questions the knowledge did not answer well, newest first: the best passage
-    /// was below `covered` (or none matched), or the visitor rated the reply down.
+    /// Visitors' questions the knowledge did not answer well, newest first: it did not cover
+    /// them, or the visitor rated the reply down.
     pub async fn gaps(
         &self,
         domain: Option<DomainId>,
         since_ms: i64,
         until_ms: i64,
-        covered: f64,
         limit: u32,
     ) -> EdgeResult<Vec<Gap>> {
         #[derive(Deserialize)]
@@ -547,12 +543,11 @@ impl OrgStore {
              FROM messages r \
              JOIN conversations c ON c.organization_id = r.organization_id AND c.id = r.conversation_id \
              LEFT JOIN message_feedback f ON f.organization_id = r.organization_id AND f.message_id = r.id \
-             WHERE r.organization_id = ?1 AND r.role = 'assistant' AND (f.rating = 'down' OR r.retrieval_score < ?2) \
-               AND r.created_at >= ?3 AND r.created_at < ?4 AND (?5 IS NULL OR c.domain_id = ?5) \
-             ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?6",
+             WHERE r.organization_id = ?1 AND r.role = 'assistant' AND (f.rating = 'down' OR r.retrieval_covered = 0) \
+               AND r.created_at >= ?2 AND r.created_at < ?3 AND (?4 IS NULL OR c.domain_id = ?4) \
+             ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?5",
             &[
                 self.org(),
-                JsValue::from_f64(covered),
                 int(since_ms),
                 int(until_ms),
                 opt_text(domain.map(|d| d.to_string()).as_deref()),
@@ -577,22 +572,44 @@ impl OrgStore {
             .collect())
     }
 
-    /// Every embedded passage of the site's sources, for an exact search by meaning.
-    pub async fn vectors(&self, domain: DomainId) -> EdgeResult<Vec<VectorRow>> {
-        let sql = format!("SELECT id, embedding FROM knowledge_chunks WHERE {IN_SCOPE} AND embedding IS NOT NULL");
-        Ok(bind(&self.db, &sql, &[self.org(), text(&domain.to_string())])?.all().await?.results()?)
-    }
-
-    /// The passages `ids` of the site's sources, in no particular order.
-    pub async fn chunks(&self, domain: DomainId, ids: &[i64]) -> EdgeResult<Vec<ChunkRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+    /// Every embedded passage of the site's sources with its embedding, for an exact search by
+    /// meaning, and the version of the site's knowledge they are (see [`KNOWLEDGE_VERSION`]).
+    pub async fn embedded_passages(&self, domain: DomainId) -> EdgeResult<(String, Vec<(ChunkRow, Vec<u8>)>)> {
+        #[derive(Deserialize)]
+        struct Row {
+            #[serde(flatten)]
+            chunk: ChunkRow,
+            #[serde(with = "worker::d1::serde_wasm_bindgen::preserve")]
+            embedding: JsValue,
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!(
-            "SELECT id, source_id, title, url, heading, content FROM knowledge_chunks WHERE {IN_SCOPE} AND id IN ({list})"
-        );
-        Ok(bind(&self.db, &sql, &[self.org(), text(&domain.to_string())])?.all().await?.results()?)
+        #[derive(Deserialize)]
+        struct Version {
+            version: String,
+        }
+        let d = text(&domain.to_string());
+        let results = self
+            .db
+            .batch(vec![
+                bind(&self.db, &format!("SELECT {KNOWLEDGE_VERSION} AS version"), &[self.org(), d.clone()])?,
+                bind(
+                    &self.db,
+                    &format!(
+                        "SELECT id, source_id, title, url, heading, content, embedding FROM knowledge_chunks \
+                         WHERE {IN_SCOPE} AND embedding IS NOT NULL"
+                    ),
+                    &[self.org(), d],
+                )?,
+            ])
+            .await?;
+        let [version, rows] = results.as_slice() else {
+            return Err(EdgeError::internal("passages: D1 returned fewer results than statements"));
+        };
+        let version = version.results::<Version>()?.into_iter().next().map(|v| v.version).unwrap_or_default();
+        let rows = rows.results::<Row>()?;
+        // One copy per embedding out of its JavaScript array, not a number at a time.
+        let passages =
+            rows.into_iter().map(|r| (r.chunk, worker::js_sys::Uint8Array::new(&r.embedding).to_vec())).collect();
+        Ok((version, passages))
     }
 }
 

@@ -16,7 +16,7 @@ use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::SourceId;
-use crate::knowledge::{self, crawl};
+use crate::knowledge::{self, crawl, Freshness, Question};
 use crate::settings::Settings;
 use crate::store::{ChunkOrigin, ChunkPlace, NewSource, OrgStore};
 
@@ -215,9 +215,9 @@ pub async fn search(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Re
         return Err(no_domain());
     }
     let settings = Settings::from_env(env)?;
-    let found =
-        knowledge::search(store, env, settings.embeddings.as_ref(), domain, question, mode, limit as usize).await?;
-    let covered = found.covered(settings.min_similarity);
+    let asked = Question { domain, text: question, mode, limit: limit as usize, fresh: Freshness::Read };
+    let found = knowledge::search(store, env, settings.embeddings.as_ref(), asked).await?;
+    let covered = found.covered(settings.coverage);
     http::json(200, &SearchResults { items: found.found.into_iter().map(Into::into).collect(), covered })
 }
 
@@ -230,7 +230,7 @@ struct GapsQuery {
 }
 
 /// `GET …/knowledge/gaps`: questions the knowledge did not answer well.
-pub async fn gaps(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Response> {
+pub async fn gaps(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let q: GapsQuery = query(req)?;
     let domain = domain_filter(q.domain_id.as_deref())?;
     let since = q.from.as_deref().map(day_start).transpose()?.unwrap_or(0);
@@ -243,6 +243,5 @@ pub async fn gaps(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Resp
             .filter(|n| (1..=shared::admin::MAX_PAGE).contains(n))
             .ok_or_else(|| invalid(format!("limit must be a number from 1 to {}", shared::admin::MAX_PAGE)))?,
     };
-    let min_similarity = Settings::from_env(env)?.min_similarity;
-    items(store.gaps(domain, since, until, min_similarity, limit).await?)
+    items(store.gaps(domain, since, until, limit).await?)
 }
