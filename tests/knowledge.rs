@@ -337,6 +337,8 @@ fn a_document_is_cited_until_it_is_removed(app: &App) {
     assert_eq!(sources_of(&reply), [SourceRef { id: id.clone(), title: "Mower manual".into(), url: None }]);
     assert!(knowledge_block(&system_prompt_for(app, question)).contains("seven years"));
 
+    let r = app.block_on(admin.call("POST", &format!("/v1/admin/knowledge/sources/{id}/crawl"), None));
+    refused(&r, 404, ErrorCode::KnowledgeNotFound);
     ok(app.block_on(admin.delete(&format!("/v1/admin/knowledge/sources/{id}"))), 204);
     refused(&app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{id}"))), 404, ErrorCode::KnowledgeNotFound);
     let again = "And the engine warranty, how many years?";
@@ -409,6 +411,13 @@ fn sources_refuse_bad_input_in_words(app: &App) {
     assert!(r.body["error"]["message"].as_str().unwrap().contains("Verify"), "{:?}", r.body);
     refused(&post(json!({"kind": "website", "url": "http://stranger.example/"})), 400, ErrorCode::InvalidField);
     refused(&post(json!({"kind": "website", "url": "ftp://manual.localhost/"})), 400, ErrorCode::InvalidField);
+    refused(
+        &post(
+            json!({"kind": "document", "title": "No text", "format": "html", "content": "<p> </p><script>x</script>"}),
+        ),
+        400,
+        ErrorCode::InvalidField,
+    );
     refused(
         &post(json!({"kind": "website", "url": "http://manual.localhost/", "max_pages": 0})),
         400,

@@ -218,21 +218,24 @@ fn fit<'a>(pattern: &str, path: &'a str) -> Option<Option<&'a str>> {
     }
 }
 
+/// The route for `method` and `path`. A path that fits routes with a literal segment and
+/// routes with a parameter there is theirs whose path has fewer parameters
+/// (`/v1/admin/knowledge/gaps` is not a knowledge entry named "gaps").
 pub fn find<'a>(method: &str, path: &'a str) -> Found<'a> {
+    let params = |r: &Route| r.path.matches('{').count();
+    let fitting: Vec<(&'static Route, Option<&'a str>)> =
+        ROUTES.iter().filter_map(|r| fit(r.path, path).map(|param| (r, param))).collect();
+    let Some(fewest) = fitting.iter().map(|(r, _)| params(r)).min() else {
+        return Found::Missing;
+    };
     let mut allowed = Vec::new();
-    for r in ROUTES {
-        if let Some(param) = fit(r.path, path) {
-            if r.method == method {
-                return Found::Route(r, param);
-            }
-            allowed.push(r.method);
+    for (r, param) in fitting.into_iter().filter(|(r, _)| params(r) == fewest) {
+        if r.method == method {
+            return Found::Route(r, param);
         }
+        allowed.push(r.method);
     }
-    if allowed.is_empty() {
-        Found::Missing
-    } else {
-        Found::WrongMethod(allowed)
-    }
+    Found::WrongMethod(allowed)
 }
 
 #[cfg(test)]
@@ -265,6 +268,17 @@ mod tests {
         assert_eq!(found("GET", "/v1/admin/domains/d1/extra"), Err(vec![]));
         assert_eq!(found("GET", "/v1/conversations//messages"), Err(vec![]));
         assert_eq!(found("GET", "/nope"), Err(vec![]));
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter() {
+        assert_eq!(found("GET", "/v1/admin/knowledge/gaps"), Ok(("GET", "/v1/admin/knowledge/gaps", None)));
+        assert_eq!(found("PATCH", "/v1/admin/knowledge/gaps"), Err(vec!["GET"]), "not an entry named gaps");
+        assert_eq!(found("DELETE", "/v1/admin/knowledge/sources"), Err(vec!["GET", "POST"]));
+        assert_eq!(
+            found("PATCH", "/v1/admin/knowledge/k1"),
+            Ok(("PATCH", "/v1/admin/knowledge/{id}", Some("k1".into())))
+        );
     }
 
     /// Only the health check and the document are open to anyone unshielded; every owner's route

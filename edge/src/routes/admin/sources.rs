@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use shared::admin::domains::VerificationStatus;
 use shared::admin::knowledge::{
-    CreateSource, SearchMode, SearchResults, SourceKind, SourceStatus, SourceView, DEFAULT_CRAWL_PAGES,
-    MAX_CRAWL_PAGES, MAX_DOCUMENT_BYTES, MAX_KNOWLEDGE_TITLE_CHARS, MAX_SEARCH_RESULTS,
+    check_knowledge, CreateSource, SearchMode, SearchResults, SourceKind, SourceStatus, SourceView,
+    DEFAULT_CRAWL_PAGES, MAX_CRAWL_PAGES, MAX_DOCUMENT_BYTES, MAX_SEARCH_RESULTS,
 };
 use shared::{ErrorCode, Hostname};
 use worker::{Env, Request, Response};
@@ -46,14 +46,10 @@ pub async fn get(store: &OrgStore, id: &str) -> EdgeResult<Response> {
     http::json(200, &view(store, parse_id(id)?).await?)
 }
 
-/// A title an owner gave: trimmed, not empty, not too long, no control characters.
+/// A title an owner gave, trimmed, by the knowledge entries' rule.
 fn title(raw: &str) -> EdgeResult<String> {
     let t = raw.trim();
-    if t.is_empty() || t.chars().count() > MAX_KNOWLEDGE_TITLE_CHARS || t.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "title must be 1 to {MAX_KNOWLEDGE_TITLE_CHARS} characters without control characters"
-        )));
-    }
+    check_knowledge(Some(t), None)?;
     Ok(t.to_owned())
 }
 
@@ -72,7 +68,7 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
                 ));
             }
             let (_, chunks) = knowledge::document_chunks(format, &content);
-            if chunks.is_empty() {
+            if chunks.is_empty() || content.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
                 return Err(invalid("content has no text to answer from"));
             }
             within_quota(&settings, store, content.len()).await?;
@@ -147,7 +143,7 @@ pub async fn recrawl(env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Respon
     let id = parse_id(id)?;
     let current = view(store, id).await?;
     let (SourceKind::Website, Some(url)) = (current.kind, current.url.as_deref()) else {
-        return Err(invalid("only a website source is crawled"));
+        return Err(EdgeError::new(ErrorCode::KnowledgeNotFound, "No such website source: a document is not crawled."));
     };
     let crawl = store.start_crawl(id).await?.ok_or_else(not_found)?;
     crawl::start(env, store, id, crawl, url).await?;
