@@ -595,6 +595,10 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
     );
     let g_key = ok(app.block_on(globex.get("/v1/admin/keys")), 200)["items"][0]["id"].as_str().unwrap().to_owned();
     let g_knowledge = g_know["id"].as_str().unwrap().to_owned();
+    let g_doc =
+        json!({"kind": "document", "domain_id": GLOBEX_DOMAIN, "title": "G doc", "content": "GLOBEX-SECRET terms"});
+    let g_source =
+        ok(app.block_on(globex.post("/v1/admin/knowledge/sources", &g_doc)), 201)["id"].as_str().unwrap().to_owned();
     let invite = |email: &str| {
         ok(app.block_on(globex.post("/v1/admin/invitations", &json!({"email": email, "role": "agent"}))), 201)
     };
@@ -626,6 +630,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                 let (id, code) = match prefix {
                     "/v1/admin/domains" => (GLOBEX_DOMAIN, ErrorCode::DomainNotFound),
                     "/v1/admin/knowledge" => (g_knowledge.as_str(), ErrorCode::KnowledgeNotFound),
+                    "/v1/admin/knowledge/sources" => (g_source.as_str(), ErrorCode::KnowledgeNotFound),
                     "/v1/admin/keys" => (g_key.as_str(), ErrorCode::ApiKeyNotFound),
                     "/v1/admin/conversations" => (g_conv.conversation_id.as_str(), ErrorCode::ConversationNotFound),
                     "/v1/admin/members" => (g_member.as_str(), ErrorCode::MemberNotFound),
@@ -643,13 +648,21 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                 assert!(!r.body.to_string().contains("GLOBEX"), "{method} {path}: {:?}", r.body);
             } else {
                 let lists = match method.as_str() {
-                    "GET" => [format!("{path}?domain_id={GLOBEX_DOMAIN}"), path.clone()],
-                    "POST" if path == "/v1/admin/knowledge" => {
-                        let r = app.block_on(acme.post(
-                            path,
-                            &json!({"domain_id": GLOBEX_DOMAIN, "kind": "faq", "title": "x", "content": "y"}),
-                        ));
+                    // Searching another organization's site finds no such site.
+                    "GET" if path == "/v1/admin/knowledge/search" => {
+                        let r = app.block_on(acme.get(&format!("{path}?domain_id={GLOBEX_DOMAIN}&q=GLOBEX-SECRET")));
                         refused(&r, 404, ErrorCode::DomainNotFound);
+                        continue;
+                    }
+                    "GET" => [format!("{path}?domain_id={GLOBEX_DOMAIN}"), path.clone()],
+                    "POST" if path == "/v1/admin/knowledge" || path == "/v1/admin/knowledge/sources" => {
+                        let body = match path.as_str() {
+                            "/v1/admin/knowledge" => {
+                                json!({"domain_id": GLOBEX_DOMAIN, "kind": "faq", "title": "x", "content": "y"})
+                            }
+                            _ => json!({"domain_id": GLOBEX_DOMAIN, "kind": "document", "title": "x", "content": "y"}),
+                        };
+                        refused(&app.block_on(acme.post(path, &body)), 404, ErrorCode::DomainNotFound);
                         continue;
                     }
                     // Creating a key, a domain or changing the organization only ever touches the caller's own.
@@ -663,6 +676,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
                         GLOBEX_DOMAIN,
                         &g_conv.conversation_id,
                         &g_knowledge,
+                        &g_source,
                         &g_key,
                         &g_member,
                         &g_invitation,
@@ -679,6 +693,7 @@ fn every_admin_route_hides_other_organizations_behind_404(app: &App) {
     // Globex still sees all of its own.
     ok(app.block_on(globex.get(&format!("/v1/admin/conversations/{}", g_conv.conversation_id))), 200);
     ok(app.block_on(globex.get(&format!("/v1/admin/knowledge/{g_knowledge}"))), 200);
+    ok(app.block_on(globex.get(&format!("/v1/admin/knowledge/sources/{g_source}"))), 200);
     let acme_org = ok(app.block_on(acme.get("/v1/admin/organization")), 200);
     assert_eq!(acme_org["id"], ACME_ORG);
     let acme_domains = ok(app.block_on(acme.get("/v1/admin/domains")), 200);
