@@ -708,6 +708,7 @@ impl Caller<'_> {
 struct Targets {
     domain: String,
     knowledge: String,
+    source: String,
     conversation: String,
     member: String,
 }
@@ -719,6 +720,11 @@ fn id_of(v: &Value) -> String {
         .or_else(|| v["key"]["id"].as_str())
         .expect("an id")
         .to_owned()
+}
+
+/// A document source's body, titled `title`.
+fn document(title: &str) -> Value {
+    json!({"kind": "document", "title": title, "content": "Returns take 30 days."})
 }
 
 /// Opens a visitor's conversation on the domain `host` (site key `site`); its id.
@@ -750,6 +756,20 @@ fn matrix_routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static s
         ("GET", "/v1/admin/knowledge/{id}", None, "OAGV", 200),
         ("PATCH", "/v1/admin/knowledge/{id}", Some(json!({"title": "Q2"})), "OA--", 200),
         ("DELETE", "/v1/admin/knowledge/{id}", None, "OA--", 204),
+        ("GET", "/v1/admin/knowledge/sources", None, "OAGV", 200),
+        (
+            "POST",
+            "/v1/admin/knowledge/sources",
+            Some(json!({"kind": "document", "title": "Doc", "content": "Returns take 30 days."})),
+            "OA--",
+            201,
+        ),
+        ("GET", "/v1/admin/knowledge/sources/{id}", None, "OAGV", 200),
+        ("DELETE", "/v1/admin/knowledge/sources/{id}", None, "OA--", 204),
+        // The target is a document, which is not crawled: allowed, and answered as no website.
+        ("POST", "/v1/admin/knowledge/sources/{id}/crawl", None, "OA--", 404),
+        ("GET", "/v1/admin/knowledge/search", None, "OAGV", 200),
+        ("GET", "/v1/admin/knowledge/gaps", None, "OAGV", 200),
         ("GET", "/v1/admin/conversations", None, "OAG-", 200),
         ("GET", "/v1/admin/conversations/{id}", None, "OAG-", 200),
         ("GET", "/v1/admin/leads", None, "OAG-", 200),
@@ -823,6 +843,7 @@ fn every_role_and_key_against_every_admin_route(app: &App) {
             app.block_on(key.post("/v1/admin/knowledge", &json!({"kind": "faq", "title": "T", "content": "C"}))),
             201,
         )),
+        source: id_of(&ok(app.block_on(key.post("/v1/admin/knowledge/sources", &document("Target"))), 201)),
         conversation: conversation_on(app, &host, d["site_key"].as_str().unwrap()),
         member: join(app, &owner, "target@matrix.test", "viewer").1,
     };
@@ -844,6 +865,9 @@ fn every_role_and_key_against_every_admin_route(app: &App) {
                     ),
                     201,
                 )),
+                ("DELETE", "/v1/admin/knowledge/sources/{id}") => {
+                    id_of(&ok(app.block_on(key.post("/v1/admin/knowledge/sources", &document("Doomed"))), 201))
+                }
                 ("DELETE", "/v1/admin/members/{id}") => {
                     join(app, &owner, &format!("{}@matrix.test", unique("doomed")), "agent").1
                 }
@@ -855,12 +879,16 @@ fn every_role_and_key_against_every_admin_route(app: &App) {
                     201,
                 )),
                 (_, p) if p.starts_with("/v1/admin/domains/") => targets.domain.clone(),
+                (_, p) if p.starts_with("/v1/admin/knowledge/sources/") => targets.source.clone(),
                 (_, p) if p.starts_with("/v1/admin/knowledge/") => targets.knowledge.clone(),
                 (_, p) if p.starts_with("/v1/admin/conversations/") => targets.conversation.clone(),
                 (_, p) if p.starts_with("/v1/admin/members/") => targets.member.clone(),
                 _ => String::new(),
             };
-            let concrete = path.replace("{id}", &id);
+            let concrete = match path {
+                "/v1/admin/knowledge/search" => format!("{path}?domain_id={}&q=returns", targets.domain),
+                _ => path.replace("{id}", &id),
+            };
             let body = body.map(|b| {
                 let text = b
                     .to_string()
@@ -926,10 +954,16 @@ fn every_role_and_key_against_every_admin_route(app: &App) {
             ),
         ),
     ]);
+    let beta_source = id_of(&ok(app.block_on(beta.post("/v1/admin/knowledge/sources", &document("BETA-ONLY"))), 201));
+    let mut foreign = foreign;
+    foreign.insert("sources", (beta_source, ErrorCode::KnowledgeNotFound));
     let beta_before = rows_of(app, &org("beta").id);
     for (name, role, caller) in &callers {
         for (method, path, body, allowed, _) in matrix_routes().into_iter().filter(|r| r.1.contains("{id}")) {
-            let resource = path.trim_start_matches("/v1/admin/").split('/').next().unwrap();
+            let resource = match path.strip_prefix("/v1/admin/knowledge/sources/") {
+                Some(_) => "sources",
+                None => path.trim_start_matches("/v1/admin/").split('/').next().unwrap(),
+            };
             let (id, code) = &foreign[resource];
             let r = caller.call(app, method, &path.replace("{id}", id), body.as_ref());
             if allowed.contains(*role) {
