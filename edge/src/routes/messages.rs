@@ -114,9 +114,6 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let text = MessageText::parse(&body.content)?;
     let client_id = body.client_message_id.as_deref().map(ClientMessageId::parse).transpose()?;
     let started = now_ms();
-    // History is read before the new message is stored and the message appended here, which
-    // saves a round trip to D1 before the provider is called; the same read checks that the
-    // conversation exists.
     let month = utc_month(started);
     // A site known to have knowledge is searched while the context is read and the meter
     // admits the message: the question's embedding is most of a search's time.
@@ -136,6 +133,9 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     } else {
         None
     };
+    // History is read before the new message is stored and the message appended here, which
+    // saves a round trip to D1 before the provider is called; the same read checks that the
+    // conversation exists.
     let context = current_context(req, env, cors, id, access, &month, client_id.as_ref()).await;
     let (access, llm, context) = context?;
     knowledge::remember_passages(domain_id, context.has_passages);
