@@ -11,7 +11,7 @@ use shared::admin::knowledge::{
 use shared::{ErrorCode, Hostname};
 use worker::{Env, Request, Response};
 
-use super::{day_start, domain_filter, invalid, items, no_content, query};
+use super::{day_start, domain_filter, invalid, items, no_content, page, query};
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
@@ -231,13 +231,6 @@ pub async fn gaps(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let domain = domain_filter(q.domain_id.as_deref())?;
     let since = q.from.as_deref().map(day_start).transpose()?.unwrap_or(0);
     let until = q.to.as_deref().map(day_start).transpose()?.map_or(now_ms() + 1, |t| t + 86_400_000);
-    let limit = match q.limit.as_deref() {
-        None => 50,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=shared::admin::MAX_PAGE).contains(n))
-            .ok_or_else(|| invalid(format!("limit must be a number from 1 to {}", shared::admin::MAX_PAGE)))?,
-    };
+    let (limit, _) = page(q.limit.as_deref(), None)?;
     items(store.gaps(domain, since, until, limit).await?)
 }
