@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use e2e::client::{Admin, Api};
 use e2e::embedding_server::EmbeddingServer;
-use e2e::measure::median_p95;
+use e2e::measure::{median_p95, server_timing, step_medians};
 use e2e::verification_site::{Answer, VerificationSite};
 use e2e::App;
 use serde::Deserialize;
@@ -231,7 +231,7 @@ fn index_size(app: &App, source: &Value) {
 /// Times to the first token (ms), and the medians of the steps the edge reported.
 fn ttft(app: &App, origin: &str, site_key: &str, questions: &[&str]) -> (Vec<f64>, String) {
     let mut out = Vec::new();
-    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut steps: Vec<Vec<(String, f64)>> = Vec::new();
     for (i, question) in questions.iter().enumerate() {
         let api = Api::new(&app.edge, Some(origin)).from_ip(&format!("10.77.{}.{}", i / 250, i % 250 + 1));
         let c = app.block_on(api.open(site_key, &format!("bench-{i}")));
@@ -241,15 +241,8 @@ fn ttft(app: &App, origin: &str, site_key: &str, questions: &[&str]) -> (Vec<f64
         if let Some(t) = first {
             out.push((t - start).as_secs_f64() * 1000.0);
         }
-        for part in reply.header("server-timing").unwrap_or_default().split(',') {
-            let Some((name, dur)) = part.trim().split_once(";dur=") else { continue };
-            let Ok(dur) = dur.parse::<f64>() else { continue };
-            match steps.iter_mut().find(|(n, _)| n == name) {
-                Some((_, v)) => v.push(dur),
-                None => steps.push((name.to_owned(), vec![dur])),
-            }
-        }
+        steps.push(server_timing(&reply.header("server-timing").unwrap_or_default()));
     }
-    let steps = steps.into_iter().map(|(name, v)| format!("{name} {:.0}", median_p95(v).0)).collect::<Vec<_>>();
+    let steps: Vec<String> = step_medians(&steps).into_iter().map(|(name, ms)| format!("{name} {ms:.0}")).collect();
     (out, steps.join(", "))
 }

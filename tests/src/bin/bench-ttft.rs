@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use e2e::measure::{server_timing, step_medians};
 use e2e::App;
 use futures_util::StreamExt;
 use serde_json::json;
@@ -64,33 +65,8 @@ async fn edge(app: &App, question: &str) -> (Duration, Duration, usize, Vec<(Str
     let times: Vec<Instant> =
         reply.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).map(|(t, _)| *t).collect();
     let (first, last) = (times.first().expect("a token through the edge"), times[times.len() - 1]);
-    let steps = reply.headers.get("server-timing").and_then(|v| v.to_str().ok()).map(steps).unwrap_or_default();
+    let steps = reply.headers.get("server-timing").and_then(|v| v.to_str().ok()).map(server_timing).unwrap_or_default();
     (*first - start, last - *first, times.len(), steps)
-}
-
-/// `admit;dur=1, context;dur=3` as (step, milliseconds).
-fn steps(header: &str) -> Vec<(String, f64)> {
-    header
-        .split(',')
-        .filter_map(|part| {
-            let (name, dur) = part.trim().split_once(";dur=")?;
-            Some((name.to_owned(), dur.parse().ok()?))
-        })
-        .collect()
-}
-
-/// The median of each step the edge reported in `Server-Timing`, in the order it reported them.
-fn step_medians(runs: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
-    let Some(names) = runs.first() else { return Vec::new() };
-    names
-        .iter()
-        .map(|(name, _)| {
-            let mut xs: Vec<f64> =
-                runs.iter().filter_map(|r| r.iter().find(|(n, _)| n == name).map(|(_, d)| *d)).collect();
-            xs.sort_by(f64::total_cmp);
-            (name.clone(), xs[xs.len() / 2])
-        })
-        .collect()
 }
 
 fn tokens_per_second(runs: &[(Duration, Duration, usize)]) -> f64 {
