@@ -460,9 +460,12 @@ fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
             .expect("the stand-in got it");
         req.body["messages"][0]["content"].as_str().unwrap_or_default().to_owned()
     };
-    let q1 = unique("When are you open");
-    let s = system_of(&q1);
-    assert!(s.starts_with("Domain prompt.") && s.contains(&format!("Q: Opening hours?\nA: 9 to 5 {marker}-v1")), "{s}");
+    // A FAQ entry is a source: found for a question that asks it (here by words: this suite
+    // runs without an embeddings provider) and quoted in the knowledge block after the prompt.
+    let block = |s: &str| s.find("<knowledge>").map(|at| s[at..].to_owned()).unwrap_or_default();
+    let s = system_of(&unique("What are your opening hours"));
+    assert!(s.starts_with("Domain prompt."), "{s}");
+    assert!(block(&s).contains("Opening hours?") && block(&s).contains(&format!("9 to 5 {marker}-v1")), "{s}");
 
     let v2 = ok(
         app.block_on(
@@ -471,8 +474,8 @@ fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
         200,
     );
     assert_eq!(v2["version"], 2);
-    let s = system_of(&unique("And now"));
-    assert!(s.contains(&format!("{marker}-v2")) && !s.contains(&format!("{marker}-v1")), "{s}");
+    let s = system_of(&unique("And now, your opening hours"));
+    assert!(block(&s).contains(&format!("{marker}-v2")) && !s.contains(&format!("{marker}-v1")), "{s}");
 
     let org_wide = json!({"kind": "system_prompt", "title": "Tone", "content": format!("Speak formally {marker}")});
     ok(app.block_on(admin.post("/v1/admin/knowledge", &org_wide)), 201);
@@ -481,7 +484,7 @@ fn knowledge_reaches_the_prompt_while_active_newest_version(app: &App) {
     let own = json!({"domain_id": domain, "kind": "system_prompt", "title": "Tone", "content": format!("Speak like a gardener {marker}")});
     ok(app.block_on(admin.post("/v1/admin/knowledge", &own)), 201);
     ok(app.block_on(admin.patch(&format!("/v1/admin/knowledge/{kid}"), &json!({"active": false}))), 200);
-    let s = system_of(&unique("Inactive"));
+    let s = system_of(&unique("Opening hours, inactive"));
     assert!(
         s.starts_with(&format!("Speak like a gardener {marker}")),
         "the domain's prompt entry replaces its prompt: {s}"
@@ -1284,6 +1287,9 @@ fn rebuilding_domains_keeps_every_row_below_them(_: &App) {
     let counts: Vec<i64> = tables.iter().map(|t| db.int(&format!("SELECT count(*) FROM {t}"), &[])).collect();
     assert_eq!(counts, [2, 1, 2, 3, 1, 1, 2], "rows of {tables:?}");
     assert_eq!(db.int("SELECT count(*) FROM pragma_foreign_key_check", &[]), 0);
+    // Migration 0013 makes each FAQ and custom entry a source, queued for the scheduled run.
+    let sources = db.rows("SELECT id, entry_id, kind, status FROM knowledge_sources ORDER BY id", &[]);
+    assert_eq!(sources, [["k1", "k1", "document", "queued"], ["k2", "k2", "document", "queued"]], "{sources:?}");
     let tokens = db.rows("SELECT verification_token FROM domains", &[]);
     assert!(tokens.iter().all(|t| t[0].len() == 32) && tokens[0] != tokens[1], "{tokens:?}");
     let conn = db.connect();

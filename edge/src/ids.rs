@@ -60,6 +60,13 @@ id_type!(
     /// A website crawled or a document uploaded, which the assistant answers from.
     SourceId
 );
+impl From<KnowledgeId> for SourceId {
+    /// A knowledge entry's source shares its id, so a citation names the entry.
+    fn from(entry: KnowledgeId) -> Self {
+        Self(entry.0)
+    }
+}
+
 id_type!(
     /// A page of a website source.
     PageId

@@ -71,11 +71,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => error::log_error(&format!("closed {n} replies left in progress by a worker that died")),
         Err(e) => error::log_error(&format!("sweeping replies left in progress failed: {e}")),
     }
-    let retention = match settings::Settings::from_env(&env) {
-        Ok(s) => s.accounts.audit_retention_days,
+    let settings = match settings::Settings::from_env(&env) {
+        Ok(s) => s,
         Err(e) => return error::log_error(&format!("scheduled run without settings: {e}")),
     };
-    if let Err(e) = directory.forget_old_audit_events(retention).await {
+    if let Err(e) = directory.forget_old_audit_events(settings.accounts.audit_retention_days).await {
         error::log_error(&format!("forgetting old audit rows failed: {e}"));
     }
     if let Err(e) = directory.forget_ended_sessions_and_links(clock::now_ms()).await {
@@ -83,5 +83,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
     if let Err(e) = knowledge::crawl::recrawl_due(&env, &directory).await {
         error::log_error(&format!("starting the websites' scheduled crawls failed: {}", e.message));
+    }
+    if let Err(e) = knowledge::index_queued_entries(&env, &directory, settings.embeddings.as_ref()).await {
+        error::log_error(&format!("indexing queued knowledge entries failed: {}", e.message));
     }
 }

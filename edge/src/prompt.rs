@@ -1,71 +1,33 @@
-//! Building what the provider is asked: the system prompt with the site's knowledge, then as
-//! much recent history as fits the token budget, newest kept first.
+//! Building what the provider is asked: the system prompt with the passages of the site's
+//! knowledge found for the question, then as much recent history as fits the token budget,
+//! newest kept first.
 
 use serde::Serialize;
-use shared::admin::knowledge::KnowledgeKind;
 use shared::{MessageStatus, Role};
 
 /// Used when a domain has no system prompt of its own.
 pub const DEFAULT_SYSTEM_PROMPT: &str =
     "You are the helpful assistant of this website. Answer visitors briefly and politely.";
 
-/// Characters of knowledge sent with each message (about 3,000 tokens).
-pub const KNOWLEDGE_BUDGET_CHARS: usize = 12_000;
-
-/// An active knowledge entry, as far as the prompt cares.
+/// An active system prompt entry, as far as the prompt cares. The other entries (FAQ, custom)
+/// are knowledge sources, searched for each question like websites and documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Knowledge {
-    pub kind: KnowledgeKind,
-    pub title: String,
+pub struct PromptEntry {
     pub content: String,
     /// Written for this domain, not for the whole organization.
     pub domain_specific: bool,
 }
 
-/// The system message: a prompt, then FAQ and other entries within [`KNOWLEDGE_BUDGET_CHARS`].
-/// The prompt is the domain's newest `system_prompt` entry, else the domain's own prompt, else
-/// the organization's newest `system_prompt` entry, else the default. `knowledge` comes in order
-/// of precedence (the domain's own before the organization's, newest first); of entries with the
-/// same kind and title only the first counts, so a domain's own or a newer one wins.
-pub fn system_message(domain_prompt: &str, knowledge: &[Knowledge]) -> String {
-    let mut seen: Vec<(KnowledgeKind, String)> = Vec::new();
-    let entries = knowledge.iter().filter(|k| {
-        let key = (k.kind, k.title.trim().to_lowercase());
-        let first = !seen.contains(&key);
-        seen.push(key);
-        first
-    });
-    let prompt_entry = |own: bool| {
-        knowledge
-            .iter()
-            .find(|k| k.kind == KnowledgeKind::SystemPrompt && k.domain_specific == own)
-            .map(|k| k.content.trim())
-    };
-    let base = prompt_entry(true)
+/// The system message's instructions: the domain's newest system prompt entry, else the
+/// domain's own prompt, else the organization's newest system prompt entry, else the default.
+/// `entries` come newest first.
+pub fn system_message(domain_prompt: &str, entries: &[PromptEntry]) -> String {
+    let entry = |own: bool| entries.iter().find(|e| e.domain_specific == own).map(|e| e.content.trim());
+    entry(true)
         .or(Some(domain_prompt.trim()).filter(|p| !p.is_empty()))
-        .or(prompt_entry(false))
-        .unwrap_or(DEFAULT_SYSTEM_PROMPT);
-    let mut text = base.to_owned();
-    let mut room = KNOWLEDGE_BUDGET_CHARS;
-    let mut header = false;
-    for k in entries.filter(|k| k.kind != KnowledgeKind::SystemPrompt) {
-        let block = match k.kind {
-            KnowledgeKind::Faq => format!("\n\nQ: {}\nA: {}", k.title.trim(), k.content.trim()),
-            _ => format!("\n\n## {}\n{}", k.title.trim(), k.content.trim()),
-        };
-        let size = block.chars().count();
-        // An entry that does not fit is left out whole; a smaller later one may still fit.
-        if size > room {
-            continue;
-        }
-        if !header {
-            text.push_str("\n\nUse the following facts about this website when they answer the visitor's question.");
-            header = true;
-        }
-        room -= size;
-        text.push_str(&block);
-    }
-    text
+        .or(entry(false))
+        .unwrap_or(DEFAULT_SYSTEM_PROMPT)
+        .to_owned()
 }
 
 /// A passage of the site's knowledge found for the visitor's question.
@@ -198,52 +160,22 @@ mod tests {
         assert_eq!(system_message("  ", &[]), DEFAULT_SYSTEM_PROMPT);
     }
 
-    fn entry(kind: KnowledgeKind, title: &str, content: &str) -> Knowledge {
-        Knowledge { kind, title: title.into(), content: content.into(), domain_specific: true }
-    }
-
-    #[test]
-    fn knowledge_follows_the_prompt_and_the_first_of_a_title_wins() {
-        let k = [
-            entry(KnowledgeKind::Faq, "Returns?", "60 days (this shop)."),
-            entry(KnowledgeKind::Custom, "Hours", "9 to 5."),
-            entry(KnowledgeKind::Faq, "returns? ", "30 days (older, or the organization's)."),
-        ];
-        let s = system_message("Be brief.", &k);
-        assert!(s.starts_with("Be brief.\n\nUse the following facts"), "{s}");
-        assert!(s.contains("Q: Returns?\nA: 60 days (this shop).") && s.contains("## Hours\n9 to 5."), "{s}");
-        assert!(!s.contains("30 days"), "{s}");
+    fn entry(content: &str, domain_specific: bool) -> PromptEntry {
+        PromptEntry { content: content.into(), domain_specific }
     }
 
     #[test]
     fn the_organizations_prompt_entry_applies_only_where_a_domain_has_none() {
-        let org_wide = Knowledge { domain_specific: false, ..entry(KnowledgeKind::SystemPrompt, "Tone", "Be formal.") };
+        let org_wide = entry("Be formal.", false);
         assert_eq!(system_message("Be brief.", std::slice::from_ref(&org_wide)), "Be brief.");
         assert_eq!(system_message(" ", std::slice::from_ref(&org_wide)), "Be formal.");
-        let own = entry(KnowledgeKind::SystemPrompt, "Tone", "Be playful.");
-        assert_eq!(system_message(" ", &[own, org_wide]), "Be playful.");
+        assert_eq!(system_message(" ", &[org_wide, entry("Be playful.", true)]), "Be playful.");
     }
 
     #[test]
-    fn an_active_system_prompt_entry_replaces_the_domain_prompt() {
-        let k = [
-            entry(KnowledgeKind::SystemPrompt, "Tone", "Talk like a gardener."),
-            entry(KnowledgeKind::SystemPrompt, "Old", "Talk like a pirate."),
-        ];
+    fn the_newest_own_prompt_entry_replaces_the_domain_prompt() {
+        let k = [entry("Talk like a gardener.", true), entry("Talk like a pirate.", true)];
         assert_eq!(system_message("Be brief.", &k), "Talk like a gardener.");
-    }
-
-    #[test]
-    fn knowledge_stays_within_its_budget_and_skips_only_what_does_not_fit() {
-        let big = "x".repeat(KNOWLEDGE_BUDGET_CHARS);
-        let k = [entry(KnowledgeKind::Custom, "Huge", &big), entry(KnowledgeKind::Faq, "Small", "fits")];
-        let s = system_message("p", &k);
-        assert!(!s.contains("Huge") && s.contains("Q: Small\nA: fits"), "{s}");
-        let many: Vec<Knowledge> =
-            (0..100).map(|i| entry(KnowledgeKind::Custom, &format!("t{i}"), &"y".repeat(500))).collect();
-        let s = system_message("p", &many);
-        assert!(s.chars().count() <= KNOWLEDGE_BUDGET_CHARS + 200, "{}", s.len());
-        assert!(s.contains("## t0\n") && !s.contains("## t99\n"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What the assistant answers from beyond its prompt: the owner's websites and documents, cut
-//! into passages, embedded, and searched by words and by meaning for every visitor's question.
+//! What the assistant answers from beyond its prompt: the owner's websites, documents and
+//! knowledge entries, cut into passages, embedded, and searched by words and by meaning for
+//! every visitor's question.
 //!
 //! `html` and `chunks` turn pages and documents into passages; `embeddings` asks the provider
 //! for vectors; `ranking` scores and fuses; `crawl` walks a website from the queue; the store
@@ -17,14 +18,15 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use futures_util::future::join3;
-use shared::admin::knowledge::{DocumentFormat, SearchHit, SearchMode};
+use shared::admin::knowledge::{DocumentFormat, KnowledgeKind, KnowledgeView, SearchHit, SearchMode};
 use shared::SourceRef;
 use worker::Env;
 
+use crate::clock::now_ms;
 use crate::error::{log_error, EdgeResult};
-use crate::ids::DomainId;
+use crate::ids::{DomainId, SourceId};
 use crate::settings::EmbeddingSettings;
-use crate::store::{ChunkPlace, ChunkRow, NewChunk, OrgStore};
+use crate::store::{ChunkOrigin, ChunkPlace, ChunkRow, Directory, NewChunk, OrgStore};
 use chunks::Chunk;
 use embeddings::Purpose;
 
@@ -213,8 +215,6 @@ pub fn words_query(question: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "))
 }
 
-/// Searches the site's knowledge (its own sources and the organization's for every site) for
-/// `question`. Without an embeddings provider, or when it fails, the search is by words only.
 /// A question to search a site's knowledge for.
 #[derive(Debug, Clone, Copy)]
 pub struct Question<'a> {
@@ -226,6 +226,8 @@ pub struct Question<'a> {
     pub fresh: Freshness<'a>,
 }
 
+/// Searches the site's knowledge (its own sources and the organization's for every site) for
+/// `question`. Without an embeddings provider, or when it fails, the search is by words only.
 pub async fn search(
     store: &OrgStore,
     env: &Env,
@@ -343,6 +345,52 @@ pub async fn index(
         store.put_chunks(place, &[], true).await?;
     }
     Ok(n)
+}
+
+/// Indexes an active FAQ or custom entry as its source's passages (an FAQ's answer under its
+/// question, a custom entry's text along its headings) and marks the source ready, or failed
+/// with why; the entry stays either way. A system prompt entry, or an inactive one, has none.
+pub async fn index_entry(
+    store: &OrgStore,
+    env: &Env,
+    embeddings: Option<&EmbeddingSettings>,
+    entry: &KnowledgeView,
+) -> EdgeResult<()> {
+    let Some(id) = crate::ids::KnowledgeId::parse(&entry.id) else {
+        return Ok(());
+    };
+    let parts = match entry.kind {
+        KnowledgeKind::SystemPrompt => return Ok(()),
+        _ if !entry.active => return Ok(()),
+        KnowledgeKind::Faq => chunks::plain(&entry.content),
+        KnowledgeKind::Custom => chunks::markdown(&entry.content),
+    };
+    let source = SourceId::from(id);
+    let place = ChunkPlace { source, origin: ChunkOrigin::Document, title: &entry.title, url: None };
+    let indexed = index(store, env, embeddings, place, chunks::chunk(&parts)).await;
+    let error = indexed.as_ref().err().map(|e| format!("It could not be indexed: {}", e.message));
+    store.finish_source(source, error.as_deref()).await
+}
+
+/// Entries indexed per scheduled run, at most.
+const ENTRIES_PER_RUN: u32 = 50;
+/// An entry's source queued this long ago is no longer being indexed by the request that saved it.
+const ENTRY_INDEXING_MS: i64 = 60_000;
+
+/// Indexes the entries whose sources wait in the queued state: those written before entries
+/// were sources, and any whose request ended before it indexed them.
+pub async fn index_queued_entries(
+    env: &Env,
+    directory: &Directory,
+    embeddings: Option<&EmbeddingSettings>,
+) -> EdgeResult<()> {
+    for (org, id) in directory.entries_queued(now_ms() - ENTRY_INDEXING_MS, ENTRIES_PER_RUN).await? {
+        let store = OrgStore::for_queued_work(env.d1("DB")?, org);
+        if let Some(entry) = store.knowledge(id).await? {
+            index_entry(&store, env, embeddings, &entry).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

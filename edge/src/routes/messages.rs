@@ -151,7 +151,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     }
     let mut turns = context.turns;
     turns.push(Turn { role: Role::User, content: text.as_str().to_owned(), status: MessageStatus::Complete });
-    let system = prompt::system_message(&domain.system_prompt, &context.knowledge);
+    let system = prompt::system_message(&domain.system_prompt, &context.prompt_entries);
     // The site's websites and documents are searched for the question (not for small talk)
     // while the meter admits it; the reservation counts the passages' room in advance.
     let searching = context.has_passages && !small_talk;

@@ -1,8 +1,11 @@
-//! Knowledge: what owners give the model to answer from.
+//! Knowledge entries: what owners write for the model, per site or for the whole organization.
+//! A system prompt entry steers it; FAQ and custom entries are sources (see `sources.rs`), each
+//! kept in step with its entry here, in the same batch as the entry's change.
 
 use serde::Deserialize;
 use shared::admin::audit::AuditAction;
 use shared::admin::knowledge::{KnowledgeKind, KnowledgeView};
+use worker::D1PreparedStatement;
 
 use super::{bind, changed, count, int, opt_int, opt_text, text, OrgStore};
 use crate::clock::now_ms;
@@ -92,7 +95,9 @@ impl OrgStore {
             ],
         )?;
         let audit = self.audit_if_changed(AuditAction::KnowledgeCreate, Some(("knowledge", &id.to_string())))?;
-        let results = self.db.batch(vec![result, audit]).await?;
+        let mut statements = vec![result, audit];
+        statements.extend(self.entry_source(id)?);
+        let results = self.db.batch(statements).await?;
         Ok(results.first().map_or(Ok(false), changed)?.then_some(id))
     }
 
@@ -139,7 +144,9 @@ impl OrgStore {
             ],
         )?;
         let audit = self.audit_if_changed(AuditAction::KnowledgeUpdate, Some(("knowledge", &id.to_string())))?;
-        let results = self.db.batch(vec![result, audit]).await?;
+        let mut statements = vec![result, audit];
+        statements.extend(self.entry_source(id)?);
+        let results = self.db.batch(statements).await?;
         results.first().map_or(Ok(false), changed)
     }
 
@@ -150,7 +157,33 @@ impl OrgStore {
             &[self.org(), text(&id.to_string())],
         )?;
         let audit = self.audit_if_changed(AuditAction::KnowledgeDelete, Some(("knowledge", &id.to_string())))?;
-        let results = self.db.batch(vec![result, audit]).await?;
+        let mut statements = vec![result, audit];
+        statements.extend(self.entry_source(id)?);
+        let results = self.db.batch(statements).await?;
         results.first().map_or(Ok(false), changed)
+    }
+
+    /// Statements that bring entry `id`'s source in line with the entry as the batch left it:
+    /// an active FAQ or custom entry has one, under its title, queued to be indexed again; any
+    /// other (inactive, a system prompt, removed) has none, nor passages, so it is never cited.
+    fn entry_source(&self, id: KnowledgeId) -> EdgeResult<Vec<D1PreparedStatement>> {
+        const IS_SOURCE: &str = "EXISTS (SELECT 1 FROM knowledge WHERE organization_id = ?1 AND id = ?2 \
+             AND active = 1 AND kind != 'system_prompt')";
+        let entry = text(&id.to_string());
+        let gone = |table: &str, column: &str| {
+            let sql = format!("DELETE FROM {table} WHERE organization_id = ?1 AND {column} = ?2 AND NOT {IS_SOURCE}");
+            bind(&self.db, &sql, &[self.org(), entry.clone()])
+        };
+        let kept = bind(
+            &self.db,
+            "INSERT INTO knowledge_sources (id, organization_id, domain_id, kind, title, url, status, max_pages, \
+               created_at, updated_at, entry_id) \
+             SELECT id, organization_id, domain_id, 'document', title, NULL, 'queued', 0, ?3, ?3, id FROM knowledge \
+             WHERE organization_id = ?1 AND id = ?2 AND active = 1 AND kind != 'system_prompt' \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = 'queued', error = NULL, \
+               updated_at = excluded.updated_at",
+            &[self.org(), entry.clone(), int(now_ms())],
+        )?;
+        Ok(vec![gone("knowledge_chunks", "source_id")?, gone("knowledge_sources", "id")?, kept])
     }
 }

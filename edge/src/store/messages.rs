@@ -2,7 +2,6 @@
 //! needs to be made, and the visitor's verdict on one.
 
 use serde::Deserialize;
-use shared::admin::knowledge::KnowledgeKind;
 use shared::{ClientMessageId, ErrorCode, MessageStatus, MessageView, Rating, Role, SourceRef, Usage};
 use worker::wasm_bindgen::JsValue;
 
@@ -13,7 +12,7 @@ use crate::budget::Price;
 use crate::clock::{now_ms, utc_day};
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::{ConversationId, DomainId, MessageId};
-use crate::prompt::{Knowledge, Turn};
+use crate::prompt::{PromptEntry, Turn};
 
 /// The visitor message of conversation `?2` the widget named `?3`, and its reply if stored.
 const EARLIER: &str = "SELECT r.id AS reply_id, r.content, r.status, r.tokens_in, r.tokens_out, u.refusal \
@@ -57,8 +56,10 @@ pub struct PromptContext {
     /// The domain's version now (see [`Domain::version`]); `None` if it is gone.
     pub domain_version: Option<i64>,
     pub turns: Vec<Turn>,
-    pub knowledge: Vec<Knowledge>,
-    /// The site's knowledge has passages to search (websites or documents), and its version.
+    /// The system prompt entry that applies: the domain's newest, else the organization's.
+    pub prompt_entries: Vec<PromptEntry>,
+    /// The site's knowledge has passages to search (websites, documents, entries), and its
+    /// version.
     pub has_passages: bool,
     pub knowledge_version: String,
     /// The organization's price for the model, if it set one.
@@ -188,8 +189,9 @@ impl OrgStore {
     }
 
     /// What a reply needs besides the new message, in one round trip: whether the conversation
-    /// exists on `domain` and the domain's version, the conversation so far (newest `limit` turns), the domain's active knowledge in order of precedence, the price
-    /// of `model`, the conversation's visitor, the budget and spend of `month` (`YYYY-MM`), and
+    /// exists on `domain` and the domain's version, the conversation so far (newest `limit` turns),
+    /// the system prompt entries, whether the site has passages and their version, the price of
+    /// `model`, the conversation's visitor, the budget and spend of `month` (`YYYY-MM`), and
     /// whether the message named `client_id` was sent before.
     pub async fn prompt_context(
         &self,
@@ -201,9 +203,7 @@ impl OrgStore {
         client_id: Option<&ClientMessageId>,
     ) -> EdgeResult<PromptContext> {
         #[derive(Deserialize)]
-        struct KnowledgeRow {
-            kind: KnowledgeKind,
-            title: String,
+        struct PromptRow {
             content: String,
             own: i64,
         }
@@ -231,9 +231,10 @@ impl OrgStore {
                 bind(&self.db, RECENT_MESSAGES, &[self.org(), conv.clone(), int(limit as i64)])?,
                 bind(
                     &self.db,
-                    "SELECT kind, title, content, domain_id IS NOT NULL AS own FROM knowledge \
-                     WHERE organization_id = ?1 AND active = 1 AND (domain_id = ?2 OR domain_id IS NULL) \
-                     ORDER BY domain_id IS NULL, updated_at DESC, version DESC LIMIT 200",
+                    "SELECT content, domain_id IS NOT NULL AS own FROM knowledge \
+                     WHERE organization_id = ?1 AND active = 1 AND kind = 'system_prompt' \
+                       AND (domain_id = ?2 OR domain_id IS NULL) \
+                     ORDER BY domain_id IS NULL, updated_at DESC, version DESC LIMIT 1",
                     &[self.org(), text(&domain.to_string())],
                 )?,
                 bind(
@@ -274,7 +275,7 @@ impl OrgStore {
         };
         let mut history: Vec<MessageRow> = history.results()?;
         history.reverse();
-        let knowledge: Vec<KnowledgeRow> = knowledge.results()?;
+        let prompt_entries: Vec<PromptRow> = knowledge.results()?;
         let price: Option<PriceRow> = price.results()?.into_iter().next();
         let visitor: Option<VisitorRow> = visitor.results()?.into_iter().next();
         let version: Option<VersionRow> = version.results()?.into_iter().next();
@@ -286,9 +287,9 @@ impl OrgStore {
             has_passages: version.as_ref().is_some_and(|v| v.has_passages == 1),
             knowledge_version: version.map(|v| v.knowledge_version).unwrap_or_default(),
             turns: history.into_iter().map(|m| Turn { role: m.role, content: m.content, status: m.status }).collect(),
-            knowledge: knowledge
+            prompt_entries: prompt_entries
                 .into_iter()
-                .map(|k| Knowledge { kind: k.kind, title: k.title, content: k.content, domain_specific: k.own == 1 })
+                .map(|k| PromptEntry { content: k.content, domain_specific: k.own == 1 })
                 .collect(),
             price: price.map(|p| Price {
                 input: count(p.input_micros_per_million),

@@ -10,7 +10,7 @@ use worker::D1PreparedStatement;
 use super::{bind, changed, count, int, opt_text, text, Directory, OrgStore};
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
-use crate::ids::{DomainId, OrgId, PageId, SourceId};
+use crate::ids::{DomainId, KnowledgeId, OrgId, PageId, SourceId};
 use crate::knowledge::chunks::Chunk;
 
 /// Page errors shown with a source, at most.
@@ -60,7 +60,8 @@ impl From<SourceRow> for SourceView {
 }
 
 /// Pages are counted for the source's current crawl only.
-const SOURCE_VIEW: &str = "SELECT s.id, s.domain_id, s.kind, s.title, s.url, s.status, s.error, s.max_pages, s.bytes, \
+/// An entry's source is stored as a document (see migration 0013) and shown as an entry.
+const SOURCE_VIEW: &str = "SELECT s.id, s.domain_id, CASE WHEN s.entry_id IS NULL THEN s.kind ELSE 'entry' END AS kind, s.title, s.url, s.status, s.error, s.max_pages, s.bytes, \
      s.created_at, s.updated_at, s.indexed_at, \
      (SELECT count(*) FROM knowledge_pages p WHERE p.source_id = s.id AND p.crawl = s.crawl) AS pages_total, \
      (SELECT count(*) FROM knowledge_pages p WHERE p.source_id = s.id AND p.crawl = s.crawl AND p.status = 'done') AS pages_done, \
@@ -225,13 +226,15 @@ impl OrgStore {
         Ok(results.first().map_or(Ok(false), changed)?.then_some(id))
     }
 
-    /// Removes the source with its pages and passages, so it is never retrieved again.
+    /// Removes the source with its pages and passages, so it is never retrieved again; an
+    /// entry's source goes with its entry (they share the id).
     pub async fn delete_source(&self, id: SourceId) -> EdgeResult<bool> {
         let sid = text(&id.to_string());
         let mut statements: Vec<D1PreparedStatement> = [
             "DELETE FROM knowledge_chunks WHERE organization_id = ?1 AND source_id = ?2",
             "DELETE FROM knowledge_pages WHERE organization_id = ?1 AND source_id = ?2",
             "DELETE FROM knowledge_sources WHERE organization_id = ?1 AND id = ?2",
+            "DELETE FROM knowledge WHERE organization_id = ?1 AND id = ?2 AND kind != 'system_prompt'",
         ]
         .iter()
         .map(|sql| bind(&self.db, sql, &[self.org(), sid.clone()]))
@@ -325,7 +328,8 @@ impl OrgStore {
         Ok(())
     }
 
-    /// Bytes of text the organization's sources hold.
+    /// Bytes of text the organization's websites and documents hold (entries are counted as
+    /// entries).
     pub async fn source_bytes(&self) -> EdgeResult<u64> {
         #[derive(Deserialize)]
         struct Row {
@@ -333,7 +337,7 @@ impl OrgStore {
         }
         let row: Option<Row> = bind(
             &self.db,
-            "SELECT coalesce(sum(bytes), 0) AS used FROM knowledge_sources WHERE organization_id = ?1",
+            "SELECT coalesce(sum(bytes), 0) AS used FROM knowledge_sources WHERE organization_id = ?1 AND entry_id IS NULL",
             &[self.org()],
         )?
         .first(None)
@@ -636,6 +640,30 @@ impl Directory {
         Ok(rows
             .into_iter()
             .filter_map(|r| Some((OrgId::parse(&r.organization_id)?, SourceId::parse(&r.id)?, r.url)))
+            .collect())
+    }
+
+    /// Knowledge entries of any organization whose source has waited since before `before_ms`
+    /// to be indexed (written before entries were sources, or left by a request that died),
+    /// oldest first.
+    pub async fn entries_queued(&self, before_ms: i64, limit: u32) -> EdgeResult<Vec<(OrgId, KnowledgeId)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            organization_id: String,
+            entry_id: String,
+        }
+        let rows: Vec<Row> = bind(
+            &self.db,
+            "SELECT organization_id, entry_id FROM knowledge_sources \
+             WHERE entry_id IS NOT NULL AND status = 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
+            &[int(before_ms), int(i64::from(limit))],
+        )?
+        .all()
+        .await?
+        .results()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((OrgId::parse(&r.organization_id)?, KnowledgeId::parse(&r.entry_id)?)))
             .collect())
     }
 }

@@ -91,6 +91,8 @@ pub enum SourceKind {
     Website,
     /// Text uploaded through the API.
     Document,
+    /// A FAQ or custom knowledge entry (`/v1/admin/knowledge`), which shares the source's id.
+    Entry,
 }
 
 impl SourceKind {
@@ -98,6 +100,7 @@ impl SourceKind {
         match self {
             Self::Website => "website",
             Self::Document => "document",
+            Self::Entry => "entry",
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `/v1/admin/knowledge`: what the assistant should know, for one website or the whole
-//! organization. Every change makes a new version; the prompt uses active entries only.
+//! organization. Every change makes a new version. An active system prompt entry steers the
+//! assistant; an active FAQ or custom entry is a knowledge source, indexed before the response
+//! so the next question can find it.
 
 use serde::Deserialize;
 use shared::admin::knowledge::{check_knowledge, CreateKnowledge, KnowledgeView, UpdateKnowledge};
@@ -10,6 +12,7 @@ use super::{body, domain_filter, items, no_content, query};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::KnowledgeId;
+use crate::knowledge;
 use crate::settings::Settings;
 use crate::store::OrgStore;
 
@@ -49,7 +52,9 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
         .create_knowledge(domain, body.kind, title, content, body.active.unwrap_or(true))
         .await?
         .ok_or_else(|| EdgeError::new(ErrorCode::DomainNotFound, "No such domain."))?;
-    http::json(201, &view(store, id).await?)
+    let entry = view(store, id).await?;
+    knowledge::index_entry(store, env, Settings::from_env(env)?.embeddings.as_ref(), &entry).await?;
+    http::json(201, &entry)
 }
 
 pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> EdgeResult<Response> {
@@ -66,7 +71,9 @@ pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> 
     if !store.update_knowledge(id, title, content, body.active).await? {
         return Err(not_found());
     }
-    http::json(200, &view(store, id).await?)
+    let entry = view(store, id).await?;
+    knowledge::index_entry(store, env, Settings::from_env(env)?.embeddings.as_ref(), &entry).await?;
+    http::json(200, &entry)
 }
 
 /// Refuses an entry of `size` bytes (title and text) that would take the organization's
