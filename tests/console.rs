@@ -677,10 +677,9 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
             };
             let sum = |field: &str| total("days", field);
             let (up, down) = (total("activity", "rated_up"), total("activity", "rated_down"));
-            let rated = if up + down == 0 {
-                "no ratings".to_owned()
-            } else {
-                format!("{}% of {}", (up * 100 + (up + down) / 2) / (up + down), up + down)
+            let rated = match (up * 100 + (up + down) / 2).checked_div(up + down) {
+                None => "no ratings".to_owned(),
+                Some(percent) => format!("{percent}% of {}", up + down),
             };
             let expected = json!([
                 total("activity", "conversations").to_string(),

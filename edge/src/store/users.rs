@@ -337,7 +337,11 @@ impl Directory {
         let day_ago = int(now - 86_400_000);
         self.db
             .batch(vec![
-                bind(&self.db, "DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1", &[day_ago.clone()])?,
+                bind(
+                    &self.db,
+                    "DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1",
+                    std::slice::from_ref(&day_ago),
+                )?,
                 bind(&self.db, "DELETE FROM password_resets WHERE expires_at < ?1", &[day_ago])?,
             ])
             .await?;
