@@ -447,7 +447,12 @@ fn knowledge_entries_are_sources_like_any_other(app: &App) {
     )
     .expect("its queued source");
     drop(conn);
+    // The removed entries' passages are listed for Vectorize, and the run (without it) lets them go.
+    let gone = app.db.rows("SELECT id FROM knowledge_vectors_gone", &[]);
+    assert!(!gone.is_empty(), "removed passages with embeddings are listed");
     app.block_on(reqwest::get(format!("{}/__scheduled?cron=*/5+*+*+*+*", app.edge))).expect("the scheduled hook");
+    let left: Vec<Vec<String>> = app.db.rows("SELECT id FROM knowledge_vectors_gone", &[]);
+    assert!(gone.iter().all(|g| !left.contains(g)), "{left:?}");
     let indexed = ok(app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{old}"))), 200);
     assert_eq!((indexed["status"].as_str(), indexed["kind"].as_str()), (Some("ready"), Some("entry")), "{indexed}");
     let found = search(app, &admin, &domain, "birthday cake order", "hybrid");

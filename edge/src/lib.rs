@@ -84,7 +84,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = knowledge::crawl::recrawl_due(&env, &directory).await {
         error::log_error(&format!("starting the websites' scheduled crawls failed: {}", e.message));
     }
-    if let Err(e) = knowledge::index_queued_entries(&env, &directory, settings.embeddings.as_ref()).await {
+    if let Err(e) = knowledge::index_queued_entries(&env, &directory, &settings).await {
         error::log_error(&format!("indexing queued knowledge entries failed: {}", e.message));
+    }
+    if let Err(e) = knowledge::forget_removed_vectors(&env, &directory, &settings).await {
+        error::log_error(&format!("deleting removed passages' vectors failed: {}", e.message));
     }
 }

@@ -96,10 +96,23 @@ pub struct Settings {
     /// Where passages and questions are embedded for the knowledge's search by meaning
     /// (`EMBEDDINGS_PROVIDER`); `None`: knowledge is searched by words only.
     pub embeddings: Option<EmbeddingSettings>,
+    /// Where passages' embeddings are searched (`KNOWLEDGE_VECTORS`).
+    pub vectors: VectorStore,
     /// When passages cover a question (`EMBEDDINGS_MIN_SIMILARITY`, `EMBEDDINGS_MIN_MARGIN`):
     /// each model has its own scale. On multilingual-e5 near misses score up to 0.88, so the
     /// best passage's lead over the tenth tells them apart better (bench-retrieval prints both).
     pub coverage: Coverage,
+}
+
+/// Where the search by meaning compares a question with the passages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorStore {
+    /// `d1`, the default: exactly, in the isolate, over the site's embeddings kept in D1 (and
+    /// held by the isolate between questions). Suits tens of thousands of passages a site.
+    D1,
+    /// `vectorize`: Cloudflare Vectorize through the `VECTORIZE` binding, for larger knowledge;
+    /// embeddings are still kept in D1 too.
+    Vectorize,
 }
 
 /// An embeddings provider: an OpenAI-compatible `/embeddings` API, or Workers AI through the
@@ -284,12 +297,18 @@ impl Settings {
                 )))
             }
         };
+        let vectors = match get("KNOWLEDGE_VECTORS").unwrap_or_default().trim() {
+            "" | "d1" => VectorStore::D1,
+            "vectorize" => VectorStore::Vectorize,
+            other => return Err(misconfigured(&format!("KNOWLEDGE_VECTORS is {other:?}; it may be d1 or vectorize"))),
+        };
         let coverage = Coverage {
             min_similarity: number("EMBEDDINGS_MIN_SIMILARITY", 0.82)?.clamp(-1.0, 1.0),
             min_margin: number("EMBEDDINGS_MIN_MARGIN", 0.015)?.clamp(0.0, 2.0),
         };
         Ok(Self {
             embeddings,
+            vectors,
             coverage,
             token_key,
             token_ttl_ms,
@@ -507,6 +526,18 @@ mod tests {
         let mail = Settings::from_lookup(lookup(&v)).unwrap().accounts.mail.unwrap();
         assert_eq!(mail.url, "https://mail.example/send");
         assert!(!format!("{mail:?}").contains("secret-mail-key"));
+    }
+
+    #[test]
+    fn vectors_are_searched_in_the_isolate_unless_vectorize_is_named() {
+        assert_eq!(Settings::from_lookup(lookup(&base())).unwrap().vectors, VectorStore::D1);
+        for (value, expected) in
+            [("d1", Some(VectorStore::D1)), (" vectorize ", Some(VectorStore::Vectorize)), ("pinecone", None)]
+        {
+            let mut v = base();
+            v.push(("KNOWLEDGE_VECTORS", value));
+            assert_eq!(Settings::from_lookup(lookup(&v)).ok().map(|s| s.vectors), expected, "{value}");
+        }
     }
 
     #[test]

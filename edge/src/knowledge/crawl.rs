@@ -193,9 +193,8 @@ async fn fetch_and_index(
         return Err(format!("is {}, not a page", content_type.split(';').next().unwrap_or("of no type")));
     };
     let title = title.unwrap_or_else(|| url.path().to_owned());
-    let embeddings = settings.embeddings.as_ref();
     let place = ChunkPlace { source, origin: ChunkOrigin::Page(page), title: &title, url: Some(url.as_str()) };
-    super::index(store, env, embeddings, place, chunks::chunk(&parts)).await.map_err(|e| e.message)?;
+    super::index(store, env, &settings, place, chunks::chunk(&parts)).await.map_err(|e| e.message)?;
     Ok(Fetched { title, etag, last_modified, links })
 }
 

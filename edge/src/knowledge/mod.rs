@@ -12,9 +12,10 @@ pub mod embeddings;
 pub mod html;
 pub mod ranking;
 pub mod robots;
+pub mod vectorize;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use futures_util::future::join3;
@@ -25,7 +26,7 @@ use worker::Env;
 use crate::clock::now_ms;
 use crate::error::{log_error, EdgeResult};
 use crate::ids::{DomainId, SourceId};
-use crate::settings::EmbeddingSettings;
+use crate::settings::{EmbeddingSettings, Settings, VectorStore};
 use crate::store::{ChunkOrigin, ChunkPlace, ChunkRow, Directory, NewChunk, OrgStore};
 use chunks::Chunk;
 use embeddings::Purpose;
@@ -43,6 +44,53 @@ thread_local! {
     /// Sites' embedded passages, by the version of their knowledge, so a question is compared
     /// with them in memory rather than read from D1 each time.
     static HELD: RefCell<HashMap<DomainId, Held>> = RefCell::new(HashMap::new());
+}
+
+thread_local! {
+    /// Questions' embeddings, the newest [`ASKED_MAX`] kept: a question asked again (a starter,
+    /// a site's common question) is not sent to the provider again. A map and a queue rather
+    /// than an LRU crate: first in, first out is enough here and costs the worker no code.
+    static ASKED: RefCell<Asked> = RefCell::new(Asked::default());
+}
+
+/// Questions whose embeddings the isolate keeps (384 floats each: about 3 MB in all).
+const ASKED_MAX: usize = 2_000;
+
+#[derive(Default)]
+struct Asked {
+    vectors: HashMap<String, Rc<Vec<f32>>>,
+    order: VecDeque<String>,
+}
+
+/// The question's embedding, from the isolate if it was asked before, and how long the
+/// provider took (0 when it was not asked). `None` if the provider failed.
+async fn question_vector(settings: &EmbeddingSettings, env: &Env, question: &str) -> Option<(Rc<Vec<f32>>, i64)> {
+    // The same words however they are spaced are the same question, and are embedded as such.
+    let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(v) = ASKED.with(|a| a.borrow().vectors.get(&question).cloned()) {
+        return Some((v, 0));
+    }
+    let started = now_ms();
+    let vector = match embeddings::embed(settings, env, std::slice::from_ref(&question), Purpose::Query).await {
+        Ok(mut v) => Rc::new(v.pop()?),
+        Err(e) => {
+            log_error(&format!("searching by words only: {}", e.message));
+            return None;
+        }
+    };
+    let took = now_ms() - started;
+    ASKED.with(|a| {
+        let mut a = a.borrow_mut();
+        if a.vectors.insert(question.clone(), vector.clone()).is_none() {
+            a.order.push_back(question);
+        }
+        while a.order.len() > ASKED_MAX {
+            if let Some(oldest) = a.order.pop_front() {
+                a.vectors.remove(&oldest);
+            }
+        }
+    });
+    Some((vector, took))
 }
 
 /// Bytes of passages and embeddings the isolate keeps, for all sites together (an isolate has
@@ -150,6 +198,9 @@ pub struct Search {
     /// How far the best passage stands above the [`MARGIN_RANK`]th, when the site has that many.
     pub margin: Option<f64>,
     pub version: Option<String>,
+    /// How long the provider took to embed the question (0 when the isolate knew it); `None`
+    /// when it was not embedded.
+    pub embed_ms: Option<i64>,
 }
 
 /// The rank the best passage's lead is measured against: a question the knowledge answers has
@@ -228,12 +279,7 @@ pub struct Question<'a> {
 
 /// Searches the site's knowledge (its own sources and the organization's for every site) for
 /// `question`. Without an embeddings provider, or when it fails, the search is by words only.
-pub async fn search(
-    store: &OrgStore,
-    env: &Env,
-    embeddings: Option<&EmbeddingSettings>,
-    asked: Question<'_>,
-) -> EdgeResult<Search> {
+pub async fn search(store: &OrgStore, env: &Env, settings: &Settings, asked: Question<'_>) -> EdgeResult<Search> {
     let Question { domain, text: question, mode, limit, fresh } = asked;
     let by_words = async {
         match (mode, words_query(question)) {
@@ -241,31 +287,34 @@ pub async fn search(
             (_, Some(q)) => store.search_words(domain, &q, CANDIDATES).await,
         }
     };
-    let embedder = embeddings.filter(|_| mode != SearchMode::Lexical);
-    let question_vector = async {
-        let e = embedder?;
-        match embeddings::embed(e, env, &[question.to_owned()], Purpose::Query).await {
-            Ok(mut v) => v.pop(),
-            Err(e) => {
-                log_error(&format!("searching by words only: {}", e.message));
-                None
-            }
-        }
-    };
+    let embedder = settings.embeddings.as_ref().filter(|_| mode != SearchMode::Lexical);
+    let in_isolate = embedder.is_some() && settings.vectors == VectorStore::D1;
+    let question_vector = async { question_vector(embedder?, env, question).await };
     let stored = async {
-        match embedder {
-            Some(_) => embedded(store, domain, fresh).await.map(Some),
-            None => Ok(None),
+        match in_isolate {
+            true => embedded(store, domain, fresh).await.map(Some),
+            false => Ok(None),
         }
     };
-    let (words, question_vector, stored) = join3(by_words, question_vector, stored).await;
+    let (words, embedded_question, stored) = join3(by_words, question_vector, stored).await;
+    let embed_ms = embedded_question.as_ref().map(|(_, ms)| *ms);
+    let question_vector = embedded_question.map(|(v, _)| v);
     let words = words?;
     let stored = stored?;
     let version = stored.as_ref().map(|(v, _)| v.clone());
     let passages: &[(ChunkRow, Vec<u8>)] = stored.as_ref().map_or(&[], |(_, p)| p.as_slice());
-    let mut meaning: Vec<(i64, f64)> = match &question_vector {
-        Some(q) => passages.iter().map(|(c, e)| (c.id, f64::from(ranking::similarity(q, e)))).collect(),
-        None => Vec::new(),
+    let (mut meaning, nearest): (Vec<(i64, f64)>, Vec<ChunkRow>) = match &question_vector {
+        None => (Vec::new(), Vec::new()),
+        Some(q) if in_isolate => {
+            (passages.iter().map(|(c, e)| (c.id, f64::from(ranking::similarity(q, e)))).collect(), Vec::new())
+        }
+        Some(q) => match by_vectorize(store, env, domain, q).await {
+            Ok(found) => found,
+            Err(e) => {
+                log_error(&format!("searching by words only: {}", e.message));
+                (Vec::new(), Vec::new())
+            }
+        },
     };
     meaning.sort_by(|a, b| b.1.total_cmp(&a.1));
     let margin = match (meaning.first(), meaning.get(MARGIN_RANK - 1)) {
@@ -288,11 +337,31 @@ pub async fn search(
         .into_iter()
         .take(limit)
         .filter_map(|(id, score)| {
-            let chunk = words.iter().map(|(c, _)| c).chain(passages.iter().map(|(c, _)| c)).find(|c| c.id == id)?;
+            let chunk = words
+                .iter()
+                .map(|(c, _)| c)
+                .chain(passages.iter().map(|(c, _)| c))
+                .chain(nearest.iter())
+                .find(|c| c.id == id)?;
             Some(Found { chunk: chunk.clone(), score, similarity: similarity_of(id) })
         })
         .collect();
-    Ok(Search { found, best_similarity, margin, version })
+    Ok(Search { found, best_similarity, margin, version, embed_ms })
+}
+
+/// The passages Vectorize finds nearest to the question, with their similarity, as D1 has them:
+/// only those still stored, of this organization and this site (or all its sites), count.
+async fn by_vectorize(
+    store: &OrgStore,
+    env: &Env,
+    domain: DomainId,
+    question: &[f32],
+) -> EdgeResult<(Vec<(i64, f64)>, Vec<ChunkRow>)> {
+    let org = store.org_id().to_string();
+    let near = vectorize::nearest(env, &org, &domain.to_string(), question, CANDIDATES).await?;
+    let ids: Vec<i64> = near.iter().map(|(id, _)| *id).collect();
+    let rows = store.chunks_in_scope(domain, &ids).await?;
+    Ok((near.into_iter().filter(|(id, _)| rows.iter().any(|r| r.id == *id)).collect(), rows))
 }
 
 /// A document's text as passages, by its format.
@@ -308,18 +377,18 @@ pub fn document_chunks(format: DocumentFormat, content: &str) -> (Option<String>
 }
 
 /// Embeds `chunks` (each with its title and headings, which say what it is about) and stores
-/// them as the passages of `origin`, replacing what it had. Without a provider they are stored
-/// for the search by words alone.
+/// them as the passages of `origin`, replacing what it had (and their vectors in Vectorize when
+/// it is on). Without a provider they are stored for the search by words alone.
 pub async fn index(
     store: &OrgStore,
     env: &Env,
-    embeddings: Option<&EmbeddingSettings>,
+    settings: &Settings,
     place: ChunkPlace<'_>,
     chunks: Vec<Chunk>,
 ) -> EdgeResult<usize> {
     let title = place.title;
-    let mut vectors: Vec<Option<Vec<u8>>> = vec![None; chunks.len()];
-    if let Some(e) = embeddings {
+    let mut vectors: Vec<Option<Vec<f32>>> = vec![None; chunks.len()];
+    if let Some(e) = &settings.embeddings {
         let inputs: Vec<String> = chunks
             .iter()
             .map(|c| match c.heading.is_empty() {
@@ -328,21 +397,29 @@ pub async fn index(
             })
             .collect();
         for (i, batch) in inputs.chunks(embeddings::BATCH).enumerate() {
-            let embedded = embeddings::embed(e, env, batch, Purpose::Passage).await?;
-            for (j, v) in embedded.iter().enumerate() {
-                vectors[i * embeddings::BATCH + j] = Some(ranking::quantize(v));
+            for (j, v) in embeddings::embed(e, env, batch, Purpose::Passage).await?.into_iter().enumerate() {
+                vectors[i * embeddings::BATCH + j] = Some(v);
             }
         }
     }
     let n = chunks.len();
-    let new: Vec<NewChunk> =
-        chunks.into_iter().zip(vectors).map(|(chunk, embedding)| NewChunk { chunk, embedding }).collect();
+    let new: Vec<NewChunk> = chunks
+        .into_iter()
+        .zip(&vectors)
+        .map(|(chunk, v)| NewChunk { chunk, embedding: v.as_deref().map(ranking::quantize) })
+        .collect();
+    let mut stored = Vec::new();
     // D1 takes a bounded number of statements per batch.
     for (i, part) in new.chunks(50).enumerate() {
-        store.put_chunks(place, part, i == 0).await?;
+        stored.extend(store.put_chunks(place, part, i == 0).await?);
     }
     if new.is_empty() {
         store.put_chunks(place, &[], true).await?;
+    }
+    if settings.vectors == VectorStore::Vectorize {
+        let records: Vec<(i64, Option<String>, Vec<f32>)> =
+            stored.into_iter().zip(vectors).filter_map(|((id, domain), v)| Some((id, domain, v?))).collect();
+        vectorize::put(env, &store.org_id().to_string(), &records).await?;
     }
     Ok(n)
 }
@@ -350,12 +427,7 @@ pub async fn index(
 /// Indexes an active FAQ or custom entry as its source's passages (an FAQ's answer under its
 /// question, a custom entry's text along its headings) and marks the source ready, or failed
 /// with why; the entry stays either way. A system prompt entry, or an inactive one, has none.
-pub async fn index_entry(
-    store: &OrgStore,
-    env: &Env,
-    embeddings: Option<&EmbeddingSettings>,
-    entry: &KnowledgeView,
-) -> EdgeResult<()> {
+pub async fn index_entry(store: &OrgStore, env: &Env, settings: &Settings, entry: &KnowledgeView) -> EdgeResult<()> {
     let Some(id) = crate::ids::KnowledgeId::parse(&entry.id) else {
         return Ok(());
     };
@@ -367,7 +439,7 @@ pub async fn index_entry(
     };
     let source = SourceId::from(id);
     let place = ChunkPlace { source, origin: ChunkOrigin::Document, title: &entry.title, url: None };
-    let indexed = index(store, env, embeddings, place, chunks::chunk(&parts)).await;
+    let indexed = index(store, env, settings, place, chunks::chunk(&parts)).await;
     let error = indexed.as_ref().err().map(|e| format!("It could not be indexed: {}", e.message));
     store.finish_source(source, error.as_deref()).await
 }
@@ -379,16 +451,29 @@ const ENTRY_INDEXING_MS: i64 = 60_000;
 
 /// Indexes the entries whose sources wait in the queued state: those written before entries
 /// were sources, and any whose request ended before it indexed them.
-pub async fn index_queued_entries(
-    env: &Env,
-    directory: &Directory,
-    embeddings: Option<&EmbeddingSettings>,
-) -> EdgeResult<()> {
+pub async fn index_queued_entries(env: &Env, directory: &Directory, settings: &Settings) -> EdgeResult<()> {
     for (org, id) in directory.entries_queued(now_ms() - ENTRY_INDEXING_MS, ENTRIES_PER_RUN).await? {
         let store = OrgStore::for_queued_work(env.d1("DB")?, org);
         if let Some(entry) = store.knowledge(id).await? {
-            index_entry(&store, env, embeddings, &entry).await?;
+            index_entry(&store, env, settings, &entry).await?;
         }
+    }
+    Ok(())
+}
+
+/// Vectors deleted per scheduled run, at most.
+const VECTORS_FORGOTTEN_PER_RUN: u32 = 5_000;
+
+/// Deletes from Vectorize the vectors of passages removed since the last run; without it,
+/// there are none to delete.
+pub async fn forget_removed_vectors(env: &Env, directory: &Directory, settings: &Settings) -> EdgeResult<()> {
+    if settings.vectors != VectorStore::Vectorize {
+        return directory.vectors_forgotten(None).await;
+    }
+    let gone = directory.vectors_gone(VECTORS_FORGOTTEN_PER_RUN).await?;
+    if !gone.is_empty() {
+        vectorize::forget(env, &gone).await?;
+        directory.vectors_forgotten(Some(&gone)).await?;
     }
     Ok(())
 }

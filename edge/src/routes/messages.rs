@@ -127,7 +127,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
         // know of would make the request look hung).
         ctx.wait_until(async move {
             let asked = question(domain_id, &text, Freshness::Held);
-            let _ = early_tx.send(knowledge::search(&store, &env, settings.embeddings.as_ref(), asked).await);
+            let _ = early_tx.send(knowledge::search(&store, &env, &settings, asked).await);
         });
         Some(early_rx)
     } else {
@@ -214,7 +214,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             Some(found) => found,
             None => {
                 let asked = question(domain.id, text.as_str(), Freshness::Version(&context.knowledge_version));
-                knowledge::search(&store, env, settings.embeddings.as_ref(), asked).await
+                knowledge::search(&store, env, &settings, asked).await
             }
         };
         match found {
@@ -229,6 +229,9 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let (admission, found) = join(admitting, searching_knowledge).await;
     let admission = admission?;
     timing.mark("meter", now_ms());
+    if let Some(ms) = found.as_ref().and_then(|f| f.embed_ms) {
+        timing.beside("embed", ms);
+    }
     let (system, sources, retrieval) = match found {
         // The search failed: answered without the knowledge, and not counted as a gap.
         None if searching => (prompt::with_passages(&system, &[]), Vec::new(), None),
@@ -395,6 +398,11 @@ impl ServerTiming {
     fn mark(&mut self, step: &'static str, now: i64) {
         self.steps.push((step, now - self.last));
         self.last = now;
+    }
+
+    /// A step that ran beside the others (the question's embedding, within "meter").
+    fn beside(&mut self, step: &'static str, ms: i64) {
+        self.steps.push((step, ms));
     }
 
     fn header(&self) -> String {

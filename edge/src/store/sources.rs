@@ -267,8 +267,18 @@ impl OrgStore {
     }
 
     /// Stores `chunks` as passages of a document or of one page, in place of those it had if
-    /// `replace`, and counts the source's bytes again.
-    pub async fn put_chunks(&self, place: ChunkPlace<'_>, chunks: &[NewChunk], replace: bool) -> EdgeResult<()> {
+    /// `replace`, and counts the source's bytes again: each new passage's id and site, in order.
+    pub async fn put_chunks(
+        &self,
+        place: ChunkPlace<'_>,
+        chunks: &[NewChunk],
+        replace: bool,
+    ) -> EdgeResult<Vec<(i64, Option<String>)>> {
+        #[derive(Deserialize)]
+        struct Stored {
+            id: i64,
+            domain_id: Option<String>,
+        }
         let ChunkPlace { source, origin, title, url } = place;
         let sid = text(&source.to_string());
         let page = match origin {
@@ -291,7 +301,7 @@ impl OrgStore {
                 "INSERT INTO knowledge_chunks (organization_id, domain_id, source_id, page_id, title, url, heading, \
                    content, embedding) \
                  SELECT ?1, domain_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM knowledge_sources \
-                 WHERE organization_id = ?1 AND id = ?2",
+                 WHERE organization_id = ?1 AND id = ?2 RETURNING id, domain_id",
                 &[
                     self.org(),
                     sid.clone(),
@@ -310,8 +320,27 @@ impl OrgStore {
                FROM knowledge_chunks WHERE source_id = ?2), updated_at = ?3 WHERE organization_id = ?1 AND id = ?2",
             &[self.org(), sid, int(now_ms())],
         )?);
-        self.db.batch(statements).await?;
-        Ok(())
+        let results = self.db.batch(statements).await?;
+        let inserted = results.iter().skip(usize::from(replace)).take(chunks.len());
+        let mut stored = Vec::with_capacity(chunks.len());
+        for result in inserted {
+            stored.extend(result.results::<Stored>()?.into_iter().map(|s| (s.id, s.domain_id)));
+        }
+        Ok(stored)
+    }
+
+    /// The passages of these ids that the site may answer from (its own and the
+    /// organization-wide ones); others are left out.
+    pub async fn chunks_in_scope(&self, domain: DomainId, ids: &[i64]) -> EdgeResult<Vec<ChunkRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(ids).map_err(|e| EdgeError::internal(e.to_string()))?;
+        let sql = format!(
+            "SELECT id, source_id, title, url, heading, content FROM knowledge_chunks \
+             WHERE {IN_SCOPE} AND id IN (SELECT value FROM json_each(?3))"
+        );
+        Ok(bind(&self.db, &sql, &[self.org(), text(&domain.to_string()), text(&ids)])?.all().await?.results()?)
     }
 
     /// Marks a source ready (indexed now) or failed with `error`.
@@ -641,6 +670,46 @@ impl Directory {
             .into_iter()
             .filter_map(|r| Some((OrgId::parse(&r.organization_id)?, SourceId::parse(&r.id)?, r.url)))
             .collect())
+    }
+
+    /// Passages removed since the last run whose vectors Vectorize may still hold, at most
+    /// `limit`; an id that names a passage again (SQLite may reuse the highest) is dropped,
+    /// its vector already replaced.
+    pub async fn vectors_gone(&self, limit: u32) -> EdgeResult<Vec<i64>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+        }
+        let results = self
+            .db
+            .batch(vec![
+                bind(
+                    &self.db,
+                    "DELETE FROM knowledge_vectors_gone WHERE id IN (SELECT id FROM knowledge_chunks)",
+                    &[],
+                )?,
+                bind(&self.db, "SELECT id FROM knowledge_vectors_gone ORDER BY id LIMIT ?1", &[int(i64::from(limit))])?,
+            ])
+            .await?;
+        let rows: Vec<Row> = match results.get(1) {
+            Some(r) => r.results()?,
+            None => Vec::new(),
+        };
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Marks these removed passages' vectors deleted (`None`: all of them, when vectors are
+    /// not kept in Vectorize).
+    pub async fn vectors_forgotten(&self, ids: Option<&[i64]>) -> EdgeResult<()> {
+        let ids = ids.map(|ids| serde_json::to_string(ids).unwrap_or_default());
+        bind(
+            &self.db,
+            "DELETE FROM knowledge_vectors_gone WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))",
+            &[opt_text(ids.as_deref())],
+        )?
+        .run()
+        .await?;
+        Ok(())
     }
 
     /// Knowledge entries of any organization whose source has waited since before `before_ms`

@@ -53,7 +53,7 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
         .await?
         .ok_or_else(|| EdgeError::new(ErrorCode::DomainNotFound, "No such domain."))?;
     let entry = view(store, id).await?;
-    knowledge::index_entry(store, env, Settings::from_env(env)?.embeddings.as_ref(), &entry).await?;
+    knowledge::index_entry(store, env, &*Settings::from_env(env)?, &entry).await?;
     http::json(201, &entry)
 }
 
@@ -72,7 +72,7 @@ pub async fn patch(req: &mut Request, env: &Env, store: &OrgStore, id: &str) -> 
         return Err(not_found());
     }
     let entry = view(store, id).await?;
-    knowledge::index_entry(store, env, Settings::from_env(env)?.embeddings.as_ref(), &entry).await?;
+    knowledge::index_entry(store, env, &*Settings::from_env(env)?, &entry).await?;
     http::json(200, &entry)
 }
 

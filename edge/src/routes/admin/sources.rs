@@ -82,7 +82,7 @@ pub async fn create(req: &mut Request, env: &Env, store: &OrgStore) -> EdgeResul
             };
             let id = store.create_source(&new).await?.ok_or_else(no_domain)?;
             let place = ChunkPlace { source: id, origin: ChunkOrigin::Document, title: &title, url: None };
-            let indexed = knowledge::index(store, env, settings.embeddings.as_ref(), place, chunks).await;
+            let indexed = knowledge::index(store, env, &settings, place, chunks).await;
             // The source stays, failed, so the owner sees why; removing it is one request.
             let error = indexed.as_ref().err().map(|e| format!("It could not be indexed: {}", e.message));
             store.finish_source(id, error.as_deref()).await?;
@@ -212,7 +212,7 @@ pub async fn search(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Re
     }
     let settings = Settings::from_env(env)?;
     let asked = Question { domain, text: question, mode, limit: limit as usize, fresh: Freshness::Read };
-    let found = knowledge::search(store, env, settings.embeddings.as_ref(), asked).await?;
+    let found = knowledge::search(store, env, &settings, asked).await?;
     let covered = found.covered(settings.coverage);
     http::json(200, &SearchResults { items: found.found.into_iter().map(Into::into).collect(), covered })
 }
