@@ -72,6 +72,10 @@ fn main() {
             "analytics_totals_equal_the_usage_api_for_the_same_range",
             analytics_totals_equal_the_usage_api_for_the_same_range,
         ),
+        (
+            "an_owner_adds_a_document_reads_a_refused_crawl_in_words_and_finds_the_unanswered_questions",
+            an_owner_adds_a_document_reads_a_refused_crawl_in_words_and_finds_the_unanswered_questions,
+        ),
         ("every_page_at_desktop_and_phone_in_light_and_dark", every_page_at_desktop_and_phone_in_light_and_dark),
     ];
     let ctx = if args.list { None } else { Some(start()) };
@@ -647,6 +651,78 @@ fn an_owner_mints_and_revokes_a_key_edits_knowledge_and_finds_both_in_the_audit_
                 WAIT,
             )
             .await;
+    });
+    ctx.app.block_on(owner.close());
+}
+
+/// The knowledge page's sources and gaps: a website of a site not yet verified is refused in
+/// words beside its form (what was typed stays), a document is indexed and listed ready, a
+/// visitor's question is answered from it with the document cited, and a question nothing
+/// answers is listed among the questions without a good answer.
+fn an_owner_adds_a_document_reads_a_refused_crawl_in_words_and_finds_the_unanswered_questions(ctx: &Ctx) {
+    let admin = ctx.app.admin(&ctx.shop.key);
+    let host = "manuals.shop.example";
+    let domain = ctx.app.block_on(admin.post("/v1/admin/domains", &json!({"hostname": host})));
+    assert_eq!(domain.status, 201, "{:?}", domain.body);
+    let domain_id = domain.body["id"].as_str().expect("an id").to_owned();
+    let site_key = domain.body["site_key"].as_str().expect("a site key").to_owned();
+    let owner = ctx.page(false);
+    ctx.app.block_on(async {
+        owner.goto(&ctx.console("/knowledge")).await;
+        sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
+        path_is(&owner, "/console/knowledge").await;
+        let option = format!("#website-site option[value='{domain_id}']");
+        owner.wait_for("the new site among the choices", &format!("document.querySelector({option:?})"), WAIT).await;
+        set_value(&owner, "#website-site", &domain_id, "change").await;
+        let start = format!("https://{host}/");
+        fill(&owner, "#website-url", &start).await;
+        press(&owner, "Crawl website").await;
+        wait_text(&owner, &format!("Verify that {host} is yours")).await;
+        assert_eq!(owner.js("return document.querySelector('#website-url').value").await, json!(start));
+
+        fill(&owner, "#document-title", "Returns policy").await;
+        set_value(&owner, "#document-format", "markdown", "change").await;
+        fill(&owner, "#document-content", "# Returns\n\nReturns are free within 30 days of delivery.").await;
+        press(&owner, "Add document").await;
+        owner
+            .wait_for(
+                "the document, ready",
+                "Array.from(document.querySelectorAll('[aria-label=\"Websites and documents\"] li'))\
+                   .some(li => li.innerText.includes('Returns policy') && li.innerText.includes('ready'))",
+                WAIT,
+            )
+            .await;
+        owner
+            .js("document.querySelector('[aria-label=\"Websites and documents\"]').scrollIntoView(); return true")
+            .await;
+        ctx.shot(&owner, "knowledge-sources-desktop-light").await;
+    });
+
+    let visitor = ctx.app.api(&format!("https://{host}"));
+    let c = ctx.app.block_on(visitor.open(&site_key, "v_returns"));
+    let reply = ctx.app.block_on(visitor.send(&c.conversation_id, &c.token, "Are returns free?"));
+    let cited = reply.events.iter().any(
+        |(_, e)| matches!(e, StreamEvent::Sources { sources } if sources.iter().any(|s| s.title == "Returns policy")),
+    );
+    assert!(cited, "the document is cited: {:?}", reply.events);
+    let unanswered = "Do you sell gift vouchers for weddings?";
+    ctx.app.block_on(visitor.send(&c.conversation_id, &c.token, unanswered));
+
+    ctx.app.block_on(async {
+        owner.goto(&ctx.console("/knowledge")).await;
+        owner
+            .wait_for(
+                "the unanswered question",
+                &format!(
+                    "Array.from(document.querySelectorAll('[aria-label=\"Questions without a good answer\"] li'))\
+                       .some(li => li.innerText.includes({unanswered:?}) && li.innerText.includes({host:?}))"
+                ),
+                WAIT,
+            )
+            .await;
+        assert!(!text(&owner).await.contains("Are returns free?"), "an answered question is no gap");
+        owner.js("document.querySelector('[aria-label=\"Questions without a good answer\"]').scrollIntoView(); return true").await;
+        ctx.shot(&owner, "knowledge-gaps-desktop-light").await;
     });
     ctx.app.block_on(owner.close());
 }

@@ -54,8 +54,34 @@ fn main() {
     journeys::run(tests, &[], &env, |app| {
         let keys =
             ORGS.iter().map(|slug| Ok((slug.to_string(), app.mint_key(slug)?))).collect::<Result<_, String>>()?;
-        KEYS.set(keys).map_err(|_| "keys minted twice".to_owned())
+        KEYS.set(keys).map_err(|_| "keys minted twice".to_owned())?;
+        write_an_entry_as_before_0013(app)
     })
+}
+
+/// An entry of the "faq" organization for all its sites.
+const LEGACY_ENTRY: &str = "0190a0a0-0000-7000-8000-00000000fa01";
+
+/// Writes [`LEGACY_ENTRY`] as migration 0013 leaves an entry written before it: its source
+/// queued, no passages. Before any journey, as the database is written directly.
+fn write_an_entry_as_before_0013(app: &App) -> Result<(), String> {
+    let conn = app.db.connect();
+    let org: String = conn
+        .query_row("SELECT id FROM organizations WHERE slug = 'faq'", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    conn.execute(
+        "INSERT INTO knowledge (id, organization_id, kind, title, content, created_at, updated_at) \
+         VALUES (?1, ?2, 'faq', 'Can I order a birthday cake?', 'Birthday cakes are made to order with two days notice.', 0, 0)",
+        [LEGACY_ENTRY, &org],
+    )
+    .map_err(|e| e.to_string())?;
+    conn.execute(
+        "INSERT INTO knowledge_sources (id, organization_id, kind, title, status, max_pages, created_at, updated_at, \
+           entry_id) VALUES (?1, ?2, 'document', 'Can I order a birthday cake?', 'queued', 0, 0, 0, ?1)",
+        [LEGACY_ENTRY, &org],
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn owner(app: &App, slug: &str) -> Admin {
@@ -354,7 +380,11 @@ fn a_document_is_cited_until_it_is_removed(app: &App) {
 fn knowledge_entries_are_sources_like_any_other(app: &App) {
     let admin = owner(app, "faq");
     let (domain, site_key) = verified_site(app, &admin, "bakery.localhost");
-    let sources = || ok(app.block_on(admin.get("/v1/admin/knowledge/sources")), 200)["items"].clone();
+    // The sources this journey writes (the entry written as before 0013 waits for the cron).
+    let sources = || {
+        let all = ok(app.block_on(admin.get("/v1/admin/knowledge/sources")), 200)["items"].clone();
+        Value::Array(all.as_array().unwrap().iter().filter(|s| s["id"] != LEGACY_ENTRY).cloned().collect())
+    };
     let entry = |body: Value| ok(app.block_on(admin.post("/v1/admin/knowledge", &body)), 201);
     let faq = entry(json!({"domain_id": domain, "kind": "faq", "title": "Do you deliver on Sundays?",
         "content": "Yes: Sunday delivery runs from 10:00 to 16:00 in every town we serve, for a fee of 4 euros."}));
@@ -429,34 +459,18 @@ fn knowledge_entries_are_sources_like_any_other(app: &App) {
     assert_eq!(sources(), json!([]));
     assert_eq!(search(app, &admin, &domain, "opening hours", "hybrid")["items"], json!([]));
 
-    // An entry written before entries were sources (as migration 0013 leaves it: its source
-    // queued, no passages) is indexed by the scheduled run.
-    let org_id = app.db.rows("SELECT organization_id FROM domains WHERE id = ?1", &[&domain])[0][0].clone();
-    let old = "0190a0a0-0000-7000-8000-00000000fa01";
-    let conn = app.db.connect();
-    conn.execute(
-        "INSERT INTO knowledge (id, organization_id, domain_id, kind, title, content, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, 'faq', 'Can I order a birthday cake?', 'Birthday cakes are made to order with two days notice.', 0, 0)",
-        [old, &org_id, &domain],
-    )
-    .expect("an entry");
-    conn.execute(
-        "INSERT INTO knowledge_sources (id, organization_id, domain_id, kind, title, status, max_pages, created_at, \
-           updated_at, entry_id) VALUES (?1, ?2, ?3, 'document', 'Can I order a birthday cake?', 'queued', 0, 0, 0, ?1)",
-        [old, &org_id, &domain],
-    )
-    .expect("its queued source");
-    drop(conn);
+    // The entry written before entries were sources (see `write_an_entry_as_before_0013`) is
+    // indexed by the scheduled run.
     // The removed entries' passages are listed for Vectorize, and the run (without it) lets them go.
-    let gone = app.db.rows("SELECT id FROM knowledge_vectors_gone", &[]);
+    let gone = app.db.rows("SELECT vector_id FROM knowledge_vectors_gone", &[]);
     assert!(!gone.is_empty(), "removed passages with embeddings are listed");
     app.block_on(reqwest::get(format!("{}/__scheduled?cron=*/5+*+*+*+*", app.edge))).expect("the scheduled hook");
-    let left: Vec<Vec<String>> = app.db.rows("SELECT id FROM knowledge_vectors_gone", &[]);
+    let left: Vec<Vec<String>> = app.db.rows("SELECT vector_id FROM knowledge_vectors_gone", &[]);
     assert!(gone.iter().all(|g| !left.contains(g)), "{left:?}");
-    let indexed = ok(app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{old}"))), 200);
+    let indexed = ok(app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{LEGACY_ENTRY}"))), 200);
     assert_eq!((indexed["status"].as_str(), indexed["kind"].as_str()), (Some("ready"), Some("entry")), "{indexed}");
     let found = search(app, &admin, &domain, "birthday cake order", "hybrid");
-    assert_eq!(found["items"][0]["source_id"], old, "{found}");
+    assert_eq!(found["items"][0]["source_id"], LEGACY_ENTRY, "{found}");
 }
 
 fn one_organizations_knowledge_is_never_found_for_another(app: &App) {

@@ -1,5 +1,6 @@
-//! What the assistant knows besides the site's instructions: entries per site or for the whole
-//! organization, each change a new version. Editors change them; others read.
+//! What the assistant knows besides the site's instructions: websites and documents (see
+//! `sources`), entries per site or for the whole organization (each change a new version), and
+//! the questions they did not answer (see `gaps`). Editors change them; others read.
 
 use leptos::prelude::*;
 use shared::access::Permission;
@@ -54,10 +55,13 @@ pub fn Knowledge() -> impl IntoView {
     };
     view! {
         <h1>"Knowledge"</h1>
-        <p class="hint">"Facts the assistant uses in every answer: opening hours, prices, policies. Entries for all sites apply to each of them."</p>
+        <p class="hint">"What the assistant answers from, searched for each visitor's question. What is for all sites applies to each of them."</p>
+        <crate::pages::sources::Sources/>
+        <h2 class="section">"Entries"</h2>
+        <p class="hint">"Short facts and answers to common questions: opening hours, prices, policies. Each is searched like a document; a system prompt entry instead replaces a site's instructions."</p>
         <Show when=writable>
             <form class="card" on:submit=add.clone()>
-                <h2>"New entry"</h2>
+                <h3>"New entry"</h3>
                 <label for="entry-site">"For"</label>
                 <select id="entry-site" bind:value=site>
                     <option value="">"All sites"</option>
@@ -85,6 +89,7 @@ pub fn Knowledge() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
+        <crate::pages::gaps::Gaps/>
     }
 }
 
@@ -129,7 +134,7 @@ fn Entry(entry: KnowledgeView, for_site: String, writable: bool, reload: RwSigna
         <li class="card">
             <Show when=move || editing.get()
                 fallback=move || view! {
-                    <h2>{title.get_untracked()}</h2>
+                    <h3>{title.get_untracked()}</h3>
                     <p class="hint">{format!("{} · version {} · {} · changed {}", for_site, entry.version,
                         if entry.active { "in use" } else { "switched off" }, when(entry.updated_at))}</p>
                     <p class="content">{content.get_untracked()}</p>

@@ -1,7 +1,9 @@
-//! One file per page of the console, named after what the page shows.
+//! One file per page of the console, named after what the page shows; `sources` and `gaps` are
+//! the knowledge page's sections beside its entries.
 
 pub mod analytics;
 pub mod audit;
+pub mod gaps;
 pub mod home;
 pub mod inbox;
 pub mod keys;
@@ -11,4 +13,5 @@ pub mod links;
 pub mod shell;
 pub mod sign_in;
 pub mod sites;
+pub mod sources;
 pub mod team;

@@ -16,6 +16,7 @@ pub mod vectorize;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use futures_util::future::join3;
@@ -25,7 +26,7 @@ use worker::Env;
 
 use crate::clock::now_ms;
 use crate::error::{log_error, EdgeResult};
-use crate::ids::{DomainId, SourceId};
+use crate::ids::{DomainId, OrgId, SourceId};
 use crate::settings::{EmbeddingSettings, Settings, VectorStore};
 use crate::store::{ChunkOrigin, ChunkPlace, ChunkRow, Directory, NewChunk, OrgStore};
 use chunks::Chunk;
@@ -48,26 +49,38 @@ thread_local! {
 
 thread_local! {
     /// Questions' embeddings, the newest [`ASKED_MAX`] kept: a question asked again (a starter,
-    /// a site's common question) is not sent to the provider again. A map and a queue rather
-    /// than an LRU crate: first in, first out is enough here and costs the worker no code.
+    /// a site's common question) is not sent to the provider again. Kept per organization, so
+    /// how fast a question is answered tells nothing of what another organization's visitors
+    /// asked, and by a hash, so visitors' words are not held. A map and a queue rather than an
+    /// LRU crate: first in, first out is enough here and costs the worker no code.
     static ASKED: RefCell<Asked> = RefCell::new(Asked::default());
 }
 
-/// Questions whose embeddings the isolate keeps (384 floats each: about 3 MB in all).
+/// Questions whose embeddings the isolate keeps (384 floats and a key each: about 3 MB).
 const ASKED_MAX: usize = 2_000;
 
 #[derive(Default)]
 struct Asked {
-    vectors: HashMap<String, Rc<Vec<f32>>>,
-    order: VecDeque<String>,
+    vectors: HashMap<u64, Rc<Vec<f32>>>,
+    order: VecDeque<u64>,
 }
 
-/// The question's embedding, from the isolate if it was asked before, and how long the
-/// provider took (0 when it was not asked). `None` if the provider failed.
-async fn question_vector(settings: &EmbeddingSettings, env: &Env, question: &str) -> Option<(Rc<Vec<f32>>, i64)> {
+/// The question's embedding, from the isolate if the organization's visitors asked it before,
+/// and how long the provider took (0 when it was not asked). `None` if the provider failed.
+async fn question_vector(
+    settings: &EmbeddingSettings,
+    env: &Env,
+    org: OrgId,
+    question: &str,
+) -> Option<(Rc<Vec<f32>>, i64)> {
     // The same words however they are spaced are the same question, and are embedded as such.
     let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(v) = ASKED.with(|a| a.borrow().vectors.get(&question).cloned()) {
+    let key = {
+        let mut h = std::hash::DefaultHasher::new();
+        (org, &question).hash(&mut h);
+        h.finish()
+    };
+    if let Some(v) = ASKED.with(|a| a.borrow().vectors.get(&key).cloned()) {
         return Some((v, 0));
     }
     let started = now_ms();
@@ -81,8 +94,8 @@ async fn question_vector(settings: &EmbeddingSettings, env: &Env, question: &str
     let took = now_ms() - started;
     ASKED.with(|a| {
         let mut a = a.borrow_mut();
-        if a.vectors.insert(question.clone(), vector.clone()).is_none() {
-            a.order.push_back(question);
+        if a.vectors.insert(key, vector.clone()).is_none() {
+            a.order.push_back(key);
         }
         while a.order.len() > ASKED_MAX {
             if let Some(oldest) = a.order.pop_front() {
@@ -289,7 +302,7 @@ pub async fn search(store: &OrgStore, env: &Env, settings: &Settings, asked: Que
     };
     let embedder = settings.embeddings.as_ref().filter(|_| mode != SearchMode::Lexical);
     let in_isolate = embedder.is_some() && settings.vectors == VectorStore::D1;
-    let question_vector = async { question_vector(embedder?, env, question).await };
+    let question_vector = async { question_vector(embedder?, env, store.org_id(), question).await };
     let stored = async {
         match in_isolate {
             true => embedded(store, domain, fresh).await.map(Some),
@@ -359,9 +372,13 @@ async fn by_vectorize(
 ) -> EdgeResult<(Vec<(i64, f64)>, Vec<ChunkRow>)> {
     let org = store.org_id().to_string();
     let near = vectorize::nearest(env, &org, &domain.to_string(), question, CANDIDATES).await?;
-    let ids: Vec<i64> = near.iter().map(|(id, _)| *id).collect();
-    let rows = store.chunks_in_scope(domain, &ids).await?;
-    Ok((near.into_iter().filter(|(id, _)| rows.iter().any(|r| r.id == *id)).collect(), rows))
+    let ids: Vec<String> = near.iter().map(|(id, _)| id.clone()).collect();
+    let rows = store.chunks_by_vector(domain, &ids).await?;
+    let meaning = near
+        .into_iter()
+        .filter_map(|(vector, score)| rows.iter().find(|(v, _)| *v == vector).map(|(_, c)| (c.id, score)))
+        .collect();
+    Ok((meaning, rows.into_iter().map(|(_, c)| c).collect()))
 }
 
 /// A document's text as passages, by its format.
@@ -386,9 +403,20 @@ pub async fn index(
     place: ChunkPlace<'_>,
     chunks: Vec<Chunk>,
 ) -> EdgeResult<usize> {
+    index_with(store, env, settings.embeddings.as_ref(), settings.vectors, place, chunks).await
+}
+
+async fn index_with(
+    store: &OrgStore,
+    env: &Env,
+    embeddings: Option<&EmbeddingSettings>,
+    vector_store: VectorStore,
+    place: ChunkPlace<'_>,
+    chunks: Vec<Chunk>,
+) -> EdgeResult<usize> {
     let title = place.title;
     let mut vectors: Vec<Option<Vec<f32>>> = vec![None; chunks.len()];
-    if let Some(e) = &settings.embeddings {
+    if let Some(e) = embeddings {
         let inputs: Vec<String> = chunks
             .iter()
             .map(|c| match c.heading.is_empty() {
@@ -416,17 +444,19 @@ pub async fn index(
     if new.is_empty() {
         store.put_chunks(place, &[], true).await?;
     }
-    if settings.vectors == VectorStore::Vectorize {
-        let records: Vec<(i64, Option<String>, Vec<f32>)> =
-            stored.into_iter().zip(vectors).filter_map(|((id, domain), v)| Some((id, domain, v?))).collect();
+    if vector_store == VectorStore::Vectorize {
+        let records: Vec<(String, Option<String>, Vec<f32>)> =
+            stored.into_iter().zip(vectors).filter_map(|(s, v)| Some((s.vector_id?, s.domain_id, v?))).collect();
         vectorize::put(env, &store.org_id().to_string(), &records).await?;
     }
     Ok(n)
 }
 
 /// Indexes an active FAQ or custom entry as its source's passages (an FAQ's answer under its
-/// question, a custom entry's text along its headings) and marks the source ready, or failed
-/// with why; the entry stays either way. A system prompt entry, or an inactive one, has none.
+/// question, a custom entry's text along its headings) and marks the source ready. If the
+/// embeddings provider fails, the entry is stored for the search by words (so neither it nor a
+/// stale version is lost to visitors) and left queued, with why, for the scheduled run to embed.
+/// A system prompt entry, or an inactive one, has none.
 pub async fn index_entry(store: &OrgStore, env: &Env, settings: &Settings, entry: &KnowledgeView) -> EdgeResult<()> {
     let Some(id) = crate::ids::KnowledgeId::parse(&entry.id) else {
         return Ok(());
@@ -439,20 +469,32 @@ pub async fn index_entry(store: &OrgStore, env: &Env, settings: &Settings, entry
     };
     let source = SourceId::from(id);
     let place = ChunkPlace { source, origin: ChunkOrigin::Document, title: &entry.title, url: None };
-    let indexed = index(store, env, settings, place, chunks::chunk(&parts)).await;
-    let error = indexed.as_ref().err().map(|e| format!("It could not be indexed: {}", e.message));
-    store.finish_source(source, error.as_deref()).await
+    let passages = chunks::chunk(&parts);
+    match index(store, env, settings, place, passages.clone()).await {
+        Ok(_) => store.finish_source(source, None).await,
+        Err(e) => {
+            index_with(store, env, None, settings.vectors, place, passages).await?;
+            let why = format!("Searched by words only until it can be embedded: {}", e.message);
+            store.requeue_source(source, &why).await
+        }
+    }
 }
 
 /// Entries indexed per scheduled run, at most.
-const ENTRIES_PER_RUN: u32 = 50;
+const ENTRIES_PER_RUN: u32 = 500;
+/// Time a scheduled run spends on entries, at most (a provider that hangs must not hold it).
+const ENTRIES_TIME_MS: i64 = 60_000;
 /// An entry's source queued this long ago is no longer being indexed by the request that saved it.
 const ENTRY_INDEXING_MS: i64 = 60_000;
 
 /// Indexes the entries whose sources wait in the queued state: those written before entries
 /// were sources, and any whose request ended before it indexed them.
 pub async fn index_queued_entries(env: &Env, directory: &Directory, settings: &Settings) -> EdgeResult<()> {
-    for (org, id) in directory.entries_queued(now_ms() - ENTRY_INDEXING_MS, ENTRIES_PER_RUN).await? {
+    let started = now_ms();
+    for (org, id) in directory.entries_queued(started - ENTRY_INDEXING_MS, ENTRIES_PER_RUN).await? {
+        if now_ms() - started > ENTRIES_TIME_MS {
+            break;
+        }
         let store = OrgStore::for_queued_work(env.d1("DB")?, org);
         if let Some(entry) = store.knowledge(id).await? {
             index_entry(&store, env, settings, &entry).await?;

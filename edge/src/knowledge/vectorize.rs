@@ -1,10 +1,11 @@
 //! Cloudflare Vectorize, where knowledge too large to compare in the isolate is searched by
 //! meaning (`KNOWLEDGE_VECTORS = "vectorize"` and the `VECTORIZE` binding in wrangler.toml).
 //!
-//! D1 stays the record. Each organization's vectors live in their own namespace, and a match
-//! is read back from D1 within the organization and the site before it is used, so a vector
-//! left behind by a removed passage is never shown. Removed passages' vectors are deleted by
-//! the scheduled run (`knowledge_vectors_gone`, filled by a trigger on every removal).
+//! D1 stays the record. Each organization's vectors live in their own namespace, each under
+//! its passage's random vector id (never reused), and a match is read back from D1 by that id
+//! within the organization and the site before it is used, so a vector left behind by a removed
+//! passage is never shown. Removed passages' vectors are deleted by the scheduled run
+//! (`knowledge_vectors_gone`, filled by a trigger on every removal).
 //!
 //! Vectorize runs only on Cloudflare (`wrangler dev --local` has no simulator), so the default
 //! compares in the isolate; what can be checked off Cloudflare (the records, the query and
@@ -52,7 +53,7 @@ impl EnvBinding for VectorizeIndex {
     }
 }
 
-/// A passage's vector as Vectorize stores it: its id is the passage's (the FTS rowid).
+/// A passage's vector as Vectorize stores it, under the passage's own vector id.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Record<'a> {
     id: String,
@@ -67,12 +68,12 @@ struct Metadata<'a> {
     domain: &'a str,
 }
 
-/// The records of an organization's passages: (passage id, its site if it has one, vector).
-pub fn records<'a>(org: &'a str, passages: &'a [(i64, Option<String>, Vec<f32>)]) -> Vec<Record<'a>> {
+/// The records of an organization's passages: (vector id, its site if it has one, vector).
+pub fn records<'a>(org: &'a str, passages: &'a [(String, Option<String>, Vec<f32>)]) -> Vec<Record<'a>> {
     passages
         .iter()
         .map(|(id, domain, values)| Record {
-            id: id.to_string(),
+            id: id.clone(),
             namespace: org,
             values,
             metadata: Metadata { domain: domain.as_deref().unwrap_or(EVERY_SITE) },
@@ -125,11 +126,9 @@ struct Match {
     score: f64,
 }
 
-/// The passages matched, best first: (passage id, cosine similarity). Ids that are not ours
-/// are skipped.
-pub fn read_matches(answer: Matches) -> Vec<(i64, f64)> {
-    let mut out: Vec<(i64, f64)> =
-        answer.matches.into_iter().filter_map(|m| Some((m.id.parse().ok()?, m.score))).collect();
+/// The vectors matched, best first: (vector id, cosine similarity).
+pub fn read_matches(answer: Matches) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = answer.matches.into_iter().map(|m| (m.id, m.score)).collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
     out
 }
@@ -150,7 +149,7 @@ async fn settle(call: Result<js_sys::Promise, JsValue>) -> EdgeResult<JsValue> {
 }
 
 /// The `top_k` passages nearest to `vector` for site `domain` of organization `org`.
-pub async fn nearest(env: &Env, org: &str, domain: &str, vector: &[f32], top_k: u32) -> EdgeResult<Vec<(i64, f64)>> {
+pub async fn nearest(env: &Env, org: &str, domain: &str, vector: &[f32], top_k: u32) -> EdgeResult<Vec<(String, f64)>> {
     let index = index(env)?;
     let answer = settle(index.query(&to_js(&vector)?, &to_js(&query_options(org, domain, top_k))?)).await?;
     let answer: Matches =
@@ -159,7 +158,10 @@ pub async fn nearest(env: &Env, org: &str, domain: &str, vector: &[f32], top_k: 
 }
 
 /// Stores (or replaces) the vectors of an organization's passages.
-pub async fn put(env: &Env, org: &str, passages: &[(i64, Option<String>, Vec<f32>)]) -> EdgeResult<()> {
+pub async fn put(env: &Env, org: &str, passages: &[(String, Option<String>, Vec<f32>)]) -> EdgeResult<()> {
+    if passages.is_empty() {
+        return Ok(());
+    }
     let index = index(env)?;
     for batch in passages.chunks(WRITE_BATCH) {
         settle(index.upsert(&to_js(&records(org, batch))?)).await?;
@@ -168,11 +170,10 @@ pub async fn put(env: &Env, org: &str, passages: &[(i64, Option<String>, Vec<f32
 }
 
 /// Deletes the vectors of passages that are gone.
-pub async fn forget(env: &Env, ids: &[i64]) -> EdgeResult<()> {
+pub async fn forget(env: &Env, ids: &[String]) -> EdgeResult<()> {
     let index = index(env)?;
     for batch in ids.chunks(WRITE_BATCH) {
-        let ids: Vec<String> = batch.iter().map(i64::to_string).collect();
-        settle(index.delete_by_ids(&to_js(&ids)?)).await?;
+        settle(index.delete_by_ids(&to_js(&batch)?)).await?;
     }
     Ok(())
 }
@@ -188,13 +189,14 @@ mod tests {
 
     #[test]
     fn records_keep_each_organization_in_its_namespace_and_name_the_site() {
-        let passages = vec![(7, Some("d-1".to_owned()), vec![0.5, -0.5]), (8, None, vec![1.0, 0.0])];
+        let passages =
+            vec![("v7".to_owned(), Some("d-1".to_owned()), vec![0.5, -0.5]), ("v8".to_owned(), None, vec![1.0, 0.0])];
         let out = serde_json::to_value(records("org-a", &passages)).unwrap();
         assert_eq!(
             out,
             json!([
-                {"id": "7", "namespace": "org-a", "values": [0.5, -0.5], "metadata": {"domain": "d-1"}},
-                {"id": "8", "namespace": "org-a", "values": [1.0, 0.0], "metadata": {"domain": "*"}},
+                {"id": "v7", "namespace": "org-a", "values": [0.5, -0.5], "metadata": {"domain": "d-1"}},
+                {"id": "v8", "namespace": "org-a", "values": [1.0, 0.0], "metadata": {"domain": "*"}},
             ])
         );
     }
@@ -210,12 +212,14 @@ mod tests {
     }
 
     #[test]
-    fn matches_are_read_best_first_and_foreign_ids_skipped() {
+    fn matches_are_read_best_first() {
         let answer: Matches = serde_json::from_value(json!({"count": 3, "matches": [
-            {"id": "3", "score": 0.71}, {"id": "not-ours", "score": 0.99}, {"id": "9", "score": 0.84}
+            {"id": "a3", "score": 0.71}, {"id": "b1", "score": 0.99}, {"id": "c9", "score": 0.84}
         ]}))
         .unwrap();
-        assert_eq!(read_matches(answer), [(9, 0.84), (3, 0.71)]);
+        let matched = read_matches(answer);
+        let read: Vec<(&str, f64)> = matched.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+        assert_eq!(read, [("b1", 0.99), ("c9", 0.84), ("a3", 0.71)]);
         let empty: Matches = serde_json::from_value(json!({"count": 0})).unwrap();
         assert!(read_matches(empty).is_empty());
     }

@@ -126,6 +126,13 @@ pub struct KnownPage {
     pub links: Option<String>,
 }
 
+/// A passage just stored: its site, and its vector id if it has an embedding.
+#[derive(Debug, Deserialize)]
+pub struct StoredChunk {
+    pub domain_id: Option<String>,
+    pub vector_id: Option<String>,
+}
+
 /// A passage found by a search.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChunkRow {
@@ -234,12 +241,17 @@ impl OrgStore {
             "DELETE FROM knowledge_chunks WHERE organization_id = ?1 AND source_id = ?2",
             "DELETE FROM knowledge_pages WHERE organization_id = ?1 AND source_id = ?2",
             "DELETE FROM knowledge_sources WHERE organization_id = ?1 AND id = ?2",
-            "DELETE FROM knowledge WHERE organization_id = ?1 AND id = ?2 AND kind != 'system_prompt'",
         ]
         .iter()
         .map(|sql| bind(&self.db, sql, &[self.org(), sid.clone()]))
         .collect::<EdgeResult<_>>()?;
+        // Audited by the source's own removal, which the statement before it must be.
         statements.push(self.audit_if_changed(AuditAction::KnowledgeDelete, Some(("source", &id.to_string())))?);
+        statements.push(bind(
+            &self.db,
+            "DELETE FROM knowledge WHERE organization_id = ?1 AND id = ?2 AND kind != 'system_prompt'",
+            &[self.org(), sid.clone()],
+        )?);
         let results = self.db.batch(statements).await?;
         results.get(2).map_or(Ok(false), changed)
     }
@@ -267,18 +279,14 @@ impl OrgStore {
     }
 
     /// Stores `chunks` as passages of a document or of one page, in place of those it had if
-    /// `replace`, and counts the source's bytes again: each new passage's id and site, in order.
+    /// `replace`, and counts the source's bytes again. Each new passage with an embedding gets
+    /// a vector id of its own (see migration 0014): returned with its site, in order.
     pub async fn put_chunks(
         &self,
         place: ChunkPlace<'_>,
         chunks: &[NewChunk],
         replace: bool,
-    ) -> EdgeResult<Vec<(i64, Option<String>)>> {
-        #[derive(Deserialize)]
-        struct Stored {
-            id: i64,
-            domain_id: Option<String>,
-        }
+    ) -> EdgeResult<Vec<StoredChunk>> {
         let ChunkPlace { source, origin, title, url } = place;
         let sid = text(&source.to_string());
         let page = match origin {
@@ -299,9 +307,10 @@ impl OrgStore {
             statements.push(bind(
                 &self.db,
                 "INSERT INTO knowledge_chunks (organization_id, domain_id, source_id, page_id, title, url, heading, \
-                   content, embedding) \
-                 SELECT ?1, domain_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM knowledge_sources \
-                 WHERE organization_id = ?1 AND id = ?2 RETURNING id, domain_id",
+                   content, embedding, vector_id) \
+                 SELECT ?1, domain_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+                   CASE WHEN ?8 IS NULL THEN NULL ELSE lower(hex(randomblob(16))) END FROM knowledge_sources \
+                 WHERE organization_id = ?1 AND id = ?2 RETURNING domain_id, vector_id",
                 &[
                     self.org(),
                     sid.clone(),
@@ -324,23 +333,41 @@ impl OrgStore {
         let inserted = results.iter().skip(usize::from(replace)).take(chunks.len());
         let mut stored = Vec::with_capacity(chunks.len());
         for result in inserted {
-            stored.extend(result.results::<Stored>()?.into_iter().map(|s| (s.id, s.domain_id)));
+            stored.extend(result.results::<StoredChunk>()?);
         }
         Ok(stored)
     }
 
-    /// The passages of these ids that the site may answer from (its own and the
-    /// organization-wide ones); others are left out.
-    pub async fn chunks_in_scope(&self, domain: DomainId, ids: &[i64]) -> EdgeResult<Vec<ChunkRow>> {
+    /// The passages of these vector ids that the site may answer from (its own and the
+    /// organization-wide ones), with their vector ids; others are left out.
+    pub async fn chunks_by_vector(&self, domain: DomainId, ids: &[String]) -> EdgeResult<Vec<(String, ChunkRow)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            vector_id: String,
+            id: i64,
+            source_id: String,
+            title: String,
+            url: Option<String>,
+            heading: String,
+            content: String,
+        }
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(ids).map_err(|e| EdgeError::internal(e.to_string()))?;
         let sql = format!(
-            "SELECT id, source_id, title, url, heading, content FROM knowledge_chunks \
-             WHERE {IN_SCOPE} AND id IN (SELECT value FROM json_each(?3))"
+            "SELECT vector_id, id, source_id, title, url, heading, content FROM knowledge_chunks \
+             WHERE {IN_SCOPE} AND vector_id IN (SELECT value FROM json_each(?3))"
         );
-        Ok(bind(&self.db, &sql, &[self.org(), text(&domain.to_string()), text(&ids)])?.all().await?.results()?)
+        let rows: Vec<Row> =
+            bind(&self.db, &sql, &[self.org(), text(&domain.to_string()), text(&ids)])?.all().await?.results()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let Row { vector_id, id, source_id, title, url, heading, content } = r;
+                (vector_id, ChunkRow { id, source_id, title, url, heading, content })
+            })
+            .collect())
     }
 
     /// Marks a source ready (indexed now) or failed with `error`.
@@ -351,6 +378,20 @@ impl OrgStore {
             "UPDATE knowledge_sources SET status = ?3, error = ?4, indexed_at = ?5, updated_at = ?5 \
              WHERE organization_id = ?1 AND id = ?2",
             &[self.org(), text(&id.to_string()), text(status.as_str()), opt_text(error), int(now_ms())],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Puts a source back in the queue with why (an entry stored without embeddings, for the
+    /// scheduled run to embed).
+    pub async fn requeue_source(&self, id: SourceId, why: &str) -> EdgeResult<()> {
+        bind(
+            &self.db,
+            "UPDATE knowledge_sources SET status = 'queued', error = ?3, updated_at = ?4 \
+             WHERE organization_id = ?1 AND id = ?2",
+            &[self.org(), text(&id.to_string()), text(why), int(now_ms())],
         )?
         .run()
         .await?;
@@ -672,39 +713,31 @@ impl Directory {
             .collect())
     }
 
-    /// Passages removed since the last run whose vectors Vectorize may still hold, at most
-    /// `limit`; an id that names a passage again (SQLite may reuse the highest) is dropped,
-    /// its vector already replaced.
-    pub async fn vectors_gone(&self, limit: u32) -> EdgeResult<Vec<i64>> {
+    /// Vectors of passages removed since the last run, which Vectorize may still hold, at most
+    /// `limit`.
+    pub async fn vectors_gone(&self, limit: u32) -> EdgeResult<Vec<String>> {
         #[derive(Deserialize)]
         struct Row {
-            id: i64,
+            vector_id: String,
         }
-        let results = self
-            .db
-            .batch(vec![
-                bind(
-                    &self.db,
-                    "DELETE FROM knowledge_vectors_gone WHERE id IN (SELECT id FROM knowledge_chunks)",
-                    &[],
-                )?,
-                bind(&self.db, "SELECT id FROM knowledge_vectors_gone ORDER BY id LIMIT ?1", &[int(i64::from(limit))])?,
-            ])
-            .await?;
-        let rows: Vec<Row> = match results.get(1) {
-            Some(r) => r.results()?,
-            None => Vec::new(),
-        };
-        Ok(rows.into_iter().map(|r| r.id).collect())
+        let rows: Vec<Row> = bind(
+            &self.db,
+            "SELECT vector_id FROM knowledge_vectors_gone ORDER BY vector_id LIMIT ?1",
+            &[int(i64::from(limit))],
+        )?
+        .all()
+        .await?
+        .results()?;
+        Ok(rows.into_iter().map(|r| r.vector_id).collect())
     }
 
     /// Marks these removed passages' vectors deleted (`None`: all of them, when vectors are
     /// not kept in Vectorize).
-    pub async fn vectors_forgotten(&self, ids: Option<&[i64]>) -> EdgeResult<()> {
-        let ids = ids.map(|ids| serde_json::to_string(ids).unwrap_or_default());
+    pub async fn vectors_forgotten(&self, ids: Option<&[String]>) -> EdgeResult<()> {
+        let ids = ids.map(serde_json::to_string).transpose().map_err(|e| EdgeError::internal(e.to_string()))?;
         bind(
             &self.db,
-            "DELETE FROM knowledge_vectors_gone WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))",
+            "DELETE FROM knowledge_vectors_gone WHERE ?1 IS NULL OR vector_id IN (SELECT value FROM json_each(?1))",
             &[opt_text(ids.as_deref())],
         )?
         .run()
