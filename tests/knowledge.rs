@@ -369,6 +369,13 @@ fn a_document_is_cited_until_it_is_removed(app: &App) {
     refused(&r, 404, ErrorCode::KnowledgeNotFound);
     ok(app.block_on(admin.delete(&format!("/v1/admin/knowledge/sources/{id}"))), 204);
     refused(&app.block_on(admin.get(&format!("/v1/admin/knowledge/sources/{id}"))), 404, ErrorCode::KnowledgeNotFound);
+    let audit = ok(app.block_on(admin.get("/v1/admin/audit?action=knowledge.delete")), 200);
+    let audited = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["target_type"] == "source" && e["target_id"] == id.as_str());
+    assert!(audited, "the removal is in the audit trail: {audit}");
     let again = "And the engine warranty, how many years?";
     let reply = app.block_on(visitor.send(&c.conversation_id, &c.token, again));
     assert!(sources_of(&reply).is_empty(), "{:?}", reply.events);
