@@ -491,11 +491,16 @@ const ENTRY_INDEXING_MS: i64 = 60_000;
 /// were sources, and any whose request ended before it indexed them.
 pub async fn index_queued_entries(env: &Env, directory: &Directory, settings: &Settings) -> EdgeResult<()> {
     let started = now_ms();
-    for (org, id) in directory.entries_queued(started - ENTRY_INDEXING_MS, ENTRIES_PER_RUN).await? {
+    let waited_since = started - ENTRY_INDEXING_MS;
+    for (org, id) in directory.entries_queued(waited_since, ENTRIES_PER_RUN).await? {
         if now_ms() - started > ENTRIES_TIME_MS {
             break;
         }
         let store = OrgStore::for_queued_work(env.d1("DB")?, org);
+        // Claimed first, so two runs (or a run and a slow save) never index one entry at once.
+        if !store.claim_queued_entry(SourceId::from(id), waited_since).await? {
+            continue;
+        }
         if let Some(entry) = store.knowledge(id).await? {
             index_entry(&store, env, settings, &entry).await?;
         }

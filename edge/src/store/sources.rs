@@ -384,6 +384,20 @@ impl OrgStore {
         Ok(())
     }
 
+    /// Takes a queued entry's source for the scheduled run if it has waited since before
+    /// `before_ms`: false if another run or the request saving it took it since.
+    pub async fn claim_queued_entry(&self, id: SourceId, before_ms: i64) -> EdgeResult<bool> {
+        let result = bind(
+            &self.db,
+            "UPDATE knowledge_sources SET updated_at = ?4 \
+             WHERE organization_id = ?1 AND id = ?2 AND entry_id IS NOT NULL AND status = 'queued' AND updated_at < ?3",
+            &[self.org(), text(&id.to_string()), int(before_ms), int(now_ms())],
+        )?
+        .run()
+        .await?;
+        changed(&result)
+    }
+
     /// Puts a source back in the queue with why (an entry stored without embeddings, for the
     /// scheduled run to embed).
     pub async fn requeue_source(&self, id: SourceId, why: &str) -> EdgeResult<()> {
