@@ -1,5 +1,5 @@
 //! Pieces every page uses: an error shown in words where it happened, times in the reader's
-//! own locale, a copy button, a file download.
+//! own locale, a copy button, a file download, reading again every few seconds.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -137,4 +137,24 @@ fn offer(name: &str, mime: &str, content: &str) -> Result<(), JsValue> {
     link.set_download(name);
     link.click();
     web_sys::Url::revoke_object_url(&url)
+}
+
+/// Runs `tick` every `ms` milliseconds, each after the last one ended, for as long as the
+/// calling component is shown.
+pub fn every<F, Fut>(ms: u32, tick: F)
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+    leptos::task::spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(ms).await;
+            if !alive.try_get_untracked().unwrap_or(false) {
+                break;
+            }
+            tick().await;
+        }
+    });
 }

@@ -81,17 +81,7 @@ pub fn Inbox() -> impl IntoView {
         loaded.set(false);
         leptos::task::spawn_local(refresh());
     });
-    let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
-    leptos::task::spawn_local(async move {
-        loop {
-            gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
-            if !alive.try_get_untracked().unwrap_or(false) {
-                break;
-            }
-            refresh().await;
-        }
-    });
+    crate::ui::every(POLL_MS, refresh);
     let more = move |_| {
         let Some(cursor) = next.get_untracked() else { return };
         append_page(path(&cursor, ""), items, next, error);

@@ -25,21 +25,13 @@ pub fn Sources() -> impl IntoView {
     });
     let crawling = move || {
         sources
-            .get()
+            .get_untracked()
             .and_then(Result::ok)
             .is_some_and(|p| p.items.iter().any(|s| matches!(s.status, SourceStatus::Queued | SourceStatus::Crawling)))
     };
-    let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
-    leptos::task::spawn_local(async move {
-        loop {
-            gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
-            if !alive.try_get_untracked().unwrap_or(false) {
-                break;
-            }
-            if crawling() {
-                reload.update(|n| *n += 1);
-            }
+    crate::ui::every(POLL_MS, move || async move {
+        if crawling() {
+            reload.update(|n| *n += 1);
         }
     });
     let writable = move || account.can(Permission::KnowledgeWrite);
