@@ -751,6 +751,8 @@ fn matrix_routes() -> Vec<(&'static str, &'static str, Option<Value>, &'static s
         ("DELETE", "/v1/admin/domains/{id}", None, "OA--", 204),
         // Nothing serves the token for this made-up host: allowed, the check runs and fails.
         ("POST", "/v1/admin/domains/{id}/verify", None, "OA--", 422),
+        // A message in the console's preview: answered, as a stream.
+        ("POST", "/v1/admin/domains/{id}/preview", Some(json!({"content": "Hello from the matrix"})), "OA--", 200),
         ("GET", "/v1/admin/knowledge", None, "OAGV", 200),
         ("POST", "/v1/admin/knowledge", Some(json!({"kind": "faq", "title": "Q", "content": "A"})), "OA--", 201),
         ("GET", "/v1/admin/knowledge/{id}", None, "OAGV", 200),

@@ -56,8 +56,8 @@ fn main() {
             a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive,
         ),
         (
-            "an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load",
-            an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load,
+            "an_owner_previews_changes_before_saving_and_the_visitor_sees_them_on_the_next_load",
+            an_owner_previews_changes_before_saving_and_the_visitor_sees_them_on_the_next_load,
         ),
         (
             "an_admin_invites_an_agent_who_reads_and_exports_but_changes_nothing",
@@ -264,6 +264,19 @@ fn the_console_is_served_with_a_strict_policy_on_every_path(ctx: &Ctx) {
             assert!(body.contains("<script type=\"module\" src=\"/console/boot."), "{path}: the app's page");
             assert!(!body.contains("<script>") && !body.contains("style="), "{path}: nothing inline");
         }
+        // The preview frame: the widget's tag with the site's key, framed by the console alone.
+        let preview = "/preview?site=site_abcdefgh&domain=0190f5e2-7b1c-7cc0-9a57-3b3c1f0e8d21";
+        let r = http.get(ctx.console(preview)).send().await.expect("the preview frame");
+        assert_eq!(r.status(), 200);
+        let csp = r.headers()["content-security-policy"].to_str().unwrap_or_default().to_owned();
+        assert!(csp.contains("frame-ancestors 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let body = r.text().await.unwrap_or_default();
+        assert!(body.contains(r#"<script src="/widget.js" data-site="site_abcdefgh" data-preview="#), "{body}");
+        for bad in ["/preview", "/preview?site=%22%3E%3Cscript%3E&domain=x", "/preview?site=site_abcdefgh"] {
+            let r = http.get(ctx.console(bad)).send().await.expect("a preview without its site");
+            assert_eq!(r.status(), 404, "{bad}");
+        }
         let r = http.get(ctx.console("")).send().await.expect("/console");
         assert_eq!(r.status(), 200, "/console redirects to /console/");
         let r = http.get(ctx.console("/missing.js")).send().await.expect("a missing file");
@@ -353,15 +366,27 @@ fn a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive(ctx: &
     });
 }
 
-/// Journey (2), the saved half: the owner changes the colour and greeting and saves, and the
-/// visitor's widget shows them on the next load. (The live preview is not built yet.)
-fn an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load(ctx: &Ctx) {
+/// Journey (2): the owner changes the colour, the greeting and the instructions, sees them in
+/// the preview (the real widget in a frame) before saving, and a message sent there is answered
+/// with the unsaved instructions, counted in the usage and kept out of the visitors'
+/// conversations; then the owner saves, and the visitor's widget shows the change on the next
+/// load.
+fn an_owner_previews_changes_before_saving_and_the_visitor_sees_them_on_the_next_load(ctx: &Ctx) {
     let owner = ctx.page(false);
     let visitor = ctx.page(false);
     let domain: String =
         ctx.app.db.rows("SELECT id FROM domains WHERE organization_id = ?1 AND hostname = ?2", &[&ctx.shop.id, &HOST])
             [0][0]
             .clone();
+    let usage = || -> i64 {
+        let rows = ctx
+            .app
+            .db
+            .rows("SELECT coalesce(sum(requests), 0) FROM usage_daily WHERE organization_id = ?1", &[&ctx.shop.id]);
+        rows[0][0].parse().expect("a count")
+    };
+    let question = "Do you sell green tea? (asked in the preview)";
+    let draft_instructions = "You are the tea shop's sommelier. DRAFT-INSTRUCTIONS-7";
     ctx.app.block_on(async {
         owner.goto(&ctx.console(&format!("/sites/{domain}"))).await;
         sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
@@ -372,6 +397,52 @@ fn an_owner_changes_the_widget_and_the_visitor_sees_it_on_the_next_load(ctx: &Ct
         wait_text(&owner, "Text on it: black, contrast").await;
         set_value(&owner, "#colour", "#0f766e", "input").await;
         wait_text(&owner, "Text on it: white, contrast 5.5:1 (meets WCAG AA).").await;
+        fill(&owner, "#prompt", draft_instructions).await;
+        let usage_before = usage();
+
+        // The preview shows the unsaved greeting and colour, in the widget itself.
+        owner.client.enter_frame(0).await.expect("the preview frame");
+        owner.started().await;
+        owner
+            .wait_for(
+                "the draft greeting in the preview",
+                "wa('.msg.greeting').some(m => m.textContent.includes('Welcome to the tea shop!'))",
+                WAIT,
+            )
+            .await;
+        owner
+            .wait_for(
+                "the draft colour in the preview",
+                "getComputedStyle(w('.launcher')).backgroundColor === 'rgb(15, 118, 110)'",
+                WAIT,
+            )
+            .await;
+        let input = owner.element("textarea").await;
+        input.send_keys(question).await.expect("typing");
+        input.send_keys(&Key::Enter).await.expect("Enter");
+        let expected = default_reply(question);
+        owner
+            .wait_for(
+                "the preview's reply",
+                &format!("wa('.msg.assistant:not(.greeting) .md').map(m => m.textContent).includes({expected:?})"),
+                WAIT,
+            )
+            .await;
+        owner.client.enter_parent_frame().await.expect("back to the console");
+
+        // Answered with the instructions being edited, not the saved ones.
+        let asked = ctx.app.llm.requests().into_iter().rev().find(|r| r.body.to_string().contains(question));
+        let asked = asked.expect("the provider was asked");
+        let system = asked.body["messages"][0]["content"].as_str().unwrap_or_default().to_owned();
+        assert!(system.contains("DRAFT-INSTRUCTIONS-7"), "the preview asks with the draft: {system}");
+        // Not a visitor's conversation, but paid for like one.
+        let stored =
+            ctx.app.db.rows("SELECT count(*) FROM messages WHERE content LIKE ?1", &[&"%asked in the preview%"]);
+        assert_eq!(stored[0][0], "0", "nothing of the preview is stored");
+        let conversations = ctx.app.admin(&ctx.shop.key).get("/v1/admin/conversations?q=preview").await;
+        assert!(!conversations.body.to_string().contains(question), "{:?}", conversations.body);
+        assert_eq!(usage(), usage_before + 1, "the preview's reply counts in the usage");
+
         press(&owner, "Save").await;
         wait_text(&owner, "Saved.").await;
 
@@ -836,6 +907,21 @@ fn every_page_at_desktop_and_phone_in_light_and_dark(ctx: &Ctx) {
                 for dark in [false, true] {
                     page.color_scheme(dark).await;
                     ctx.shot(&page, &format!("{name}-{size}-{}", if dark { "dark" } else { "light" })).await;
+                }
+                if *name == "site" {
+                    // The preview, scrolled to, once the widget in it has started.
+                    page.js("document.querySelector('#preview').scrollIntoView({block: 'center'})").await;
+                    page.wait_for(
+                        "the widget in the preview",
+                        "!!document.querySelector('#preview').contentDocument?.querySelector('chat-widget')\
+                         ?.shadowRoot?.querySelector('.panel textarea')",
+                        WAIT,
+                    )
+                    .await;
+                    for dark in [false, true] {
+                        page.color_scheme(dark).await;
+                        ctx.shot(&page, &format!("site-preview-{size}-{}", if dark { "dark" } else { "light" })).await;
+                    }
                 }
             }
             if mobile {

@@ -94,10 +94,14 @@ impl Db {
             &[],
         );
         assert_eq!(orphan_messages, 0, "messages whose organization differs from their conversation's");
-        // Per organization and day: the replies stored against what usage_daily counted.
+        // Per organization and day: the replies stored, and the console's previews, against what
+        // usage_daily counted.
         let per_day = "SELECT organization_id AS org, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, \
              count(*) AS requests, sum(tokens_in) AS tin, sum(tokens_out) AS tout, sum(cost_micros) AS cost \
-             FROM messages WHERE role = 'assistant' AND model IS NOT NULL GROUP BY 1, 2";
+             FROM (SELECT organization_id, created_at, tokens_in, tokens_out, cost_micros FROM messages \
+                   WHERE role = 'assistant' AND model IS NOT NULL \
+                   UNION ALL SELECT organization_id, created_at, tokens_in, tokens_out, cost_micros FROM preview_replies) \
+             GROUP BY 1, 2";
         let mismatches = self.rows(
             &format!(
                 "WITH m AS ({per_day}) \

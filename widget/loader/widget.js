@@ -62,15 +62,26 @@
   // The site's config, asked for at once (it is small, and a first visit shows the launcher
   // with it), drawn (also under a widget already started: the look is this script's alone),
   // kept for the next page's first frame and handed to the widget when it starts (its text, or
-  // null when the edge refused).
-  const config = fetch(edge + '/v1/widget/config?site=' + encodeURIComponent(data.site))
-    .then((r) => (r.ok ? r.text() : null))
-    .then((text) => {
-      try {
-        if (text) draw(JSON.parse(text)), localStorage.setItem(key + 'config', text);
-      } catch (e) {}
-      return text;
-    }, () => null);
+  // null when the edge refused). In the console's preview frame (`data-preview`), it is the
+  // draft the console posts, again at each change.
+  let draft;
+  const config = data.preview
+    ? new Promise((resolve) =>
+        w.addEventListener('message', (e) => {
+          if (e.source == w.parent && e.origin == location.origin) {
+            draw(JSON.parse((draft = e.data)));
+            widget ? widget.preview(draft) : resolve(draft);
+          }
+        }),
+      )
+    : fetch(edge + '/v1/widget/config?site=' + encodeURIComponent(data.site))
+        .then((r) => (r.ok ? r.text() : null))
+        .then((text) => {
+          try {
+            if (text) draw(JSON.parse(text)), localStorage.setItem(key + 'config', text);
+          } catch (e) {}
+          return text;
+        }, () => null);
 
   // The host, the widget's root element and its launcher, as the widget draws them
   // (components/launcher.rs takes the button over).
@@ -178,6 +189,8 @@
       .then((m) =>
         m.default({ module_or_path: base + CORE + '_bg.wasm' }).then(() => {
           widget = m.start(root, { ...data, edge, open, config }, emit);
+          // A draft posted while the widget loaded.
+          if (draft) widget.preview(draft);
           queue.forEach((call) => api[call[0]](...call.slice(1)));
           queue = [];
         }),

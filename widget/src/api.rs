@@ -8,6 +8,7 @@
 //! 80,000 B.
 
 use js_sys::{Promise, Reflect, Uint8Array};
+use shared::admin::domains::PreviewMessage;
 use shared::conversation::{CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode};
 use shared::lead::CreateLead;
@@ -80,30 +81,28 @@ impl Edge {
         text: &str,
         client_id: Option<&str>,
         signal: &AbortSignal,
-        mut on_event: impl FnMut(StreamEvent),
+        on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
         let body = PostMessage { content: text.to_owned(), client_message_id: client_id.map(str::to_owned) }.to_json();
         let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
-        let Some(stream) = resp.body() else {
-            return Ok(());
-        };
-        let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-        let mut decoder = SseDecoder::new();
-        while let Ok(chunk) = JsFuture::from(reader.read()).await {
-            if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
-                break;
-            }
-            let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
-                break;
-            };
-            let bytes = value.unchecked_into::<Uint8Array>().to_vec();
-            for frame in decoder.push(&bytes) {
-                if let Some(event) = wire::event(&frame) {
-                    on_event(event);
-                }
-            }
-        }
+        read_events(resp, on_event).await;
+        Ok(())
+    }
+
+    /// [`Edge::send`] for the console's preview of the site `domain`: signed in as the owner (the
+    /// session cookie of this, the edge's own, origin), with the conversation so far and the
+    /// instructions being edited; nothing is stored.
+    pub async fn preview(
+        &self,
+        domain: &str,
+        asked: &PreviewMessage,
+        signal: &AbortSignal,
+        on_event: impl FnMut(StreamEvent),
+    ) -> Result<(), ApiError> {
+        let path = format!("/v1/admin/domains/{domain}/preview");
+        let resp = self.fetch("POST", &path, Some(wire::preview_message(asked)), None, Some(signal)).await?;
+        read_events(resp, on_event).await;
         Ok(())
     }
 
@@ -160,6 +159,29 @@ impl Edge {
             Err(_) => ApiError::Refused { code: ErrorCode::Internal, message: format!("HTTP {}", resp.status()) },
         };
         Err(refused)
+    }
+}
+
+/// Hands each event of a reply's stream to `on_event` as it arrives, until the stream ends.
+async fn read_events(resp: Response, mut on_event: impl FnMut(StreamEvent)) {
+    let Some(stream) = resp.body() else {
+        return;
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut decoder = SseDecoder::new();
+    while let Ok(chunk) = JsFuture::from(reader.read()).await {
+        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+            break;
+        };
+        let bytes = value.unchecked_into::<Uint8Array>().to_vec();
+        for frame in decoder.push(&bytes) {
+            if let Some(event) = wire::event(&frame) {
+                on_event(event);
+            }
+        }
     }
 }
 

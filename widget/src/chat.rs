@@ -5,16 +5,19 @@ use reactive_graph::graph::untrack;
 use reactive_graph::owner::{LocalStorage, StoredValue};
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
+use shared::admin::domains::{PreviewMessage, MAX_PREVIEW_TURNS};
 use shared::error::ErrorCode;
 use shared::lead::{CreateLead, Email};
 use shared::message::{MessageText, MessageTextError, Rating};
 use shared::{LeadCapture, PageUrl, WidgetConfig};
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
 use crate::dom::{next_frame, spawn_local};
 use crate::i18n::{self, Lang, Strings};
+use crate::json::{FromJson, Json};
 use crate::storage::{random_id, Session, Store};
 use crate::transcript::{Status, Transcript};
 
@@ -69,6 +72,8 @@ pub struct Setup {
     /// None when the script tag's site key is malformed: the chat is unavailable.
     edge: Option<Edge>,
     site: String,
+    /// In the console's preview frame: the domain whose settings are being edited.
+    preview: Option<String>,
 }
 
 /// The page's objects the widget holds. They stay on the page's thread, in local storage.
@@ -91,6 +96,8 @@ struct Pending {
     /// again after a refusal (a network blip) carries the same id and is stored only once.
     outgoing: Option<(String, String)>,
     lead_in_flight: bool,
+    /// The instructions being edited in the console, which its preview asks with.
+    draft_prompt: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -110,7 +117,13 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub fn new(edge: Option<Edge>, site: String, lang: Option<String>, emit: js_sys::Function) -> Self {
+    pub fn new(
+        edge: Option<Edge>,
+        site: String,
+        lang: Option<String>,
+        preview: Option<String>,
+        emit: js_sys::Function,
+    ) -> Self {
         let browser_languages = web_sys::window()
             .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
             .unwrap_or_default();
@@ -124,7 +137,7 @@ impl Chat {
             draft: RwSignal::new(String::new()),
             lead: RwSignal::new(LeadForm::Hidden),
             identity: RwSignal::new(Identity::default()),
-            setup: StoredValue::new(Setup { lang, browser_languages, edge, site }),
+            setup: StoredValue::new(Setup { lang, browser_languages, edge, site, preview }),
             handles: StoredValue::new_local(Handles { emit: Some(emit), ..Handles::default() }),
             pending: StoredValue::new(Pending::default()),
         }
@@ -132,6 +145,10 @@ impl Chat {
 
     fn edge(&self) -> Option<Edge> {
         self.setup.with_value(|s| s.edge.clone())
+    }
+
+    fn previewing(&self) -> Option<String> {
+        self.setup.with_value(|s| s.preview.clone())
     }
 
     fn session(&self) -> Option<Session> {
@@ -179,6 +196,21 @@ impl Chat {
             self.availability.set(Availability::Unavailable);
             return;
         };
+        if self.previewing().is_some() {
+            // The console's preview: its config is the draft the console posts, and there is no
+            // conversation to come back to.
+            spawn_local(async move {
+                let posted = match config {
+                    Some(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+                    None => None,
+                };
+                match posted {
+                    Some(draft) => self.apply_draft(&draft),
+                    None => self.availability.set(Availability::Unavailable),
+                }
+            });
+            return;
+        }
         self.set_session(self.store().session());
         spawn_local(async move {
             let Ok(config) = edge.config(config).await else {
@@ -209,6 +241,20 @@ impl Chat {
             self.availability.set(Availability::Ready);
             self.send_identified_lead();
         });
+    }
+
+    /// The console's draft settings (the site's config and the instructions being edited, as
+    /// JSON): shown at once, and the preview asks with them from then on. The email form
+    /// follows a change of when to ask for it.
+    pub fn apply_draft(self, draft: &str) {
+        let Some(draft) = Json::parse(draft) else { return };
+        let Some(config) = WidgetConfig::from_json(&draft) else { return };
+        if config.leads != self.config.with_untracked(|c| c.leads) {
+            self.lead.set(if config.leads == LeadCapture::BeforeChat { LeadForm::Asking } else { LeadForm::Hidden });
+        }
+        self.pending.update_value(|p| p.draft_prompt = draft.string("system_prompt"));
+        self.config.set(config);
+        self.availability.set(Availability::Ready);
     }
 
     /// Opens or closes the panel. `focus` moves focus into the input on opening (a visitor's
@@ -247,6 +293,11 @@ impl Chat {
         };
         self.notice.set(None);
         self.draft.set(String::new());
+        let preview = self.previewing().map(|domain| {
+            let history = self.transcript.with_untracked(|t| t.turns(MAX_PREVIEW_TURNS));
+            let system_prompt = self.pending.with_value(|p| p.draft_prompt.clone());
+            (domain, PreviewMessage { content: text.clone(), history, system_prompt })
+        });
         self.transcript.update(|t| t.send(text.as_str()));
         self.emit_message("user", text.as_str());
         let client_id = match self.pending.with_value(|p| p.outgoing.clone()) {
@@ -264,30 +315,34 @@ impl Chat {
         self.handles.update_value(|h| h.reply = Some(controller));
         let Some(edge) = self.edge() else { return };
         spawn_local(async move {
-            let session = match self.session() {
-                Some(s) => s,
-                None => {
-                    let opened = edge.open(self.store().visitor_id(), page_url()).await;
-                    if signal.aborted() {
-                        return;
-                    }
-                    match opened {
-                        Ok(s) => {
-                            self.store().save_session(&s);
-                            self.set_session(Some(s.clone()));
-                            s
-                        }
-                        Err(e) => return self.refused(e),
-                    }
+            let on_event = |event| {
+                if !signal.aborted() && self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
+                    self.reply_ended();
                 }
             };
-            let sent = edge
-                .send(&session, text.as_str(), client_id.as_deref(), &signal, |event| {
-                    if !signal.aborted() && self.transcript.try_update(|t| t.apply(event)).unwrap_or(false) {
-                        self.reply_ended();
-                    }
-                })
-                .await;
+            let sent = match preview {
+                Some((domain, asked)) => edge.preview(&domain, &asked, &signal, on_event).await,
+                None => {
+                    let session = match self.session() {
+                        Some(s) => s,
+                        None => {
+                            let opened = edge.open(self.store().visitor_id(), page_url()).await;
+                            if signal.aborted() {
+                                return;
+                            }
+                            match opened {
+                                Ok(s) => {
+                                    self.store().save_session(&s);
+                                    self.set_session(Some(s.clone()));
+                                    s
+                                }
+                                Err(e) => return self.refused(e),
+                            }
+                        }
+                    };
+                    edge.send(&session, text.as_str(), client_id.as_deref(), &signal, on_event).await
+                }
+            };
             if signal.aborted() {
                 return;
             }
@@ -336,11 +391,12 @@ impl Chat {
         }
     }
 
+    /// The verdict shows at once; it is sent for a visitor's conversation (a preview has none).
     pub fn rate(self, key: u32, rating: Rating) {
-        let Some(session) = self.session() else {
+        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
             return;
         };
-        let Some(message_id) = self.transcript.try_update(|t| t.rate(key, rating)).flatten() else {
+        let Some(session) = self.session() else {
             return;
         };
         spawn_local(async move {
@@ -406,6 +462,11 @@ impl Chat {
     /// lead sent for an identified visitor does not take over the panel.
     fn post_lead(self, email: Email, name: String) {
         let Some(edge) = self.edge() else { return };
+        if self.previewing().is_some() {
+            // The owner trying the form out is no lead.
+            self.lead.set(LeadForm::Thanks);
+            return;
+        }
         if self.pending.with_value(|p| p.lead_in_flight) {
             return;
         }

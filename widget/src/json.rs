@@ -246,7 +246,7 @@ pub trait ToJson {
     }
 }
 
-fn quote(out: &mut String, s: &str) {
+pub(crate) fn quote(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

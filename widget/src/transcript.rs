@@ -2,6 +2,7 @@
 //! waits for its first token, streams, and ends complete, interrupted, failed or stopped.
 //! Plain data, so every transition is tested on the host.
 
+use shared::admin::domains::PreviewTurn;
 use shared::message::{MessageStatus, MessageView, Rating, Role, SourceRef};
 use shared::sse::StreamEvent;
 
@@ -78,6 +79,16 @@ impl Transcript {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// What was said, as the console's preview sends it along: the newest `max` turns with
+    /// text, oldest first.
+    pub fn turns(&self, max: usize) -> Vec<PreviewTurn> {
+        let said: Vec<&Entry> = self.entries.iter().filter(|e| !e.content.is_empty()).collect();
+        said[said.len().saturating_sub(max)..]
+            .iter()
+            .map(|e| PreviewTurn { role: e.role, content: e.content.clone() })
+            .collect()
     }
 
     /// A reply is on its way: nothing new may be sent until it ends.
@@ -232,6 +243,22 @@ mod tests {
         t.apply(error());
         assert_eq!(last(&t).status, Status::Interrupted);
         assert_eq!(last(&t).content, "par");
+    }
+
+    #[test]
+    fn the_preview_sends_what_was_said_newest_last_within_its_limit() {
+        let mut t = Transcript::default();
+        t.send("a");
+        t.apply(token("reply a"));
+        t.apply(done("m1"));
+        t.send("b");
+        t.apply(error());
+        t.send("c");
+        let said: Vec<(Role, String)> = t.turns(10).into_iter().map(|p| (p.role, p.content)).collect();
+        let expected = [(Role::User, "a"), (Role::Assistant, "reply a"), (Role::User, "b"), (Role::User, "c")];
+        assert_eq!(said, expected.map(|(r, c)| (r, c.to_owned())), "replies without text are left out");
+        let newest: Vec<String> = t.turns(2).into_iter().map(|p| p.content).collect();
+        assert_eq!(newest, ["b", "c"]);
     }
 
     #[test]

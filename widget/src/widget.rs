@@ -36,6 +36,11 @@ impl Widget {
         self.chat.set_open(!self.chat.open.get_untracked(), true);
     }
 
+    /// The console's draft settings, posted to its preview frame as JSON text.
+    pub fn preview(&self, draft: String) {
+        self.chat.apply_draft(&draft);
+    }
+
     /// `{email?, name?}` from the host page, for the lead form and the site's leads.
     pub fn identify(&self, who: JsValue) {
         self.chat.identify(Identity { email: string(&who, "email"), name: string(&who, "name") });
@@ -56,7 +61,9 @@ pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Resu
     let open = Reflect::get(&options, &"open".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
     let config = Reflect::get(&options, &"config".into()).ok().and_then(|v| v.dyn_into::<Promise>().ok());
     let edge = SiteKey::parse(&site).ok().map(|key| Edge::new(&edge_origin, key));
-    let chat = Chat::new(edge, site, lang, emit);
+    // In the console's preview frame, `preview` names the domain being edited.
+    let preview = string(&options, "preview");
+    let chat = Chat::new(edge, site, lang, preview, emit);
 
     let base = CssStyleSheet::new()?;
     base.replace_sync(style::SHEET)?;

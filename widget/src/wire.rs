@@ -2,6 +2,7 @@
 //! The shapes are those of the shared serde types, and the tests below pin every one of them to
 //! those types, so the wire format is still defined once, in `shared`.
 
+use shared::admin::domains::PreviewMessage;
 use shared::conversation::{ConversationCreated, CreateConversation, History, PostMessage};
 use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
 use shared::lead::CreateLead;
@@ -9,7 +10,7 @@ use shared::message::{Feedback, MessageStatus, MessageView, Role, SourceRef, Sto
 use shared::sse::{SseFrame, StreamEvent};
 use shared::{LeadCapture, Position, Theme, WidgetConfig};
 
-use crate::json::{FromJson, Json, ToJson};
+use crate::json::{quote, FromJson, Json, ToJson};
 
 /// The first of `all` whose wire name is `name`.
 fn named<T: Copy>(name: Option<&str>, all: &[T], wire: fn(T) -> &'static str) -> Option<T> {
@@ -166,6 +167,31 @@ impl ToJson for StopReply {
     }
 }
 
+/// The console's preview asks with the conversation it keeps: the one body with a list, so it
+/// is written here rather than through the flat [`ToJson`].
+pub fn preview_message(m: &PreviewMessage) -> String {
+    let mut out = String::from("{\"content\":");
+    quote(&mut out, m.content.as_str());
+    out.push_str(",\"history\":[");
+    for (i, turn) in m.history.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"role\":");
+        quote(&mut out, turn.role.as_str());
+        out.push_str(",\"content\":");
+        quote(&mut out, &turn.content);
+        out.push('}');
+    }
+    out.push(']');
+    if let Some(prompt) = &m.system_prompt {
+        out.push_str(",\"system_prompt\":");
+        quote(&mut out, prompt);
+    }
+    out.push('}');
+    out
+}
+
 /// Also how the widget keeps the conversation it can come back to (`storage::Session`).
 impl ToJson for ConversationCreated {
     fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
@@ -175,7 +201,8 @@ impl ToJson for ConversationCreated {
 
 #[cfg(test)]
 mod tests {
-    use shared::message::Rating;
+    use shared::admin::domains::PreviewTurn;
+    use shared::message::{MessageText, Rating};
     use shared::sse::SseDecoder;
 
     use super::*;
@@ -312,6 +339,17 @@ mod tests {
         }
         let stop = StopReply { client_message_id: "abc_DEF-123".into() };
         assert_eq!(stop.to_json(), serde_to(&stop));
+        let turn = |role, content: &str| PreviewTurn { role, content: content.into() };
+        let asked = MessageText::parse(AWKWARD).expect("a message");
+        for (history, system_prompt) in [
+            (vec![], None),
+            (vec![turn(Role::User, "hi")], Some(AWKWARD.to_owned())),
+            (vec![turn(Role::User, AWKWARD), turn(Role::Assistant, "")], Some(String::new())),
+        ] {
+            let v = PreviewMessage { content: asked.clone(), history, system_prompt };
+            assert_eq!(preview_message(&v), serde_to(&v));
+            assert_eq!(serde_json::from_str::<PreviewMessage>(&preview_message(&v)).ok(), Some(v));
+        }
     }
 
     #[test]

@@ -172,25 +172,28 @@ fn Settings(site: DomainView) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     let id = site.id.clone();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // The config as the form has it now: what is saved, and what the preview shows.
+    let edited = move || {
         let mut next = config.clone();
-        next.title = title.get_untracked();
-        next.greeting = greeting.get_untracked();
-        next.starters =
-            starters.get_untracked().lines().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
-        next.theme.primary = colour.get_untracked();
+        next.title = title.get();
+        next.greeting = greeting.get();
+        next.starters = starters.get().lines().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        next.theme.primary = colour.get();
         next.theme.on_primary = readable_on(&next.theme.primary).to_owned();
-        next.position =
-            if position.get_untracked() == "bottom-left" { Position::BottomLeft } else { Position::BottomRight };
-        next.language = language.get_untracked();
-        next.leads = match leads.get_untracked().as_str() {
+        next.position = if position.get() == "bottom-left" { Position::BottomLeft } else { Position::BottomRight };
+        next.language = language.get();
+        next.leads = match leads.get().as_str() {
             "before-chat" => LeadCapture::BeforeChat,
             "on-demand" => LeadCapture::OnDemand,
             _ => LeadCapture::Off,
         };
+        next
+    };
+    let edited = Signal::derive(edited);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let body = UpdateDomain {
-            config: Some(next),
+            config: Some(edited.get_untracked()),
             system_prompt: Some(prompt.get_untracked()),
             active: Some(active.get_untracked()),
             ..Default::default()
@@ -209,7 +212,15 @@ fn Settings(site: DomainView) -> impl IntoView {
         });
     };
     let readonly = move || !account.can(Permission::SitesWrite);
+    // What the preview frame is posted: the config, and the instructions as they are typed.
+    let draft = Signal::derive(move || {
+        let mut draft = serde_json::to_value(edited.get()).unwrap_or_default();
+        draft["system_prompt"] = prompt.get().into();
+        draft.to_string()
+    });
+    let (site_key, domain) = (site.site_key.clone(), site.id.clone());
     view! {
+        <div class="with-preview">
         <form class="card settings" on:submit=save>
             <h2>"Widget and assistant"</h2>
             <fieldset disabled=readonly>
@@ -224,8 +235,6 @@ fn Settings(site: DomainView) -> impl IntoView {
                         <label for="colour">"Colour"</label>
                         <input id="colour" type="color" bind:value=colour aria-describedby="contrast"/>
                         <p class="hint" id="contrast">{move || contrast(&colour.get())}</p>
-                        <p class="swatch-preview" style:background-color=move || colour.get()
-                            style:color=move || readable_on(&colour.get())>{move || title.get()}</p>
                     </div>
                     <div>
                         <label for="position">"Position"</label>
@@ -262,6 +271,36 @@ fn Settings(site: DomainView) -> impl IntoView {
                 <button type="submit">"Save"</button>
             </Show>
         </form>
+        <Show when=move || !readonly()>
+            <Preview site_key=site_key.clone() domain=domain.clone() draft/>
+        </Show>
+        </div>
+    }
+}
+
+/// The real widget, as the site's script tag starts it, in a frame of the console's origin:
+/// it shows the settings as they are typed, before they are saved, and a message sent there
+/// is answered with the instructions being edited and the site's knowledge, as the owner
+/// (`POST /v1/admin/domains/{id}/preview`). Its replies are kept only in the frame.
+#[component]
+fn Preview(site_key: String, domain: String, draft: Signal<String>) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Iframe>::new();
+    let loaded = RwSignal::new(false);
+    Effect::new(move |_| {
+        let text = draft.get();
+        let window = frame.get().filter(|_| loaded.get()).and_then(|f| f.content_window());
+        let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+        if let (Some(window), Some(origin)) = (window, origin) {
+            let _ = window.post_message(&text.into(), &origin);
+        }
+    });
+    let src = format!("/console/preview?site={site_key}&domain={domain}");
+    view! {
+        <section class="card preview" aria-labelledby="preview-title">
+            <h2 id="preview-title">"Preview"</h2>
+            <p class="hint">"Your widget with the changes above, before you save them. Messages sent here are answered with these instructions and the site's knowledge; they are not kept with visitors' conversations, and they count in the usage."</p>
+            <iframe node_ref=frame id="preview" title="Preview of the widget" src=src on:load=move |_| loaded.set(true)></iframe>
+        </section>
     }
 }
 

@@ -9,10 +9,12 @@ use futures_util::StreamExt;
 use shared::admin::knowledge::SearchMode;
 use shared::limits::MAX_HISTORY_MESSAGES;
 use shared::{
-    ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, StopReply, StreamEvent, Usage,
+    ClientMessageId, ErrorCode, History, MessageStatus, MessageText, PostMessage, Role, SourceRef, StopReply,
+    StreamEvent, Usage,
 };
 use worker::{AbortController, Context, Delay, Env, Request, Response};
 
+use crate::budget::Price;
 use crate::clock::{now_ms, utc_month};
 use crate::domain_cache;
 use crate::error::{log_error, EdgeError, EdgeResult};
@@ -21,16 +23,16 @@ use crate::ids::{ConversationId, DomainId, MessageId, ReservationId};
 use crate::knowledge::{Freshness, Question};
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Money, Reserve};
-use crate::prompt::{estimate_tokens, Turn};
-use crate::settings::{secret, LlmSettings, Payer};
-use crate::store::{Added, Earlier, FinishedReply, OrgStore, PromptContext, StoredReply, STALE_REPLY_MS};
+use crate::prompt::{estimate_tokens, PromptMessage, Turn};
+use crate::settings::{secret, LlmSettings, Payer, Settings};
+use crate::store::{Added, Earlier, FinishedReply, MonthSpend, OrgStore, PromptContext, StoredReply, STALE_REPLY_MS};
 use crate::{budget, knowledge, prompt, relay};
 
 use super::access::{admit_token, authorize, conversation_not_found, Access};
 
 /// A visitor's question as the knowledge is searched for it: both ways, ranking twice the
 /// passages the prompt takes (those that fit go).
-fn question<'a>(domain: DomainId, text: &'a str, fresh: Freshness<'a>) -> Question<'a> {
+pub(super) fn question<'a>(domain: DomainId, text: &'a str, fresh: Freshness<'a>) -> Question<'a> {
     Question { domain, text, mode: SearchMode::Hybrid, limit: knowledge::PASSAGES * 2, fresh }
 }
 /// Turns of history read to build a prompt; the token budget then decides how many are sent.
@@ -86,7 +88,7 @@ async fn current_context(
             .store
             .prompt_context(
                 domain.id,
-                access.conversation,
+                Some(access.conversation),
                 llm.model.as_str(),
                 month,
                 PROMPT_HISTORY_MESSAGES,
@@ -169,29 +171,15 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     }
     let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
     let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
-    // On the operator's account its prices apply; the owner's prices only to its own provider.
-    let operator_paid = llm.payer == Payer::Operator;
-    let price = if operator_paid {
-        settings.operator_price(&llm.model)
-    } else {
-        context.price.unwrap_or(settings.default_price)
-    };
-    // Worst case: the prompt (estimated generously, providers count differently) and a full reply.
-    let prompt_tokens: u64 = prompt::build(&system, &turns, settings.history_token_budget)
-        .iter()
-        .map(|m| u64::from(estimate_tokens(&m.content)))
-        .sum::<u64>()
-        + passages_room;
-    let cents = |c: u64| c.saturating_mul(budget::MICROS_PER_CENT);
-    let reserve = Reserve {
+    let charge = Charge::of(&settings, &llm, context.price);
+    let reserve = charge.reserve(
+        &settings,
+        &llm,
         month,
-        caps: Money {
-            owner: cents(context.month.budget_cents),
-            operator: cents(context.month.plan_cents.unwrap_or(settings.plan_monthly_cents)),
-        },
-        spent: Money { owner: context.month.spent_micros, operator: context.month.operator_spent_micros },
-        worst: budget::charge(prompt_tokens * 2, u64::from(llm.max_tokens), price, operator_paid),
-    };
+        &context.month,
+        &prompt::build(&system, &turns, settings.history_token_budget),
+        passages_room,
+    );
     let admitting = async {
         match &client_id {
             Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await,
@@ -232,27 +220,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     if let Some(ms) = found.as_ref().and_then(|f| f.embed_ms) {
         timing.beside("embed", ms);
     }
-    let (system, sources, retrieval) = match found {
-        // The search failed: answered without the knowledge, and not counted as a gap.
-        None if searching => (prompt::with_passages(&system, &[]), Vec::new(), None),
-        None => (system, Vec::new(), None),
-        Some(found) => {
-            let covered = found.covered(settings.coverage);
-            let score = found.best_similarity;
-            // Passages too far from the question would only mislead the model and the visitor.
-            let (passages, sources) = if covered { found.for_prompt() } else { (Vec::new(), Vec::new()) };
-            let quoted: Vec<prompt::Passage<'_>> = passages
-                .iter()
-                .map(|f| prompt::Passage {
-                    title: &f.chunk.title,
-                    heading: &f.chunk.heading,
-                    url: f.chunk.url.as_deref(),
-                    content: &f.chunk.content,
-                })
-                .collect();
-            (prompt::with_passages(&system, &quoted), sources, Some((score, covered)))
-        }
-    };
+    let Informed { system, sources, retrieval } = informed(system, found, searching, &settings);
     let prompt = prompt::build(&system, &turns, settings.history_token_budget);
     let reservation = match admission {
         Admission::RateLimited { retry_after } => {
@@ -308,8 +276,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
             }
             let outcome = relay::read_reply(opening, &llm, &prompt, &mut progress).await;
             let latency = now_ms() - started;
-            let Usage { tokens_in, tokens_out } = outcome.usage;
-            let cost = budget::charge(u64::from(tokens_in), u64::from(tokens_out), price, operator_paid);
+            let cost = charge.cost(outcome.usage);
             let finished = FinishedReply {
                 content: &outcome.content,
                 status: outcome.status,
@@ -381,6 +348,95 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let mut resp = event_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?;
     resp.headers_mut().set("server-timing", &timing.header())?;
     Ok(resp)
+}
+
+/// What a reply costs per token and who pays: on the operator's account its prices apply; the
+/// owner's prices only to its own provider.
+#[derive(Clone, Copy)]
+pub(super) struct Charge {
+    price: Price,
+    operator_paid: bool,
+}
+
+impl Charge {
+    pub(super) fn of(settings: &Settings, llm: &LlmSettings, own: Option<Price>) -> Self {
+        let operator_paid = llm.payer == Payer::Operator;
+        let price =
+            if operator_paid { settings.operator_price(&llm.model) } else { own.unwrap_or(settings.default_price) };
+        Self { price, operator_paid }
+    }
+
+    /// The budget a reply to `prompt` holds until it settles: its worst case, the prompt
+    /// (estimated generously, providers count differently, plus `extra_tokens` of passages
+    /// still to come) and a full reply.
+    pub(super) fn reserve(
+        self,
+        settings: &Settings,
+        llm: &LlmSettings,
+        month: String,
+        spend: &MonthSpend,
+        prompt: &[PromptMessage],
+        extra_tokens: u64,
+    ) -> Reserve {
+        let prompt_tokens: u64 =
+            prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum::<u64>() + extra_tokens;
+        let cents = |c: u64| c.saturating_mul(budget::MICROS_PER_CENT);
+        Reserve {
+            month,
+            caps: Money {
+                owner: cents(spend.budget_cents),
+                operator: cents(spend.plan_cents.unwrap_or(settings.plan_monthly_cents)),
+            },
+            spent: Money { owner: spend.spent_micros, operator: spend.operator_spent_micros },
+            worst: budget::charge(prompt_tokens * 2, u64::from(llm.max_tokens), self.price, self.operator_paid),
+        }
+    }
+
+    pub(super) fn cost(self, usage: Usage) -> Money {
+        budget::charge(u64::from(usage.tokens_in), u64::from(usage.tokens_out), self.price, self.operator_paid)
+    }
+}
+
+/// The system message as the reply is asked with: the passages the search found for the
+/// question quoted under it, and what to record of them.
+pub(super) struct Informed {
+    pub system: String,
+    pub sources: Vec<SourceRef>,
+    /// How close the best passage came, and whether the knowledge covered the question; `None`
+    /// where nothing was searched.
+    pub retrieval: Option<(Option<f64>, bool)>,
+}
+
+/// `system` with what the search `found`; `searching` says a search was made (`found` is then
+/// `None` only if it failed).
+pub(super) fn informed(
+    system: String,
+    found: Option<knowledge::Search>,
+    searching: bool,
+    settings: &Settings,
+) -> Informed {
+    let (system, sources, retrieval) = match found {
+        // The search failed: answered without the knowledge, and not counted as a gap.
+        None if searching => (prompt::with_passages(&system, &[]), Vec::new(), None),
+        None => (system, Vec::new(), None),
+        Some(found) => {
+            let covered = found.covered(settings.coverage);
+            let score = found.best_similarity;
+            // Passages too far from the question would only mislead the model and the visitor.
+            let (passages, sources) = if covered { found.for_prompt() } else { (Vec::new(), Vec::new()) };
+            let quoted: Vec<prompt::Passage<'_>> = passages
+                .iter()
+                .map(|f| prompt::Passage {
+                    title: &f.chunk.title,
+                    heading: &f.chunk.heading,
+                    url: f.chunk.url.as_deref(),
+                    content: &f.chunk.content,
+                })
+                .collect();
+            (prompt::with_passages(&system, &quoted), sources, Some((score, covered)))
+        }
+    };
+    Informed { system, sources, retrieval }
 }
 
 /// How long each step before the reply took, as `Server-Timing` (milliseconds of wall time,
@@ -546,7 +602,7 @@ fn replayed(r: StoredReply) -> Vec<StreamEvent> {
 }
 
 /// A `text/event-stream` response of the given frames.
-fn event_stream<S>(frames: S) -> EdgeResult<Response>
+pub(super) fn event_stream<S>(frames: S) -> EdgeResult<Response>
 where
     S: futures_util::Stream<Item = worker::Result<Vec<u8>>> + 'static,
 {

@@ -72,7 +72,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
             resp.headers_mut().set("cache-control", "no-store")?;
             Ok(resp)
         }
-        Handler::Owner(permission, answer) => admin::handle(permission, answer, &param, &mut req, env).await,
+        Handler::Owner(permission, answer) => admin::handle(permission, answer, &param, &mut req, env, ctx).await,
     }
 }
 

@@ -10,7 +10,7 @@ use worker::{Context, Env, Request, Response};
 
 use super::admin::{
     audit, conversations as owner_conversations, domains, keys, knowledge, leads as owner_leads, members, organization,
-    sources,
+    preview, sources,
 };
 use super::{auth, conversations, feedback, health, leads, messages, openapi, widget_config};
 use crate::error::EdgeResult;
@@ -35,6 +35,7 @@ pub struct Call<'a> {
 pub struct OwnerCall<'a> {
     pub req: &'a mut Request,
     pub env: &'a Env,
+    pub ctx: &'a Context,
     pub store: &'a OrgStore,
     pub owner: &'a tenancy::Owner,
     pub id: &'a str,
@@ -121,6 +122,11 @@ pub const ROUTES: &[Route] = &[
         "POST",
         "/v1/admin/domains/{id}/verify",
         Owner(SitesWrite, |o| Box::pin(domains::verify(o.env, o.store, o.id))),
+    ),
+    route(
+        "POST",
+        "/v1/admin/domains/{id}/preview",
+        Owner(SitesWrite, |o| Box::pin(preview::post(o.req, o.env, o.ctx, o.store, o.owner, o.id))),
     ),
     route("GET", "/v1/admin/knowledge/sources", Owner(KnowledgeRead, |o| Box::pin(sources::list(o.req, o.store)))),
     route(

@@ -8,7 +8,7 @@ use worker::wasm_bindgen::JsValue;
 use super::organization::{MonthSpend, Spend, MONTH_SPEND};
 use super::sources::KNOWLEDGE_VERSION;
 use super::{bind, changed, count, int, opt_text, text, Directory, OrgStore};
-use crate::budget::Price;
+use crate::budget::{Money, Price};
 use crate::clock::{now_ms, utc_day};
 use crate::error::{EdgeError, EdgeResult};
 use crate::ids::{ConversationId, DomainId, MessageId};
@@ -189,14 +189,15 @@ impl OrgStore {
     }
 
     /// What a reply needs besides the new message, in one round trip: whether the conversation
-    /// exists on `domain` and the domain's version, the conversation so far (newest `limit` turns),
+    /// exists on `domain` and the domain's version, the conversation so far (newest `limit` turns;
+    /// none without a `conversation`, as for the console's preview, which keeps its own),
     /// the system prompt entries, whether the site has passages and their version, the price of
     /// `model`, the conversation's visitor, the budget and spend of `month` (`YYYY-MM`), and
     /// whether the message named `client_id` was sent before.
     pub async fn prompt_context(
         &self,
         domain: DomainId,
-        conversation: ConversationId,
+        conversation: Option<ConversationId>,
         model: &str,
         month: &str,
         limit: usize,
@@ -224,7 +225,7 @@ impl OrgStore {
             user_messages: i64,
             last_refusal: Option<ErrorCode>,
         }
-        let conv = text(&conversation.to_string());
+        let conv = opt_text(conversation.map(|c| c.to_string()).as_deref());
         let results = self
             .db
             .batch(vec![
@@ -250,7 +251,7 @@ impl OrgStore {
                        (SELECT m.refusal FROM messages m WHERE m.organization_id = ?1 AND m.conversation_id = ?2 \
                         AND m.role = 'user' ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1) AS last_refusal \
                      FROM conversations WHERE organization_id = ?1 AND id = ?2 AND domain_id = ?3",
-                    &[self.org(), conv, text(&domain.to_string())],
+                    &[self.org(), conv.clone(), text(&domain.to_string())],
                 )?,
                 bind(
                     &self.db,
@@ -263,11 +264,7 @@ impl OrgStore {
                     &[self.org(), text(&domain.to_string())],
                 )?,
                 bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?,
-                bind(
-                    &self.db,
-                    EARLIER,
-                    &[self.org(), text(&conversation.to_string()), opt_text(client_id.map(ClientMessageId::as_str))],
-                )?,
+                bind(&self.db, EARLIER, &[self.org(), conv, opt_text(client_id.map(ClientMessageId::as_str))])?,
             ])
             .await?;
         let [history, knowledge, price, visitor, version, budget, earlier] = results.as_slice() else {
@@ -502,19 +499,7 @@ impl OrgStore {
                     ],
                 )?,
                 self.touch(&conv, now)?,
-                bind(
-                    &self.db,
-                    "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros, \
-                       operator_cost_micros) \
-                     VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6) \
-                     ON CONFLICT (organization_id, day) DO UPDATE SET \
-                       requests = requests + 1, \
-                       tokens_in = tokens_in + excluded.tokens_in, \
-                       tokens_out = tokens_out + excluded.tokens_out, \
-                       cost_micros = cost_micros + excluded.cost_micros, \
-                       operator_cost_micros = operator_cost_micros + excluded.operator_cost_micros",
-                    &[self.org(), text(&utc_day(now)), int(tokens_in), int(tokens_out), int(cost), int(operator_cost)],
-                )?,
+                self.add_usage(reply.usage, Money { owner: reply.cost_micros, operator: reply.operator_cost_micros })?,
             ])
             .await?;
         Ok(())

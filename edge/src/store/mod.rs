@@ -25,6 +25,7 @@ pub use domains::{DomainChanges, NewDomain};
 pub use leads::{LeadLimits, NewLead};
 pub use members::{Grant, NewInvitation};
 pub use messages::{Added, Earlier, FinishedReply, PromptContext, StoredReply, STALE_REPLY_MS};
+pub use organization::MonthSpend;
 pub use sources::{ChunkOrigin, ChunkPlace, ChunkRow, FetchedPage, KnownPage, NewChunk, NewSource};
 pub use users::{Acceptance, LiveSession, NewSession};
 

@@ -5,8 +5,14 @@ use shared::admin::audit::AuditAction;
 use shared::admin::organization::{ModelPrice, OrganizationView};
 use shared::admin::usage::{ActivityDay, UsageDay};
 
+use shared::Usage;
+use worker::D1PreparedStatement;
+
 use super::{bind, count, int, opt_int, opt_text, text, OrgStore};
+use crate::budget::Money;
+use crate::clock::{now_ms, utc_day};
 use crate::error::{EdgeError, EdgeResult};
+use crate::ids::{DomainId, MessageId};
 
 #[derive(Deserialize)]
 struct OrgRow {
@@ -223,6 +229,64 @@ impl OrgStore {
                 rated_down: count(r.rated_down),
             })
             .collect())
+    }
+
+    /// Adds a reply's usage and cost to the day's total: a visitor's reply in the same
+    /// transaction that stores it ([`OrgStore::finish_reply`]), the console's preview alone.
+    pub(super) fn add_usage(&self, usage: Usage, cost: Money) -> EdgeResult<D1PreparedStatement> {
+        let money = |m: u64| int(i64::try_from(m).unwrap_or(i64::MAX));
+        bind(
+            &self.db,
+            "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros, \
+               operator_cost_micros) \
+             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (organization_id, day) DO UPDATE SET \
+               requests = requests + 1, \
+               tokens_in = tokens_in + excluded.tokens_in, \
+               tokens_out = tokens_out + excluded.tokens_out, \
+               cost_micros = cost_micros + excluded.cost_micros, \
+               operator_cost_micros = operator_cost_micros + excluded.operator_cost_micros",
+            &[
+                self.org(),
+                text(&utc_day(now_ms())),
+                int(i64::from(usage.tokens_in)),
+                int(i64::from(usage.tokens_out)),
+                money(cost.owner),
+                money(cost.operator),
+            ],
+        )
+    }
+
+    /// Counts a reply of the console's preview of `domain` in the usage, and records it as a
+    /// preview's (its text is not kept); the record's id.
+    pub async fn add_preview_usage(
+        &self,
+        domain: DomainId,
+        model: &str,
+        usage: Usage,
+        cost: Money,
+    ) -> EdgeResult<MessageId> {
+        let money = |m: u64| int(i64::try_from(m).unwrap_or(i64::MAX));
+        let id = MessageId::generate();
+        let record = bind(
+            &self.db,
+            "INSERT INTO preview_replies (id, organization_id, domain_id, model, tokens_in, tokens_out, cost_micros, \
+               operator_cost_micros, created_at) \
+             VALUES (?3, ?1, (SELECT id FROM domains WHERE organization_id = ?1 AND id = ?2), ?4, ?5, ?6, ?7, ?8, ?9)",
+            &[
+                self.org(),
+                text(&domain.to_string()),
+                text(&id.to_string()),
+                text(model),
+                int(i64::from(usage.tokens_in)),
+                int(i64::from(usage.tokens_out)),
+                money(cost.owner),
+                money(cost.operator),
+                int(now_ms()),
+            ],
+        )?;
+        self.db.batch(vec![record, self.add_usage(usage, cost)?]).await?;
+        Ok(id)
     }
 
     /// The organization's money for the month (`YYYY-MM`) so far.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::check_name;
 use crate::field::{text_within, FieldError};
 use crate::limits::LimitsConfig;
+use crate::message::{MessageText, Role};
 use crate::provider::LlmConfig;
 use crate::{Hostname, WidgetConfig};
 
@@ -146,6 +147,57 @@ impl VerificationMethod {
             Self::Http => "http",
             Self::Dns => "dns",
         }
+    }
+}
+
+/// Turns of the preview's conversation sent with a message: the console keeps the
+/// conversation and sends it whole, up to this many.
+pub const MAX_PREVIEW_TURNS: usize = 40;
+/// A turn of that conversation: a reply the assistant gave, or an earlier message.
+pub const MAX_PREVIEW_TURN_CHARS: usize = 32_000;
+
+/// `POST /v1/admin/domains/{id}/preview`: a message to the site's assistant from the console's
+/// preview, answered as a visitor's would be (the site's model, knowledge and budget) but with
+/// the instructions being edited. Nothing of it is stored but its usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewMessage {
+    /// The new message, as a visitor's: trimmed, non-empty, within their limit.
+    pub content: MessageText,
+    /// The preview's conversation before it, oldest first.
+    #[serde(default)]
+    pub history: Vec<PreviewTurn>,
+    /// The instructions as they are being edited; absent, the saved ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewTurn {
+    /// `user` or `assistant`.
+    pub role: Role,
+    pub content: String,
+}
+
+impl PreviewMessage {
+    pub fn check(&self) -> Result<(), FieldError> {
+        if let Some(p) = &self.system_prompt {
+            text_within("system_prompt", p, MAX_SYSTEM_PROMPT_CHARS, false)?;
+        }
+        if self.history.len() > MAX_PREVIEW_TURNS {
+            return Err(FieldError::new("history", format!("at most {MAX_PREVIEW_TURNS} turns")));
+        }
+        for (i, turn) in self.history.iter().enumerate() {
+            if turn.role == Role::System {
+                return Err(FieldError::new(format!("history[{i}].role"), "must be user or assistant"));
+            }
+            if turn.content.chars().count() > MAX_PREVIEW_TURN_CHARS {
+                let message = format!("must be at most {MAX_PREVIEW_TURN_CHARS} characters");
+                return Err(FieldError::new(format!("history[{i}].content"), message));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -13,12 +13,13 @@ pub(super) mod knowledge;
 pub(super) mod leads;
 pub(super) mod members;
 pub(super) mod organization;
+pub(super) mod preview;
 pub(super) mod sources;
 
 use serde::de::DeserializeOwned;
 use shared::admin::{DEFAULT_PAGE, MAX_ADMIN_BODY_BYTES, MAX_PAGE};
 use shared::{ErrorCode, Permission};
-use worker::{Env, Request, Response};
+use worker::{Context, Env, Request, Response};
 
 use super::auth;
 use super::table::{Answer, OwnerCall};
@@ -39,12 +40,13 @@ pub async fn handle(
     id: &str,
     req: &mut Request,
     env: &Env,
+    ctx: &Context,
 ) -> EdgeResult<Response> {
     let answered = async {
         let owner = authenticate(req, env).await?;
         owner.may(permission)?;
         let store = OrgStore::for_owner(env.d1("DB")?, &owner, requester(req));
-        answer(OwnerCall { req, env, store: &store, owner: &owner, id }).await
+        answer(OwnerCall { req, env, ctx, store: &store, owner: &owner, id }).await
     }
     .await;
     // Owners' data, and errors about it, must not sit in shared caches.
