@@ -56,14 +56,28 @@ pub fn append_page<T>(
 pub fn SiteFilter(site: RwSignal<String>, sites: LocalResource<Vec<DomainView>>) -> impl IntoView {
     view! {
         <div>
-            <label for="site">"Site"</label>
-            <select id="site" bind:value=site>
-                <option value="">"All sites"</option>
-                {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
-                    <option value=d.id.clone()>{d.hostname.clone()}</option>
-                }).collect_view()}
-            </select>
+            <SiteSelect id="site" label="Site" site sites/>
         </div>
+    }
+}
+
+/// A labelled choice of the organization's sites, "All sites" (the empty value) first: what a
+/// list is filtered by, or what a new entry or source is for.
+#[component]
+pub fn SiteSelect(
+    id: &'static str,
+    label: &'static str,
+    site: RwSignal<String>,
+    sites: LocalResource<Vec<DomainView>>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <select id=id bind:value=site>
+            <option value="">"All sites"</option>
+            {move || sites.get().unwrap_or_default().into_iter().map(|d| view! {
+                <option value=d.id.clone()>{d.hostname.clone()}</option>
+            }).collect_view()}
+        </select>
     }
 }
 

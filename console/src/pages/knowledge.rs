@@ -9,7 +9,7 @@ use shared::admin::Page;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{when, ErrorNote};
+use crate::ui::{when, ErrorNote, SiteSelect};
 
 #[component]
 pub fn Knowledge() -> impl IntoView {
@@ -62,11 +62,7 @@ pub fn Knowledge() -> impl IntoView {
         <Show when=writable>
             <form class="card" on:submit=add.clone()>
                 <h3>"New entry"</h3>
-                <label for="entry-site">"For"</label>
-                <select id="entry-site" bind:value=site>
-                    <option value="">"All sites"</option>
-                    {move || sites.get().unwrap_or_default().into_iter().map(|d| view! { <option value=d.id.clone()>{d.hostname.clone()}</option> }).collect_view()}
-                </select>
+                <SiteSelect id="entry-site" label="For" site sites/>
                 <label for="entry-title">"Title"</label>
                 <input id="entry-title" required bind:value=title/>
                 <label for="entry-content">"Content"</label>

@@ -9,7 +9,7 @@ use shared::admin::Page;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{when, ErrorNote};
+use crate::ui::{when, ErrorNote, SiteSelect};
 
 /// How often the list is read again while a crawl is under way.
 const POLL_MS: u32 = 2_000;
@@ -74,22 +74,6 @@ pub fn Sources() -> impl IntoView {
     }
 }
 
-/// The site select both forms share: one site, or all of them.
-#[component]
-fn ForSite(
-    id: &'static str,
-    site: RwSignal<String>,
-    sites: LocalResource<Vec<shared::admin::domains::DomainView>>,
-) -> impl IntoView {
-    view! {
-        <label for=id>"For"</label>
-        <select id=id bind:value=site>
-            <option value="">"All sites"</option>
-            {move || sites.get().unwrap_or_default().into_iter().map(|d| view! { <option value=d.id.clone()>{d.hostname.clone()}</option> }).collect_view()}
-        </select>
-    }
-}
-
 fn created(error: RwSignal<Option<ApiError>>, reload: RwSignal<u32>, body: CreateSource, clear: impl Fn() + 'static) {
     leptos::task::spawn_local(async move {
         match api::post::<_, SourceView>("/v1/admin/knowledge/sources", &body).await {
@@ -123,7 +107,7 @@ fn AddWebsite(sites: LocalResource<Vec<shared::admin::domains::DomainView>>, rel
     view! {
         <form class="card" on:submit=add>
             <h3>"Add a website"</h3>
-            <ForSite id="website-site" site sites/>
+            <SiteSelect id="website-site" label="For" site sites/>
             <label for="website-url">"Start address"</label>
             <input id="website-url" type="url" required placeholder="https://www.example.com/ or …/sitemap.xml" bind:value=url/>
             <p class="hint">"A page or sitemap of one of your verified sites; the crawl stays on that host and follows robots.txt."</p>
@@ -164,7 +148,7 @@ fn AddDocument(sites: LocalResource<Vec<shared::admin::domains::DomainView>>, re
     view! {
         <form class="card" on:submit=add>
             <h3>"Add a document"</h3>
-            <ForSite id="document-site" site sites/>
+            <SiteSelect id="document-site" label="For" site sites/>
             <label for="document-title">"Title"</label>
             <input id="document-title" required placeholder="Warranty terms" bind:value=title/>
             <label for="document-format">"Written in"</label>
