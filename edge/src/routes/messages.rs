@@ -23,7 +23,7 @@ use crate::ids::{ConversationId, DomainId, MessageId, ReservationId};
 use crate::knowledge::{Freshness, Question};
 use crate::limits::{VisitorLimits, MINUTE_MS};
 use crate::meter::{Admission, Hit, Meter, Money, Reserve};
-use crate::prompt::{estimate_tokens, PromptMessage, Turn};
+use crate::prompt::{estimate_tokens, Turn};
 use crate::settings::{secret, LlmSettings, Payer, Settings};
 use crate::store::{Added, Earlier, FinishedReply, MonthSpend, OrgStore, PromptContext, StoredReply, STALE_REPLY_MS};
 use crate::{budget, knowledge, prompt, relay};
@@ -157,7 +157,6 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     // The site's websites and documents are searched for the question (not for small talk)
     // while the meter admits it; the reservation counts the passages' room in advance.
     let searching = context.has_passages && !small_talk;
-    let passages_room = if searching { (knowledge::PASSAGES_BUDGET_CHARS / 4 + 300) as u64 } else { 0 };
 
     let full = || EdgeError::new(ErrorCode::ConversationFull, "This conversation is full. Please start a new one.");
     // Checked here so a full conversation or a used-up quota costs no allowance; the insert
@@ -172,14 +171,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGr
     let visitor = context.visitor_id.unwrap_or_else(|| conversation.to_string());
     let hits = visitor_hits(domain.id, &visitor, &http::client_ip(req), &limits);
     let charge = Charge::of(&settings, &llm, context.price);
-    let reserve = charge.reserve(
-        &settings,
-        &llm,
-        month,
-        &context.month,
-        &prompt::build(&system, &turns, settings.history_token_budget),
-        passages_room,
-    );
+    let reserve = charge.reserve((&settings, &llm), month, &context.month, (&system, &turns), searching);
     let admitting = async {
         match &client_id {
             Some(c) => meter.admit_reply(hits, reserve, reply_name(conversation, c)).await,
@@ -366,20 +358,21 @@ impl Charge {
         Self { price, operator_paid }
     }
 
-    /// The budget a reply to `prompt` holds until it settles: its worst case, the prompt
-    /// (estimated generously, providers count differently, plus `extra_tokens` of passages
-    /// still to come) and a full reply.
+    /// The budget a reply to `system` and `turns` holds until it settles: its worst case, the
+    /// prompt (estimated generously, providers count differently, with room for the passages
+    /// still to come when the knowledge is `searching`) and a full reply.
     pub(super) fn reserve(
         self,
-        settings: &Settings,
-        llm: &LlmSettings,
+        (settings, llm): (&Settings, &LlmSettings),
         month: String,
         spend: &MonthSpend,
-        prompt: &[PromptMessage],
-        extra_tokens: u64,
+        (system, turns): (&str, &[Turn]),
+        searching: bool,
     ) -> Reserve {
+        let passages_room = if searching { (knowledge::PASSAGES_BUDGET_CHARS / 4 + 300) as u64 } else { 0 };
+        let prompt = prompt::build(system, turns, settings.history_token_budget);
         let prompt_tokens: u64 =
-            prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum::<u64>() + extra_tokens;
+            prompt.iter().map(|m| u64::from(estimate_tokens(&m.content))).sum::<u64>() + passages_room;
         let cents = |c: u64| c.saturating_mul(budget::MICROS_PER_CENT);
         Reserve {
             month,

@@ -57,16 +57,8 @@ pub async fn post(
         .map(|(role, content)| Turn { role, content, status: MessageStatus::Complete })
         .collect();
     let searching = context.has_passages && !knowledge::ranking::is_small_talk(text.as_str());
-    let passages_room = if searching { (knowledge::PASSAGES_BUDGET_CHARS / 4 + 300) as u64 } else { 0 };
     let charge = Charge::of(&settings, &llm, context.price);
-    let reserve = charge.reserve(
-        &settings,
-        &llm,
-        month,
-        &context.month,
-        &prompt::build(&system, &turns, settings.history_token_budget),
-        passages_room,
-    );
+    let reserve = charge.reserve((&settings, &llm), month, &context.month, (&system, &turns), searching);
     let meter = Meter::for_org(env, owner.org())?;
     let hit = Hit { key: format!("p:o:{}", owner.org()), limit: PREVIEW_MESSAGES_PER_MINUTE, window_ms: MINUTE_MS };
     let searching_knowledge = async {
