@@ -32,6 +32,18 @@ pub enum ApiError {
     Refused { code: ErrorCode, message: String },
 }
 
+/// Who asks the edge.
+#[derive(Clone, Copy)]
+enum Caller<'a> {
+    /// A visitor before their conversation exists.
+    Anonymous,
+    /// A visitor with their conversation's token.
+    Visitor(&'a str),
+    /// The site's owner in the console's preview: the session cookie of this, the edge's own,
+    /// origin, acting for the organization the console chose.
+    Owner { organization: Option<&'a str> },
+}
+
 /// The edge at one origin, on behalf of one site.
 #[derive(Debug, Clone)]
 pub struct Edge {
@@ -55,19 +67,20 @@ impl Edge {
             let text = JsFuture::from(fetched).await.ok().and_then(|t| t.as_string()).ok_or(ApiError::Unreachable)?;
             return decode(&text);
         }
-        let resp = self.fetch("GET", &format!("/v1/widget/config?site={}", self.site), None, None, None).await?;
+        let path = format!("/v1/widget/config?site={}", self.site);
+        let resp = self.fetch("GET", &path, None, Caller::Anonymous, None).await?;
         json_body(&resp).await
     }
 
     pub async fn open(&self, visitor_id: Option<String>, page_url: Option<String>) -> Result<Session, ApiError> {
         let body = CreateConversation { site: self.site.to_string(), visitor_id, page_url };
-        let resp = self.fetch("POST", "/v1/conversations", Some(body.to_json()), None, None).await?;
+        let resp = self.fetch("POST", "/v1/conversations", Some(body.to_json()), Caller::Anonymous, None).await?;
         json_body(&resp).await
     }
 
     pub async fn history(&self, s: &Session) -> Result<History, ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
-        let resp = self.fetch("GET", &path, None, Some(&s.token), None).await?;
+        let resp = self.fetch("GET", &path, None, Caller::Visitor(&s.token), None).await?;
         json_body(&resp).await
     }
 
@@ -85,42 +98,45 @@ impl Edge {
     ) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/messages", s.conversation_id);
         let body = PostMessage { content: text.to_owned(), client_message_id: client_id.map(str::to_owned) }.to_json();
-        let resp = self.fetch("POST", &path, Some(body), Some(&s.token), Some(signal)).await?;
+        let resp = self.fetch("POST", &path, Some(body), Caller::Visitor(&s.token), Some(signal)).await?;
         read_events(resp, on_event).await;
         Ok(())
     }
 
-    /// [`Edge::send`] for the console's preview of the site `domain`: signed in as the owner (the
-    /// session cookie of this, the edge's own, origin), with the conversation so far and the
-    /// instructions being edited; nothing is stored.
+    /// [`Edge::send`] for the console's preview of the site `domain`, as its owner acting for
+    /// `organization`, with the conversation so far and the instructions being edited; nothing
+    /// is stored.
     pub async fn preview(
         &self,
         domain: &str,
+        organization: Option<&str>,
         asked: &PreviewMessage,
         signal: &AbortSignal,
         on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let path = format!("/v1/admin/domains/{domain}/preview");
-        let resp = self.fetch("POST", &path, Some(wire::preview_message(asked)), None, Some(signal)).await?;
+        let body = Some(wire::preview_message(asked));
+        let resp = self.fetch("POST", &path, body, Caller::Owner { organization }, Some(signal)).await?;
         read_events(resp, on_event).await;
         Ok(())
     }
 
     pub async fn lead(&self, lead: &CreateLead, session: Option<&Session>) -> Result<(), ApiError> {
-        self.fetch("POST", "/v1/leads", Some(lead.to_json()), session.map(|s| s.token.as_str()), None).await.map(drop)
+        let caller = session.map_or(Caller::Anonymous, |s| Caller::Visitor(&s.token));
+        self.fetch("POST", "/v1/leads", Some(lead.to_json()), caller, None).await.map(drop)
     }
 
     /// Asks the edge to stop making the reply to the message named `client_id`.
     pub async fn stop(&self, s: &Session, client_id: &str) -> Result<(), ApiError> {
         let path = format!("/v1/conversations/{}/stop", s.conversation_id);
         let body = StopReply { client_message_id: client_id.to_owned() }.to_json();
-        self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
+        self.fetch("POST", &path, Some(body), Caller::Visitor(&s.token), None).await.map(drop)
     }
 
     pub async fn feedback(&self, s: &Session, message_id: &str, rating: Rating) -> Result<(), ApiError> {
         let path = format!("/v1/messages/{message_id}/feedback");
         let body = Feedback { conversation_id: s.conversation_id.clone(), rating }.to_json();
-        self.fetch("POST", &path, Some(body), Some(&s.token), None).await.map(drop)
+        self.fetch("POST", &path, Some(body), Caller::Visitor(&s.token), None).await.map(drop)
     }
 
     async fn fetch(
@@ -128,7 +144,7 @@ impl Edge {
         method: &str,
         path: &str,
         body: Option<String>,
-        token: Option<&str>,
+        caller: Caller<'_>,
         signal: Option<&AbortSignal>,
     ) -> Result<Response, ApiError> {
         let init = RequestInit::new();
@@ -139,8 +155,13 @@ impl Edge {
             let _ = headers.set("content-type", "application/json");
             init.set_body(&JsValue::from_str(&body));
         }
-        if let Some(token) = token {
-            let _ = headers.set("authorization", &format!("Bearer {token}"));
+        let credential = match caller {
+            Caller::Visitor(token) => Some(("authorization", format!("Bearer {token}"))),
+            Caller::Owner { organization } => organization.map(|org| ("x-organization-id", org.to_owned())),
+            Caller::Anonymous => None,
+        };
+        if let Some((name, value)) = credential {
+            let _ = headers.set(name, &value);
         }
         init.set_headers(&headers);
         init.set_signal(signal);

@@ -11,7 +11,6 @@ use shared::lead::{CreateLead, Email};
 use shared::message::{MessageText, MessageTextError, Rating};
 use shared::{LeadCapture, PageUrl, WidgetConfig};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
@@ -96,8 +95,10 @@ struct Pending {
     /// again after a refusal (a network blip) carries the same id and is stored only once.
     outgoing: Option<(String, String)>,
     lead_in_flight: bool,
-    /// The instructions being edited in the console, which its preview asks with.
+    /// The instructions being edited in the console, which its preview asks with, and the
+    /// organization the console acts for.
     draft_prompt: Option<String>,
+    draft_organization: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -197,18 +198,9 @@ impl Chat {
             return;
         };
         if self.previewing().is_some() {
-            // The console's preview: its config is the draft the console posts, and there is no
-            // conversation to come back to.
-            spawn_local(async move {
-                let posted = match config {
-                    Some(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
-                    None => None,
-                };
-                match posted {
-                    Some(draft) => self.apply_draft(&draft),
-                    None => self.availability.set(Availability::Unavailable),
-                }
-            });
+            // The console's preview: its config is the newest draft the console posted, which
+            // the loader hands over (`Widget::preview`), and there is no conversation to come
+            // back to.
             return;
         }
         self.set_session(self.store().session());
@@ -252,7 +244,10 @@ impl Chat {
         if config.leads != self.config.with_untracked(|c| c.leads) {
             self.lead.set(if config.leads == LeadCapture::BeforeChat { LeadForm::Asking } else { LeadForm::Hidden });
         }
-        self.pending.update_value(|p| p.draft_prompt = draft.string("system_prompt"));
+        self.pending.update_value(|p| {
+            p.draft_prompt = draft.string("system_prompt");
+            p.draft_organization = draft.string("organization_id");
+        });
         self.config.set(config);
         self.availability.set(Availability::Ready);
     }
@@ -294,9 +289,10 @@ impl Chat {
         self.notice.set(None);
         self.draft.set(String::new());
         let preview = self.previewing().map(|domain| {
-            let history = self.transcript.with_untracked(|t| t.turns(MAX_PREVIEW_TURNS));
-            let system_prompt = self.pending.with_value(|p| p.draft_prompt.clone());
-            (domain, PreviewMessage { content: text.clone(), history, system_prompt })
+            let history = self.transcript.with_untracked(|t| t.turns(MAX_PREVIEW_TURNS, PREVIEW_HISTORY_CHARS));
+            let (system_prompt, organization) =
+                self.pending.with_value(|p| (p.draft_prompt.clone(), p.draft_organization.clone()));
+            (domain, organization, PreviewMessage { content: text.clone(), history, system_prompt })
         });
         self.transcript.update(|t| t.send(text.as_str()));
         self.emit_message("user", text.as_str());
@@ -321,7 +317,9 @@ impl Chat {
                 }
             };
             let sent = match preview {
-                Some((domain, asked)) => edge.preview(&domain, &asked, &signal, on_event).await,
+                Some((domain, organization, asked)) => {
+                    edge.preview(&domain, organization.as_deref(), &asked, &signal, on_event).await
+                }
                 None => {
                     let session = match self.session() {
                         Some(s) => s,
@@ -553,6 +551,10 @@ impl Chat {
         });
     }
 }
+
+/// What the preview sends of its conversation, at most: well inside the edge's 256 KB body
+/// limit however long the replies grow (the prompt keeps only the newest turns anyway).
+const PREVIEW_HISTORY_CHARS: usize = 40_000;
 
 /// The edge no longer knows this browser's conversation (or its token): start a new one.
 fn session_gone(e: &ApiError) -> bool {

@@ -81,14 +81,24 @@ impl Transcript {
         self.entries.is_empty()
     }
 
-    /// What was said, as the console's preview sends it along: the newest `max` turns with
-    /// text, oldest first.
-    pub fn turns(&self, max: usize) -> Vec<PreviewTurn> {
-        let said: Vec<&Entry> = self.entries.iter().filter(|e| !e.content.is_empty()).collect();
-        said[said.len().saturating_sub(max)..]
+    /// What was said, as the console's preview sends it along: the newest turns with text, at
+    /// most `max` of them and `max_chars` in all, oldest first.
+    pub fn turns(&self, max: usize, max_chars: usize) -> Vec<PreviewTurn> {
+        let mut chars = 0;
+        let mut said: Vec<PreviewTurn> = self
+            .entries
             .iter()
+            .rev()
+            .filter(|e| !e.content.is_empty())
+            .take(max)
+            .take_while(|e| {
+                chars += e.content.chars().count();
+                chars <= max_chars
+            })
             .map(|e| PreviewTurn { role: e.role, content: e.content.clone() })
-            .collect()
+            .collect();
+        said.reverse();
+        said
     }
 
     /// A reply is on its way: nothing new may be sent until it ends.
@@ -246,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn the_preview_sends_what_was_said_newest_last_within_its_limit() {
+    fn the_preview_sends_what_was_said_newest_last_within_its_limits() {
         let mut t = Transcript::default();
         t.send("a");
         t.apply(token("reply a"));
@@ -254,11 +264,13 @@ mod tests {
         t.send("b");
         t.apply(error());
         t.send("c");
-        let said: Vec<(Role, String)> = t.turns(10).into_iter().map(|p| (p.role, p.content)).collect();
+        let said: Vec<(Role, String)> = t.turns(10, 100).into_iter().map(|p| (p.role, p.content)).collect();
         let expected = [(Role::User, "a"), (Role::Assistant, "reply a"), (Role::User, "b"), (Role::User, "c")];
         assert_eq!(said, expected.map(|(r, c)| (r, c.to_owned())), "replies without text are left out");
-        let newest: Vec<String> = t.turns(2).into_iter().map(|p| p.content).collect();
+        let newest: Vec<String> = t.turns(2, 100).into_iter().map(|p| p.content).collect();
         assert_eq!(newest, ["b", "c"]);
+        let within: Vec<String> = t.turns(10, 8).into_iter().map(|p| p.content).collect();
+        assert_eq!(within, ["b", "c"], "the reply of 7 characters would pass 8 in all");
     }
 
     #[test]

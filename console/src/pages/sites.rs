@@ -212,10 +212,12 @@ fn Settings(site: DomainView) -> impl IntoView {
         });
     };
     let readonly = move || !account.can(Permission::SitesWrite);
-    // What the preview frame is posted: the config, and the instructions as they are typed.
+    // What the preview frame is posted: the config, the instructions as they are typed, and the
+    // organization the console acts for (a person may belong to several).
     let draft = Signal::derive(move || {
         let mut draft = serde_json::to_value(edited.get()).unwrap_or_default();
         draft["system_prompt"] = prompt.get().into();
+        draft["organization_id"] = account.organization.get().into();
         draft.to_string()
     });
     let (site_key, domain) = (site.site_key.clone(), site.id.clone());

@@ -499,7 +499,7 @@ impl OrgStore {
                     ],
                 )?,
                 self.touch(&conv, now)?,
-                self.add_usage(reply.usage, Money { owner: reply.cost_micros, operator: reply.operator_cost_micros })?,
+                self.add_usage(reply.usage, Money { owner: reply.cost_micros, operator: reply.operator_cost_micros }, now)?,
             ])
             .await?;
         Ok(())

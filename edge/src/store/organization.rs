@@ -233,8 +233,7 @@ impl OrgStore {
 
     /// Adds a reply's usage and cost to the day's total: a visitor's reply in the same
     /// transaction that stores it ([`OrgStore::finish_reply`]), the console's preview alone.
-    pub(super) fn add_usage(&self, usage: Usage, cost: Money) -> EdgeResult<D1PreparedStatement> {
-        let money = |m: u64| int(i64::try_from(m).unwrap_or(i64::MAX));
+    pub(super) fn add_usage(&self, usage: Usage, cost: Money, now: i64) -> EdgeResult<D1PreparedStatement> {
         bind(
             &self.db,
             "INSERT INTO usage_daily (organization_id, day, requests, tokens_in, tokens_out, cost_micros, \
@@ -248,7 +247,7 @@ impl OrgStore {
                operator_cost_micros = operator_cost_micros + excluded.operator_cost_micros",
             &[
                 self.org(),
-                text(&utc_day(now_ms())),
+                text(&utc_day(now)),
                 int(i64::from(usage.tokens_in)),
                 int(i64::from(usage.tokens_out)),
                 money(cost.owner),
@@ -266,8 +265,7 @@ impl OrgStore {
         usage: Usage,
         cost: Money,
     ) -> EdgeResult<MessageId> {
-        let money = |m: u64| int(i64::try_from(m).unwrap_or(i64::MAX));
-        let id = MessageId::generate();
+        let (id, now) = (MessageId::generate(), now_ms());
         let record = bind(
             &self.db,
             "INSERT INTO preview_replies (id, organization_id, domain_id, model, tokens_in, tokens_out, cost_micros, \
@@ -282,10 +280,10 @@ impl OrgStore {
                 int(i64::from(usage.tokens_out)),
                 money(cost.owner),
                 money(cost.operator),
-                int(now_ms()),
+                int(now),
             ],
         )?;
-        self.db.batch(vec![record, self.add_usage(usage, cost)?]).await?;
+        self.db.batch(vec![record, self.add_usage(usage, cost, now)?]).await?;
         Ok(id)
     }
 
@@ -294,4 +292,9 @@ impl OrgStore {
         let s: Option<Spend> = bind(&self.db, MONTH_SPEND, &[self.org(), text(month)])?.first(None).await?;
         Ok(s.map(MonthSpend::from).unwrap_or_default())
     }
+}
+
+/// Micro-dollars as D1 stores them.
+fn money(m: u64) -> worker::wasm_bindgen::JsValue {
+    int(i64::try_from(m).unwrap_or(i64::MAX))
 }

@@ -25,6 +25,11 @@ use crate::settings::{secret, Settings};
 use crate::store::OrgStore;
 use crate::tenancy::Owner;
 
+const BUDGET_HELD: &str =
+    "Replies in progress hold the rest of this month's budget. Please try again in a few seconds.";
+const BUDGET_SPENT: &str =
+    "This month's budget is spent: the assistant answers no one, the preview included, until it is raised.";
+
 /// Preview messages an organization may send per minute: a person trying their settings out,
 /// not a way around the visitors' limits.
 const PREVIEW_MESSAGES_PER_MINUTE: u32 = 30;
@@ -38,8 +43,8 @@ pub async fn post(
     id: &str,
 ) -> EdgeResult<Response> {
     let not_found = || EdgeError::new(ErrorCode::DomainNotFound, "No such domain.");
-    let domain = store.domain(DomainId::parse(id).ok_or_else(not_found)?).await?.ok_or_else(not_found)?;
-    let domain_id = DomainId::parse(&domain.id).ok_or_else(not_found)?;
+    let domain_id = DomainId::parse(id).ok_or_else(not_found)?;
+    let domain = store.domain(domain_id).await?.ok_or_else(not_found)?;
     let asked: PreviewMessage = body(req).await?;
     asked.check()?;
     let text = asked.content;
@@ -60,6 +65,9 @@ pub async fn post(
     let charge = Charge::of(&settings, &llm, context.price);
     let reserve = charge.reserve((&settings, &llm), month, &context.month, (&system, &turns), searching);
     let meter = Meter::for_org(env, owner.org())?;
+    // The reply's task outlives this call, so it has a store of its own, made before the budget
+    // is held: every way out after that settles it.
+    let task_store = OrgStore::for_owner(env.d1("DB")?, owner, requester(req));
     let hit = Hit { key: format!("p:o:{}", owner.org()), limit: PREVIEW_MESSAGES_PER_MINUTE, window_ms: MINUTE_MS };
     let searching_knowledge = async {
         if !searching {
@@ -72,26 +80,20 @@ pub async fn post(
             .ok()
     };
     let (admission, found) = join(meter.admit(vec![hit], Some(reserve)), searching_knowledge).await;
-    let reservation =
-        match admission? {
-            Admission::Admitted { reservation } => reservation,
-            Admission::RateLimited { retry_after } | Admission::BudgetHeld { retry_after } => {
-                return Err(EdgeError::rate_limited(
-                    retry_after,
-                    "Too many preview messages at once. Please wait a moment.",
-                ))
-            }
-            Admission::BudgetExhausted => return Err(EdgeError::new(
-                ErrorCode::BudgetExhausted,
-                "This month's budget is spent: the assistant answers no one, the preview included, until it is raised.",
-            )),
-            Admission::Replying => return Err(EdgeError::internal("the meter named a reply for a preview")),
-        };
+    let reservation = match admission? {
+        Admission::Admitted { reservation } => reservation,
+        Admission::RateLimited { retry_after } => {
+            return Err(EdgeError::rate_limited(retry_after, "Too many preview messages this minute. Please wait."));
+        }
+        Admission::BudgetHeld { retry_after } => {
+            return Err(EdgeError::rate_limited(retry_after, BUDGET_HELD));
+        }
+        Admission::BudgetExhausted => return Err(EdgeError::new(ErrorCode::BudgetExhausted, BUDGET_SPENT)),
+        Admission::Replying => return Err(EdgeError::internal("the meter named a reply for a preview")),
+    };
     let Informed { system, sources, .. } = informed(system, found, searching, &settings);
     let prompt = prompt::build(&system, &turns, settings.history_token_budget);
     let (tx, rx) = mpsc::unbounded::<Vec<u8>>();
-    // The reply's task outlives this call, so it has a store of its own.
-    let store = OrgStore::for_owner(env.d1("DB")?, owner, requester(req));
     let ai = env.ai("AI").ok();
     // Read to its end inside wait_until, so the usage is counted and the budget settled even if
     // the console goes away mid-reply (the provider is then closed at the next checkpoint).
@@ -104,7 +106,7 @@ pub async fn post(
         }
         let outcome = relay::read_reply(opening, &llm, &prompt, &mut progress).await;
         let cost = charge.cost(outcome.usage);
-        let counted = store.add_preview_usage(domain_id, llm.model.as_str(), outcome.usage, cost).await;
+        let counted = task_store.add_preview_usage(domain_id, llm.model.as_str(), outcome.usage, cost).await;
         meter.settle_quietly(reservation, if counted.is_ok() { cost } else { Money::default() }).await;
         progress.send(match (counted, outcome.error) {
             (Err(e), _) | (Ok(_), Some(e)) => e.into(),
