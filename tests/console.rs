@@ -77,6 +77,11 @@ fn main() {
             an_owner_adds_a_document_reads_a_refused_crawl_in_words_and_finds_the_unanswered_questions,
         ),
         ("every_page_at_desktop_and_phone_in_light_and_dark", every_page_at_desktop_and_phone_in_light_and_dark),
+        // Last: it makes the shop's owner a member of a second organization.
+        (
+            "a_person_in_two_organizations_switches_and_previews_the_second_ones_site",
+            a_person_in_two_organizations_switches_and_previews_the_second_ones_site,
+        ),
     ];
     let ctx = if args.list { None } else { Some(start()) };
     let trials = tests
@@ -658,6 +663,73 @@ fn an_owner_sees_nothing_of_another_organization(ctx: &Ctx) {
             .js(&format!("return fetch('/v1/admin/domains', {{headers: {{'x-organization-id': '{}'}}}}).then(r => r.status)", ctx.rival.id))
             .await;
         assert_eq!(status, json!(404));
+    });
+    ctx.app.block_on(owner.close());
+}
+
+/// The shop's owner, invited into a studio's team too, picks the studio in the switcher, and
+/// its site's preview answers them as the studio's admin, with the studio's draft; the choice
+/// outlives a reload.
+fn a_person_in_two_organizations_switches_and_previews_the_second_ones_site(ctx: &Ctx) {
+    let studio = organization(&ctx.app, "studio").unwrap_or_else(|e| panic!("the studio: {e}"));
+    let admin = ctx.app.admin(&studio.key);
+    let (domain, invited) = ctx.app.block_on(async {
+        let domain = admin.post("/v1/admin/domains", &json!({"hostname": "studio.example"})).await;
+        let invited = admin.post("/v1/admin/invitations", &json!({"email": ctx.shop.owner, "role": "admin"})).await;
+        (domain, invited)
+    });
+    let domain =
+        domain.body["id"].as_str().unwrap_or_else(|| panic!("the studio's site: {:?}", domain.body)).to_owned();
+    let link =
+        invited.body["delivery"]["link"].as_str().unwrap_or_else(|| panic!("the invitation: {:?}", invited.body));
+    let token = link.split_once("#token=").expect("the token is in the link's fragment").1;
+    // Taken up with the password the shop's owner already has.
+    let accepted = ctx.app.block_on(
+        Person::new(&ctx.app.edge, "10.9.0.3")
+            .post("/v1/auth/invitations/accept", &json!({"token": token, "password": PASSWORD})),
+    );
+    assert_eq!(accepted.body["memberships"].as_array().map(Vec::len), Some(2), "{:?}", accepted.body);
+    let usage = || -> i64 {
+        let rows = ctx
+            .app
+            .db
+            .rows("SELECT coalesce(sum(requests), 0) FROM usage_daily WHERE organization_id = ?1", &[&studio.id]);
+        rows[0][0].parse().expect("a count")
+    };
+    let question = "Which rooms can I book? (asked in the studio's preview)";
+    let owner = ctx.page(false);
+    ctx.app.block_on(async {
+        owner.goto(&ctx.console("/")).await;
+        sign_in(&owner, &ctx.shop.owner, PASSWORD).await;
+        path_is(&owner, "/console/").await;
+        set_value(&owner, ".switcher select", &studio.id, "change").await;
+        click(&owner, "nav a[href='/console/sites']").await;
+        wait_text(&owner, "studio.example").await;
+        // A new page load: the console still acts for the studio.
+        owner.goto(&ctx.console(&format!("/sites/{domain}"))).await;
+        fill(&owner, "#prompt", "You are the studio's booking desk. STUDIO-DRAFT-3").await;
+        let usage_before = usage();
+        owner.client.enter_frame(0).await.expect("the preview frame");
+        owner.started().await;
+        let input = owner.element("textarea").await;
+        input.send_keys(question).await.expect("typing");
+        input.send_keys(&Key::Enter).await.expect("Enter");
+        let expected = default_reply(question);
+        owner
+            .wait_for(
+                "the preview's reply",
+                &format!("wa('.msg.assistant:not(.greeting) .md').map(m => m.textContent).includes({expected:?})"),
+                WAIT,
+            )
+            .await;
+        owner.client.enter_parent_frame().await.expect("back to the console");
+        let asked = ctx.app.llm.requests().into_iter().rev().find(|r| r.body.to_string().contains(question));
+        let system = asked.expect("the provider was asked").body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(system.contains("STUDIO-DRAFT-3"), "the preview asks with the studio's draft: {system}");
+        assert_eq!(usage(), usage_before + 1, "the reply counts in the studio's usage");
     });
     ctx.app.block_on(owner.close());
 }
