@@ -75,10 +75,9 @@ pub fn Analytics() -> impl IntoView {
                     let (replies, cost) = (usage(|d| d.requests), usage(|d| d.cost_micros));
                     let tokens = usage(|d| d.tokens_in + d.tokens_out);
                     let (up, down) = (total(&activity(|d| d.rated_up)), total(&activity(|d| d.rated_down)));
-                    let rated = if up + down == 0 {
-                        "no ratings".to_owned()
-                    } else {
-                        format!("{}% of {}", (up * 100 + (up + down) / 2) / (up + down), up + down)
+                    let rated = match (up * 100 + (up + down) / 2).checked_div(up + down) {
+                        Some(share) => format!("{share}% of {}", up + down),
+                        None => "no ratings".to_owned(),
                     };
                     let b = report.budget;
                     view! {

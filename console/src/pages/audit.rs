@@ -42,7 +42,10 @@ pub fn Audit() -> impl IntoView {
         });
     };
     Effect::new(move |_| {
-        (account.organization.track(), action.track(), from.track(), to.track());
+        account.organization.track();
+        action.track();
+        from.track();
+        to.track();
         items.set(Vec::new());
         loaded.set(false);
         load(String::new());

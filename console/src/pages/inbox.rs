@@ -75,8 +75,14 @@ pub fn Inbox() -> impl IntoView {
         }
     };
     Effect::new(move |_| {
-        (account.organization.track(), site.track(), from.track(), to.track());
-        (rating.track(), status.track(), with_lead.track(), search.track());
+        account.organization.track();
+        site.track();
+        from.track();
+        to.track();
+        rating.track();
+        status.track();
+        with_lead.track();
+        search.track();
         items.set(Vec::new());
         loaded.set(false);
         leptos::task::spawn_local(refresh());

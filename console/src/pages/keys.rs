@@ -16,7 +16,8 @@ pub fn Keys() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
     let keys = LocalResource::new(move || {
-        (account.organization.track(), reload.track());
+        account.organization.track();
+        reload.track();
         api::get::<Page<ApiKeyView>>("/v1/admin/keys")
     });
     let name = RwSignal::new(String::new());

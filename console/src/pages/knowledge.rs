@@ -17,7 +17,8 @@ pub fn Knowledge() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let sites = crate::ui::sites();
     let entries = LocalResource::new(move || {
-        (account.organization.track(), reload.track());
+        account.organization.track();
+        reload.track();
         api::get::<Page<KnowledgeView>>("/v1/admin/knowledge")
     });
     let writable = move || account.can(Permission::KnowledgeWrite);
@@ -60,7 +61,7 @@ pub fn Knowledge() -> impl IntoView {
         <h2 class="section">"Entries"</h2>
         <p class="hint">"Short facts and answers to common questions: opening hours, prices, policies. Each is searched like a document; a system prompt entry instead replaces a site's instructions."</p>
         <Show when=writable>
-            <form class="card" on:submit=add.clone()>
+            <form class="card" on:submit=add>
                 <h3>"New entry"</h3>
                 <SiteSelect id="entry-site" label="For" site sites/>
                 <label for="entry-title">"Title"</label>

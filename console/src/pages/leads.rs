@@ -30,7 +30,10 @@ pub fn Leads() -> impl IntoView {
         )
     };
     let page = LocalResource::new(move || {
-        (account.organization.track(), site.track(), from.track(), to.track());
+        account.organization.track();
+        site.track();
+        from.track();
+        to.track();
         let first = path("", "");
         async move { api::get::<Page<LeadView>>(&first).await }
     });

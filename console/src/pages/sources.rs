@@ -20,7 +20,8 @@ pub fn Sources() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let sites = crate::ui::sites();
     let sources = LocalResource::new(move || {
-        (account.organization.track(), reload.track());
+        account.organization.track();
+        reload.track();
         api::get::<Page<SourceView>>("/v1/admin/knowledge/sources")
     });
     let crawling = move || {
@@ -247,7 +248,7 @@ fn Source(source: SourceView, for_site: String, writable: bool, reload: RwSignal
             <ErrorNote error/>
             {writable.then(|| {
                 let recrawl = format!("{path}/crawl");
-                let (act_crawl, act_remove) = (act.clone(), act.clone());
+                let (act_crawl, act_remove) = (act, act);
                 let path = path.clone();
                 view! {
                     <div class="row">

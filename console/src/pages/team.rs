@@ -25,12 +25,14 @@ pub fn Team() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
     let members = LocalResource::new(move || {
-        (account.organization.track(), reload.track());
+        account.organization.track();
+        reload.track();
         api::get::<Page<MemberView>>("/v1/admin/members")
     });
     let manages = move || account.can(Permission::MembersManage);
     let invitations = LocalResource::new(move || {
-        (account.organization.track(), reload.track());
+        account.organization.track();
+        reload.track();
         let allowed = manages();
         async move {
             if allowed {
@@ -136,7 +138,7 @@ pub fn Team() -> impl IntoView {
             })}
         </Suspense>
         <Show when=manages>
-            <form class="card inline-form" on:submit=invite.clone()>
+            <form class="card inline-form" on:submit=invite>
                 <h2>"Invite someone"</h2>
                 <div class="row">
                     <div>
