@@ -383,13 +383,7 @@ fn an_owner_previews_changes_before_saving_and_the_visitor_sees_them_on_the_next
         ctx.app.db.rows("SELECT id FROM domains WHERE organization_id = ?1 AND hostname = ?2", &[&ctx.shop.id, &HOST])
             [0][0]
             .clone();
-    let usage = || -> i64 {
-        let rows = ctx
-            .app
-            .db
-            .rows("SELECT coalesce(sum(requests), 0) FROM usage_daily WHERE organization_id = ?1", &[&ctx.shop.id]);
-        rows[0][0].parse().expect("a count")
-    };
+    let usage = || replies_counted(ctx, &ctx.shop.id);
     let question = "Do you sell green tea? (asked in the preview)";
     let draft_instructions = "You are the tea shop's sommelier. DRAFT-INSTRUCTIONS-7";
     ctx.app.block_on(async {
@@ -689,13 +683,7 @@ fn a_person_in_two_organizations_switches_and_previews_the_second_ones_site(ctx:
             .post("/v1/auth/invitations/accept", &json!({"token": token, "password": PASSWORD})),
     );
     assert_eq!(accepted.body["memberships"].as_array().map(Vec::len), Some(2), "{:?}", accepted.body);
-    let usage = || -> i64 {
-        let rows = ctx
-            .app
-            .db
-            .rows("SELECT coalesce(sum(requests), 0) FROM usage_daily WHERE organization_id = ?1", &[&studio.id]);
-        rows[0][0].parse().expect("a count")
-    };
+    let usage = || replies_counted(ctx, &studio.id);
     let question = "Which rooms can I book? (asked in the studio's preview)";
     let owner = ctx.page(false);
     ctx.app.block_on(async {
@@ -732,6 +720,15 @@ fn a_person_in_two_organizations_switches_and_previews_the_second_ones_site(ctx:
         assert_eq!(usage(), usage_before + 1, "the reply counts in the studio's usage");
     });
     ctx.app.block_on(owner.close());
+}
+
+/// The replies counted in an organization's usage, all days together.
+fn replies_counted(ctx: &Ctx, organization: &str) -> i64 {
+    let rows = ctx
+        .app
+        .db
+        .rows("SELECT coalesce(sum(requests), 0) FROM usage_daily WHERE organization_id = ?1", &[&organization]);
+    rows[0][0].parse().expect("a count")
 }
 
 /// Sets a form control's value as a person's picker would (date and colour inputs, selects).
