@@ -234,6 +234,12 @@ async fn visitor_asks(page: &Page, url: &str, question: &str) {
     let launcher = page.launcher().await;
     launcher.click().await.expect("click the launcher");
     page.wait_for("the open panel", "w('.panel') && !w('.panel').hidden && w('textarea')", WAIT).await;
+    ask(page, question).await;
+}
+
+/// Asks in the open widget (a visitor's, or the console's preview) and waits for the whole
+/// reply.
+async fn ask(page: &Page, question: &str) {
     let input = page.element("textarea").await;
     input.send_keys(question).await.expect("typing");
     input.send_keys(&Key::Enter).await.expect("Enter");
@@ -244,6 +250,13 @@ async fn visitor_asks(page: &Page, url: &str, question: &str) {
         WAIT,
     )
     .await;
+}
+
+/// The system message the provider was last asked `question` with.
+fn system_asked_with(ctx: &Ctx, question: &str) -> String {
+    let asked = ctx.app.llm.requests().into_iter().rev().find(|r| r.body.to_string().contains(question));
+    let asked = asked.expect("the provider was asked");
+    asked.body["messages"][0]["content"].as_str().unwrap_or_default().to_owned()
 }
 
 fn the_console_is_served_with_a_strict_policy_on_every_path(ctx: &Ctx) {
@@ -416,23 +429,11 @@ fn an_owner_previews_changes_before_saving_and_the_visitor_sees_them_on_the_next
                 WAIT,
             )
             .await;
-        let input = owner.element("textarea").await;
-        input.send_keys(question).await.expect("typing");
-        input.send_keys(&Key::Enter).await.expect("Enter");
-        let expected = default_reply(question);
-        owner
-            .wait_for(
-                "the preview's reply",
-                &format!("wa('.msg.assistant:not(.greeting) .md').map(m => m.textContent).includes({expected:?})"),
-                WAIT,
-            )
-            .await;
+        ask(&owner, question).await;
         owner.client.enter_parent_frame().await.expect("back to the console");
 
         // Answered with the instructions being edited, not the saved ones.
-        let asked = ctx.app.llm.requests().into_iter().rev().find(|r| r.body.to_string().contains(question));
-        let asked = asked.expect("the provider was asked");
-        let system = asked.body["messages"][0]["content"].as_str().unwrap_or_default().to_owned();
+        let system = system_asked_with(ctx, question);
         assert!(system.contains("DRAFT-INSTRUCTIONS-7"), "the preview asks with the draft: {system}");
         // Not a visitor's conversation, but paid for like one.
         let stored =
@@ -699,23 +700,9 @@ fn a_person_in_two_organizations_switches_and_previews_the_second_ones_site(ctx:
         let usage_before = usage();
         owner.client.enter_frame(0).await.expect("the preview frame");
         owner.started().await;
-        let input = owner.element("textarea").await;
-        input.send_keys(question).await.expect("typing");
-        input.send_keys(&Key::Enter).await.expect("Enter");
-        let expected = default_reply(question);
-        owner
-            .wait_for(
-                "the preview's reply",
-                &format!("wa('.msg.assistant:not(.greeting) .md').map(m => m.textContent).includes({expected:?})"),
-                WAIT,
-            )
-            .await;
+        ask(&owner, question).await;
         owner.client.enter_parent_frame().await.expect("back to the console");
-        let asked = ctx.app.llm.requests().into_iter().rev().find(|r| r.body.to_string().contains(question));
-        let system = asked.expect("the provider was asked").body["messages"][0]["content"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let system = system_asked_with(ctx, question);
         assert!(system.contains("STUDIO-DRAFT-3"), "the preview asks with the studio's draft: {system}");
         assert_eq!(usage(), usage_before + 1, "the reply counts in the studio's usage");
     });
