@@ -20,7 +20,7 @@
 //! | `[[long]]`       | `w1 w2 … w90`, 700 ms between tokens: a reply of about a minute  |
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -34,6 +34,8 @@ pub struct Recorded {
     /// Every header, names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// When its head and body had arrived.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -213,6 +215,7 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     let Some((head, body)) = read_request(&mut socket).await? else {
         return Ok(());
     };
+    let at = Instant::now();
     let request_line = head.lines().next().unwrap_or_default().to_owned();
     let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
     let wire = Wire::of(&path).filter(|_| request_line.starts_with("POST "));
@@ -233,7 +236,7 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, delay: Dur
     let asked = log
         .lock()
         .map(|mut l| {
-            l.push(Recorded { path, authorization, headers, body: body.clone() });
+            l.push(Recorded { path, authorization, headers, body: body.clone(), at });
             l.iter().filter(|r| r.body == body).count()
         })
         .unwrap_or(1);

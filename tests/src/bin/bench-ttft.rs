@@ -27,10 +27,19 @@ const LONG_QUESTION: &str = "Please repeat after me every word of this long ques
     which paces its tokens evenly and so sets the upper bound for both paths; the edge should keep up with it \
     token for token without buffering, batching or falling behind while it also writes the reply to its store.";
 
-/// Time to the first token and from it to the last, straight from the stand-in.
-async fn direct(http: &reqwest::Client, base_url: &str, question: &str) -> (Duration, Duration, usize) {
+/// When the stand-in had the request sent at `start` (the first it received since it had
+/// `before` requests): the time before the provider is asked.
+fn asked(app: &App, before: usize, start: Instant) -> Duration {
+    app.llm.requests().get(before).expect("the stand-in was asked").at.saturating_duration_since(start)
+}
+
+/// Time to the first token and from it to the last, straight from the stand-in, and how long
+/// the stand-in took to have the request.
+async fn direct(app: &App, http: &reqwest::Client, question: &str) -> (Duration, Duration, usize, Duration) {
+    let base_url = &app.llm.base_url;
     let body = json!({"model": "stand-in", "stream": true, "stream_options": {"include_usage": true},
         "messages": [{"role": "system", "content": "You are a benchmark."}, {"role": "user", "content": question}]});
+    let before = app.llm.requests().len();
     let start = Instant::now();
     let resp = http.post(format!("{base_url}/chat/completions")).json(&body).send().await.expect("stand-in answers");
     let mut stream = resp.bytes_stream();
@@ -49,24 +58,25 @@ async fn direct(http: &reqwest::Client, base_url: &str, question: &str) -> (Dura
         }
     }
     let first = first.expect("a token from the stand-in");
-    (first - start, last - first, tokens)
+    (first - start, last - first, tokens, asked(app, before, start))
 }
 
 /// The same through the edge, in a new conversation of the demo site, by a new visitor at a new
 /// address (so the visitor limits never stop the run).
-async fn edge(app: &App, question: &str) -> (Duration, Duration, usize, Vec<(String, f64)>) {
+async fn edge(app: &App, question: &str) -> (Duration, Duration, usize, Duration, Vec<(String, f64)>) {
     use std::sync::atomic::{AtomicU32, Ordering};
     static RUN: AtomicU32 = AtomicU32::new(0);
     let n = RUN.fetch_add(1, Ordering::Relaxed);
     let api = app.api("http://localhost:8788").from_ip(&format!("10.40.{}.{}", n / 250, n % 250 + 1));
     let c = api.open("site_demo_localhost", &format!("bench-{n}")).await;
+    let before = app.llm.requests().len();
     let start = Instant::now();
     let reply = api.send(&c.conversation_id, &c.token, question).await;
     let times: Vec<Instant> =
         reply.events.iter().filter(|(_, e)| matches!(e, StreamEvent::Token { .. })).map(|(t, _)| *t).collect();
     let (first, last) = (times.first().expect("a token through the edge"), times[times.len() - 1]);
     let steps = reply.headers.get("server-timing").and_then(|v| v.to_str().ok()).map(server_timing).unwrap_or_default();
-    (*first - start, last - *first, times.len(), steps)
+    (*first - start, last - *first, times.len(), asked(app, before, start), steps)
 }
 
 fn tokens_per_second(runs: &[(Duration, Duration, usize)]) -> f64 {
@@ -102,20 +112,21 @@ fn main() {
     let (d_short, e_short, d_long, e_long, e_steps) = app.block_on(async {
         // Warm up both paths (worker instantiation, connection pools).
         for _ in 0..5 {
-            direct(&http, &app.llm.base_url, short).await;
+            direct(&app, &http, short).await;
             edge(&app, short).await;
         }
         let (mut d_short, mut e_short, mut d_long, mut e_long) = (vec![], vec![], vec![], vec![]);
         let mut e_steps = Vec::new();
         // Interleaved, so drift on the machine affects both alike.
         for i in 0..runs {
-            d_short.push(direct(&http, &app.llm.base_url, short).await);
-            let (first, rest, n, steps) = edge(&app, short).await;
-            e_short.push((first, rest, n));
+            d_short.push(direct(&app, &http, short).await);
+            let (first, rest, n, asked, steps) = edge(&app, short).await;
+            e_short.push((first, rest, n, asked));
             e_steps.push(steps);
             if i < long_runs {
-                d_long.push(direct(&http, &app.llm.base_url, LONG_QUESTION).await);
-                let (first, rest, n, _) = edge(&app, LONG_QUESTION).await;
+                let (first, rest, n, _) = direct(&app, &http, LONG_QUESTION).await;
+                d_long.push((first, rest, n));
+                let (first, rest, n, _, _) = edge(&app, LONG_QUESTION).await;
                 e_long.push((first, rest, n));
             }
         }
@@ -136,6 +147,17 @@ fn main() {
     let d = summary("direct from the stand-in", d_short.iter().map(|r| r.0).collect());
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
+    // Where the edge's time goes, from the stand-in's side: until it has the request, and from
+    // then until the first token reaches the visitor (the stand-in waits 15 ms of it).
+    let da = summary("direct: until asked", d_short.iter().map(|r| r.3).collect());
+    let ea = summary("edge: until asked", e_short.iter().map(|r| r.3).collect());
+    let dr = summary("direct: asked to token", d_short.iter().map(|r| r.0.saturating_sub(r.3)).collect());
+    let er = summary("edge: asked to token", e_short.iter().map(|r| r.0.saturating_sub(r.3)).collect());
+    println!(
+        "the edge adds {:.2} ms before the provider has the request and {:.2} ms between it and the first token",
+        ms(ea) - ms(da),
+        ms(er) - ms(dr)
+    );
     let floor = summary("GET /healthz (no work)", floor);
     let (after_start, cold) = app.first_answer;
     println!(
