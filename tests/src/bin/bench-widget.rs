@@ -98,12 +98,16 @@ async fn click_load(page: &Page, url: &str) -> (f64, f64) {
 }
 
 /// The longest task on the page's main thread before intent (see [`Passive::cutoff`], here in
-/// the trace's clock), in ms, and the longest events inside it.
-fn longest_task(trace: &[Value], page_path: &str, edge: &str) -> (f64, String, f64) {
+/// the trace's clock), and the longest of those that ran the widget's code: each in ms, with the
+/// longest events inside it.
+fn longest_task(trace: &[Value], page_path: &str, edge: &str) -> Tasks {
     let named = |name: &'static str| trace.iter().filter(move |e| e["name"] == name);
     let parse =
         named("ParseHTML").find(|e| e["args"]["beginData"]["url"].as_str().is_some_and(|u| u.contains(page_path)));
-    let Some(parse) = parse else { return (f64::NAN, "no ParseHTML of the page in the trace".into(), f64::NAN) };
+    let Some(parse) = parse else {
+        let none = (f64::NAN, "no ParseHTML of the page in the trace".to_owned());
+        return (none.clone(), none);
+    };
     let thread = (parse["pid"].clone(), parse["tid"].clone());
     let on_thread = |e: &&Value| (e["pid"].clone(), e["tid"].clone()) == thread;
     let ts = |e: &Value| e["ts"].as_f64().unwrap_or(0.0);
@@ -115,43 +119,43 @@ fn longest_task(trace: &[Value], page_path: &str, edge: &str) -> (f64, String, f
     // As Passive::cutoff: the idle start, if the widget waits for load; else the whole trace.
     let cutoff = core.filter(|c| *c >= load).unwrap_or(f64::INFINITY);
     let dur = |e: &Value| e["dur"].as_f64().unwrap_or(0.0);
-    let Some(task) =
-        named("RunTask").filter(on_thread).filter(|e| ts(e) < cutoff).max_by(|a, b| dur(a).total_cmp(&dur(b)))
-    else {
-        return (0.0, String::new(), 0.0);
-    };
-    // The longest of the tasks that ran the widget's code (evaluated or called one of its files).
-    let widget_task = named("RunTask")
-        .filter(on_thread)
-        .filter(|t| ts(t) < cutoff)
-        .filter(|t| {
-            trace.iter().filter(on_thread).any(|e| {
-                (e["name"] == "EvaluateScript" || e["name"] == "FunctionCall")
-                    && ts(e) >= ts(t)
-                    && ts(e) <= ts(t) + dur(t)
-                    && e["args"]["data"]["url"].as_str().is_some_and(|u| u.starts_with(edge))
+    let tasks = || named("RunTask").filter(on_thread).filter(|t| ts(t) < cutoff);
+    let longest = |t: Option<&Value>| -> (f64, String) {
+        let Some(task) = t else { return (0.0, String::new()) };
+        let (start, end) = (ts(task), ts(task) + dur(task));
+        let mut inside: Vec<&Value> = trace
+            .iter()
+            .filter(on_thread)
+            .filter(|e| e["ph"] == "X" && e["name"] != "RunTask" && ts(e) >= start && ts(e) + dur(e) <= end)
+            .collect();
+        inside.sort_by(|a, b| dur(b).total_cmp(&dur(a)));
+        let what: Vec<String> = inside
+            .iter()
+            .take(3)
+            .map(|e| {
+                let url = ["data", "beginData"].iter().find_map(|k| e["args"][*k]["url"].as_str()).unwrap_or_default();
+                let file = url.rsplit('/').next().unwrap_or_default();
+                format!("{} {file}{:.1} ms", e["name"].as_str().unwrap_or_default(), dur(e) / 1000.0)
             })
+            .collect();
+        (dur(task) / 1000.0, what.join(", "))
+    };
+    // The tasks that ran the widget's code: evaluated or called one of its files.
+    let runs_widget = |t: &&Value| {
+        trace.iter().filter(on_thread).any(|e| {
+            (e["name"] == "EvaluateScript" || e["name"] == "FunctionCall")
+                && ts(e) >= ts(t)
+                && ts(e) <= ts(t) + dur(t)
+                && e["args"]["data"]["url"].as_str().is_some_and(|u| u.starts_with(edge))
         })
-        .map(dur)
-        .fold(0.0, f64::max);
-    let (start, end) = (ts(task), ts(task) + dur(task));
-    let mut inside: Vec<&Value> = trace
-        .iter()
-        .filter(on_thread)
-        .filter(|e| e["ph"] == "X" && e["name"] != "RunTask" && ts(e) >= start && ts(e) + dur(e) <= end)
-        .collect();
-    inside.sort_by(|a, b| dur(b).total_cmp(&dur(a)));
-    let what: Vec<String> = inside
-        .iter()
-        .take(3)
-        .map(|e| {
-            let url = ["data", "beginData"].iter().find_map(|k| e["args"][*k]["url"].as_str()).unwrap_or_default();
-            let file = url.rsplit('/').next().unwrap_or_default();
-            format!("{} {file}{:.1} ms", e["name"].as_str().unwrap_or_default(), dur(e) / 1000.0)
-        })
-        .collect();
-    (dur(task) / 1000.0, what.join(", "), widget_task / 1000.0)
+    };
+    let by_length = |a: &&Value, b: &&Value| dur(a).total_cmp(&dur(b));
+    (longest(tasks().max_by(by_length)), longest(tasks().filter(runs_widget).max_by(by_length)))
 }
+
+/// The longest main-thread task of a load before intent and the longest that ran the widget's
+/// code, each in ms with the longest events inside it.
+type Tasks = ((f64, String), (f64, String));
 
 fn main() {
     let loads: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(15);
@@ -215,11 +219,14 @@ fn main() {
         let unknown = if unknown.is_empty() { String::new() } else { format!(" (not counted: {unknown:?})") };
         println!("before intent, fetched: {bytes} B brotli: {files}{unknown}");
     }
-    let (tm, tp) = median_p95(tasks.iter().map(|t| t.0).collect());
-    let worst = tasks.iter().max_by(|a, b| a.0.total_cmp(&b.0)).map(|t| t.1.clone()).unwrap_or_default();
-    println!("before intent, longest main-thread task: {tm:.1} / {tp:.1} ms (the longest: {worst})");
-    let (wm, wp) = median_p95(tasks.iter().map(|t| t.2).collect());
-    println!("before intent, longest task running the widget's code: {wm:.1} / {wp:.1} ms");
+    for (what, pick) in [
+        ("longest main-thread task", (|t| &t.0) as fn(&Tasks) -> &(f64, String)),
+        ("longest task running the widget's code", |t| &t.1),
+    ] {
+        let (m, p) = median_p95(tasks.iter().map(|t| pick(t).0).collect());
+        let worst = tasks.iter().map(pick).max_by(|a, b| a.0.total_cmp(&b.0)).map(|t| t.1.clone()).unwrap_or_default();
+        println!("before intent, {what}: {m:.1} / {p:.1} ms (the longest: {worst})");
+    }
     let idle: Vec<f64> = cold.iter().filter_map(|l| Some(l.core()? - l.load)).collect();
     if idle.len() == cold.len() {
         let (im, ip) = median_p95(idle);
