@@ -248,16 +248,15 @@ fn Source(source: SourceView, for_site: String, writable: bool, reload: RwSignal
             <ErrorNote error/>
             {writable.then(|| {
                 let recrawl = format!("{path}/crawl");
-                let (act_crawl, act_remove) = (act, act);
                 let path = path.clone();
                 view! {
                     <div class="row">
                         {website.then(|| view! {
                             <button type="button" class="secondary" aria-label=format!("Crawl {} again", title)
-                                on:click=move |_| act_crawl("POST", recrawl.clone())>"Crawl again"</button>
+                                on:click=move |_| act("POST", recrawl.clone())>"Crawl again"</button>
                         })}
                         <button type="button" class="danger" aria-label=format!("Remove {}", title)
-                            on:click=move |_| act_remove("DELETE", path.clone())>"Remove"</button>
+                            on:click=move |_| act("DELETE", path.clone())>"Remove"</button>
                     </div>
                 }
             })}
