@@ -114,6 +114,48 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
+/// What wrangler logs when a port it was given is taken.
+const PORT_TAKEN: &str = "Address already in use";
+
+/// Starts `wrangler dev` on free ports with its state in `state`, logging to `state`'s
+/// wrangler.log (emptied first); the process and the port it serves.
+fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16), String> {
+    let (port, inspector) = (free_port()?, free_port()?);
+    let log = std::fs::File::create(state.join("wrangler.log")).map_err(|e| e.to_string())?;
+    let log2 = log.try_clone().map_err(|e| e.to_string())?;
+    let mut cmd = tool(&format!(
+        "wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {} \
+         --env-file {} --show-interactive-dev-session=false --test-scheduled",
+        state.display(),
+        env_file.display()
+    ));
+    // Its own process group, so stopping it also stops the workerd it starts.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let wrangler =
+        cmd.stdin(Stdio::null()).stdout(log).stderr(log2).spawn().map_err(|e| format!("wrangler dev: {e}"))?;
+    Ok((wrangler, port))
+}
+
+/// Stops `wrangler` and the workerd it started: asked first, then made to.
+fn stop(wrangler: &mut Child) {
+    // The negative id addresses the whole process group (wrangler and its workerd).
+    let pid = wrangler.id() as libc::pid_t;
+    if pid <= 1 {
+        return;
+    }
+    let group = -pid;
+    unsafe { libc::kill(group, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = wrangler.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    unsafe { libc::kill(group, libc::SIGKILL) };
+    let _ = wrangler.wait();
+}
+
 impl App {
     /// Starts everything. `fixtures` are SQL files under `tests/fixtures/` applied after the demo seed.
     pub fn spawn(fixtures: &[&str]) -> Result<App, String> {
@@ -150,39 +192,46 @@ impl App {
             .collect();
         vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         std::fs::write(&env_file, vars.join("\n") + "\n").map_err(|e| e.to_string())?;
-        let (port, inspector) = (free_port()?, free_port()?);
-        let log = std::fs::File::create(state.path().join("wrangler.log")).map_err(|e| e.to_string())?;
-        let log2 = log.try_clone().map_err(|e| e.to_string())?;
-        let mut cmd = tool(&format!(
-            "wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {persist} \
-             --env-file {} --show-interactive-dev-session=false --test-scheduled",
-            env_file.display()
-        ));
-        // Its own process group, so stopping it also stops the workerd it starts.
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let wrangler =
-            cmd.stdin(Stdio::null()).stdout(log).stderr(log2).spawn().map_err(|e| format!("wrangler dev: {e}"))?;
+        let (wrangler, port) = start_wrangler(state.path(), &env_file)?;
         let started = Instant::now();
         let db = Db::find(state.path())?;
         let first_answer = (Duration::ZERO, Duration::ZERO);
         let mut app =
             App { edge: format!("http://127.0.0.1:{port}"), llm, db, runtime, first_answer, wrangler, _state: state };
-        let took = app.wait_until_up()?;
+        // A port found free may be taken before wrangler binds it (wrangler's own servers take
+        // ports too): then it starts again on others.
+        let mut attempt = 1;
+        let took = loop {
+            match app.wait_until_up() {
+                Err(e) if e.contains(PORT_TAKEN) && attempt < 3 => {
+                    stop(&mut app.wrangler);
+                    let (wrangler, port) = start_wrangler(app._state.path(), &env_file)?;
+                    (app.wrangler, app.edge) = (wrangler, format!("http://127.0.0.1:{port}"));
+                    attempt += 1;
+                }
+                up => break up?,
+            }
+        };
         app.first_answer = (started.elapsed(), took);
         Ok(app)
     }
 
     /// Waits for the edge's first answer; how long that request took.
-    fn wait_until_up(&self) -> Result<Duration, String> {
+    fn wait_until_up(&mut self) -> Result<Duration, String> {
         let start = Instant::now();
         let url = format!("{}/healthz", self.edge);
+        // Bounded: whatever holds a taken port may never answer.
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
         while start.elapsed() < START_TIMEOUT {
             let asked = Instant::now();
             let up = self
                 .runtime
-                .block_on(async { reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) });
+                .block_on(async { http.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false) });
             if up {
                 return Ok(asked.elapsed());
+            }
+            if let Ok(Some(status)) = self.wrangler.try_wait() {
+                return Err(format!("wrangler dev ended ({status}):\n{}", self.wrangler_log()));
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -311,21 +360,6 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        // The negative id addresses the whole process group (wrangler and its workerd).
-        let pid = self.wrangler.id() as libc::pid_t;
-        if pid <= 1 {
-            return;
-        }
-        let group = -pid;
-        unsafe { libc::kill(group, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.wrangler.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        unsafe { libc::kill(group, libc::SIGKILL) };
-        let _ = self.wrangler.wait();
+        stop(&mut self.wrangler);
     }
 }
