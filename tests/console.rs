@@ -890,7 +890,11 @@ fn analytics_totals_equal_the_usage_api_for_the_same_range(ctx: &Ctx) {
                 sum("requests").to_string(),
                 sum("tokens_in").to_string(),
                 sum("tokens_out").to_string(),
-                format!("${:.2}", sum("cost_micros") as f64 / 1_000_000.0),
+                format!(
+                    "${:.*}",
+                    if sum("cost_micros") < 1_000_000 { 4 } else { 2 },
+                    sum("cost_micros") as f64 / 1_000_000.0
+                ),
                 rated,
             ]);
             let shown = "['#total-conversations', '#total-messages', '#total-requests', '#total-tokens-in',

@@ -38,8 +38,11 @@ fn per_day<T>(days: &[String], rows: &[T], day: fn(&T) -> &str, value: impl Fn(&
     days.iter().map(|d| (d.clone(), rows.iter().find(|r| day(r) == d).map(&value).unwrap_or(0.0))).collect()
 }
 
+/// Cents, or four decimals below a dollar: a quiet month's hundredths of a cent are not $0.00
+/// (the inbox shows each reply's cost so too).
 fn dollars(micros: u64) -> String {
-    format!("${:.2}", micros as f64 / 1_000_000.0)
+    let places = if micros < 1_000_000 { 4 } else { 2 };
+    format!("${:.*}", places, micros as f64 / 1_000_000.0)
 }
 
 #[component]
