@@ -6,7 +6,7 @@ use shared::admin::audit::AuditAction;
 use shared::admin::Page;
 use worker::{Request, Response};
 
-use super::{day_start, invalid, page, query};
+use super::{day_range, invalid, page, query};
 use crate::error::EdgeResult;
 use crate::http;
 use crate::store::{AuditFilter, OrgStore};
@@ -33,13 +33,14 @@ pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
         .as_deref()
         .map(|a| AuditAction::parse(a).ok_or_else(|| invalid(format!("action: {a:?} is not an audited action"))))
         .transpose()?;
+    let (from_ms, to_ms) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let filter = AuditFilter {
         action,
         actor_id: q.actor_id,
         target_type: q.target_type,
         target_id: q.target_id,
-        from_ms: q.from.as_deref().map(day_start).transpose()?,
-        to_ms: q.to.as_deref().map(|d| day_start(d).map(|t| t + 86_400_000)).transpose()?,
+        from_ms,
+        to_ms,
     };
     let (items, next) = store.audit_events(&filter, cursor.as_ref(), limit).await?;
     http::json(200, &Page { items, next_cursor: next.map(|c| c.encode()) })

@@ -7,32 +7,24 @@ use shared::admin::Page;
 use shared::{ErrorCode, MessageStatus, Rating};
 use worker::{Request, Response};
 
-use super::{day_start, domain_filter, invalid, page, query};
+use super::{invalid, query, window, Window};
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
 use crate::ids::ConversationId;
 use crate::store::{ConversationFilter, OrgStore};
 
+/// The inbox's own filters, beside the [`Window`] every dated list takes.
 #[derive(Deserialize)]
 struct ListQuery {
-    domain_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
     q: Option<String>,
     rating: Option<String>,
     status: Option<String>,
     lead: Option<String>,
-    cursor: Option<String>,
-    limit: Option<String>,
 }
 
 pub async fn list(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
+    let Window { domain, since_ms, until_ms, limit, after } = window(req)?;
     let q: ListQuery = query(req)?;
-    let (limit, after) = page(q.limit.as_deref(), q.cursor.as_deref())?;
-    let domain = domain_filter(q.domain_id.as_deref())?;
-    let since_ms = q.from.as_deref().map(day_start).transpose()?;
-    // `to` is inclusive: everything before the next day's start.
-    let until_ms = q.to.as_deref().map(day_start).transpose()?.map(|t| t + 86_400_000);
     let search = q.q.as_deref().map(SearchText::parse).transpose().map_err(|e| invalid(e.to_string()))?;
     let rating = match q.rating.as_deref() {
         None => None,

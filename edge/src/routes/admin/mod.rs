@@ -117,6 +117,37 @@ fn day_start(day: &str) -> EdgeResult<i64> {
     day_start_ms(day).ok_or_else(|| invalid("from and to must be dates like 2026-11-01"))
 }
 
+/// A list's `from` and `to` days, both included: the first millisecond of `from` and the first
+/// of the day after `to`, either end open when not given.
+fn day_range(from: Option<&str>, to: Option<&str>) -> EdgeResult<(Option<i64>, Option<i64>)> {
+    Ok((from.map(day_start).transpose()?, to.map(day_start).transpose()?.map(|t| t + 86_400_000)))
+}
+
+/// What a dated list of an organization's records is asked for by: the site (`domain_id`), the
+/// days (`from`, `to`) and the page (`cursor`, `limit`). A list's own filters come beside it.
+struct Window {
+    domain: Option<DomainId>,
+    since_ms: Option<i64>,
+    until_ms: Option<i64>,
+    limit: u32,
+    after: Option<Cursor>,
+}
+
+fn window(req: &Request) -> EdgeResult<Window> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        domain_id: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+        cursor: Option<String>,
+        limit: Option<String>,
+    }
+    let q: Raw = query(req)?;
+    let (limit, after) = page(q.limit.as_deref(), q.cursor.as_deref())?;
+    let (since_ms, until_ms) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    Ok(Window { domain: domain_filter(q.domain_id.as_deref())?, since_ms, until_ms, limit, after })
+}
+
 /// A list's `domain_id` filter. A well-formed id of another organization's domain matches
 /// nothing, like any unknown id.
 fn domain_filter(raw: Option<&str>) -> EdgeResult<Option<DomainId>> {

@@ -11,7 +11,7 @@ use shared::admin::knowledge::{
 use shared::{ErrorCode, Hostname};
 use worker::{Env, Request, Response};
 
-use super::{day_start, domain_filter, invalid, items, no_content, page, query};
+use super::{day_range, domain_filter, invalid, items, no_content, page, query};
 use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http;
@@ -229,8 +229,8 @@ struct GapsQuery {
 pub async fn gaps(req: &Request, store: &OrgStore) -> EdgeResult<Response> {
     let q: GapsQuery = query(req)?;
     let domain = domain_filter(q.domain_id.as_deref())?;
-    let since = q.from.as_deref().map(day_start).transpose()?.unwrap_or(0);
-    let until = q.to.as_deref().map(day_start).transpose()?.map_or(now_ms() + 1, |t| t + 86_400_000);
+    let (since, until) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    let (since, until) = (since.unwrap_or(0), until.unwrap_or(now_ms() + 1));
     let (limit, _) = page(q.limit.as_deref(), None)?;
     items(store.gaps(domain, since, until, limit).await?)
 }
