@@ -1,5 +1,5 @@
 //! Pieces every page uses: an error shown in words where it happened, times in the reader's
-//! own locale, a copy button, a file download, reading again every few seconds.
+//! own locale, amounts of money, a copy button, a file download, reading again every few seconds.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -107,6 +107,24 @@ pub fn iso(ms: i64) -> String {
     String::from(js_sys::Date::new(&JsValue::from_f64(ms as f64)).to_iso_string())
 }
 
+/// Millionths of a dollar as people read dollars: cents, the thousands grouped, or four decimals
+/// below a dollar, so that a quiet month's hundredths of a cent do not read as $0.00.
+pub fn dollars(micros: u64) -> String {
+    let places = if micros < 1_000_000 { 4 } else { 2 };
+    let unit = 10u64.pow(6 - places);
+    let rounded = micros / unit + u64::from(micros % unit * 2 >= unit);
+    let scale = 10u64.pow(places);
+    let whole = (rounded / scale).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("${grouped}.{:0width$}", rounded % scale, width = places as usize)
+}
+
 /// Copies `text` to the clipboard; the button says so for a moment.
 #[component]
 pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] label: String) -> impl IntoView {
@@ -171,4 +189,26 @@ where
             tick().await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dollars;
+
+    #[test]
+    fn dollars_show_cents_or_four_decimals_below_a_dollar() {
+        assert_eq!(dollars(0), "$0.0000");
+        assert_eq!(dollars(200), "$0.0002");
+        assert_eq!(dollars(149), "$0.0001");
+        assert_eq!(dollars(150), "$0.0002");
+        assert_eq!(dollars(999_949), "$0.9999");
+        assert_eq!(dollars(999_950), "$1.0000");
+        assert_eq!(dollars(1_000_000), "$1.00");
+        assert_eq!(dollars(1_234_567), "$1.23");
+        assert_eq!(dollars(1_235_000), "$1.24");
+        assert_eq!(dollars(999_994_999), "$999.99");
+        assert_eq!(dollars(999_995_000), "$1,000.00");
+        assert_eq!(dollars(1_000_000_000_000), "$1,000,000.00");
+        assert_eq!(dollars(u64::MAX), "$18,446,744,073,709.55");
+    }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::DayRange;
+use crate::ui::{dollars, DayRange};
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -36,13 +36,6 @@ fn every_day(from: &str, to: &str) -> Vec<String> {
 /// One value per day of `days`, zero on days `rows` does not list.
 fn per_day<T>(days: &[String], rows: &[T], day: fn(&T) -> &str, value: impl Fn(&T) -> f64) -> Vec<(String, f64)> {
     days.iter().map(|d| (d.clone(), rows.iter().find(|r| day(r) == d).map(&value).unwrap_or(0.0))).collect()
-}
-
-/// Cents, or four decimals below a dollar: a quiet month's hundredths of a cent are not $0.00
-/// (the inbox shows each reply's cost so too).
-fn dollars(micros: u64) -> String {
-    let places = if micros < 1_000_000 { 4 } else { 2 };
-    format!("${:.*}", places, micros as f64 / 1_000_000.0)
 }
 
 #[component]

@@ -13,7 +13,7 @@ use shared::{Rating, Role};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
-use crate::ui::{append_page, download, iso, when, DayRange, ErrorNote, SiteFilter};
+use crate::ui::{append_page, dollars, download, iso, when, DayRange, ErrorNote, SiteFilter};
 
 /// How often the first page is asked again for new conversations.
 const POLL_MS: u32 = 4000;
@@ -244,9 +244,4 @@ pub fn Transcript() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Millionths of a dollar, as dollars with the cents that matter.
-fn dollars(micros: u64) -> String {
-    format!("${:.4}", micros as f64 / 1_000_000.0)
 }
