@@ -55,7 +55,7 @@ pub fn append_page<T>(
 #[component]
 pub fn SiteFilter(site: RwSignal<String>, sites: LocalResource<Vec<DomainView>>) -> impl IntoView {
     view! {
-        <div>
+        <div class="wide">
             <SiteSelect id="site" label="Site" site sites/>
         </div>
     }

@@ -53,7 +53,7 @@ pub fn Audit() -> impl IntoView {
     view! {
         <h1>"Audit trail"</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <div>
+            <div class="wide">
                 <label for="action">"Action"</label>
                 <select id="action" bind:value=action>
                     <option value="">"All actions"</option>
