@@ -166,10 +166,11 @@
     setTimeout(show, 1000);
   }
   // A page without <meta name="viewport"> is laid out wider than a phone and shown shrunk;
-  // components/mod.rs keeps this up to date once the widget runs.
+  // components/mod.rs keeps this up to date once the widget runs. The viewport's sizes make the
+  // browser lay the page out at once, so they are read on a phone only.
   const v = w.visualViewport;
-  const screen = v && Math.round(v.width * v.scale);
-  if (screen && matchMedia(PHONE).matches && d.documentElement.clientWidth > screen) {
+  const screen = v && matchMedia(PHONE).matches && Math.round(v.width * v.scale);
+  if (screen && d.documentElement.clientWidth > screen) {
     frame.style.setProperty('--cw-scale', d.documentElement.clientWidth + '/' + screen);
   }
 
