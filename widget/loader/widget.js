@@ -166,13 +166,16 @@
     setTimeout(show, 1000);
   }
   // A page without <meta name="viewport"> is laid out wider than a phone and shown shrunk;
-  // components/mod.rs keeps this up to date once the widget runs. The viewport's sizes make the
-  // browser lay the page out at once, so they are read on a phone only.
+  // components/mod.rs keeps this up to date once the widget runs. Reading the viewport's sizes
+  // makes the browser lay the page out there and then, so they are read on a phone only, and
+  // just before the frame is drawn, when the page is laid out for it anyway.
   const v = w.visualViewport;
-  const screen = v && matchMedia(PHONE).matches && Math.round(v.width * v.scale);
-  if (screen && d.documentElement.clientWidth > screen) {
-    frame.style.setProperty('--cw-scale', d.documentElement.clientWidth + '/' + screen);
-  }
+  if (v && matchMedia(PHONE).matches)
+    requestAnimationFrame(() => {
+      const screen = Math.round(v.width * v.scale);
+      const page = d.documentElement.clientWidth;
+      if (screen && page > screen) frame.style.setProperty('--cw-scale', page + '/' + screen);
+    });
 
   // The host goes beside <body>, not into it: a page's zoom or transform on <body> does not
   // reach the widget, and single-page apps and Turbo that replace <body>, or clone it and put
