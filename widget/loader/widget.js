@@ -23,7 +23,7 @@
   const edge = new URL(script.src).origin;
   let queue = Array.isArray(earlier) ? earlier.slice() : [];
   const listeners = {};
-  let widget, started, asked, loaded;
+  let widget, started, asked, loaded, unread, look;
 
   const later = (name) => (...args) => {
     if (widget) return widget[name](...args);
@@ -69,7 +69,7 @@
     ? new Promise((resolve) =>
         w.addEventListener('message', (e) => {
           if (e.source == w.parent && e.origin == location.origin) {
-            draw(JSON.parse((draft = e.data)));
+            draw((look = JSON.parse((draft = e.data))));
             widget ? widget.preview(draft) : resolve(draft);
           }
         }),
@@ -78,7 +78,7 @@
         .then((r) => (r.ok ? r.text() : null))
         .then((text) => {
           try {
-            if (text) draw(JSON.parse(text)), localStorage.setItem(key + 'config', text);
+            if (text) draw((look = JSON.parse(text))), localStorage.setItem(key + 'config', text);
           } catch (e) {}
           return text;
         }, () => null);
@@ -99,8 +99,6 @@
   const button = el(frame, 'button', { class: 'launcher', type: 'button', 'aria-expanded': 'false' });
   const icon = el(button, 'svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' }, 1);
   el(icon, 'path', { d: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z' }, 1);
-  const unread = +stored('unread');
-  if (unread) el(button, 'span', { class: 'badge', 'aria-hidden': 'true' }).textContent = unread;
 
   // What the page shows before the widget starts; the widget's stylesheet (style.rs) adds to it.
   // Nothing the widget draws has ::before or ::after.
@@ -152,19 +150,8 @@
     frame.dir = lang == 3 ? 'rtl' : 'ltr';
     button.setAttribute('aria-label', OPEN_CHAT[lang] + (unread ? ` (${unread} ${UNREAD[lang]})` : ''));
   };
-  let saved;
-  try {
-    saved = JSON.parse(stored('config'));
-  } catch (e) {}
-  draw(saved || {});
-  // On a first visit the site's look comes with its config, so the launcher shows with it (or
-  // after a second without it) rather than first in other colours or on the other side.
-  if (!saved && !(data.color && data.position)) {
-    const show = () => (frame.style.visibility = '');
-    frame.style.visibility = 'hidden';
-    config.then(show);
-    setTimeout(show, 1000);
-  }
+  draw({});
+  frame.style.visibility = 'hidden';
   // A page without <meta name="viewport"> is laid out wider than a phone and shown shrunk;
   // components/mod.rs keeps this up to date once the widget runs. Reading the viewport's sizes
   // makes the browser lay the page out there and then, so they are read on a phone only, and
@@ -214,7 +201,27 @@
   // browser's first idle moment after `load` does.
   const ask = () => (asked = 1) && loaded && start();
   const open = data.open != null && data.open != 'false';
-  if (open || stored('open') || unread || queue.some((c) => c[0] == 'open' || c[0] == 'toggle')) ask();
+  // What this browser keeps of the site (its look, an unread reply, a panel left open) is read
+  // in a task of its own, before the launcher shows: a page's first read of its localStorage can
+  // take several ms, which the page's loading should not wait for in one piece with the rest.
+  const restore = () => {
+    unread = +stored('unread');
+    if (unread) el(button, 'span', { class: 'badge', 'aria-hidden': 'true' }).textContent = unread;
+    let saved;
+    try {
+      saved = JSON.parse(stored('config'));
+    } catch (e) {}
+    draw(look || saved || {});
+    // On a first visit the site's look comes with its config, so the launcher shows with it (or
+    // after a second without it) rather than first in other colours or on the other side.
+    const show = () => (frame.style.visibility = '');
+    if (look || saved || (data.color && data.position)) show();
+    else config.then(show), setTimeout(show, 1000);
+    if (open || stored('open') || unread || queue.some((c) => c[0] == 'open' || c[0] == 'toggle')) ask();
+  };
+  const channel = new MessageChannel();
+  channel.port1.onmessage = restore;
+  channel.port2.postMessage(0);
   const onLoad = () => {
     loaded = 1;
     if (asked) start();
