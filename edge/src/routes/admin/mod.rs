@@ -117,10 +117,14 @@ fn day_start(day: &str) -> EdgeResult<i64> {
     day_start_ms(day).ok_or_else(|| invalid("from and to must be dates like 2026-11-01"))
 }
 
-/// A list's `from` and `to` days, both included: the first millisecond of `from` and the first
-/// of the day after `to`, either end open when not given.
+/// The first millisecond after a `to` date of a query: `to` is included.
+fn day_end(day: &str) -> EdgeResult<i64> {
+    Ok(day_start(day)? + 86_400_000)
+}
+
+/// A list's `from` and `to` days, both included, either end open when not given.
 fn day_range(from: Option<&str>, to: Option<&str>) -> EdgeResult<(Option<i64>, Option<i64>)> {
-    Ok((from.map(day_start).transpose()?, to.map(day_start).transpose()?.map(|t| t + 86_400_000)))
+    Ok((from.map(day_start).transpose()?, to.map(day_end).transpose()?))
 }
 
 /// What a dated list of an organization's records is asked for by: the site (`domain_id`), the

@@ -6,7 +6,7 @@ use shared::admin::organization::{check_organization, UpdateOrganization};
 use shared::admin::usage::{BudgetStatus, UsageReport};
 use worker::{Env, Request, Response};
 
-use super::{body, day_start, query};
+use super::{body, day_end, day_start, query};
 use crate::budget;
 use crate::clock::{now_ms, utc_day, utc_month};
 use crate::error::EdgeResult;
@@ -43,7 +43,7 @@ pub async fn usage(req: &Request, env: &Env, store: &OrgStore) -> EdgeResult<Res
     // Checked as dates; any range is fine, since only days with usage are stored (one after
     // the other is simply empty).
     let since_ms = day_start(&from)?;
-    let until_ms = day_start(&to)? + 86_400_000;
+    let until_ms = day_end(&to)?;
     let days = store.usage(&from, &to).await?;
     let activity = store.activity(since_ms, until_ms).await?;
     let spend = store.month_spend(&month).await?;
