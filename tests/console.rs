@@ -373,6 +373,14 @@ fn a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive(ctx: &
         assert!(transcript.contains("Do you ship to Norway?"), "{transcript}");
         assert!(transcript.contains(&ctx.site.url()), "the page it started on: {transcript}");
         ctx.shot(&owner, "transcript-desktop-light").await;
+        // The navigation marks the inbox as where the owner is, and the back button returns to
+        // the list, all in the same document.
+        let current = "document.querySelector('nav a[aria-current=\"page\"]').getAttribute('href')";
+        assert_eq!(owner.js(&format!("return {current}")).await, json!("/console/inbox"));
+        owner.client.back().await.expect("back");
+        path_is(&owner, "/console/inbox").await;
+        owner.wait_for("the list again", "document.querySelector('.conversations li a')", WAIT).await;
+        assert_eq!(owner.js("return window.sameDocument === true").await, json!(true), "no reload");
 
         // The checklist now says the tag is installed and a reply went out.
         click(&owner, "a[href='/console/']").await;

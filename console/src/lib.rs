@@ -6,40 +6,30 @@
 mod account;
 mod api;
 mod pages;
+mod route;
 mod ui;
 
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use account::Account;
-use pages::{analytics, audit, home, inbox, keys, knowledge, leads, links, shell, sign_in, sites, team};
+use pages::shell::Shell;
+use route::{Page, Router};
 
 #[component]
 fn App() -> impl IntoView {
     provide_context(Account::new());
-    view! {
-        <Router>
-            <Routes fallback=|| view! { <main class="center"><h1>"Page not found"</h1><a href="/console/">"Back to the console"</a></main> }>
-                <Route path=path!("/console/sign-in") view=sign_in::SignIn/>
-                <Route path=path!("/console/accept-invitation") view=links::AcceptInvitation/>
-                <Route path=path!("/console/reset-password") view=links::ResetPassword/>
-                <ParentRoute path=path!("/console") view=shell::Shell>
-                    <Route path=path!("") view=home::Home/>
-                    <Route path=path!("inbox") view=inbox::Inbox/>
-                    <Route path=path!("inbox/:id") view=inbox::Transcript/>
-                    <Route path=path!("leads") view=leads::Leads/>
-                    <Route path=path!("sites") view=sites::Sites/>
-                    <Route path=path!("sites/:id") view=sites::Site/>
-                    <Route path=path!("knowledge") view=knowledge::Knowledge/>
-                    <Route path=path!("analytics") view=analytics::Analytics/>
-                    <Route path=path!("team") view=team::Team/>
-                    <Route path=path!("keys") view=keys::Keys/>
-                    <Route path=path!("audit") view=audit::Audit/>
-                </ParentRoute>
-            </Routes>
-        </Router>
+    let page = Router::provide().page();
+    // The signed-in frame stays while its pages change; it is drawn again only when a page
+    // outside it (sign-in, the mailed links) comes or goes.
+    let framed = Memo::new(move |_| page.with(|p| p.as_ref().map(Page::signed_in)));
+    move || match framed.get() {
+        None => {
+            view! { <main class="center"><h1>"Page not found"</h1><a href="/console/">"Back to the console"</a></main> }
+                .into_any()
+        }
+        Some(false) => (move || page.get().map(pages::view)).into_any(),
+        Some(true) => view! { <Shell page/> }.into_any(),
     }
 }
 

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::admin::conversations::{ConversationDetail, ConversationSummary};
 use shared::admin::Page;
 use shared::{Rating, Role};
@@ -191,12 +190,11 @@ pub fn Inbox() -> impl IntoView {
 }
 
 #[component]
-pub fn Transcript() -> impl IntoView {
+pub fn Transcript(id: String) -> impl IntoView {
     let account = use_account();
-    let params = use_params_map();
     let detail = LocalResource::new(move || {
         account.organization.track();
-        let id = params.with(|p| p.get("id").unwrap_or_default());
+        let id = id.clone();
         async move { api::get::<ConversationDetail>(&format!("/v1/admin/conversations/{id}")).await }
     });
     view! {

@@ -2,11 +2,11 @@
 //! token rides in the fragment (`#token=…`), which no server log or Referer ever sees.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::auth::{AcceptInvitation as Accept, Me, ResetPassword as Reset, MIN_PASSWORD_CHARS};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
+use crate::route::use_router;
 use crate::ui::ErrorNote;
 
 fn token_from_fragment() -> String {
@@ -21,7 +21,7 @@ fn token_from_fragment() -> String {
 #[component]
 pub fn AcceptInvitation() -> impl IntoView {
     let account = use_account();
-    let navigate = use_navigate();
+    let router = use_router();
     let token = token_from_fragment();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -34,12 +34,11 @@ pub fn AcceptInvitation() -> impl IntoView {
             name: (!name.trim().is_empty()).then_some(name),
             password: password.get_untracked(),
         };
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::post::<_, Me>("/v1/auth/invitations/accept", &body).await {
                 Ok(me) => {
                     account.signed_in(me);
-                    navigate("/console/", Default::default());
+                    router.navigate("/console/");
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -65,7 +64,7 @@ pub fn AcceptInvitation() -> impl IntoView {
 
 #[component]
 pub fn ResetPassword() -> impl IntoView {
-    let navigate = use_navigate();
+    let router = use_router();
     let token = token_from_fragment();
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -99,10 +98,7 @@ pub fn ResetPassword() -> impl IntoView {
                 <div class="card narrow">
                     <h1>"Password set"</h1>
                     <p>"Sign in with your new password."</p>
-                    <button type="button" on:click={
-                        let navigate = navigate.clone();
-                        move |_| navigate("/console/sign-in", Default::default())
-                    }>"Sign in"</button>
+                    <button type="button" on:click=move |_| router.navigate("/console/sign-in")>"Sign in"</button>
                 </div>
             </Show>
         </main>

@@ -3,13 +3,12 @@
 //! once, and sends anyone not signed in to the sign-in page, to come back here after.
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
-use leptos_router::hooks::{use_location, use_navigate};
 use shared::access::Permission;
 use shared::auth::Me;
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
+use crate::route::{self, use_router, Page};
 use crate::ui::ErrorNote;
 
 /// The navigation: label, path, and the permission that opens it.
@@ -26,21 +25,19 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
 ];
 
 #[component]
-pub fn Shell() -> impl IntoView {
+pub fn Shell(page: Memo<Option<Page>>) -> impl IntoView {
     let account = use_account();
-    let navigate = use_navigate();
-    let location = use_location();
+    let router = use_router();
     let error = RwSignal::new(None::<ApiError>);
     let menu_open = RwSignal::new(false);
 
     if account.me.get_untracked().is_none() {
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::get::<Me>("/v1/auth/me").await {
                 Ok(me) => account.signed_in(me),
                 Err(e) if e.signed_out() => {
-                    let here = location.pathname.get_untracked();
-                    navigate(&format!("/console/sign-in{}", api::query(&[("next", &here)])), Default::default());
+                    let here = untrack(|| router.path());
+                    router.navigate(&format!("/console/sign-in{}", api::query(&[("next", &here)])));
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -48,24 +45,20 @@ pub fn Shell() -> impl IntoView {
     }
     // A page chosen closes the menu on a phone.
     Effect::new(move |_| {
-        location.pathname.track();
+        page.track();
         menu_open.set(false);
     });
 
-    let sign_out = {
-        let navigate = navigate.clone();
-        move |_| {
-            let navigate = navigate.clone();
-            leptos::task::spawn_local(async move {
-                match api::send::<(), serde_json::Value>(gloo_net::http::Method::POST, "/v1/auth/logout", None).await {
-                    Ok(_) => {
-                        account.signed_out();
-                        navigate("/console/sign-in", Default::default());
-                    }
-                    Err(e) => error.set(Some(e)),
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            match api::send::<(), serde_json::Value>(gloo_net::http::Method::POST, "/v1/auth/logout", None).await {
+                Ok(_) => {
+                    account.signed_out();
+                    router.navigate("/console/sign-in");
                 }
-            });
-        }
+                Err(e) => error.set(Some(e)),
+            }
+        });
     };
 
     let switcher = move || {
@@ -101,7 +94,9 @@ pub fn Shell() -> impl IntoView {
             <nav id="nav" aria-label="Console" class:open=move || menu_open.get()>
                 {move || SECTIONS.iter()
                     .filter(|(_, _, need)| need.is_none_or(|p| account.can(p)))
-                    .map(|(label, path, _)| view! { <A href=*path exact=*path == "/console/">{*label}</A> })
+                    .map(|(label, href, _)| view! {
+                        <a href=*href aria-current=move || route::current(&router.path(), href, *href == "/console/").then_some("page")>{*label}</a>
+                    })
                     .collect_view()}
                 <span class="who">{move || account.me.get().map(|me| me.user.email)}</span>
                 <button type="button" class="secondary" on:click=sign_out>"Sign out"</button>
@@ -111,7 +106,7 @@ pub fn Shell() -> impl IntoView {
         <main id="main" tabindex="-1">
             <Show when=move || account.membership().is_some()
                 fallback=move || view! { <p class="hint" role="status">{move || if account.me.get().is_some() { "You belong to no organization yet." } else { "Loading…" }}</p> }>
-                <Outlet/>
+                {move || page.get().map(super::view)}
             </Show>
         </main>
     }

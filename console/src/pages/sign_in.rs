@@ -2,18 +2,17 @@
 //! answer from the edge; too many tries lock for a while, which the edge's message says.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::auth::{Login, Me};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
+use crate::route::use_router;
 use crate::ui::ErrorNote;
 
 #[component]
 pub fn SignIn() -> impl IntoView {
     let account = use_account();
-    let navigate = use_navigate();
-    let query = use_query_map();
+    let router = use_router();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -22,14 +21,13 @@ pub fn SignIn() -> impl IntoView {
         ev.prevent_default();
         let login = Login { email: email.get_untracked(), password: password.get_untracked() };
         // Back where the session ended, but only to a page of the console.
-        let next = query.with_untracked(|q| q.get("next")).filter(|n| n.starts_with("/console/"));
-        let navigate = navigate.clone();
+        let next = router.query("next").filter(|n| n.starts_with("/console/"));
         busy.set(true);
         leptos::task::spawn_local(async move {
             match api::post::<_, Me>("/v1/auth/login", &login).await {
                 Ok(me) => {
                     account.signed_in(me);
-                    navigate(next.as_deref().unwrap_or("/console/"), Default::default());
+                    router.navigate(next.as_deref().unwrap_or("/console/"));
                 }
                 // The password is kept: a locked account or a lost connection is not a typo.
                 Err(e) => error.set(Some(e)),

@@ -2,7 +2,6 @@
 //! the owner's, and the widget's settings.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::access::Permission;
 use shared::admin::domains::{DomainView, UpdateDomain, VerificationStatus};
 use shared::admin::Page;
@@ -11,6 +10,7 @@ use shared::{LeadCapture, Position};
 
 use crate::account::use_account;
 use crate::api::{self, ApiError};
+use crate::route::use_router;
 use crate::ui::{CopyButton, ErrorNote};
 
 /// The tag a site owner pastes into their pages: the edge's own origin, which is the console's.
@@ -22,7 +22,7 @@ fn script_tag(site_key: &str) -> String {
 #[component]
 pub fn Sites() -> impl IntoView {
     let account = use_account();
-    let navigate = use_navigate();
+    let router = use_router();
     let list = LocalResource::new(move || {
         account.organization.track();
         api::get::<Page<DomainView>>("/v1/admin/domains")
@@ -32,10 +32,9 @@ pub fn Sites() -> impl IntoView {
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = serde_json::json!({ "hostname": hostname.get_untracked().trim() });
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::post::<_, DomainView>("/v1/admin/domains", &body).await {
-                Ok(site) => navigate(&format!("/console/sites/{}", site.id), Default::default()),
+                Ok(site) => router.navigate(&format!("/console/sites/{}", site.id)),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -43,7 +42,7 @@ pub fn Sites() -> impl IntoView {
     view! {
         <h1>"Sites"</h1>
         <Show when=move || account.can(Permission::SitesWrite)>
-            <form class="card inline-form" on:submit=add.clone()>
+            <form class="card inline-form" on:submit=add>
                 <label for="hostname">"Add a website by its hostname"</label>
                 <div class="row">
                     <input id="hostname" placeholder="www.example.com" required bind:value=hostname
@@ -83,13 +82,11 @@ fn verification_label(status: VerificationStatus) -> &'static str {
 }
 
 #[component]
-pub fn Site() -> impl IntoView {
+pub fn Site(id: String) -> impl IntoView {
     let account = use_account();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let site = LocalResource::new(move || {
         account.organization.track();
-        let id = id();
+        let id = id.clone();
         async move { api::get::<DomainView>(&format!("/v1/admin/domains/{id}")).await }
     });
     view! {
