@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use shared::admin::domains::DomainView;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 
 /// An API error next to what caused it; read out by screen readers when it appears.
 #[component]
@@ -20,14 +20,26 @@ pub fn ErrorNote(error: RwSignal<Option<ApiError>>) -> impl IntoView {
 
 /// The organization's sites, for a list's site filter; the list is read again when the
 /// organization changes.
-pub fn sites() -> LocalResource<Vec<DomainView>> {
+#[derive(Clone, Copy)]
+pub struct Sites(Answer<shared::admin::Page<DomainView>>);
+
+impl Sites {
+    /// The sites (tracked): `None` while they load, none if they could not be read.
+    pub fn get(&self) -> Option<Vec<DomainView>> {
+        self.0.get().map(|r| r.map(|p| p.items).unwrap_or_default())
+    }
+
+    pub fn get_untracked(&self) -> Option<Vec<DomainView>> {
+        untrack(|| self.get())
+    }
+}
+
+pub fn sites() -> Sites {
     let account = crate::account::use_account();
-    LocalResource::new(move || {
+    Sites(Answer::new(move || {
         account.organization.track();
-        async {
-            api::get::<shared::admin::Page<DomainView>>("/v1/admin/domains").await.map(|p| p.items).unwrap_or_default()
-        }
-    })
+        "/v1/admin/domains".into()
+    }))
 }
 
 /// Appends the list page at `path` to `items` and keeps its cursor in `next` (none: no more).
@@ -53,7 +65,7 @@ pub fn append_page<T>(
 
 /// A list's site filter: all sites, or one.
 #[component]
-pub fn SiteFilter(site: RwSignal<String>, sites: LocalResource<Vec<DomainView>>) -> impl IntoView {
+pub fn SiteFilter(site: RwSignal<String>, sites: Sites) -> impl IntoView {
     view! {
         <div class="wide">
             <SiteSelect id="site" label="Site" site sites/>
@@ -64,12 +76,7 @@ pub fn SiteFilter(site: RwSignal<String>, sites: LocalResource<Vec<DomainView>>)
 /// A labelled choice of the organization's sites, "All sites" (the empty value) first: what a
 /// list is filtered by, or what a new entry or source is for.
 #[component]
-pub fn SiteSelect(
-    id: &'static str,
-    label: &'static str,
-    site: RwSignal<String>,
-    sites: LocalResource<Vec<DomainView>>,
-) -> impl IntoView {
+pub fn SiteSelect(id: &'static str, label: &'static str, site: RwSignal<String>, sites: Sites) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
         <select id=id bind:value=site>

@@ -8,7 +8,7 @@ use shared::admin::usage::{ActivityDay, UsageDay, UsageReport};
 use wasm_bindgen::JsValue;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{dollars, DayRange};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -44,14 +44,9 @@ pub fn Analytics() -> impl IntoView {
     let now = js_sys::Date::now();
     let from = RwSignal::new(day_of(now - 29.0 * DAY_MS));
     let to = RwSignal::new(day_of(now));
-    let report = LocalResource::new(move || {
+    let report = Answer::<UsageReport>::new(move || {
         account.organization.track();
-        let (f, t) = (from.get(), to.get());
-        async move {
-            let r =
-                api::get::<UsageReport>(&format!("/v1/admin/usage{}", api::query(&[("from", &f), ("to", &t)]))).await;
-            r.map(|r| (every_day(&f, &t), r))
-        }
+        format!("/v1/admin/usage{}", api::query(&[("from", &from.get()), ("to", &to.get())]))
     });
     let error = RwSignal::new(None::<ApiError>);
     view! {
@@ -63,7 +58,10 @@ pub fn Analytics() -> impl IntoView {
         <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
             {move || report.get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                Ok((days, report)) => {
+                Ok(report) => {
+                    // The range this answer is for: a changed range is asked for again, and the
+                    // figures are drawn anew when its answer comes.
+                    let days = every_day(&from.get_untracked(), &to.get_untracked());
                     let usage = |value: fn(&UsageDay) -> u64| per_day(&days, &report.days, |d| &d.day, move |d| value(d) as f64);
                     let activity = |value: fn(&ActivityDay) -> u64| per_day(&days, &report.activity, |d| &d.day, move |d| value(d) as f64);
                     let total = |points: &[(String, f64)]| points.iter().map(|p| p.1).sum::<f64>() as u64;

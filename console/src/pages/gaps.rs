@@ -6,7 +6,7 @@ use shared::admin::knowledge::{Gap, GapReason};
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api;
+use crate::api::Answer;
 use crate::ui::when;
 
 /// The newest questions shown (50 at most).
@@ -16,9 +16,9 @@ const PATH: &str = "/v1/admin/knowledge/gaps?limit=50";
 pub fn Gaps() -> impl IntoView {
     let account = use_account();
     let sites = crate::ui::sites();
-    let gaps = LocalResource::new(move || {
+    let gaps = Answer::<Page<Gap>>::new(move || {
         account.organization.track();
-        api::get::<Page<Gap>>(PATH)
+        PATH.into()
     });
     let site_name = move |id: &str| {
         sites.get().unwrap_or_default().into_iter().find(|d| d.id == id).map(|d| d.hostname).unwrap_or_default()

@@ -9,7 +9,7 @@ use shared::admin::domains::DomainView;
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api;
+use crate::api::Answer;
 
 #[derive(Clone)]
 struct Progress {
@@ -19,29 +19,29 @@ struct Progress {
     knowledge: bool,
 }
 
-async fn progress() -> Result<Progress, api::ApiError> {
-    let domains: Vec<DomainView> = api::get::<Page<DomainView>>("/v1/admin/domains").await?.items;
-    let conversations: Vec<ConversationSummary> =
-        api::get::<Page<ConversationSummary>>("/v1/admin/conversations?limit=50")
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default();
-    let knowledge = api::get::<Page<serde_json::Value>>("/v1/admin/knowledge").await.map(|p| !p.items.is_empty());
-    Ok(Progress {
-        site: !domains.is_empty(),
-        tag: !conversations.is_empty(),
-        reply: conversations.iter().any(|c| c.message_count >= 2),
-        knowledge: knowledge.unwrap_or(false),
-    })
-}
-
 #[component]
 pub fn Home() -> impl IntoView {
     let account = use_account();
-    let state = LocalResource::new(move || {
-        account.organization.track();
-        progress()
-    });
+    let at = move |path: &'static str| {
+        move || {
+            account.organization.track();
+            path.to_owned()
+        }
+    };
+    let domains = Answer::<Page<DomainView>>::new(at("/v1/admin/domains"));
+    let conversations = Answer::<Page<ConversationSummary>>::new(at("/v1/admin/conversations?limit=50"));
+    let knowledge = Answer::<Page<serde_json::Value>>::new(at("/v1/admin/knowledge"));
+    // The sites decide; the other two, unread, count as not done yet.
+    let state = move || {
+        let (domains, conversations, knowledge) = (domains.get()?, conversations.get()?, knowledge.get()?);
+        let conversations = conversations.map(|p| p.items).unwrap_or_default();
+        Some(domains.map(|d| Progress {
+            site: !d.items.is_empty(),
+            tag: !conversations.is_empty(),
+            reply: conversations.iter().any(|c| c.message_count >= 2),
+            knowledge: knowledge.is_ok_and(|p| !p.items.is_empty()),
+        }))
+    };
     let steps = move |p: Progress| {
         [
             ("Add your website", "Register the site's hostname; it gets its own script tag.", "/console/sites", p.site),
@@ -65,7 +65,7 @@ pub fn Home() -> impl IntoView {
         <Show when=move || account.can(Permission::SitesRead)
             fallback=|| view! { <p>"Your role reads conversations and leads: open the inbox from the menu."</p> }>
             <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
-            {move || state.get().map(|r| match r {
+            {move || state().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                 Ok(p) => view! {
             <ol class="checklist">

@@ -11,7 +11,7 @@ use shared::admin::Page;
 use shared::{Rating, Role};
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{append_page, dollars, download, iso, when, DayRange, ErrorNote, SiteFilter};
 
 /// How often the first page is asked again for new conversations.
@@ -192,10 +192,9 @@ pub fn Inbox() -> impl IntoView {
 #[component]
 pub fn Transcript(id: String) -> impl IntoView {
     let account = use_account();
-    let detail = LocalResource::new(move || {
+    let detail = Answer::<ConversationDetail>::new(move || {
         account.organization.track();
-        let id = id.clone();
-        async move { api::get::<ConversationDetail>(&format!("/v1/admin/conversations/{id}")).await }
+        format!("/v1/admin/conversations/{id}")
     });
     view! {
         <p><a href="/console/inbox">"← Inbox"</a></p>

@@ -7,7 +7,7 @@ use shared::admin::keys::{ApiKeyCreated, ApiKeyView, CreateApiKey};
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::pages::team::role_name;
 use crate::ui::{when, CopyButton, ErrorNote};
 
@@ -15,10 +15,10 @@ use crate::ui::{when, CopyButton, ErrorNote};
 pub fn Keys() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
-    let keys = LocalResource::new(move || {
+    let keys = Answer::<Page<ApiKeyView>>::new(move || {
         account.organization.track();
         reload.track();
-        api::get::<Page<ApiKeyView>>("/v1/admin/keys")
+        "/v1/admin/keys".into()
     });
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(MemberRole::Admin);

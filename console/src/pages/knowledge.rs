@@ -8,7 +8,7 @@ use shared::admin::knowledge::{CreateKnowledge, KnowledgeKind, KnowledgeView, Up
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{when, ErrorNote, SiteSelect};
 
 #[component]
@@ -16,10 +16,10 @@ pub fn Knowledge() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
     let sites = crate::ui::sites();
-    let entries = LocalResource::new(move || {
+    let entries = Answer::<Page<KnowledgeView>>::new(move || {
         account.organization.track();
         reload.track();
-        api::get::<Page<KnowledgeView>>("/v1/admin/knowledge")
+        "/v1/admin/knowledge".into()
     });
     let writable = move || account.can(Permission::KnowledgeWrite);
     let site = RwSignal::new(String::new());

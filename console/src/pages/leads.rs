@@ -6,7 +6,7 @@ use shared::admin::leads::LeadView;
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{append_page, download, iso, when, DayRange, ErrorNote, SiteFilter};
 
 #[component]
@@ -29,13 +29,12 @@ pub fn Leads() -> impl IntoView {
             ])
         )
     };
-    let page = LocalResource::new(move || {
+    let page = Answer::<Page<LeadView>>::new(move || {
         account.organization.track();
         site.track();
         from.track();
         to.track();
-        let first = path("", "");
-        async move { api::get::<Page<LeadView>>(&first).await }
+        path("", "")
     });
     let more = RwSignal::new(Vec::<LeadView>::new());
     let next = RwSignal::new(None::<String>);

@@ -9,7 +9,7 @@ use shared::config::{contrast_ratio, readable_on};
 use shared::{LeadCapture, Position};
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::route::use_router;
 use crate::ui::{CopyButton, ErrorNote};
 
@@ -23,9 +23,9 @@ fn script_tag(site_key: &str) -> String {
 pub fn Sites() -> impl IntoView {
     let account = use_account();
     let router = use_router();
-    let list = LocalResource::new(move || {
+    let list = Answer::<Page<DomainView>>::new(move || {
         account.organization.track();
-        api::get::<Page<DomainView>>("/v1/admin/domains")
+        "/v1/admin/domains".into()
     });
     let hostname = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -84,10 +84,9 @@ fn verification_label(status: VerificationStatus) -> &'static str {
 #[component]
 pub fn Site(id: String) -> impl IntoView {
     let account = use_account();
-    let site = LocalResource::new(move || {
+    let site = Answer::<DomainView>::new(move || {
         account.organization.track();
-        let id = id.clone();
-        async move { api::get::<DomainView>(&format!("/v1/admin/domains/{id}")).await }
+        format!("/v1/admin/domains/{id}")
     });
     view! {
         <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>

@@ -8,7 +8,7 @@ use shared::admin::knowledge::{CreateSource, DocumentFormat, PageError, SourceKi
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{when, ErrorNote, SiteSelect};
 
 /// How often the list is read again while a crawl is under way.
@@ -19,10 +19,10 @@ pub fn Sources() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
     let sites = crate::ui::sites();
-    let sources = LocalResource::new(move || {
+    let sources = Answer::<Page<SourceView>>::new(move || {
         account.organization.track();
         reload.track();
-        api::get::<Page<SourceView>>("/v1/admin/knowledge/sources")
+        "/v1/admin/knowledge/sources".into()
     });
     let crawling = move || {
         sources
@@ -89,7 +89,7 @@ fn created(error: RwSignal<Option<ApiError>>, reload: RwSignal<u32>, body: Creat
 }
 
 #[component]
-fn AddWebsite(sites: LocalResource<Vec<shared::admin::domains::DomainView>>, reload: RwSignal<u32>) -> impl IntoView {
+fn AddWebsite(sites: crate::ui::Sites, reload: RwSignal<u32>) -> impl IntoView {
     let site = RwSignal::new(String::new());
     let url = RwSignal::new(String::new());
     let pages = RwSignal::new("200".to_owned());
@@ -121,7 +121,7 @@ fn AddWebsite(sites: LocalResource<Vec<shared::admin::domains::DomainView>>, rel
 }
 
 #[component]
-fn AddDocument(sites: LocalResource<Vec<shared::admin::domains::DomainView>>, reload: RwSignal<u32>) -> impl IntoView {
+fn AddDocument(sites: crate::ui::Sites, reload: RwSignal<u32>) -> impl IntoView {
     let site = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let format = RwSignal::new("markdown".to_owned());

@@ -7,7 +7,7 @@ use shared::admin::members::{InvitationCreated, InvitationView, MemberView};
 use shared::admin::Page;
 
 use crate::account::use_account;
-use crate::api::{self, ApiError};
+use crate::api::{self, Answer, ApiError};
 use crate::ui::{when, CopyButton, ErrorNote};
 
 /// A role as a person reads it.
@@ -24,24 +24,12 @@ pub fn role_name(role: MemberRole) -> &'static str {
 pub fn Team() -> impl IntoView {
     let account = use_account();
     let reload = RwSignal::new(0u32);
-    let members = LocalResource::new(move || {
+    let members = Answer::<Page<MemberView>>::new(move || {
         account.organization.track();
         reload.track();
-        api::get::<Page<MemberView>>("/v1/admin/members")
+        "/v1/admin/members".into()
     });
     let manages = move || account.can(Permission::MembersManage);
-    let invitations = LocalResource::new(move || {
-        account.organization.track();
-        reload.track();
-        let allowed = manages();
-        async move {
-            if allowed {
-                api::get::<Page<InvitationView>>("/v1/admin/invitations").await.map(|p| p.items)
-            } else {
-                Ok(Vec::new())
-            }
-        }
-    });
     let error = RwSignal::new(None::<ApiError>);
     let email = RwSignal::new(String::new());
     let role = RwSignal::new("agent".to_owned());
@@ -164,30 +152,38 @@ pub fn Team() -> impl IntoView {
                 })}
             </form>
             <h2>"Invitations"</h2>
-            {move || invitations.get().map(|r| match r {
-                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                Ok(list) => {
-                    let pending: Vec<InvitationView> = list.into_iter().filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none()).collect();
-                    if pending.is_empty() {
-                        view! { <p class="hint">"No pending invitations."</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="list">
-                                {pending.into_iter().map(|i| {
-                                    let id = i.id.clone();
-                                    view! {
-                                        <li class="card">
-                                            {i.email.clone()} " · " {role_name(i.role)} " · expires " {when(i.expires_at)}
-                                            <button type="button" class="secondary" aria-label=format!("Withdraw the invitation of {}", i.email)
-                                                on:click=move |_| revoke(id.clone())>"Withdraw"</button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
+            // Asked for only by those who manage the team (they are shown only to them).
+            {
+                let invitations = Answer::<Page<InvitationView>>::new(move || {
+                    account.organization.track();
+                    reload.track();
+                    "/v1/admin/invitations".into()
+                });
+                move || invitations.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                    Ok(list) => {
+                        let pending: Vec<InvitationView> = list.items.into_iter().filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none()).collect();
+                        if pending.is_empty() {
+                            view! { <p class="hint">"No pending invitations."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="list">
+                                    {pending.into_iter().map(|i| {
+                                        let id = i.id.clone();
+                                        view! {
+                                            <li class="card">
+                                                {i.email.clone()} " · " {role_name(i.role)} " · expires " {when(i.expires_at)}
+                                                <button type="button" class="secondary" aria-label=format!("Withdraw the invitation of {}", i.email)
+                                                    on:click=move |_| revoke(id.clone())>"Withdraw"</button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
                     }
-                }
-            })}
+                })
+            }
         </Show>
     }
 }
