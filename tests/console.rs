@@ -375,12 +375,15 @@ fn a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive(ctx: &
         ctx.shot(&owner, "transcript-desktop-light").await;
         // The navigation marks the inbox as where the owner is, and the back button returns to
         // the list, all in the same document.
+        // The window's title names the page, for tabs, the history and screen readers.
         let current = "document.querySelector('nav a[aria-current=\"page\"]').getAttribute('href')";
         assert_eq!(owner.js(&format!("return {current}")).await, json!("/console/inbox"));
+        assert_eq!(owner.js("return document.title").await, json!("Conversation · Chat console"));
         owner.client.back().await.expect("back");
         path_is(&owner, "/console/inbox").await;
         owner.wait_for("the list again", "document.querySelector('.conversations li a')", WAIT).await;
         assert_eq!(owner.js("return window.sameDocument === true").await, json!(true), "no reload");
+        assert_eq!(owner.js("return document.title").await, json!("Inbox · Chat console"));
 
         // The checklist now says the tag is installed and a reply went out.
         click(&owner, "a[href='/console/']").await;

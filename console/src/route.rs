@@ -52,6 +52,27 @@ impl Page {
         })
     }
 
+    /// The page's name, as its heading says it: the window's title shows it, so a tab, the
+    /// history and a screen reader tell the pages apart.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Page::SignIn => "Sign in",
+            Page::AcceptInvitation => "Join your team",
+            Page::ResetPassword => "Choose a password",
+            Page::Home => "Get started",
+            Page::Inbox => "Inbox",
+            Page::Conversation(_) => "Conversation",
+            Page::Leads => "Leads",
+            Page::Sites => "Sites",
+            Page::Site(_) => "Site",
+            Page::Knowledge => "Knowledge",
+            Page::Analytics => "Analytics",
+            Page::Team => "Team",
+            Page::Keys => "API keys",
+            Page::Audit => "Audit trail",
+        }
+    }
+
     /// Whether the page is drawn in the signed-in frame (`pages::shell`).
     pub fn signed_in(&self) -> bool {
         !matches!(self, Page::SignIn | Page::AcceptInvitation | Page::ResetPassword)
@@ -71,17 +92,21 @@ pub struct Router {
     path: RwSignal<String>,
 }
 
-fn location_path() -> String {
-    window().location().pathname().unwrap_or_default()
+/// The browser's path, with the window's title set to name its page.
+fn arrived() -> String {
+    let path = window().location().pathname().unwrap_or_default();
+    let title = Page::parse(&path).map_or("Page not found", |p| p.title());
+    document().set_title(&format!("{title} · Chat console"));
+    path
 }
 
 impl Router {
     /// Follows the browser's location from now on: the back and forward buttons, and clicks on
     /// links to console pages, which change the page without a reload.
     pub fn provide() -> Router {
-        let router = Router { path: RwSignal::new(location_path()) };
+        let router = Router { path: RwSignal::new(arrived()) };
         provide_context(router);
-        window_event_listener(leptos::ev::popstate, move |_| router.path.set(location_path()));
+        window_event_listener(leptos::ev::popstate, move |_| router.path.set(arrived()));
         window_event_listener(leptos::ev::click, move |ev| router.follow(&ev));
         router
     }
@@ -97,13 +122,19 @@ impl Router {
         Memo::new(move |_| path.with(|p| Page::parse(p)))
     }
 
-    /// Goes to `to` (a path, with a query if any), as a link to it would.
+    /// Goes to `to` (a path, with a query if any), as a link to it would; to where it is already,
+    /// it stays, adding no step to the history.
     pub fn navigate(&self, to: &str) {
         let w = window();
+        let location = w.location();
+        let here = [location.pathname(), location.search(), location.hash()].map(Result::unwrap_or_default).concat();
+        if to == here {
+            return;
+        }
         if let Ok(history) = w.history() {
             let _ = history.push_state_with_url(&JsValue::NULL, "", Some(to));
         }
-        self.path.set(location_path());
+        self.path.set(arrived());
         w.scroll_to_with_x_and_y(0.0, 0.0);
     }
 
