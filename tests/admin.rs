@@ -313,6 +313,31 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     );
     assert_eq!(updated["site_key"], site, "the site key stays");
     assert_eq!(app.block_on(app.api(&origin).config(&site)).body["greeting"], "Welcome!");
+    // The launcher the loader draws follows the settings at once: the site's colour and side,
+    // and, as the site's language is one the widget does not speak, the visitor's.
+    let look_of = |tag: &str| app.block_on(app.api(&origin).look(&site, tag, "fr-FR, es;q=0.8, de;q=0.9"));
+    ok(
+        app.block_on(admin.patch(
+            &format!("/v1/admin/domains/{id}"),
+            &json!({"config": {"language": "fr", "position": "bottom-left"}}),
+        )),
+        200,
+    );
+    let look = ok(look_of(""), 200);
+    assert_eq!(
+        look,
+        json!({"primary": "#123456", "on_primary": "#ffffff", "position": "bottom-left", "lang": "de", "dir": "ltr",
+               "open_chat": "Chat öffnen", "unread": "ungelesen"})
+    );
+    // The tag's attributes come first; the text on its colour is the readable one.
+    let tagged = ok(look_of("&color=%23fde047&position=right&lang=ar"), 200);
+    assert_eq!(
+        (&tagged["primary"], &tagged["on_primary"], &tagged["position"], &tagged["lang"], &tagged["dir"]),
+        (&json!("#fde047"), &json!("#000000"), &json!("bottom-right"), &json!("ar"), &json!("rtl"))
+    );
+    assert_eq!(ok(look_of("&color=red&position=top&lang="), 200), look, "unreadable attributes are passed over");
+    refused(&app.block_on(app.api("https://elsewhere.test").look(&site, "", "en")), 403, ErrorCode::OriginNotAllowed);
+    refused(&app.block_on(app.api(&origin).look("site_nobody_has", "", "en")), 404, ErrorCode::SiteNotRegistered);
     assert_eq!(updated["config"]["theme"]["primary"], "#123456", "fields left out of a patch keep their value");
     let path = format!("/v1/admin/domains/{id}");
     let staged = ok(app.block_on(admin.patch(&path, &json!({"aliases": [format!("staging.{canonical}")]}))), 200);

@@ -25,6 +25,23 @@ pub fn error(e: &EdgeError) -> Response {
     resp
 }
 
+/// The languages of an `Accept-Language` header (`de-CH, de;q=0.9, en;q=0.5`), most wanted
+/// first; those refused (`q=0`) left out.
+pub fn languages_by_preference(header: &str) -> Vec<&str> {
+    let mut weighted: Vec<(&str, f32)> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';').map(str::trim);
+            let tag = pieces.next().filter(|t| !t.is_empty() && *t != "*")?;
+            let q = pieces.find_map(|p| p.strip_prefix("q=")).map_or(Some(1.0), |q| q.parse::<f32>().ok())?;
+            (q > 0.0).then_some((tag, q))
+        })
+        .collect();
+    // Stable: among equal weights, the header's order stands.
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    weighted.into_iter().map(|(tag, _)| tag).collect()
+}
+
 /// The request's `Origin` header, if any.
 pub fn origin(req: &Request) -> Option<String> {
     req.headers().get("origin").ok().flatten()
@@ -132,6 +149,14 @@ impl CorsGrant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accepted_languages_come_most_wanted_first() {
+        assert_eq!(languages_by_preference("de-CH,de;q=0.9,en;q=0.8"), ["de-CH", "de", "en"]);
+        assert_eq!(languages_by_preference("en;q=0.5, es , fr;q=0, *;q=0.1"), ["es", "en"]);
+        assert_eq!(languages_by_preference("ar;q=0.7,de;q=0.7,en;q=x,"), ["ar", "de"]);
+        assert!(languages_by_preference("").is_empty());
+    }
 
     #[test]
     fn a_typed_field_answers_with_its_own_code_and_a_misfit_body_with_invalid_json() {

@@ -81,6 +81,15 @@ impl Position {
             Self::BottomLeft => "bottom-left",
         }
     }
+
+    /// A script tag's `data-position`: `bottom-left` or `left`, `bottom-right` or `right`.
+    pub fn from_tag(s: &str) -> Option<Self> {
+        match s {
+            "bottom-left" | "left" => Some(Self::BottomLeft),
+            "bottom-right" | "right" => Some(Self::BottomRight),
+            _ => None,
+        }
+    }
 }
 
 impl LeadCapture {
@@ -124,8 +133,8 @@ pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
     Some((la.max(lb) + 0.05) / (la.min(lb) + 0.05))
 }
 
-/// White or dark text on `primary`, whichever contrasts more: the rule the widget's loader
-/// applies when a site names no text colour (`readable` in widget/loader/widget.js).
+/// White or dark text on `primary`, whichever contrasts more: the console's choice for a new
+/// theme colour, and the launcher's for a script tag's `data-color` (`look`).
 pub fn readable_on(primary: &str) -> &'static str {
     let l = relative_luminance(primary).unwrap_or(0.0);
     if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
@@ -203,7 +212,7 @@ mod tests {
     fn contrast_follows_wcag() {
         assert_eq!(contrast_ratio("#000", "#fff").map(|r| (r * 100.0).round()), Some(2100.0));
         assert_eq!(contrast_ratio("#2563eb", "#2563eb"), Some(1.0));
-        assert!(contrast_ratio("#767676", "#ffffff").is_some_and(|r| r >= 4.5 && r < 4.6));
+        assert!(contrast_ratio("#767676", "#ffffff").is_some_and(|r| (4.5..4.6).contains(&r)));
         assert_eq!(contrast_ratio("red", "#fff"), None);
         assert_eq!(readable_on("#2563eb"), "#ffffff");
         assert_eq!(readable_on("#fde047"), DARK_TEXT);

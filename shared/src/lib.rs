@@ -1,6 +1,7 @@
 //! The wire contract between the widget and the edge: request and response bodies,
 //! stream events, error codes, limits, the typed values both sides parse input into, and the
-//! site owner's API (`admin`) with the provider settings a domain may carry (`provider`).
+//! site owner's API (`admin`) with the provider settings a domain may carry (`provider`), and
+//! the widget's words in each language it speaks (`i18n`).
 
 pub mod access;
 pub mod admin;
@@ -11,8 +12,10 @@ pub mod error;
 pub mod export;
 pub mod field;
 pub mod hostname;
+pub mod i18n;
 pub mod lead;
 pub mod limits;
+pub mod look;
 pub mod message;
 pub mod model;
 pub mod provider;

@@ -135,6 +135,13 @@ impl Api {
         self.get(&format!("/v1/widget/config?site={site}"), None).await
     }
 
+    /// The launcher's look for a page whose tag has the attributes in `tag` (`&color=…`), for
+    /// a browser that accepts `languages`.
+    pub async fn look(&self, site: &str, tag: &str, languages: &str) -> Reply {
+        let r = self.request(reqwest::Method::GET, &format!("/v1/widget/look?site={site}{tag}"));
+        Self::reply(r.header("accept-language", languages)).await
+    }
+
     /// Opens a conversation and insists that it worked.
     pub async fn open(&self, site: &str, visitor: &str) -> ConversationCreated {
         let mut body = serde_json::json!({"site": site, "visitor_id": visitor});

@@ -15,10 +15,10 @@ use web_sys::{AbortController, HtmlElement};
 
 use crate::api::{ApiError, Edge};
 use crate::dom::{next_frame, spawn_local};
-use crate::i18n::{self, Lang, Strings};
 use crate::json::{FromJson, Json};
 use crate::storage::{random_id, Session, Store};
 use crate::transcript::{Status, Transcript};
+use shared::i18n::{self, Lang, Strings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
@@ -148,7 +148,8 @@ impl Chat {
         self.setup.with_value(|s| s.edge.clone())
     }
 
-    fn previewing(&self) -> Option<String> {
+    /// In the console's preview frame, the domain being edited.
+    pub fn previewing(&self) -> Option<String> {
         self.setup.with_value(|s| s.preview.clone())
     }
 
@@ -187,7 +188,7 @@ impl Chat {
         self.store().set_unread(count);
     }
 
-    /// Loads the site's config (from the loader's request for it, if it made one) and, if this
+    /// Loads the site's config (from start.js's request for it) and, if this
     /// browser has a conversation here, its history.
     pub fn boot(self, open: bool, config: Option<js_sys::Promise>) {
         if open || self.store().was_open() {

@@ -5,7 +5,6 @@ pub mod api;
 pub mod chat;
 pub mod components;
 pub mod dom;
-pub mod i18n;
 pub mod json;
 pub mod markdown;
 pub mod storage;

@@ -3,12 +3,12 @@
 //! choice from the browser's own settings, and the mounted widget's open/close transitions.
 #![cfg(target_arch = "wasm32")]
 
+use shared::i18n::{self, Lang};
 use shared::sse::{SseDecoder, StreamEvent};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use widget::components::render_markdown;
-use widget::i18n::{self, Lang};
 use widget::wire;
 
 wasm_bindgen_test_configure!(run_in_browser);

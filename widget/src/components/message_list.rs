@@ -13,9 +13,9 @@ use web_sys::{Element, Event};
 use super::{icons, render_markdown};
 use crate::chat::{Availability, Chat, Notice};
 use crate::dom::{aria_bool, attr, element, flag, listen, on, react, text, Slot};
-use crate::i18n::Strings;
 use crate::markdown::is_web_href;
 use crate::transcript::{Entry, Status, Transcript};
+use shared::i18n::Strings;
 
 pub fn message_list(chat: Chat, panel: &Element) {
     let log = element(panel, "div", &[("class", "log"), ("role", "log"), ("aria-live", "polite")]);

@@ -7,7 +7,7 @@ use web_sys::{Element, Node};
 use super::{composer::composer, icons, lead_form::lead_form, message_list::message_list};
 use crate::chat::{Availability, Chat, LeadForm};
 use crate::dom::{attr, element, flag, on, react, text, Slot};
-use crate::i18n::Strings;
+use shared::i18n::Strings;
 
 /// The panel, appended to `parent`.
 pub fn panel(chat: Chat, parent: &Node) -> Element {

@@ -1,7 +1,7 @@
 //! The widget's own UI strings in each language it speaks (English, German, Spanish, Arabic),
 //! and which language a page gets: the script tag's `data-lang`, then the site's configured
-//! language, then the browser's. The loader (`loader/widget.js`) makes the same choice for the
-//! launcher it draws, and sets the widget's direction from it (Arabic right to left).
+//! language, then the browser's. Here, not in the widget, because the edge names the launcher
+//! the loader draws before the widget starts (`look`) with the same choice and words.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -30,6 +30,15 @@ impl Lang {
             Self::De => "de",
             Self::Es => "es",
             Self::Ar => "ar",
+        }
+    }
+
+    /// Arabic is written right to left.
+    pub fn dir(self) -> &'static str {
+        if self == Self::Ar {
+            "rtl"
+        } else {
+            "ltr"
         }
     }
 
