@@ -60,16 +60,12 @@ impl Edge {
         &self.site
     }
 
-    /// The site's config: the answer to the loader's request for it (`fetched`, a promise of
-    /// its text, null when refused), else a request of its own.
+    /// The site's config: the answer to the request loader/start.js made for it while the wasm
+    /// loaded (`fetched`, a promise of its text, null when refused).
     pub async fn config(&self, fetched: Option<Promise>) -> Result<WidgetConfig, ApiError> {
-        if let Some(fetched) = fetched {
-            let text = JsFuture::from(fetched).await.ok().and_then(|t| t.as_string()).ok_or(ApiError::Unreachable)?;
-            return decode(&text);
-        }
-        let path = format!("/v1/widget/config?site={}", self.site);
-        let resp = self.fetch("GET", &path, None, Caller::Anonymous, None).await?;
-        json_body(&resp).await
+        let fetched = fetched.ok_or(ApiError::Unreachable)?;
+        let text = JsFuture::from(fetched).await.ok().and_then(|t| t.as_string()).ok_or(ApiError::Unreachable)?;
+        decode(&text)
     }
 
     pub async fn open(&self, visitor_id: Option<String>, page_url: Option<String>) -> Result<Session, ApiError> {

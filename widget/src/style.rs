@@ -3,13 +3,18 @@
 //! (`--cw-primary`, `--cw-on-primary`, set on the root element from the parsed colours, so config
 //! can never smuggle CSS in).
 
-/// The panel's look. The loader's stylesheet comes first (`loader/widget.js`): the root element's
-/// type, the box model, buttons and the launcher, which it draws before the widget starts.
+/// The panel's look. The loader's stylesheet comes first (`loader/widget.js`): the launcher, which
+/// it draws before the widget starts. The resets here come later but weigh nothing (`:where`), so
+/// every other rule, the loader's included, wins over them.
 /// Everything is in px: a host page's `html { font-size }` must not scale the widget. The phone
 /// rule is for narrow windows and for phones, known by their screen and touch rather than the
 /// page's width, which is 980 px on a page without `<meta name="viewport">`. Sides follow the
 /// widget's direction (`start`, `inline`), except where the panel sits.
 pub const SHEET: &str = r#"
+.cw{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2937;text-align:start;letter-spacing:normal;-webkit-font-smoothing:antialiased}
+:where(.cw *){box-sizing:border-box;margin:0;padding:0;font-size:inherit;line-height:inherit;color:inherit}
+:where(.cw button){font:inherit;cursor:pointer;border:0;background:none}
+:where(.cw svg){display:block}
 .panel{position:fixed;bottom:88px;right:20px;width:380px;height:600px;max-height:calc(100vh - 108px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}
 .left .panel{right:auto;left:20px}
 [hidden]{display:none!important}

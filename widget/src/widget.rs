@@ -48,11 +48,12 @@ impl Widget {
 }
 
 /// Starts the widget in `root`. `options` carries the script tag's data attributes (`open` as a
-/// boolean, the rest as strings), the edge's origin and `config`, the loader's request for the
-/// site's config (a promise of its text, or of null when refused); `emit(event, detail)` tells
-/// the page about `open`, `close` and `message`. The widget adopts the root element and the
-/// launcher the loader drew (`.cw`), and its stylesheets come after the loader's. The look of
-/// the root (the site's colours, its side, language and direction) is the loader's alone.
+/// boolean, the rest as strings), the edge's origin and `config`, the request for the site's
+/// config that loader/start.js made (a promise of its text, or of null when refused);
+/// `emit(event, detail)` tells the page about `open`, `close` and `message`. The widget adopts
+/// the root element and the launcher the loader drew (`.cw`), and its stylesheets come after
+/// the loader's. The look of the root (the site's colours, its side, language and direction)
+/// is the loader's, except in the console's preview (components' `draw_draft_look`).
 #[wasm_bindgen]
 pub fn start(root: ShadowRoot, options: JsValue, emit: js_sys::Function) -> Result<Widget, JsValue> {
     let site = string(&options, "site").unwrap_or_default();

@@ -5,7 +5,8 @@
 //! after `dev/build` (it measures the files in widget/dist).
 //!
 //! - Sizes of widget/dist's files raw, gzip -9 and brotli q11, and the first-open transfer:
-//!   the three files plus the config response the widget fetches.
+//!   the three files plus the responses the loader (the launcher's look) and the widget (the
+//!   site's config) fetch.
 //! - Before intent: a visitor who does nothing. What the widget fetched (brotli) and the longest
 //!   task on the page's main thread (from Chromium's trace), up to the page's `load` event or
 //!   the request of the widget's core (its idle start), whichever comes later.
@@ -135,7 +136,9 @@ fn longest_task(trace: &[Value], page_path: &str, edge: &str) -> Tasks {
             .map(|e| {
                 let url = ["data", "beginData"].iter().find_map(|k| e["args"][*k]["url"].as_str()).unwrap_or_default();
                 let file = url.rsplit('/').next().unwrap_or_default();
-                format!("{} {file}{:.1} ms", e["name"].as_str().unwrap_or_default(), dur(e) / 1000.0)
+                let function = e["args"]["data"]["functionName"].as_str().filter(|f| !f.is_empty());
+                let at = function.map(|f| format!(" {f}")).unwrap_or_default();
+                format!("{} {file}{at} {:.1} ms", e["name"].as_str().unwrap_or_default(), dur(e) / 1000.0)
             })
             .collect();
         (dur(task) / 1000.0, what.join(", "))
@@ -177,13 +180,21 @@ fn main() {
     }
 
     let app = App::spawn(&[]).expect("the edge starts");
-    let config_path = "/v1/widget/config?site=site_demo_localhost";
-    let config = app.block_on(app.api("http://localhost:8788").config("site_demo_localhost"));
-    let config_bytes = serde_json::to_vec(&config.body).expect("json");
-    let (craw, cgz, cbr) = (config_bytes.len(), gzip(&config_bytes), brotli(&config_bytes));
-    sizes.insert(config_path.to_owned(), cbr);
-    println!("{:<36} {craw:>9} {cgz:>9} {cbr:>9}", "GET /v1/widget/config (body)");
-    println!("{:<36} {:>9} {:>9} {:>9}", "first open, total", total.0 + craw, total.1 + cgz, total.2 + cbr);
+    // The launcher's look (before intent) and the config (once the widget starts), as this
+    // site's page gets them.
+    let api = app.api("http://localhost:8788");
+    let responses = [
+        ("/v1/widget/look", app.block_on(api.look("site_demo_localhost", "", "en-US,en;q=0.9"))),
+        ("/v1/widget/config", app.block_on(api.config("site_demo_localhost"))),
+    ];
+    for (path, reply) in responses {
+        let bytes = serde_json::to_vec(&reply.body).expect("json");
+        let (raw, gz, br) = (bytes.len(), gzip(&bytes), brotli(&bytes));
+        total = (total.0 + raw, total.1 + gz, total.2 + br);
+        sizes.insert(path.to_owned(), br);
+        println!("{:<36} {raw:>9} {gz:>9} {br:>9}", format!("GET {path} (body)"));
+    }
+    println!("{:<36} {:>9} {:>9} {:>9}", "first open, total", total.0, total.1, total.2);
 
     let site = app.block_on(HostSite::start(&app.edge)).expect("host site");
     let driver = Driver::start().expect("chromedriver");
@@ -213,8 +224,9 @@ fn main() {
     fetched.sort();
     fetched.dedup();
     for names in fetched {
-        let bytes: usize = names.iter().map(|n| sizes.get(*n).copied().unwrap_or(0)).sum();
-        let unknown: Vec<_> = names.iter().filter(|n| !sizes.contains_key(**n)).collect();
+        let path = |n: &&str| n.split('?').next().unwrap_or_default().to_owned();
+        let bytes: usize = names.iter().map(|n| sizes.get(&path(n)).copied().unwrap_or(0)).sum();
+        let unknown: Vec<_> = names.iter().filter(|n| !sizes.contains_key(&path(n))).collect();
         let files = names.iter().map(|n| n.split('?').next().unwrap_or_default()).collect::<Vec<_>>().join(", ");
         let unknown = if unknown.is_empty() { String::new() } else { format!(" (not counted: {unknown:?})") };
         println!("before intent, fetched: {bytes} B brotli: {files}{unknown}");
@@ -235,10 +247,10 @@ fn main() {
     for (name, runs) in [("cold", &cold), ("warm", &warm)] {
         let (lm, lp) = median_p95(runs.iter().map(|r| r.launcher).collect());
         let arrived = |path| median_p95(runs.iter().filter_map(|r| r.arrived(path)).collect()).0;
-        let (script, config) = (arrived("/widget.js"), arrived("/v1/widget/config"));
+        let (script, look) = (arrived("/widget.js"), arrived("/v1/widget/look"));
         println!(
             "{name}: launcher visible {lm:.0} / {lp:.0} ms after navigation start \
-             (median arrival of widget.js {script:.0} ms, of the config {config:.0} ms)"
+             (median arrival of widget.js {script:.0} ms, of the look {look:.0} ms)"
         );
     }
     let (cm, cp) = median_p95(clicks.iter().map(|c| c.0).collect());

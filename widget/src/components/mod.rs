@@ -12,6 +12,7 @@ mod rich_text;
 
 use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
+use shared::Position;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
@@ -35,9 +36,29 @@ pub fn app(chat: Chat, root: &Element) {
     // Before the launcher, as the tab order goes.
     let _ = root.insert_before(&panel::panel(chat, &root), Some(&launcher));
     follow_visual_viewport(root.clone().unchecked_into(), chat.open);
-    // The loader draws the root's side (`left`), language and direction.
+    if chat.previewing().is_some() {
+        draw_draft_look(chat, root.clone().unchecked_into());
+    }
     react(move || {
         let _ = root.class_list().toggle_with_force("open", chat.open.get());
+    });
+}
+
+/// On a site the loader draws the root's look (colours, side, language and direction) as the
+/// edge gives it; in the console's preview, where the settings are drafts not yet saved, the
+/// widget draws it and then shows the root. A preview's tag has no `data-color` or
+/// `data-position`, so the draft's colours and side stand as they are.
+fn draw_draft_look(chat: Chat, root: HtmlElement) {
+    react(move || {
+        let (theme, position) = chat.config.with(|c| (c.theme.clone(), c.position));
+        let lang = chat.lang();
+        let style = root.style();
+        let _ = style.set_property("--cw-primary", &theme.primary);
+        let _ = style.set_property("--cw-on-primary", &theme.on_primary);
+        let _ = root.class_list().toggle_with_force("left", position == Position::BottomLeft);
+        root.set_lang(lang.tag());
+        root.set_dir(lang.dir());
+        let _ = style.remove_property("visibility");
     });
 }
 
