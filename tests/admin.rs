@@ -315,7 +315,7 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     assert_eq!(app.block_on(app.api(&origin).config(&site)).body["greeting"], "Welcome!");
     // The launcher the loader draws follows the settings at once: the site's colour and side,
     // and, as the site's language is one the widget does not speak, the visitor's.
-    let look_of = |tag: &str| app.block_on(app.api(&origin).look(&site, tag, "fr-FR, es;q=0.8, de;q=0.9"));
+    let look_of = |tag: &str| app.block_on(app.api(&origin).look(&site, tag, "fr-FR, de;q=0.9, es;q=0.8"));
     ok(
         app.block_on(admin.patch(
             &format!("/v1/admin/domains/{id}"),

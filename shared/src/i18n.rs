@@ -42,6 +42,18 @@ impl Lang {
         }
     }
 
+    /// The launcher's name, and the word after the count of unread replies in it. Apart from
+    /// `strings`, because the edge names the launcher the loader draws (`look`) and needs
+    /// these two words of each language, not the rest.
+    pub fn launcher_words(self) -> (&'static str, &'static str) {
+        match self {
+            Self::En => ("Open chat", "unread"),
+            Self::De => ("Chat öffnen", "ungelesen"),
+            Self::Es => ("Abrir chat", "sin leer"),
+            Self::Ar => ("فتح المحادثة", "غير مقروءة"),
+        }
+    }
+
     pub fn strings(self) -> &'static Strings {
         match self {
             Self::En => &EN,
@@ -63,7 +75,6 @@ pub fn choose<'a>(
 }
 
 pub struct Strings {
-    pub open_chat: &'static str,
     pub close_chat: &'static str,
     pub new_conversation: &'static str,
     pub conversation: &'static str,
@@ -84,7 +95,6 @@ pub struct Strings {
     pub not_helpful: &'static str,
     /// Heads the links to where a reply's answer comes from.
     pub sources: &'static str,
-    pub unread: &'static str,
     pub leave_email: &'static str,
     pub lead_intro: &'static str,
     pub email: &'static str,
@@ -98,7 +108,6 @@ pub struct Strings {
 }
 
 static EN: Strings = Strings {
-    open_chat: "Open chat",
     close_chat: "Close chat",
     new_conversation: "New conversation",
     conversation: "Conversation",
@@ -118,7 +127,6 @@ static EN: Strings = Strings {
     helpful: "Helpful",
     not_helpful: "Not helpful",
     sources: "Sources",
-    unread: "unread",
     leave_email: "Leave your email",
     lead_intro: "Leave your email and we will get back to you.",
     email: "Email",
@@ -132,7 +140,6 @@ static EN: Strings = Strings {
 };
 
 static DE: Strings = Strings {
-    open_chat: "Chat öffnen",
     close_chat: "Chat schließen",
     new_conversation: "Neues Gespräch",
     conversation: "Gespräch",
@@ -152,7 +159,6 @@ static DE: Strings = Strings {
     helpful: "Hilfreich",
     not_helpful: "Nicht hilfreich",
     sources: "Quellen",
-    unread: "ungelesen",
     leave_email: "E-Mail hinterlassen",
     lead_intro: "Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns bei Ihnen.",
     email: "E-Mail",
@@ -166,7 +172,6 @@ static DE: Strings = Strings {
 };
 
 static ES: Strings = Strings {
-    open_chat: "Abrir chat",
     close_chat: "Cerrar chat",
     new_conversation: "Nueva conversación",
     conversation: "Conversación",
@@ -186,7 +191,6 @@ static ES: Strings = Strings {
     helpful: "Útil",
     not_helpful: "No es útil",
     sources: "Fuentes",
-    unread: "sin leer",
     leave_email: "Deja tu correo",
     lead_intro: "Deja tu correo y te responderemos.",
     email: "Correo electrónico",
@@ -200,7 +204,6 @@ static ES: Strings = Strings {
 };
 
 static AR: Strings = Strings {
-    open_chat: "فتح المحادثة",
     close_chat: "إغلاق المحادثة",
     new_conversation: "محادثة جديدة",
     conversation: "المحادثة",
@@ -220,7 +223,6 @@ static AR: Strings = Strings {
     helpful: "مفيد",
     not_helpful: "غير مفيد",
     sources: "المصادر",
-    unread: "غير مقروءة",
     leave_email: "اترك بريدك الإلكتروني",
     lead_intro: "اترك بريدك الإلكتروني وسنتواصل معك.",
     email: "البريد الإلكتروني",
@@ -269,7 +271,8 @@ mod tests {
     fn every_language_translates_every_string() {
         for lang in [Lang::De, Lang::Es, Lang::Ar] {
             let (s, en) = (lang.strings(), Lang::En.strings());
-            assert_ne!(s.open_chat, en.open_chat);
+            assert_ne!(lang.launcher_words().0, Lang::En.launcher_words().0);
+            assert_ne!(lang.launcher_words().1, Lang::En.launcher_words().1);
             assert_ne!(s.placeholder, en.placeholder);
             assert_ne!(s.unavailable, en.unavailable);
             assert_ne!(s.lead_intro, en.lead_intro);

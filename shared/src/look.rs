@@ -42,14 +42,15 @@ impl Look {
             None => (config.theme.primary.clone(), config.theme.on_primary.clone()),
         };
         let lang = i18n::choose(tag.lang.as_deref(), Some(&config.language), browser);
+        let (open_chat, unread) = lang.launcher_words();
         Self {
             primary,
             on_primary,
             position: tag.position.as_deref().and_then(Position::from_tag).unwrap_or(config.position),
             lang: lang.tag().to_owned(),
             dir: lang.dir().to_owned(),
-            open_chat: lang.strings().open_chat.to_owned(),
-            unread: lang.strings().unread.to_owned(),
+            open_chat: open_chat.to_owned(),
+            unread: unread.to_owned(),
         }
     }
 }

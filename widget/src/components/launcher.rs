@@ -39,11 +39,11 @@ pub fn launcher(chat: Chat, parent: &Element) -> Element {
 
 /// "Open chat", or "Close chat", with the number of unread replies.
 fn label(chat: Chat, open: bool, unread: u32) -> String {
-    let t = chat.text();
-    let base = if open { t.close_chat } else { t.open_chat };
+    let (open_chat, unread_word) = chat.lang().launcher_words();
+    let base = if open { chat.text().close_chat } else { open_chat };
     match unread {
         0 => base.to_owned(),
-        n => format!("{base} ({n} {})", t.unread),
+        n => format!("{base} ({n} {unread_word})"),
     }
 }
 
