@@ -97,19 +97,8 @@
     frame.dir = look.dir || 'ltr';
     button.setAttribute('aria-label', (look.open_chat || 'Open chat') + (unread ? ` (${unread} ${look.unread || 'unread'})` : ''));
   };
-  draw({});
+  // Hidden until `restore` draws it.
   frame.style.visibility = 'hidden';
-  // A page without <meta name="viewport"> is laid out wider than a phone and shown shrunk;
-  // components/mod.rs keeps this up to date once the widget runs. Reading the viewport's sizes
-  // makes the browser lay the page out there and then, so they are read on a phone only, and
-  // just before the frame is drawn, when the page is laid out for it anyway.
-  const v = w.visualViewport;
-  if (v && matchMedia(PHONE).matches)
-    requestAnimationFrame(() => {
-      const screen = Math.round(v.width * v.scale);
-      const page = d.documentElement.clientWidth;
-      if (screen && page > screen) frame.style.setProperty('--cw-scale', page + '/' + screen);
-    });
 
   // The host goes beside <body>, not into it: a page's zoom or transform on <body> does not
   // reach the widget, and single-page apps and Turbo that replace <body>, or clone it and put
@@ -126,6 +115,17 @@
   soon(() => {
     new MutationObserver(attach).observe(html, { childList: true });
     attach();
+    // A page without <meta name="viewport"> is laid out wider than a phone and shown shrunk;
+    // components/mod.rs keeps this up to date once the widget runs. Reading the viewport's
+    // sizes makes the browser lay the page out there and then, so they are read on a phone
+    // only, and just before the frame is drawn, when the page is laid out for it anyway.
+    const v = w.visualViewport;
+    if (v && matchMedia(PHONE).matches)
+      requestAnimationFrame(() => {
+        const screen = Math.round(v.width * v.scale);
+        const page = html.clientWidth;
+        if (screen && page > screen) frame.style.setProperty('--cw-scale', page + '/' + screen);
+      });
     soon(restore);
   });
 
