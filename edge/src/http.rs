@@ -150,6 +150,21 @@ impl CorsGrant {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any header gives tags that stand in it, trimmed and in its order.
+        #[test]
+        fn any_accept_language_gives_its_own_tags_in_order(header in ".{0,60}") {
+            let tags = languages_by_preference(&header);
+            let mut rest = header.as_str();
+            for tag in tags {
+                proptest::prop_assert!(!tag.is_empty() && tag == tag.trim() && !tag.contains([',', ';']));
+                let at = rest.find(tag);
+                proptest::prop_assert!(at.is_some(), "{tag:?} in {header:?}");
+                rest = &rest[at.unwrap_or(0) + tag.len()..];
+            }
+        }
+    }
+
     #[test]
     fn accepted_languages_come_most_wanted_first() {
         assert_eq!(languages_by_preference("de-CH,de;q=0.9,en;q=0.8"), ["de-CH", "de", "en"]);

@@ -97,6 +97,26 @@ mod tests {
         assert_eq!(look, Look::of(&site(), &TagLook::default(), ["en"]));
     }
 
+    proptest::proptest! {
+        /// Whatever a tag or a browser says, the look is one the loader can paint as it stands:
+        /// colours it accepts, a language the widget speaks with its direction and words.
+        #[test]
+        fn any_attributes_give_a_paintable_look(
+            color in proptest::option::of(".{0,12}|#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}"),
+            position in proptest::option::of(".{0,12}|(bottom-)?(left|right)"),
+            lang in proptest::option::of(".{0,8}|(en|de|es|ar)(-[A-Z]{2})?"),
+            browser in proptest::collection::vec(".{0,8}", 0..4),
+        ) {
+            let tag = TagLook { color, position, lang };
+            let look = Look::of(&site(), &tag, browser.iter().map(String::as_str));
+            proptest::prop_assert!(is_hex_colour(&look.primary) && is_hex_colour(&look.on_primary), "{look:?}");
+            let lang = i18n::Lang::from_tag(&look.lang);
+            proptest::prop_assert!(lang.is_some_and(|l| l.tag() == look.lang && l.dir() == look.dir), "{look:?}");
+            let forced = tag.color.as_deref().map(str::trim).filter(|c| is_hex_colour(c));
+            proptest::prop_assert_eq!(look.primary, forced.unwrap_or("#0f766e"));
+        }
+    }
+
     #[test]
     fn the_browser_decides_when_the_site_language_is_not_spoken() {
         let config = WidgetConfig { language: "fr".into(), ..site() };
