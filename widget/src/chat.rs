@@ -7,6 +7,7 @@ use reactive_graph::prelude::*;
 use reactive_graph::signal::RwSignal;
 use shared::admin::domains::{PreviewMessage, MAX_PREVIEW_TURNS};
 use shared::error::ErrorCode;
+use shared::i18n::{self, Lang, Strings};
 use shared::lead::{CreateLead, Email};
 use shared::message::{MessageText, MessageTextError, Rating};
 use shared::{LeadCapture, PageUrl, WidgetConfig};
@@ -18,7 +19,6 @@ use crate::dom::{next_frame, spawn_local};
 use crate::json::{FromJson, Json};
 use crate::storage::{random_id, Session, Store};
 use crate::transcript::{Status, Transcript};
-use shared::i18n::{self, Lang, Strings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use reactive_graph::prelude::*;
+use shared::i18n::Strings;
 use shared::message::{Rating, Role, SourceRef};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -15,7 +16,6 @@ use crate::chat::{Availability, Chat, Notice};
 use crate::dom::{aria_bool, attr, element, flag, listen, on, react, text, Slot};
 use crate::markdown::is_web_href;
 use crate::transcript::{Entry, Status, Transcript};
-use shared::i18n::Strings;
 
 pub fn message_list(chat: Chat, panel: &Element) {
     let log = element(panel, "div", &[("class", "log"), ("role", "log"), ("aria-live", "polite")]);

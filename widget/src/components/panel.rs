@@ -2,12 +2,12 @@
 //! lead form. Not modal: focus moves freely to the page and back.
 
 use reactive_graph::prelude::*;
+use shared::i18n::Strings;
 use web_sys::{Element, Node};
 
 use super::{composer::composer, icons, lead_form::lead_form, message_list::message_list};
 use crate::chat::{Availability, Chat, LeadForm};
 use crate::dom::{attr, element, flag, on, react, text, Slot};
-use shared::i18n::Strings;
 
 /// The panel, appended to `parent`.
 pub fn panel(chat: Chat, parent: &Node) -> Element {
