@@ -338,6 +338,24 @@ fn domains_are_normalised_validated_updated_and_unique(app: &App) {
     assert_eq!(ok(look_of("&color=red&position=top&lang="), 200), look, "unreadable attributes are passed over");
     refused(&app.block_on(app.api("https://elsewhere.test").look(&site, "", "en")), 403, ErrorCode::OriginNotAllowed);
     refused(&app.block_on(app.api(&origin).look("site_nobody_has", "", "en")), 404, ErrorCode::SiteNotRegistered);
+    // The tag to paste carries the same look, written in before the loader for a page of the
+    // site (which the browser names in its Referer), and for nobody else's.
+    let script = app.block_on(app.api(&origin).script(&site, "fr-FR, de;q=0.9, es;q=0.8"));
+    assert_eq!(script.status, 200, "{}", script.text);
+    assert_eq!(script.headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(script.look(), Some(look.clone()));
+    assert!(
+        script.text.contains(&format!("s.site=\"{site}\"")) && script.text.contains("ChatWidget"),
+        "{}",
+        script.text
+    );
+    let elsewhere = app.block_on(app.api("https://elsewhere.test").script(&site, "en"));
+    assert_eq!((elsewhere.status, elsewhere.look()), (200, None), "another site's page asks for the look itself");
+    assert!(elsewhere.text.contains(&format!("s.site=\"{site}\"")));
+    let nobody = app.block_on(app.api(&origin).script("site_nobody_has", "en"));
+    assert_eq!((nobody.status, nobody.code()), (404, Some(ErrorCode::SiteNotRegistered)));
+    let malformed = app.block_on(app.api(&origin).script("no%20key", "en"));
+    assert_eq!((malformed.status, malformed.code()), (400, Some(ErrorCode::SiteKeyMissing)));
     assert_eq!(updated["config"]["theme"]["primary"], "#123456", "fields left out of a patch keep their value");
     let path = format!("/v1/admin/domains/{id}");
     let staged = ok(app.block_on(admin.patch(&path, &json!({"aliases": [format!("staging.{canonical}")]}))), 200);

@@ -344,7 +344,7 @@ fn a_new_owner_adds_a_site_pastes_the_tag_and_sees_a_visitors_chat_arrive(ctx: &
             &[&ctx.shop.id, &HOST],
         )[0][0]
             .clone();
-        assert_eq!(tag, format!(r#"<script src="{}/widget.js" data-site="{site_key}" async></script>"#, ctx.app.edge));
+        assert_eq!(tag, format!(r#"<script src="{}/v1/widget.js?site={site_key}" async></script>"#, ctx.app.edge));
         press(&owner, "Copy the tag").await;
         owner.wait_for("the copy confirmed", "document.body.innerText.includes('Copied')", WAIT).await;
         ctx.shot(&owner, "site-desktop-light").await;

@@ -39,6 +39,10 @@ fn main() {
         ),
         ("a_click_before_the_widget_is_ready_opens_the_panel", a_click_before_the_widget_is_ready_opens_the_panel),
         (
+            "the_tag_to_paste_brings_the_launchers_look_and_the_older_tag_asks_for_it",
+            the_tag_to_paste_brings_the_launchers_look_and_the_older_tag_asks_for_it,
+        ),
+        (
             "keyboard_focus_on_the_launcher_starts_the_widget_in_place",
             keyboard_focus_on_the_launcher_starts_the_widget_in_place,
         ),
@@ -321,6 +325,34 @@ fn the_loader_draws_the_launcher_before_load_and_the_widget_starts_when_idle_aft
         });
         ctx.app.block_on(page.close());
     }
+}
+
+/// The tag the console gives (`/v1/widget.js?site=…`) comes with the launcher's look, so a first
+/// visit draws it without asking the edge again; the older tag (`/widget.js` with `data-site`)
+/// asks for the look and draws the very same launcher.
+fn the_tag_to_paste_brings_the_launchers_look_and_the_older_tag_asks_for_it(ctx: &Ctx) {
+    const ASKED: &str =
+        "return performance.getEntriesByType('resource').filter((e) => e.name.includes('/v1/widget/look')).length";
+    let mut drawn = Vec::new();
+    for path in ["/", "/static-tag.html"] {
+        let page = ctx.early_page(false);
+        ctx.app.block_on(async {
+            page.goto(&ctx.site.url(path)).await;
+            let pixels = page.launcher().await.screenshot().await.expect("the launcher's pixels");
+            let launcher = page.js(LAUNCHER).await;
+            assert_eq!(
+                launcher["colours"],
+                json!(["rgb(15, 118, 110)", "rgb(255, 255, 255)"]),
+                "{path}: the site's colours"
+            );
+            drawn.push((page.js(ASKED).await, launcher, pixels));
+        });
+        ctx.app.block_on(page.close());
+    }
+    let ((pasted_asked, pasted, pasted_pixels), (older_asked, older, older_pixels)) = (&drawn[0], &drawn[1]);
+    assert_eq!((pasted_asked, older_asked), (&json!(0), &json!(1)), "only the older tag asks for the look");
+    assert_eq!(pasted, older);
+    assert!(pasted_pixels == older_pixels, "both tags draw the same launcher");
 }
 
 /// A visitor who clicks the launcher while the page is still loading gets the panel as soon as

@@ -37,6 +37,29 @@ impl Reply {
 }
 
 /// A streamed answer: each event with the moment it arrived.
+/// The tag's script as the edge served it.
+#[derive(Debug)]
+pub struct Script {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Script {
+    /// The launcher's look the edge wrote in for the loader, if it did (a JSON string literal).
+    pub fn look(&self) -> Option<Value> {
+        let literal = self.text.split_once("s.look=")?.1;
+        let json = serde_json::Deserializer::from_str(literal).into_iter::<String>().next()?.ok()?;
+        serde_json::from_str(&json).ok()
+    }
+
+    /// The error code, when the edge answered with an error instead.
+    pub fn code(&self) -> Option<ErrorCode> {
+        Reply { status: self.status, headers: self.headers.clone(), body: serde_json::from_str(&self.text).ok()? }
+            .code()
+    }
+}
+
 #[derive(Debug)]
 pub struct Stream {
     pub status: u16,
@@ -140,6 +163,19 @@ impl Api {
     pub async fn look(&self, site: &str, tag: &str, languages: &str) -> Reply {
         let r = self.request(reqwest::Method::GET, &format!("/v1/widget/look?site={site}{tag}"));
         Self::reply(r.header("accept-language", languages)).await
+    }
+
+    /// The tag's script for `site` (`/v1/widget.js`) as a browser on a page of this client's
+    /// origin asks for it: without an Origin, naming the page in its Referer.
+    pub async fn script(&self, site: &str, languages: &str) -> Script {
+        let mut r =
+            self.http.get(format!("{}/v1/widget.js?site={site}", self.base)).header("accept-language", languages);
+        if let Some(o) = &self.origin {
+            r = r.header("referer", format!("{o}/pricing"));
+        }
+        let resp = r.send().await.expect("the edge answers");
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        Script { status, headers, text: resp.text().await.expect("a body") }
     }
 
     /// Opens a conversation and insists that it worked.

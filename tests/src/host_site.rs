@@ -26,8 +26,7 @@ impl HostSite {
         let read = |name: &str| std::fs::read_to_string(root().join(name));
         let index = read("index.html")?.replace("http://127.0.0.1:8787", edge);
         let css = read("demo.css")?;
-        let tag =
-            r#"<script src="EDGE/widget.js" data-site="site_demo_localhost" async></script>"#.replace("EDGE", edge);
+        let tag = r#"<script src="EDGE/v1/widget.js?site=site_demo_localhost" async></script>"#.replace("EDGE", edge);
         assert!(index.contains(&tag), "index.html no longer has the expected script tag");
         let with_tag = |new_tag: &str| index.replace(&tag, new_tag);
         let hostile_start = css.find("/* ===== HOSTILE CSS: begins").unwrap_or(css.len());
@@ -38,6 +37,9 @@ impl HostSite {
         // The same page without the hostile rules, to compare the widget's computed styles.
         pages.insert("/calm.css".into(), ("text/css", css[..hostile_start].to_owned()));
         pages.insert("/calm.html".into(), (html, index.replace("demo.css", "calm.css")));
+        // The static loader with the site in `data-site`, the tag pasted before /v1/widget.js.
+        let static_tag = format!(r#"<script src="{edge}/widget.js" data-site="site_demo_localhost" async></script>"#);
+        pages.insert("/static-tag.html".into(), (html, with_tag(&static_tag)));
         // The page without the widget, to show the widget changes nothing of the page.
         pages.insert("/bare.html".into(), (html, with_tag("")));
         pages.insert(

@@ -1,10 +1,14 @@
 // The one script a site embeds:
+//   <script src="https://EDGE/v1/widget.js?site=SITE_KEY" async></script>
+// (the edge writes the site's key and the launcher's look for the page before this script,
+// as the tag's `data-site` and `data-look`), or this file as it is:
 //   <script src="https://EDGE/widget.js" data-site="SITE_KEY" async></script>
 // It must never break or block the host page, and it is all a page pays for until a visitor
 // reaches for the chat, so every byte counts. It defines one global, `ChatWidget`, makes a
-// host element with an open shadow root and draws the launcher there: as this browser last saw
-// it at once, else as soon as the edge says how it looks (GET /v1/widget/look, which applies
-// the tag's data- attributes and the visitor's languages, so the rules are not carried here).
+// host element with an open shadow root and draws the launcher there: in the look written in,
+// else as this browser last saw it at once, else as soon as the edge says how it looks
+// (GET /v1/widget/look, which applies the tag's data- attributes and the visitor's languages,
+// so the rules are not carried here).
 // The widget itself (wasm) is fetched and started only when the visitor reaches for it
 // (pointer over or focus on the launcher, a click), when the page asks for it (`open`,
 // `toggle`, `data-open`, a panel left open or an unread reply on the site's last page: from
@@ -41,8 +45,8 @@
     } catch (e) {}
   };
 
-  // The launcher's look, asked for at once (a first visit shows the launcher with it), drawn
-  // and kept for the next page's first frame. In the console's preview frame (`data-preview`),
+  // The launcher's look, written in or asked for at once (a first visit shows the launcher
+  // with it); one asked for is drawn and kept for the next page's first frame. In the console's preview frame (`data-preview`),
   // the settings are the drafts the console posts, and the widget draws them itself.
   const drafts = new Promise((resolve) => (drafted = resolve));
   if (data.preview)
@@ -51,13 +55,15 @@
     });
   const looked =
     data.preview ||
-    fetch(edge + '/v1/widget/look?' + new URLSearchParams({ site: data.site, color: data.color || '', position: data.position || '', lang: data.lang || '' }))
-      .then((r) => r.ok && r.text())
-      .then((text) => {
-        try {
-          if (text) draw((look = JSON.parse(text))), localStorage.setItem(key + 'look', text);
-        } catch (e) {}
-      }, () => 0);
+    (data.look
+      ? (look = JSON.parse(data.look))
+      : fetch(edge + '/v1/widget/look?' + new URLSearchParams({ site: data.site, color: data.color || '', position: data.position || '', lang: data.lang || '' }))
+          .then((r) => r.ok && r.text())
+          .then((text) => {
+            try {
+              if (text) draw((look = JSON.parse(text))), localStorage.setItem(key + 'look', text);
+            } catch (e) {}
+          }, () => 0));
 
   // The host, the widget's root element and its launcher, as the widget draws them
   // (components/launcher.rs takes the button over).
@@ -126,12 +132,14 @@
         const page = html.clientWidth;
         if (screen && page > screen) frame.style.setProperty('--cw-scale', page + '/' + screen);
       });
-    soon(restore);
+    // With the look written in, the launcher is drawn in this same task: a task more can cost
+    // the launcher a frame, and this one has room.
+    look ? restore() : soon(restore);
   });
 
   // The core (widget/loader/start.js with the wasm's glue) asks for the site's config while
   // the wasm loads; in the preview, its config is the console's first draft.
-  const base = new URL('.', script.src).href;
+  const base = edge + '/';
   const start = () => {
     if (started) return;
     started = 1;
@@ -160,8 +168,8 @@
   const ask = () => (asked = 1) && loaded && start();
   const open = data.open != null && data.open != 'false';
   // What this browser keeps of the site (its look, an unread reply, a panel left open) is read
-  // in a task of its own, before the launcher shows: a page's first read of its localStorage can
-  // take several ms too.
+  // before the launcher shows, in a task of its own unless the look was written in: a page's
+  // first read of its localStorage can take several ms too.
   const restore = () => {
     unread = +stored('unread');
     if (unread) el(button, 'span', { class: 'badge', 'aria-hidden': 'true' }).textContent = unread;

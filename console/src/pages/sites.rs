@@ -16,7 +16,7 @@ use crate::ui::{CopyButton, ErrorNote};
 /// The tag a site owner pastes into their pages: the edge's own origin, which is the console's.
 fn script_tag(site_key: &str) -> String {
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    format!(r#"<script src="{origin}/widget.js" data-site="{site_key}" async></script>"#)
+    format!(r#"<script src="{origin}/v1/widget.js?site={site_key}" async></script>"#)
 }
 
 #[component]

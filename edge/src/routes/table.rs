@@ -81,6 +81,7 @@ const fn route(method: &'static str, path: &'static str, handler: Handler) -> Ro
 pub const ROUTES: &[Route] = &[
     route("GET", "/healthz", Open(|_| Box::pin(async { health::get() }))),
     route("GET", "/v1/openapi.json", Open(|_| Box::pin(async { openapi::get() }))),
+    route("GET", "/v1/widget.js", Visitor(|c| Box::pin(widget_config::script(c.req, c.env)))),
     route("GET", "/v1/widget/look", Visitor(|c| Box::pin(widget_config::look(c.req, c.env, c.cors)))),
     route("GET", "/v1/widget/config", Visitor(|c| Box::pin(widget_config::get(c.req, c.env, c.cors)))),
     route("POST", "/v1/conversations", Visitor(|c| Box::pin(conversations::post(c.req, c.env, c.cors)))),

@@ -2,16 +2,23 @@
 //! - `GET /v1/widget/look?site=KEY[&color=…&position=…&lang=…]`: the launcher the loader draws
 //!   before the widget starts, with the script tag's attributes and the visitor's languages
 //!   (`Accept-Language`) applied (shared's `look`), so the loader need not carry the rules;
-//! - `GET /v1/widget/config?site=KEY`: what the widget shows before the first message.
+//! - `GET /v1/widget/config?site=KEY`: what the widget shows before the first message;
+//! - `GET /v1/widget.js?site=KEY`: the loader with the site's key, and the look for the page,
+//!   written in: the tag to paste, whose first visit draws the launcher without asking for the
+//!   look (the static `/widget.js` with `data-site` works as before).
 
 use serde::Deserialize;
 use shared::look::{Look, TagLook};
-use shared::ErrorCode;
+use shared::{ErrorCode, SiteKey};
 use worker::{Env, Request, Response};
 
 use super::access::admit_site;
-use crate::error::{EdgeError, EdgeResult};
+use crate::clock::now_ms;
+use crate::domain_cache;
+use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
+use crate::store::Directory;
+use crate::tenancy;
 
 #[derive(Deserialize)]
 struct Query {
@@ -51,4 +58,93 @@ pub async fn look(req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<
     let mut resp = cached(http::json(200, &look)?);
     let _ = resp.headers_mut().append("vary", "Accept-Language");
     Ok(resp)
+}
+
+pub async fn script(req: &Request, env: &Env) -> EdgeResult<Response> {
+    let query: Query = req.query().map_err(unreadable_query)?;
+    let site = SiteKey::parse(query.site.as_deref().unwrap_or_default())
+        .map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
+    // A script is fetched without an Origin; the page it is for names itself in the Referer,
+    // which browsers send for a script on another origin (the origin, at least).
+    let page =
+        http::header(req, "referer").and_then(|r| url::Url::parse(&r).ok()).map(|u| u.origin().ascii_serialization());
+    let dir = Directory::new(env.d1("DB")?);
+    let look = match domain_cache::by_site_key(&dir, &site, now_ms(), domain_cache::FRESH_MS).await {
+        Ok(domain) => match tenancy::admit(domain, page.as_deref()) {
+            Ok(tenant) => {
+                let accepted = http::header(req, "accept-language").unwrap_or_default();
+                let languages = http::languages_by_preference(&accepted);
+                Some(Look::of(&tenant.domain().config, &TagLook::default(), languages))
+            }
+            Err(e) if e.code == ErrorCode::SiteNotRegistered => return Err(e),
+            // Another site's page, an unknown one, or a site switched off: the loader asks for
+            // the look itself, with its Origin, and is answered as the static loader is.
+            Err(_) => None,
+        },
+        Err(e) => {
+            log_error(&format!("the widget's script went out without its look: {}", e.message));
+            None
+        }
+    };
+    let mut loader_url = req.url()?;
+    loader_url.set_path("/widget.js");
+    loader_url.set_query(None);
+    let mut loader = env.assets("ASSETS")?.fetch(loader_url.to_string(), None).await?;
+    if loader.status_code() != 200 {
+        return Err(EdgeError::internal("the widget's loader is missing from the static assets"));
+    }
+    let body = prelude(&site, look.as_ref()) + &loader.text().await?;
+    let mut resp = Response::ok(body)?;
+    let headers = resp.headers_mut();
+    for (name, value) in [
+        ("content-type", "text/javascript; charset=utf-8"),
+        // As the look; and the next pages for a few minutes more take it at once while the
+        // browser asks again, no longer than the static loader goes unasked (public/_headers),
+        // which after a deploy names a core that is gone.
+        ("cache-control", "private, max-age=60, stale-while-revalidate=240"),
+        ("vary", "Accept-Language"),
+        ("access-control-allow-origin", "*"),
+        ("cross-origin-resource-policy", "cross-origin"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        headers.set(name, value)?;
+    }
+    Ok(resp)
+}
+
+/// What the edge writes before the loader: the site's key, and the look unless the tag sets
+/// its own colour, side or language, as the tag's `data-` attributes the loader reads. Both are
+/// written as JSON strings, which are JavaScript string literals.
+fn prelude(site: &SiteKey, look: Option<&Look>) -> String {
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let look = look
+        .and_then(|l| serde_json::to_string(l).ok())
+        .map(|l| format!("s.color||s.position||s.lang||(s.look={});", quoted(&l)))
+        .unwrap_or_default();
+    format!("(s=>{{if(s){{s=s.dataset;s.site={};{look}}}}})(document.currentScript);\n", quoted(site.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::look::{Look, TagLook};
+    use shared::{SiteKey, WidgetConfig};
+
+    use super::prelude;
+
+    #[test]
+    fn the_prelude_writes_the_site_and_its_look_as_string_literals() {
+        let site = SiteKey::parse("site_demo_localhost").expect("a site key");
+        let arabic = TagLook { lang: Some("ar".to_owned()), ..TagLook::default() };
+        let look = Look::of(&WidgetConfig::default(), &arabic, []);
+        let text = prelude(&site, Some(&look));
+        assert!(text.starts_with("(s=>{if(s){s=s.dataset;s.site=\"site_demo_localhost\";"), "{text}");
+        assert!(text.ends_with("}})(document.currentScript);\n"), "{text}");
+        // The look as the loader reads it back: JSON inside a string literal.
+        let literal = text.split("s.look=").nth(1).and_then(|t| t.split(");").next()).expect("a look");
+        let json: String = serde_json::from_str(literal).expect("a string literal");
+        assert_eq!(serde_json::from_str::<Look>(&json).expect("a look"), look);
+        assert!(json.contains("\"dir\":\"rtl\""), "{json}");
+        // Without a look, the loader asks for it.
+        assert!(!prelude(&site, None).contains("look"));
+    }
 }
