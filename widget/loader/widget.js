@@ -46,8 +46,9 @@
   };
 
   // The launcher's look, written in or asked for at once (a first visit shows the launcher
-  // with it); one asked for is drawn and kept for the next page's first frame. In the console's preview frame (`data-preview`),
-  // the settings are the drafts the console posts, and the widget draws them itself.
+  // with it); one asked for is drawn and kept for the next page's first frame. In the console's
+  // preview frame (`data-preview`), the settings are the drafts the console posts, and the
+  // widget draws them itself.
   const drafts = new Promise((resolve) => (drafted = resolve));
   if (data.preview)
     w.addEventListener('message', (e) => {
@@ -139,6 +140,7 @@
 
   // The core (widget/loader/start.js with the wasm's glue) asks for the site's config while
   // the wasm loads; in the preview, its config is the console's first draft.
+  // The edge's root, where the static files are: the tag's script is under /v1/.
   const base = edge + '/';
   const start = () => {
     if (started) return;
