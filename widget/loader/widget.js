@@ -138,10 +138,10 @@
     look ? restore() : soon(restore);
   });
 
-  // The core (widget/loader/start.js with the wasm's glue) asks for the site's config while
-  // the wasm loads; in the preview, its config is the console's first draft.
   // The edge's root, where the static files are: the tag's script is under /v1/.
   const base = edge + '/';
+  // The core (widget/loader/start.js with the wasm's glue) asks for the site's config while
+  // the wasm loads; in the preview, its config is the console's first draft.
   const start = () => {
     if (started) return;
     started = 1;

@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use shared::look::{Look, TagLook};
-use shared::{ErrorCode, SiteKey};
+use shared::{ErrorCode, PageUrl, SiteKey};
 use worker::{Env, Request, Response};
 
 use super::access::admit_site;
@@ -18,7 +18,7 @@ use crate::domain_cache;
 use crate::error::{log_error, EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use crate::store::Directory;
-use crate::tenancy;
+use crate::tenancy::{self, Tenant};
 
 #[derive(Deserialize)]
 struct Query {
@@ -52,10 +52,8 @@ pub async fn get(req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<R
 pub async fn look(req: &Request, env: &Env, cors: &mut CorsGrant) -> EdgeResult<Response> {
     let query: LookQuery = req.query().map_err(unreadable_query)?;
     let tenant = admit_site(query.site.as_deref().unwrap_or_default(), req, env, cors).await?;
-    let accepted = http::header(req, "accept-language").unwrap_or_default();
     let tag = TagLook { color: query.color, position: query.position, lang: query.lang };
-    let look = Look::of(&tenant.domain().config, &tag, http::languages_by_preference(&accepted));
-    let mut resp = cached(http::json(200, &look)?);
+    let mut resp = cached(http::json(200, &page_look(req, &tenant, &tag))?);
     let _ = resp.headers_mut().append("vary", "Accept-Language");
     Ok(resp)
 }
@@ -66,16 +64,11 @@ pub async fn script(req: &Request, env: &Env) -> EdgeResult<Response> {
         .map_err(|e| EdgeError::new(ErrorCode::SiteKeyMissing, e.to_string()))?;
     // A script is fetched without an Origin; the page it is for names itself in the Referer,
     // which browsers send for a script on another origin (the origin, at least).
-    let page =
-        http::header(req, "referer").and_then(|r| url::Url::parse(&r).ok()).map(|u| u.origin().ascii_serialization());
+    let page = http::header(req, "referer").and_then(|r| PageUrl::parse(&r).ok().map(|p| p.origin().to_owned()));
     let dir = Directory::new(env.d1("DB")?);
     let look = match domain_cache::by_site_key(&dir, &site, now_ms(), domain_cache::FRESH_MS).await {
         Ok(domain) => match tenancy::admit(domain, page.as_deref()) {
-            Ok(tenant) => {
-                let accepted = http::header(req, "accept-language").unwrap_or_default();
-                let languages = http::languages_by_preference(&accepted);
-                Some(Look::of(&tenant.domain().config, &TagLook::default(), languages))
-            }
+            Ok(tenant) => Some(page_look(req, &tenant, &TagLook::default())),
             Err(e) if e.code == ErrorCode::SiteNotRegistered => return Err(e),
             // Another site's page, an unknown one, or a site switched off: the loader asks for
             // the look itself, with its Origin, and is answered as the static loader is.
@@ -110,6 +103,13 @@ pub async fn script(req: &Request, env: &Env) -> EdgeResult<Response> {
         headers.set(name, value)?;
     }
     Ok(resp)
+}
+
+/// The launcher for the page asking: the site's settings under the tag's attributes, in the
+/// first of the visitor's languages (`Accept-Language`) the widget speaks.
+fn page_look(req: &Request, tenant: &Tenant, tag: &TagLook) -> Look {
+    let accepted = http::header(req, "accept-language").unwrap_or_default();
+    Look::of(&tenant.domain().config, tag, http::languages_by_preference(&accepted))
 }
 
 /// What the edge writes before the loader: the site's key, and the look unless the tag sets
