@@ -12,6 +12,8 @@
 //! is counted as spent at its worst case; if its reply settles after all, the real cost
 //! replaces it.
 
+use std::cell::{Cell, RefCell};
+
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
 
@@ -258,19 +260,34 @@ impl Meter {
     }
 }
 
-/// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window),
+/// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window, then swept),
 /// `spend` (cost per month: D1's figure when first seen, plus every settled reply since) and
 /// `reservations` (cost held by replies in flight).
 #[durable_object(fetch)]
 pub struct MeterObject {
     sql: SqlStorage,
     reservation_ttl_ms: i64,
+    /// When the first reservation not yet booked expires (`i64::MIN` until read from the table):
+    /// before then no admission has any to book. The object is the only writer of its tables
+    /// and runs one request at a time, so what it keeps in memory stays true.
+    reservations_due_at: Cell<i64>,
+    /// When rows past their time are next deleted. Counts never read a hit outside its own
+    /// window, so the sweep is housekeeping, done every few seconds rather than per admission.
+    swept_at: Cell<i64>,
+    /// The latest month whose spend row exists: rows are never deleted, so it is seeded once.
+    seeded: RefCell<String>,
 }
 
+/// How often hits past their windows, and reservations past keeping, are deleted.
+const SWEEP_EVERY_MS: i64 = 10_000;
+
+/// A month's spend, and what replies in flight hold of it.
 #[derive(Deserialize)]
-struct Window {
-    n: i64,
-    oldest: Option<i64>,
+struct Month {
+    owner: i64,
+    operator: i64,
+    held_owner: i64,
+    held_operator: i64,
 }
 
 #[derive(Deserialize)]
@@ -313,7 +330,13 @@ impl DurableObject for MeterObject {
         let reservation_ttl_ms = crate::settings::secret(&env, "METER_RESERVATION_TTL_MS")
             .and_then(|v| v.trim().parse::<i64>().ok())
             .map_or(RESERVATION_TTL_MS, |ms| ms.clamp(1_000, RESERVATION_TTL_MS));
-        Self { sql, reservation_ttl_ms }
+        Self {
+            sql,
+            reservation_ttl_ms,
+            reservations_due_at: Cell::new(i64::MIN),
+            swept_at: Cell::new(i64::MIN),
+            seeded: RefCell::new(String::new()),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -358,21 +381,9 @@ impl MeterObject {
     /// Synchronous throughout: nothing else runs in this object until it returns.
     fn admit(&self, body: &AdmitRequest) -> worker::Result<Admission> {
         let now = worker::Date::now().as_millis() as i64;
-        self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
+        self.sweep(now)?;
         self.book_expired(now)?;
-        let mut wait = 0;
-        for hit in &body.hits {
-            let w: Window = self
-                .sql
-                .exec(
-                    "SELECT count(*) AS n, min(at) AS oldest FROM hits WHERE key = ? AND at > ?",
-                    vec![hit.key.as_str().into(), (now - hit.window_ms).into()],
-                )?
-                .one()?;
-            if w.n >= i64::from(hit.limit) {
-                wait = wait.max(retry_after_secs(w.oldest.unwrap_or(now), hit.window_ms, now));
-            }
-        }
+        let wait = self.windows(&body.hits, now)?;
         if wait > 0 {
             return Ok(Admission::RateLimited { retry_after: wait });
         }
@@ -385,26 +396,27 @@ impl MeterObject {
             self.record(&body.hits, now)?;
             return Ok(Admission::Admitted { reservation: None });
         };
-        self.sql.exec(
-            "INSERT OR IGNORE INTO spend (month, micros, operator_micros) VALUES (?, ?, ?)",
-            vec![r.month.as_str().into(), db_int(r.spent.owner).into(), db_int(r.spent.operator).into()],
-        )?;
-        let spent: Pair = self
+        if *self.seeded.borrow() != r.month {
+            self.sql.exec(
+                "INSERT OR IGNORE INTO spend (month, micros, operator_micros) VALUES (?, ?, ?)",
+                vec![r.month.as_str().into(), db_int(r.spent.owner).into(), db_int(r.spent.operator).into()],
+            )?;
+            r.month.clone_into(&mut self.seeded.borrow_mut());
+        }
+        let month: Month = self
             .sql
             .exec(
-                "SELECT coalesce(sum(micros), 0) AS owner, coalesce(sum(operator_micros), 0) AS operator \
-                 FROM spend WHERE month = ?",
+                "SELECT micros AS owner, operator_micros AS operator, \
+                   (SELECT coalesce(sum(micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) \
+                     AS held_owner, \
+                   (SELECT coalesce(sum(operator_micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) \
+                     AS held_operator \
+                 FROM spend WHERE month = ?1",
                 vec![r.month.as_str().into()],
             )?
             .one()?;
-        let reserved: Pair = self
-            .sql
-            .exec(
-                "SELECT coalesce(sum(micros), 0) AS owner, coalesce(sum(operator_micros), 0) AS operator \
-                 FROM reservations WHERE month = ? AND booked = 0",
-                vec![r.month.as_str().into()],
-            )?
-            .one()?;
+        let reserved = Pair { owner: month.held_owner, operator: month.held_operator };
+        let spent = Pair { owner: month.owner, operator: month.operator };
         match reply_check(spent.into(), reserved.into(), r.caps, r.worst) {
             BudgetCheck::Admit => {}
             BudgetCheck::Held => return Ok(Admission::BudgetHeld { retry_after: HELD_RETRY_SECS }),
@@ -415,6 +427,8 @@ impl MeterObject {
         }
         self.record(&body.hits, now)?;
         let id = ReservationId::generate();
+        let expires_at = now + self.reservation_ttl_ms;
+        self.reservations_due_at.set(self.reservations_due_at.get().min(expires_at));
         self.sql.exec(
             "INSERT INTO reservations (id, month, micros, operator_micros, expires_at, reply) VALUES (?, ?, ?, ?, ?, ?)",
             vec![
@@ -422,7 +436,7 @@ impl MeterObject {
                 r.month.as_str().into(),
                 db_int(r.worst.owner).into(),
                 db_int(r.worst.operator).into(),
-                (now + self.reservation_ttl_ms).into(),
+                expires_at.into(),
                 body.reply.clone().into(),
             ],
         )?;
@@ -445,7 +459,7 @@ impl MeterObject {
             latest: Option<i64>,
         }
         let now = worker::Date::now().as_millis() as i64;
-        self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
+        self.sweep(now)?;
         let (account, pair) = (account_key(&body.account), pair_key(&body.account, &body.address));
         let address = format!("login:address:{}", body.address);
         let g = body.guard;
@@ -491,19 +505,71 @@ impl MeterObject {
         Ok(LoginAdmission::Counted { attempt: row.id })
     }
 
-    fn record(&self, hits: &[Hit], now: i64) -> worker::Result<()> {
-        for hit in hits {
-            self.sql.exec(
-                "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)",
-                vec![hit.key.as_str().into(), now.into(), (now + hit.window_ms).into()],
-            )?;
+    /// Seconds until every window of `hits` has room again: 0 if each has room now. One
+    /// statement for all the windows.
+    fn windows(&self, hits: &[Hit], now: i64) -> worker::Result<u32> {
+        #[derive(Deserialize)]
+        struct Counted {
+            i: usize,
+            n: i64,
+            oldest: Option<i64>,
         }
+        if hits.is_empty() {
+            return Ok(0);
+        }
+        let query = (0..hits.len())
+            .map(|i| format!("SELECT {i} AS i, count(*) AS n, min(at) AS oldest FROM hits WHERE key = ? AND at > ?"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let bindings =
+            hits.iter().flat_map(|h| [h.key.as_str().into(), (now - h.window_ms).into()]).collect::<Vec<_>>();
+        let mut wait = 0;
+        for w in self.sql.exec(&query, bindings)?.to_array::<Counted>()? {
+            let Some(hit) = hits.get(w.i) else { continue };
+            if w.n >= i64::from(hit.limit) {
+                wait = wait.max(retry_after_secs(w.oldest.unwrap_or(now), hit.window_ms, now));
+            }
+        }
+        Ok(wait)
+    }
+
+    fn record(&self, hits: &[Hit], now: i64) -> worker::Result<()> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let query =
+            format!("INSERT INTO hits (key, at, expires_at) VALUES {}", vec!["(?, ?, ?)"; hits.len()].join(", "));
+        let bindings = hits
+            .iter()
+            .flat_map(|h| [h.key.as_str().into(), now.into(), (now + h.window_ms).into()])
+            .collect::<Vec<_>>();
+        self.sql.exec(&query, bindings)?;
         Ok(())
     }
 
-    /// Counts reservations past their time as spent, at their worst case, and forgets those
-    /// whose reply never settled within a day.
+    /// Deletes hits past their windows and booked reservations past keeping, if it is time.
+    fn sweep(&self, now: i64) -> worker::Result<()> {
+        if now < self.swept_at.get().saturating_add(SWEEP_EVERY_MS) {
+            return Ok(());
+        }
+        self.sql.exec("DELETE FROM hits WHERE expires_at <= ?", vec![now.into()])?;
+        self.sql.exec(
+            "DELETE FROM reservations WHERE booked = 1 AND expires_at <= ?",
+            vec![(now - BOOKED_KEPT_MS).into()],
+        )?;
+        self.swept_at.set(now);
+        Ok(())
+    }
+
+    /// Counts reservations past their time as spent, at their worst case, once one is due.
     fn book_expired(&self, now: i64) -> worker::Result<()> {
+        #[derive(Deserialize)]
+        struct Due {
+            at: Option<i64>,
+        }
+        if now < self.reservations_due_at.get() {
+            return Ok(());
+        }
         self.sql.exec(
             "UPDATE spend SET \
                micros = micros + (SELECT coalesce(sum(r.micros), 0) FROM reservations r \
@@ -513,10 +579,8 @@ impl MeterObject {
             vec![now.into()],
         )?;
         self.sql.exec("UPDATE reservations SET booked = 1 WHERE booked = 0 AND expires_at <= ?", vec![now.into()])?;
-        self.sql.exec(
-            "DELETE FROM reservations WHERE booked = 1 AND expires_at <= ?",
-            vec![(now - BOOKED_KEPT_MS).into()],
-        )?;
+        let due: Due = self.sql.exec("SELECT min(expires_at) AS at FROM reservations WHERE booked = 0", None)?.one()?;
+        self.reservations_due_at.set(due.at.unwrap_or(i64::MAX));
         Ok(())
     }
 
