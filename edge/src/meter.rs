@@ -260,9 +260,9 @@ impl Meter {
     }
 }
 
-/// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window, then swept),
-/// `spend` (cost per month: D1's figure when first seen, plus every settled reply since) and
-/// `reservations` (cost held by replies in flight).
+/// The Durable Object. Its tables: `hits` (one row per counted request, kept for its window,
+/// then swept), `spend` (cost per month: D1's figure when first seen, plus every settled reply
+/// since) and `reservations` (cost held by replies in flight).
 #[durable_object(fetch)]
 pub struct MeterObject {
     sql: SqlStorage,
