@@ -43,6 +43,8 @@ pub struct App {
     /// The edge's first answer: how long after `wrangler dev` was started it came, and how long
     /// that one request took (the worker's cold start, with the module loaded for it).
     pub first_answer: (Duration, Duration),
+    /// The port of the worker's inspector (DevTools protocol), for [`crate::inspector`].
+    pub inspector: u16,
     wrangler: Child,
     _state: tempfile::TempDir,
 }
@@ -118,8 +120,8 @@ fn free_port() -> Result<u16, String> {
 const PORT_TAKEN: &str = "Address already in use";
 
 /// Starts `wrangler dev` on free ports with its state in `state`, logging to `state`'s
-/// wrangler.log (emptied first); the process and the port it serves.
-fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16), String> {
+/// wrangler.log (emptied first); the process, the port it serves and its inspector's.
+fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16, u16), String> {
     let (port, inspector) = (free_port()?, free_port()?);
     let log = std::fs::File::create(state.join("wrangler.log")).map_err(|e| e.to_string())?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
@@ -133,7 +135,7 @@ fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16), String>
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let wrangler =
         cmd.stdin(Stdio::null()).stdout(log).stderr(log2).spawn().map_err(|e| format!("wrangler dev: {e}"))?;
-    Ok((wrangler, port))
+    Ok((wrangler, port, inspector))
 }
 
 /// Stops `wrangler` and the workerd it started: asked first, then made to.
@@ -192,12 +194,12 @@ impl App {
             .collect();
         vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         std::fs::write(&env_file, vars.join("\n") + "\n").map_err(|e| e.to_string())?;
-        let (wrangler, port) = start_wrangler(state.path(), &env_file)?;
+        let (wrangler, port, inspector) = start_wrangler(state.path(), &env_file)?;
         let started = Instant::now();
         let db = Db::find(state.path())?;
         let first_answer = (Duration::ZERO, Duration::ZERO);
-        let mut app =
-            App { edge: format!("http://127.0.0.1:{port}"), llm, db, runtime, first_answer, wrangler, _state: state };
+        let edge = format!("http://127.0.0.1:{port}");
+        let mut app = App { edge, llm, db, runtime, first_answer, inspector, wrangler, _state: state };
         // A port found free may be taken before wrangler binds it (wrangler's own servers take
         // ports too): then it starts again on others.
         let mut attempt = 1;
@@ -205,8 +207,8 @@ impl App {
             match app.wait_until_up() {
                 Err(e) if e.contains(PORT_TAKEN) && attempt < 3 => {
                     stop(&mut app.wrangler);
-                    let (wrangler, port) = start_wrangler(app._state.path(), &env_file)?;
-                    (app.wrangler, app.edge) = (wrangler, format!("http://127.0.0.1:{port}"));
+                    let (wrangler, port, inspector) = start_wrangler(app._state.path(), &env_file)?;
+                    (app.wrangler, app.edge, app.inspector) = (wrangler, format!("http://127.0.0.1:{port}"), inspector);
                     attempt += 1;
                 }
                 up => break up?,

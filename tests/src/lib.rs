@@ -7,6 +7,7 @@ pub mod client;
 pub mod db;
 pub mod embedding_server;
 pub mod host_site;
+pub mod inspector;
 pub mod journeys;
 pub mod measure;
 pub mod pasted_site;
