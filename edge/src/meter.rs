@@ -12,7 +12,7 @@
 //! is counted as spent at its worst case; if its reply settles after all, the real cost
 //! replaces it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State};
@@ -267,15 +267,14 @@ impl Meter {
 pub struct MeterObject {
     sql: SqlStorage,
     reservation_ttl_ms: i64,
-    /// When the first reservation not yet booked expires (`i64::MIN` until read from the table):
-    /// before then no admission has any to book. The object is the only writer of its tables
-    /// and runs one request at a time, so what it keeps in memory stays true.
+    /// No later than when the first reservation not yet booked expires (`i64::MIN` until read
+    /// from the table; a settled reservation may leave it early): before then no admission has
+    /// any to book. The object is the only writer of its tables and runs one request at a time,
+    /// so what it keeps in memory stays true.
     reservations_due_at: Cell<i64>,
-    /// When rows past their time are next deleted. Counts never read a hit outside its own
-    /// window, so the sweep is housekeeping, done every few seconds rather than per admission.
+    /// When rows past their time were last deleted. Counts never read a hit outside its own
+    /// window, so deleting hits is housekeeping, done every few seconds rather than per admission.
     swept_at: Cell<i64>,
-    /// The latest month whose spend row exists: rows are never deleted, so it is seeded once.
-    seeded: RefCell<String>,
 }
 
 /// How often hits past their windows, and reservations past keeping, are deleted.
@@ -330,13 +329,7 @@ impl DurableObject for MeterObject {
         let reservation_ttl_ms = crate::settings::secret(&env, "METER_RESERVATION_TTL_MS")
             .and_then(|v| v.trim().parse::<i64>().ok())
             .map_or(RESERVATION_TTL_MS, |ms| ms.clamp(1_000, RESERVATION_TTL_MS));
-        Self {
-            sql,
-            reservation_ttl_ms,
-            reservations_due_at: Cell::new(i64::MIN),
-            swept_at: Cell::new(i64::MIN),
-            seeded: RefCell::new(String::new()),
-        }
+        Self { sql, reservation_ttl_ms, reservations_due_at: Cell::new(i64::MIN), swept_at: Cell::new(i64::MIN) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -396,25 +389,18 @@ impl MeterObject {
             self.record(&body.hits, now)?;
             return Ok(Admission::Admitted { reservation: None });
         };
-        if *self.seeded.borrow() != r.month {
-            self.sql.exec(
-                "INSERT OR IGNORE INTO spend (month, micros, operator_micros) VALUES (?, ?, ?)",
-                vec![r.month.as_str().into(), db_int(r.spent.owner).into(), db_int(r.spent.operator).into()],
-            )?;
-            r.month.clone_into(&mut self.seeded.borrow_mut());
-        }
-        let month: Month = self
-            .sql
-            .exec(
-                "SELECT micros AS owner, operator_micros AS operator, \
-                   (SELECT coalesce(sum(micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) \
-                     AS held_owner, \
-                   (SELECT coalesce(sum(operator_micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) \
-                     AS held_operator \
-                 FROM spend WHERE month = ?1",
-                vec![r.month.as_str().into()],
-            )?
-            .one()?;
+        // A month the meter has not seen yet starts from D1's figure.
+        let month = match self.month(&r.month)? {
+            Some(month) => month,
+            None => {
+                self.sql.exec(
+                    "INSERT OR IGNORE INTO spend (month, micros, operator_micros) VALUES (?, ?, ?)",
+                    vec![r.month.as_str().into(), db_int(r.spent.owner).into(), db_int(r.spent.operator).into()],
+                )?;
+                self.month(&r.month)?
+                    .ok_or_else(|| worker::Error::RustError("the month's spend was not kept".into()))?
+            }
+        };
         let reserved = Pair { owner: month.held_owner, operator: month.held_operator };
         let spent = Pair { owner: month.owner, operator: month.operator };
         match reply_check(spent.into(), reserved.into(), r.caps, r.worst) {
@@ -443,8 +429,21 @@ impl MeterObject {
         Ok(Admission::Admitted { reservation: Some(id) })
     }
 
+    /// The month's spend and what replies in flight hold of it, once the month has a row.
+    fn month(&self, month: &str) -> worker::Result<Option<Month>> {
+        let rows = self.sql.exec(
+            "SELECT micros AS owner, operator_micros AS operator, \
+               (SELECT coalesce(sum(micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) AS held_owner, \
+               (SELECT coalesce(sum(operator_micros), 0) FROM reservations WHERE month = ?1 AND booked = 0) \
+                 AS held_operator \
+             FROM spend WHERE month = ?1",
+            vec![month.into()],
+        )?;
+        Ok(rows.to_array::<Month>()?.into_iter().next())
+    }
+
     /// A reply is being made while its reservation stands, counted as spent or not: only its
-    /// settling, or a day, removes it.
+    /// settling, or the first sweep a day after its time, removes it.
     fn replying(&self, reply: &str) -> worker::Result<bool> {
         let held: Sum =
             self.sql.exec("SELECT count(*) AS total FROM reservations WHERE reply = ?", vec![reply.into()])?.one()?;
@@ -506,7 +505,8 @@ impl MeterObject {
     }
 
     /// Seconds until every window of `hits` has room again: 0 if each has room now. One
-    /// statement for all the windows.
+    /// statement for all the windows (two parameters each, of the 100 a Durable Object's SQL
+    /// allows: admissions count three windows at most).
     fn windows(&self, hits: &[Hit], now: i64) -> worker::Result<u32> {
         #[derive(Deserialize)]
         struct Counted {
@@ -547,7 +547,8 @@ impl MeterObject {
         Ok(())
     }
 
-    /// Deletes hits past their windows and booked reservations past keeping, if it is time.
+    /// Deletes hits past their windows and booked reservations past keeping (a day after their
+    /// time), if it is time.
     fn sweep(&self, now: i64) -> worker::Result<()> {
         if now < self.swept_at.get().saturating_add(SWEEP_EVERY_MS) {
             return Ok(());
