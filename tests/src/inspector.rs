@@ -71,8 +71,8 @@ impl Profiler {
 /// ran stands for one sampling period. V8 samples only while the isolate is in use, so the gaps
 /// between bursts of samples are waits, and say nothing; the period is the median gap of those no
 /// longer than four times the one asked for (samples come late, by the sampling's own cost:
-/// about 190 µs apart when 100 are asked for). Asking for 25 µs gave samples about 110 µs apart
-/// and, for the same load, a total within a tenth of this one.
+/// about 190 µs apart when 100 are asked for). Asked for 25 µs, V8 took them about 110 µs apart;
+/// counted at that period, the same load came within a tenth of the total at 100.
 pub fn busy_ms(profile: &Value) -> Result<f64, String> {
     let shape = || "a CPU profile with nodes, samples and timeDeltas".to_owned();
     let idle: HashSet<u64> = profile["nodes"]
