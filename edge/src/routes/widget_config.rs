@@ -7,6 +7,9 @@
 //!   written in: the tag to paste, whose first visit draws the launcher without asking for the
 //!   look (the static `/widget.js` with `data-site` works as before).
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
 use serde::Deserialize;
 use shared::look::{Look, TagLook};
 use shared::{ErrorCode, PageUrl, SiteKey};
@@ -79,14 +82,7 @@ pub async fn script(req: &Request, env: &Env) -> EdgeResult<Response> {
             None
         }
     };
-    let mut loader_url = req.url()?;
-    loader_url.set_path("/widget.js");
-    loader_url.set_query(None);
-    let mut loader = env.assets("ASSETS")?.fetch(loader_url.to_string(), None).await?;
-    if loader.status_code() != 200 {
-        return Err(EdgeError::internal("the widget's loader is missing from the static assets"));
-    }
-    let body = prelude(&site, look.as_ref()) + &loader.text().await?;
+    let body = prelude(&site, look.as_ref()) + &loader(req, env).await?;
     let mut resp = Response::ok(body)?;
     let headers = resp.headers_mut();
     for (name, value) in [
@@ -103,6 +99,30 @@ pub async fn script(req: &Request, env: &Env) -> EdgeResult<Response> {
         headers.set(name, value)?;
     }
     Ok(resp)
+}
+
+thread_local! {
+    /// The static loader, read from the assets once per isolate: the assets are deployed with
+    /// the worker's version (and `wrangler dev` restarts the worker when they change), so an
+    /// isolate never sees them change.
+    static LOADER: OnceCell<Rc<str>> = const { OnceCell::new() };
+}
+
+async fn loader(req: &Request, env: &Env) -> EdgeResult<Rc<str>> {
+    if let Some(text) = LOADER.with(|l| l.get().cloned()) {
+        return Ok(text);
+    }
+    let mut url = req.url()?;
+    url.set_path("/widget.js");
+    url.set_query(None);
+    let mut loader = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
+    if loader.status_code() != 200 {
+        return Err(EdgeError::internal("the widget's loader is missing from the static assets"));
+    }
+    let text: Rc<str> = loader.text().await?.into();
+    // Two first requests at once both read it; the second keeps the first's copy.
+    LOADER.with(|l| l.set(text.clone())).ok();
+    Ok(text)
 }
 
 /// The launcher for the page asking: the site's settings under the tag's attributes, in the
