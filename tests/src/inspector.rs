@@ -60,10 +60,11 @@ impl Profiler {
         self.call("Profiler.start", json!({})).await.map(|_| ())
     }
 
-    /// Stops sampling; the milliseconds the isolate ran since [`Profiler::start`].
-    pub async fn stop(&mut self) -> Result<f64, String> {
-        let result = self.call("Profiler.stop", json!({})).await?;
-        busy_ms(&result["profile"])
+    /// Stops sampling; the profile since [`Profiler::start`], as V8 gives it (the JSON of a
+    /// `.cpuprofile` file, which Chromium's DevTools open).
+    pub async fn stop(&mut self) -> Result<Value, String> {
+        let mut result = self.call("Profiler.stop", json!({})).await?;
+        Ok(result["profile"].take())
     }
 }
 

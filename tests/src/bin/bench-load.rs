@@ -11,16 +11,20 @@
 //!
 //! `cargo run -p e2e --release --bin bench-load [SECONDS]` (default 5 seconds per level).
 //! The stand-in paces its tokens 15 ms apart, so a turn takes at least ~0.2 s whatever the edge.
+//! Visitors ask 5 questions per conversation (`TURNS_PER_CONVERSATION`), at every level.
 
 use std::time::{Duration, Instant};
 
 use e2e::client::Api;
-use e2e::inspector::Profiler;
+use e2e::inspector::{busy_ms, Profiler};
 use e2e::App;
+use futures_util::StreamExt;
 use shared::StreamEvent;
 
 const ORIGIN: &str = "http://localhost:8788";
 const SITE: &str = "site_demo_localhost";
+/// Questions a visitor asks in one conversation: a usual chat's length.
+const TURNS_PER_CONVERSATION: usize = 5;
 
 /// Runs `one` on `concurrency` workers until `period` is over; completed calls and failures.
 async fn load<F, Fut>(concurrency: usize, period: Duration, one: F) -> (usize, usize)
@@ -56,7 +60,15 @@ struct Phase {
     isolate_ms: f64,
 }
 
-fn phase<F, Fut>(app: &App, profiler: &mut Profiler, concurrency: usize, period: Duration, one: F) -> Phase
+/// With `BENCH_PROFILES=DIR`, each profiled pass is also saved there as
+/// `NAME-cCONCURRENCY.cpuprofile`, to see in DevTools where the worker's time goes.
+fn phase<F, Fut>(
+    app: &App,
+    profiler: &mut Profiler,
+    (name, concurrency): (&str, usize),
+    period: Duration,
+    one: F,
+) -> Phase
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -66,7 +78,12 @@ where
     let workerd_ms = (app.workerd_cpu_ms() - cpu) / (ok + failed).max(1) as f64;
     app.block_on(profiler.start()).unwrap_or_else(|e| panic!("profiling the worker: {e}"));
     let (profiled_ok, profiled_failed) = app.block_on(load(concurrency, period, &one));
-    let isolate = app.block_on(profiler.stop()).unwrap_or_else(|e| panic!("profiling the worker: {e}"));
+    let profile = app.block_on(profiler.stop()).unwrap_or_else(|e| panic!("profiling the worker: {e}"));
+    if let Some(dir) = std::env::var_os("BENCH_PROFILES") {
+        let path = std::path::Path::new(&dir).join(format!("{name}-c{concurrency}.cpuprofile"));
+        std::fs::write(&path, profile.to_string()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let isolate = busy_ms(&profile).unwrap_or_else(|e| panic!("profiling the worker: {e}"));
     let isolate_ms = isolate / (profiled_ok + profiled_failed).max(1) as f64;
     Phase { ok, failed: failed + profiled_failed, workerd_ms, isolate_ms }
 }
@@ -87,7 +104,7 @@ fn main() {
         // Each worker is its own visitor at its own address, as real visitors are.
         let clients: Vec<Api> =
             (0..concurrency).map(|w| app.api(ORIGIN).from_ip(&format!("10.30.{level}.{}", w + 1))).collect();
-        let healthz = phase(&app, &mut profiler, concurrency, period, |w| {
+        let healthz = phase(&app, &mut profiler, ("healthz", concurrency), period, |w| {
             let api = &clients[w];
             async move { api.get("/healthz", None).await.status == 200 }
         });
@@ -103,7 +120,7 @@ fn main() {
         // Each page load is another visitor's: one address asking hundreds of times a second
         // would meet the shield (600 requests a minute), which is not what this measures.
         let loads = std::sync::atomic::AtomicU32::new(0);
-        let config = phase(&app, &mut profiler, concurrency, period, |w| {
+        let config = phase(&app, &mut profiler, ("config", concurrency), period, |w| {
             let n = loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let api = clients[w].clone().from_ip(&format!("10.{}.{}.{}", 100 + level, n / 250 % 250, n % 250 + 1));
             async move {
@@ -124,20 +141,24 @@ fn main() {
             config.workerd_ms - floor,
             config.isolate_ms
         );
-        // A visitor may send 60 messages a minute (the bound of that limit), so each worker is a
-        // visitor for at most 50 turns, then the next one, as a crowd of visitors would be; both
-        // passes' turns.
-        let per_worker = (seconds as usize * 2 * 10).div_ceil(50) + 1;
+        // Each worker is a crowd of visitors, one after another, each of whom asks
+        // TURNS_PER_CONVERSATION questions in a conversation of their own: a turn costs more the
+        // longer its conversation (its history is read and sent), so every level measures turns
+        // of the same lengths. Opened beforehand, enough for both passes (a turn takes at least
+        // ~0.2 s).
+        let per_worker = (seconds as usize * 2 * 5).div_ceil(TURNS_PER_CONVERSATION) + 1;
         let opens = (0..concurrency).flat_map(|w| (0..per_worker).map(move |i| (w, i))).map(|(w, i)| {
             let api = &clients[w];
             async move { api.open(SITE, &format!("load-{level}-{w}-{i}")).await }
         });
-        let conversations: Vec<_> = app.block_on(futures_util::future::join_all(opens));
+        let conversations: Vec<_> =
+            app.block_on(futures_util::stream::iter(opens).buffered(concurrency).collect::<Vec<_>>());
         let turns: Vec<std::sync::atomic::AtomicUsize> =
             (0..concurrency).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect();
-        let turn = phase(&app, &mut profiler, concurrency, period, |w| {
+        let turn = phase(&app, &mut profiler, ("turn", concurrency), period, |w| {
             let turn = turns[w].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (api, c) = (&clients[w], &conversations[w * per_worker + (turn / 50).min(per_worker - 1)]);
+            let nth = (turn / TURNS_PER_CONVERSATION).min(per_worker - 1);
+            let (api, c) = (&clients[w], &conversations[w * per_worker + nth]);
             async move {
                 let s = api.send(&c.conversation_id, &c.token, "Quick question").await;
                 let done = matches!(s.last(), Some(StreamEvent::Done { .. }));
