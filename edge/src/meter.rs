@@ -20,6 +20,7 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 pub use crate::budget::Money;
 use crate::clock::{now_ms, utc_month};
 use crate::error::{log_error, EdgeError, EdgeResult};
+use crate::http;
 use crate::ids::{OrgId, ReservationId};
 
 /// How long a reservation holds budget before it counts as spent (`METER_RESERVATION_TTL_MS`
@@ -226,11 +227,13 @@ impl Meter {
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(json.into()));
         let req = Request::new_with_init(&format!("https://meter/{path}"), &init)?;
-        let mut resp = self.stub.fetch_with_request(req).await?;
-        if resp.status_code() != 200 {
-            return Err(EdgeError::internal(format!("meter {path}: {}", resp.text().await.unwrap_or_default())));
+        let resp = self.stub.fetch_with_request(req).await?;
+        let status = resp.status_code();
+        let text = http::body_text(resp).await?;
+        if status != 200 {
+            return Err(EdgeError::internal(format!("meter {path}: {text}")));
         }
-        resp.json().await.map_err(EdgeError::internal)
+        serde_json::from_str(&text).map_err(EdgeError::internal)
     }
 
     pub async fn admit(&self, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {

@@ -115,11 +115,11 @@ async fn loader(req: &Request, env: &Env) -> EdgeResult<Rc<str>> {
     let mut url = req.url()?;
     url.set_path("/widget.js");
     url.set_query(None);
-    let mut loader = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
+    let loader = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
     if loader.status_code() != 200 {
         return Err(EdgeError::internal("the widget's loader is missing from the static assets"));
     }
-    let text: Rc<str> = loader.text().await?.into();
+    let text: Rc<str> = http::body_text(loader).await?.into();
     // Two first requests at once both read it; the second keeps the first's copy.
     LOADER.with(|l| l.set(text.clone())).ok();
     Ok(text)
