@@ -11,6 +11,7 @@ pub mod workers_ai;
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::provider::Provider;
@@ -136,18 +137,27 @@ pub async fn read_reply(
     let max_stream_bytes = MAX_FRAME_BYTES + llm.max_tokens as usize * 1_024;
     let mut read = 0;
     let (mut heard_at, mut checked_at) = (now_ms(), now_ms());
+    // A provider that goes quiet must not hold the visitor (and the stored reply) forever; the
+    // reply in progress is offered every CHECKPOINT. One timer serves both, set for the nearer
+    // of the two and set again only when it goes off or the limit changes: a timer per piece
+    // read (made, cleared and dropped for each token) cost a turn more than its reading.
+    let limit_now = |reply: &ReplyBuilder| if reply.has_text() { idle } else { first_token };
+    let wake_in = |heard_at: i64, checked_at: i64, limit: Duration| {
+        let due = (heard_at + limit.as_millis() as i64).min(checked_at + CHECKPOINT.as_millis() as i64);
+        Duration::from_millis((due - now_ms()).max(1) as u64)
+    };
+    let mut limit = limit_now(&reply);
+    let mut timer = Delay::from(wake_in(heard_at, checked_at, limit));
     while !reply.is_over() {
-        // A provider that goes quiet must not hold the visitor (and the stored reply) forever.
-        let limit = if reply.has_text() { idle } else { first_token };
-        let wait = CHECKPOINT.min(limit);
-        match within(wait, body.next()).await {
-            None if now_ms() - heard_at >= limit.as_millis() as i64 => {
+        let mut woke = false;
+        match select(body.next(), &mut timer).await {
+            Either::Right(_) if now_ms() - heard_at >= limit.as_millis() as i64 => {
                 let what = if reply.has_text() { "no further token" } else { "no first token" };
                 reply.broke_off(format!("{what} within {limit:?}"));
                 break;
             }
-            None => {}
-            Some(Some(Ok(bytes))) => {
+            Either::Right(_) => woke = true,
+            Either::Left((Some(Ok(bytes)), _)) => {
                 heard_at = now_ms();
                 read += bytes.len();
                 for frame in decoder.push(&bytes) {
@@ -158,8 +168,8 @@ pub async fn read_reply(
                     }
                 }
             }
-            Some(Some(Err(e))) => reply.broke_off(format!("provider connection failed: {e}")),
-            Some(None) => break,
+            Either::Left((Some(Err(e)), _)) => reply.broke_off(format!("provider connection failed: {e}")),
+            Either::Left((None, _)) => break,
         }
         if !reply.is_over() && now_ms() - checked_at >= CHECKPOINT.as_millis() as i64 {
             checked_at = now_ms();
@@ -173,6 +183,10 @@ pub async fn read_reply(
             reply.broke_off(format!("a stream frame longer than {MAX_FRAME_BYTES} bytes"));
         } else if read > max_stream_bytes {
             reply.broke_off(format!("a stream longer than {max_stream_bytes} bytes"));
+        }
+        if woke || limit_now(&reply) != limit {
+            limit = limit_now(&reply);
+            timer = Delay::from(wake_in(heard_at, checked_at, limit));
         }
     }
     reply.finish(prompt_estimate)
