@@ -26,10 +26,10 @@ pub fn error(e: &EdgeError) -> Response {
     resp
 }
 
-/// A subrequest's whole body as text, read by the runtime in one call. worker's
-/// `Response::text` reads it through a stream reader instead: a call into JS and a wake-up per
-/// chunk, and a lock released at the end, which every visitor message paid on both of the
-/// meter's replies.
+/// A subrequest's whole body as text, read by the runtime in one call (`text()` of the JS
+/// Response worker makes around the same body). worker's `Response::text` reads it through a
+/// stream reader instead: a call into JS and a wake-up per chunk, and a lock released at the
+/// end, which every visitor message paid on both of the meter's replies.
 pub async fn body_text(resp: Response) -> EdgeResult<String> {
     let resp: web_sys::Response = resp.into();
     let reading = resp.text().map_err(worker::Error::from)?;

@@ -229,11 +229,12 @@ impl Meter {
         let req = Request::new_with_init(&format!("https://meter/{path}"), &init)?;
         let resp = self.stub.fetch_with_request(req).await?;
         let status = resp.status_code();
-        let text = http::body_text(resp).await?;
+        let text = http::body_text(resp).await;
         if status != 200 {
-            return Err(EdgeError::internal(format!("meter {path}: {text}")));
+            let body = text.as_deref().unwrap_or_default();
+            return Err(EdgeError::internal(format!("meter {path}: {status} {body}")));
         }
-        serde_json::from_str(&text).map_err(EdgeError::internal)
+        serde_json::from_str(&text?).map_err(EdgeError::internal)
     }
 
     pub async fn admit(&self, hits: Vec<Hit>, reserve: Option<Reserve>) -> EdgeResult<Admission> {

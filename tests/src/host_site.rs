@@ -103,9 +103,11 @@ impl HostSite {
         let hash = STANDARD.encode(Sha256::digest(BENCH_SCRIPT.as_bytes()));
         let csp = "script-src 'self'";
         assert!(index.contains(csp), "index.html's CSP no longer has {csp}");
+        let sheet = r#"<link rel="stylesheet""#;
+        assert!(index.contains(sheet), "index.html no longer links a stylesheet");
         let bench = index.replace(csp, &format!("{csp} 'sha256-{hash}'")).replacen(
-            r#"<link rel="stylesheet""#,
-            &format!(r#"<script>{BENCH_SCRIPT}</script><link rel="stylesheet""#),
+            sheet,
+            &format!("<script>{BENCH_SCRIPT}</script>{sheet}"),
             1,
         );
         pages.insert("/bench.html".into(), (html, bench));

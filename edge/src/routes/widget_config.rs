@@ -120,7 +120,7 @@ async fn loader(req: &Request, env: &Env) -> EdgeResult<Rc<str>> {
         return Err(EdgeError::internal("the widget's loader is missing from the static assets"));
     }
     let text: Rc<str> = http::body_text(loader).await?.into();
-    // Two first requests at once both read it; the second keeps the first's copy.
+    // Two first requests at once both read it: the cell keeps the first, each uses its own.
     LOADER.with(|l| l.set(text.clone())).ok();
     Ok(text)
 }

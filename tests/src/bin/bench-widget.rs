@@ -13,8 +13,9 @@
 //!   task on the page's main thread (from Chromium's trace), up to the page's `load` event or
 //!   the request of the widget's core (its idle start), whichever comes later.
 //! - The launcher visible: the frame that shows it, in ms since navigation start (the page's
-//!   `performance.now()`, read by a probe inline in the page's head: `e2e::host_site`). "cold" is a fresh browser profile per load; "warm" reloads in the
-//!   same browser, where the content-hashed core files come from cache.
+//!   `performance.now()`, read by a probe inline in the page's head: `e2e::host_site`). "cold"
+//!   is a fresh browser profile per load; "warm" reloads in the same browser, where the
+//!   content-hashed core files come from cache.
 //! - First open: a fresh profile clicks the launcher the moment it is drawn; the time from the
 //!   click until the panel has its greeting and input.
 
