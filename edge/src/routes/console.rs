@@ -41,14 +41,15 @@ pub async fn serve(req: &Request, env: &Env) -> EdgeResult<Response> {
     }
     let file = url.path().rsplit('/').next().is_some_and(|last| last.contains('.'));
     let asset_url = if file { url.to_string() } else { index.to_string() };
-    let mut asset = env.assets("ASSETS")?.fetch(asset_url, None).await?;
+    let asset = env.assets("ASSETS")?.fetch(asset_url, None).await?;
     let status = asset.status_code();
     if status == 404 {
         return Err(EdgeError::new(ErrorCode::NotFound, "No such file in the console."));
     }
     let content_type = asset.headers().get("content-type")?.unwrap_or_else(|| "application/octet-stream".into());
-    // The runtime's fetched headers cannot be changed: the file goes out in a response of ours.
-    let resp = Response::from_bytes(asset.bytes().await?)?.with_status(status);
+    // The runtime's fetched headers cannot be changed: the file goes out in a response of ours,
+    // around the same body, streamed through rather than read into the worker and written out.
+    let resp = Response::from_body(asset.body().clone())?.with_status(status);
     // Files are named by their content; the page names the current ones, so it is asked again.
     let cache = if file { "public, max-age=31536000, immutable" } else { "no-cache" };
     secured(resp, &content_type, CONTENT_SECURITY_POLICY, cache)
