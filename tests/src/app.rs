@@ -66,7 +66,7 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs a command with the project's pinned tools on PATH (dev/env.sh).
-fn tool(args: &str) -> Command {
+pub(crate) fn tool(args: &str) -> Command {
     let mut cmd = Command::new("bash");
     cmd.arg("-c").arg(format!(". dev/env.sh && exec {args}")).current_dir(root());
     cmd
@@ -111,13 +111,13 @@ pub fn d1_in_steps(dir: &Path, persist: &Path, rows: &str, later: &[PathBuf]) ->
     Db::find(persist)
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 /// What wrangler logs when a port it was given is taken.
-const PORT_TAKEN: &str = "Address already in use";
+pub(crate) const PORT_TAKEN: &str = "Address already in use";
 
 /// Starts `wrangler dev` on free ports with its state in `state`, logging to `state`'s
 /// wrangler.log (emptied first); the process, the port it serves and its inspector's.
@@ -139,7 +139,7 @@ fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16, u16), St
 }
 
 /// Stops `wrangler` and the workerd it started: asked first, then made to.
-fn stop(wrangler: &mut Child) {
+pub(crate) fn stop(wrangler: &mut Child) {
     // The negative id addresses the whole process group (wrangler and its workerd).
     let pid = wrangler.id() as libc::pid_t;
     if pid <= 1 {

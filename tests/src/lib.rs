@@ -2,6 +2,7 @@
 //! scripted stand-in LLM, and a client that reads the edge's Server-Sent Events as they come.
 
 pub mod app;
+pub mod bare_relay;
 pub mod browser;
 pub mod client;
 pub mod db;

@@ -1,11 +1,13 @@
 //! Benchmark: time to first token, and tokens per second, through the edge versus straight
-//! from the stand-in LLM over loopback, plus the edge's wasm size. Prints figures; asserts nothing.
+//! from the stand-in LLM over loopback and through a Worker that only relays (the floor of any
+//! Worker under `wrangler dev`), plus the edge's wasm size. Prints figures; asserts nothing.
 //!
 //! `cargo run -p e2e --release --bin bench-ttft [RUNS]` (default 100 runs each; a fifth of
 //! that for tokens per second, whose replies are long).
 
 use std::time::{Duration, Instant};
 
+use e2e::bare_relay::BareRelay;
 use e2e::measure::{server_timing, step_medians};
 use e2e::App;
 use futures_util::StreamExt;
@@ -33,10 +35,14 @@ fn asked(app: &App, before: usize, start: Instant) -> Duration {
     app.llm.requests().get(before).expect("the stand-in was asked").at.saturating_duration_since(start)
 }
 
-/// Time to the first token and from it to the last, straight from the stand-in, and how long
-/// the stand-in took to have the request.
-async fn direct(app: &App, http: &reqwest::Client, question: &str) -> (Duration, Duration, usize, Duration) {
-    let base_url = &app.llm.base_url;
+/// Time to the first token and from it to the last, from the stand-in at `base_url` (itself, or
+/// through the bare relay), and how long the stand-in took to have the request.
+async fn direct(
+    app: &App,
+    http: &reqwest::Client,
+    base_url: &str,
+    question: &str,
+) -> (Duration, Duration, usize, Duration) {
     let body = json!({"model": "stand-in", "stream": true, "stream_options": {"include_usage": true},
         "messages": [{"role": "system", "content": "You are a benchmark."}, {"role": "user", "content": question}]});
     let before = app.llm.requests().len();
@@ -106,32 +112,39 @@ fn gzip_size(path: &std::path::Path) -> Option<usize> {
 fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100);
     let app = App::spawn(&[]).unwrap_or_else(|e| panic!("could not start the edge: {e}"));
+    let upstream = app.llm.base_url.trim_end_matches("/v1");
+    let bare =
+        app.block_on(BareRelay::spawn(upstream)).unwrap_or_else(|e| panic!("could not start the bare relay: {e}"));
     let http = reqwest::Client::new();
+    let (stand_in, relayed) = (app.llm.base_url.as_str(), format!("{}/v1", bare.url));
     let short = "How fast are you?";
     let long_runs = (runs / 5).max(3);
-    let (d_short, e_short, d_long, e_long, e_steps) = app.block_on(async {
-        // Warm up both paths (worker instantiation, connection pools).
+    let (d_short, b_short, e_short, d_long, e_long, e_steps) = app.block_on(async {
+        // Warm up every path (worker instantiation, connection pools).
         for _ in 0..5 {
-            direct(&app, &http, short).await;
+            direct(&app, &http, stand_in, short).await;
+            direct(&app, &http, &relayed, short).await;
             edge(&app, short).await;
         }
-        let (mut d_short, mut e_short, mut d_long, mut e_long) = (vec![], vec![], vec![], vec![]);
+        let (mut d_short, mut b_short, mut e_short, mut d_long, mut e_long) = (vec![], vec![], vec![], vec![], vec![]);
         let mut e_steps = Vec::new();
-        // Interleaved, so drift on the machine affects both alike.
+        // Interleaved, so drift on the machine affects all alike.
         for i in 0..runs {
-            d_short.push(direct(&app, &http, short).await);
+            d_short.push(direct(&app, &http, stand_in, short).await);
+            b_short.push(direct(&app, &http, &relayed, short).await);
             let (first, rest, n, asked, steps) = edge(&app, short).await;
             e_short.push((first, rest, n, asked));
             e_steps.push(steps);
             if i < long_runs {
-                let (first, rest, n, _) = direct(&app, &http, LONG_QUESTION).await;
+                let (first, rest, n, _) = direct(&app, &http, stand_in, LONG_QUESTION).await;
                 d_long.push((first, rest, n));
                 let (first, rest, n, _, _) = edge(&app, LONG_QUESTION).await;
                 e_long.push((first, rest, n));
             }
         }
-        (d_short, e_short, d_long, e_long, e_steps)
+        (d_short, b_short, e_short, d_long, e_long, e_steps)
     });
+    drop(bare);
     // What any request pays to pass wrangler dev's local proxy and workerd, with no work behind it.
     let floor = app.block_on(async {
         let api = app.api_without_origin();
@@ -145,11 +158,18 @@ fn main() {
     });
     println!("time to first token, stand-in LLM with a 15 ms first-token delay, loopback, {runs} runs each:");
     let d = summary("direct from the stand-in", d_short.iter().map(|r| r.0).collect());
+    let b = summary("through a bare relay Worker", b_short.iter().map(|r| r.0).collect());
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
+    println!(
+        "any Worker adds {:.2} ms here (wrangler's proxy, workerd, its way out); the edge's own share: {:.2} ms",
+        ms(b) - ms(d),
+        ms(e) - ms(b)
+    );
     // Where the edge's time goes, from the stand-in's side: until it has the request, and from
     // then until the first token reaches the visitor (the stand-in waits 15 ms of it).
     let da = summary("direct: until asked", d_short.iter().map(|r| r.3).collect());
+    summary("bare relay: until asked", b_short.iter().map(|r| r.3).collect());
     let ea = summary("edge: until asked", e_short.iter().map(|r| r.3).collect());
     let dr = summary("direct: asked to token", d_short.iter().map(|r| r.0.saturating_sub(r.3)).collect());
     let er = summary("edge: asked to token", e_short.iter().map(|r| r.0.saturating_sub(r.3)).collect());
