@@ -107,9 +107,18 @@ async fn current_context(
     Err(EdgeError::internal("the domain changed while a message was read"))
 }
 
-pub async fn post(req: &mut Request, env: &Env, ctx: &Context, cors: &mut CorsGrant, id: &str) -> EdgeResult<Response> {
+/// `arrived_ms`: when the router had the request, before the address shield let it through.
+pub async fn post(
+    req: &mut Request,
+    env: &Env,
+    ctx: &Context,
+    cors: &mut CorsGrant,
+    id: &str,
+    arrived_ms: i64,
+) -> EdgeResult<Response> {
+    let mut timing = ServerTiming::start(arrived_ms);
+    timing.mark("shield", now_ms());
     // The domain may come from the isolate's cache: its version is checked in the context read.
-    let mut timing = ServerTiming::start(now_ms());
     let access = admit_token(req, env, cors, id, domain_cache::CHECKED_MS).await?;
     timing.mark("admit", now_ms());
     let body: PostMessage = http::read_json(req).await?;

@@ -22,6 +22,7 @@ mod widget_config;
 use shared::ErrorCode;
 use worker::{Context, Env, Method, Request, Response};
 
+use crate::clock::now_ms;
 use crate::error::{EdgeError, EdgeResult};
 use crate::http::{self, CorsGrant};
 use table::{Call, Found, Handler};
@@ -59,11 +60,12 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context, cors: &mut CorsGra
         }
         Found::Missing => return Err(EdgeError::new(ErrorCode::NotFound, "No such endpoint.")),
     };
+    let arrived_ms = now_ms();
     match route.handler {
-        Handler::Open(answer) => answer(Call { req: &mut req, env, ctx, cors, param: &param }).await,
+        Handler::Open(answer) => answer(Call { req: &mut req, env, ctx, cors, param: &param, arrived_ms }).await,
         Handler::Visitor(answer) => {
             shield(&req, env).await?;
-            answer(Call { req: &mut req, env, ctx, cors, param: &param }).await
+            answer(Call { req: &mut req, env, ctx, cors, param: &param, arrived_ms }).await
         }
         Handler::Auth(answer) => {
             shield(&req, env).await?;

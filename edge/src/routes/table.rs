@@ -20,14 +20,15 @@ use crate::tenancy;
 use shared::Permission::{self, *};
 
 /// What a visitor's or an open route's handler is given: the request, the worker's bindings,
-/// the CORS grant it widens once the caller's origin is admitted, and the path's one parameter
-/// (empty when the path has none).
+/// the CORS grant it widens once the caller's origin is admitted, the path's one parameter
+/// (empty when the path has none), and when the router had the request (before the shield).
 pub struct Call<'a> {
     pub req: &'a mut Request,
     pub env: &'a Env,
     pub ctx: &'a Context,
     pub cors: &'a mut CorsGrant,
     pub param: &'a str,
+    pub arrived_ms: i64,
 }
 
 /// What a site owner's handler is given: the request, the bindings, the caller, the store of
@@ -93,7 +94,7 @@ pub const ROUTES: &[Route] = &[
     route(
         "POST",
         "/v1/conversations/{id}/messages",
-        Visitor(|c| Box::pin(messages::post(c.req, c.env, c.ctx, c.cors, c.param))),
+        Visitor(|c| Box::pin(messages::post(c.req, c.env, c.ctx, c.cors, c.param, c.arrived_ms))),
     ),
     route("POST", "/v1/conversations/{id}/stop", Visitor(|c| Box::pin(messages::stop(c.req, c.env, c.cors, c.param)))),
     route("POST", "/v1/leads", Visitor(|c| Box::pin(leads::post(c.req, c.env, c.cors)))),
