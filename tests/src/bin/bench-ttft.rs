@@ -1,6 +1,7 @@
 //! Benchmark: time to first token, and tokens per second, through the edge versus straight
 //! from the stand-in LLM over loopback and through a Worker that only relays (the floor of any
-//! Worker under `wrangler dev`), plus the edge's wasm size. Prints figures; asserts nothing.
+//! Worker under `wrangler dev`), plus the edge's wasm size and what takes it. Prints figures;
+//! asserts nothing.
 //!
 //! `cargo run -p e2e --release --bin bench-ttft [RUNS]` (default 100 runs each; a fifth of
 //! that for tokens per second, whose replies are long).
@@ -109,6 +110,78 @@ fn gzip_size(path: &std::path::Path) -> Option<usize> {
     Some(out.stdout.len())
 }
 
+/// What takes the space of the module `path` (with its names, as `dev/build` keeps it): bytes of
+/// code per crate (the edge's by module), and of the data segments.
+fn composition(path: &std::path::Path) -> Result<(Vec<(String, usize)>, usize), String> {
+    use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut imported, mut bodies, mut names, mut data) = (0, Vec::new(), std::collections::HashMap::new(), 0);
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => bodies.push(body.range().len()),
+            Payload::DataSection(segments) => data = segments.range().len(),
+            Payload::CustomSection(custom) => {
+                if let KnownCustom::Name(subsections) = custom.as_known() {
+                    for subsection in subsections {
+                        if let Ok(Name::Function(map)) = subsection {
+                            for naming in map.into_iter().flatten() {
+                                names.insert(naming.index, naming.name);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut by_crate = std::collections::HashMap::<String, usize>::new();
+    for (i, size) in bodies.iter().enumerate() {
+        let name = names.get(&(imported + i as u32)).copied().unwrap_or("");
+        *by_crate.entry(owner_of(name)).or_default() += size;
+    }
+    let mut by_crate: Vec<(String, usize)> = by_crate.into_iter().collect();
+    by_crate.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    Ok((by_crate, data))
+}
+
+/// The crate a function's demangled name belongs to, the edge's by its top module: `<T as
+/// Trait>` by `T`'s, or by the trait's where `T` is a primitive or a generic parameter (its
+/// code comes from there); unnamed ones (wasm-bindgen's glue) apart.
+fn owner_of(name: &str) -> String {
+    const PRIMITIVES: &[&str] = &[
+        "bool", "char", "str", "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64",
+        "u128", "usize",
+    ];
+    fn bare(s: &str) -> &str {
+        s.trim_start_matches(['<', '&', '[', '(']).trim_start_matches("mut ").trim_start_matches("dyn ")
+    }
+    let mut path = bare(name);
+    if let Some((ty, tr)) = name.strip_prefix('<').and_then(|n| n.split_once(" as ")) {
+        let ty = bare(ty);
+        let krate = ty.split(['<', ';', ']', ':']).next().unwrap_or("");
+        if PRIMITIVES.contains(&krate) || krate.len() == 1 {
+            path = bare(tr);
+        }
+    }
+    let mut segments = path.split("::").map(|s| s.split(['[', '<', ' ', '>', ';', ']']).next().unwrap_or(""));
+    match (segments.next(), segments.next()) {
+        (Some("edge"), Some(module)) => format!("edge::{module}"),
+        // `<str>::to_lowercase` and the like: the standard library's.
+        (Some(primitive), _) if PRIMITIVES.contains(&primitive) => "core".to_owned(),
+        (Some(krate), _) if !krate.is_empty() && krate.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+            krate.to_owned()
+        }
+        _ => "(glue and unnamed)".to_owned(),
+    }
+}
+
 fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100);
     let app = App::spawn(&[]).unwrap_or_else(|e| panic!("could not start the edge: {e}"));
@@ -215,5 +288,21 @@ fn main() {
             gzip_size(&wasm).map_or("?".to_owned(), |n| n.to_string())
         ),
         Err(e) => println!("edge wasm: not found at {}: {e}", wasm.display()),
+    }
+    let named = std::path::Path::new(&std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned()))
+        .join("edge-named.wasm");
+    match composition(&e2e::app::root().join(&named)) {
+        Ok((by_crate, data)) => {
+            let code: usize = by_crate.iter().map(|(_, n)| n).sum();
+            let top: Vec<String> = by_crate.iter().take(24).map(|(k, n)| format!("{k} {}", n / 1000)).collect();
+            println!(
+                "what takes its space: code {} KB, data {} KB; KB of code by crate, the edge's by module:",
+                code / 1000,
+                data / 1000
+            );
+            println!("  {}", top.join(", "));
+            println!("  (js_sys's share is mostly the edge's own async code, inlined where it runs as a promise)");
+        }
+        Err(e) => println!("what takes its space: {e} (dev/build keeps the module with names there)"),
     }
 }
