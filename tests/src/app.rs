@@ -66,7 +66,7 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs a command with the project's pinned tools on PATH (dev/env.sh).
-pub(crate) fn tool(args: &str) -> Command {
+fn tool(args: &str) -> Command {
     let mut cmd = Command::new("bash");
     cmd.arg("-c").arg(format!(". dev/env.sh && exec {args}")).current_dir(root());
     cmd
@@ -111,7 +111,7 @@ pub fn d1_in_steps(dir: &Path, persist: &Path, rows: &str, later: &[PathBuf]) ->
     Db::find(persist)
 }
 
-pub(crate) fn free_port() -> Result<u16, String> {
+fn free_port() -> Result<u16, String> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
@@ -120,16 +120,16 @@ pub(crate) fn free_port() -> Result<u16, String> {
 pub(crate) const PORT_TAKEN: &str = "Address already in use";
 
 /// Starts `wrangler dev` on free ports with its state in `state`, logging to `state`'s
-/// wrangler.log (emptied first); the process, the port it serves and its inspector's.
-fn start_wrangler(state: &Path, env_file: &Path) -> Result<(Child, u16, u16), String> {
+/// wrangler.log (emptied first), with `flags` besides; the process, the port it serves and its
+/// inspector's.
+pub(crate) fn start_wrangler(state: &Path, flags: &str) -> Result<(Child, u16, u16), String> {
     let (port, inspector) = (free_port()?, free_port()?);
     let log = std::fs::File::create(state.join("wrangler.log")).map_err(|e| e.to_string())?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = tool(&format!(
         "wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to {} \
-         --env-file {} --show-interactive-dev-session=false --test-scheduled",
+         --show-interactive-dev-session=false {flags}",
         state.display(),
-        env_file.display()
     ));
     // Its own process group, so stopping it also stops the workerd it starts.
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -194,7 +194,8 @@ impl App {
             .collect();
         vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         std::fs::write(&env_file, vars.join("\n") + "\n").map_err(|e| e.to_string())?;
-        let (wrangler, port, inspector) = start_wrangler(state.path(), &env_file)?;
+        let flags = format!("--env-file {} --test-scheduled", env_file.display());
+        let (wrangler, port, inspector) = start_wrangler(state.path(), &flags)?;
         let started = Instant::now();
         let db = Db::find(state.path())?;
         let first_answer = (Duration::ZERO, Duration::ZERO);
@@ -207,7 +208,7 @@ impl App {
             match app.wait_until_up() {
                 Err(e) if e.contains(PORT_TAKEN) && attempt < 3 => {
                     stop(&mut app.wrangler);
-                    let (wrangler, port, inspector) = start_wrangler(app._state.path(), &env_file)?;
+                    let (wrangler, port, inspector) = start_wrangler(app._state.path(), &flags)?;
                     (app.wrangler, app.edge, app.inspector) = (wrangler, format!("http://127.0.0.1:{port}"), inspector);
                     attempt += 1;
                 }

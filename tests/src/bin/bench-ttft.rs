@@ -120,7 +120,7 @@ fn composition(path: &std::path::Path) -> Result<(Vec<(String, usize)>, usize), 
         match payload.map_err(|e| e.to_string())? {
             Payload::ImportSection(imports) => {
                 for import in imports.into_imports() {
-                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Func(_)) {
+                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
                         imported += 1;
                     }
                 }
@@ -153,31 +153,39 @@ fn composition(path: &std::path::Path) -> Result<(Vec<(String, usize)>, usize), 
 
 /// The crate a function's demangled name belongs to, the edge's by its top module: `<T as
 /// Trait>` by `T`'s, or by the trait's where `T` is a primitive or a generic parameter (its
-/// code comes from there); unnamed ones (wasm-bindgen's glue) apart.
+/// code comes from there); names that are not paths (wasm-bindgen's glue, `memcpy`) apart.
 fn owner_of(name: &str) -> String {
     const PRIMITIVES: &[&str] = &[
         "bool", "char", "str", "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64",
         "u128", "usize",
     ];
-    fn bare(s: &str) -> &str {
-        s.trim_start_matches(['<', '&', '[', '(']).trim_start_matches("mut ").trim_start_matches("dyn ")
+    fn bare(mut s: &str) -> &str {
+        loop {
+            let trimmed = s
+                .trim_start_matches(['<', '&', '[', '(', '*'])
+                .trim_start_matches("mut ")
+                .trim_start_matches("const ")
+                .trim_start_matches("dyn ");
+            if trimmed == s {
+                return s;
+            }
+            s = trimmed;
+        }
     }
+    let first = |path: &str| path.split(['[', '<', ' ', '>', ';', ']', ',', ')', ':']).next().unwrap_or("").to_owned();
     let mut path = bare(name);
     if let Some((ty, tr)) = name.strip_prefix('<').and_then(|n| n.split_once(" as ")) {
-        let ty = bare(ty);
-        let krate = ty.split(['<', ';', ']', ':']).next().unwrap_or("");
-        if PRIMITIVES.contains(&krate) || krate.len() == 1 {
+        let ty = first(bare(ty));
+        if PRIMITIVES.contains(&ty.as_str()) || ty.len() == 1 {
             path = bare(tr);
         }
     }
-    let mut segments = path.split("::").map(|s| s.split(['[', '<', ' ', '>', ';', ']']).next().unwrap_or(""));
-    match (segments.next(), segments.next()) {
-        (Some("edge"), Some(module)) => format!("edge::{module}"),
-        // `<str>::to_lowercase` and the like: the standard library's.
-        (Some(primitive), _) if PRIMITIVES.contains(&primitive) => "core".to_owned(),
-        (Some(krate), _) if !krate.is_empty() && krate.chars().all(|c| c.is_alphanumeric() || c == '_') => {
-            krate.to_owned()
-        }
+    let mut segments = path.split("::");
+    match (segments.next().map(first), segments.next().map(first)) {
+        (Some(krate), Some(module)) if krate == "edge" => format!("edge::{module}"),
+        // `<str>::to_lowercase` and the like: the standard library's (core's or alloc's).
+        (Some(primitive), Some(_)) if PRIMITIVES.contains(&primitive.as_str()) => "std".to_owned(),
+        (Some(krate), Some(_)) if !krate.is_empty() && krate.chars().all(|c| c.is_alphanumeric() || c == '_') => krate,
         _ => "(glue and unnamed)".to_owned(),
     }
 }
@@ -235,7 +243,7 @@ fn main() {
     let e = summary("through the edge", e_short.iter().map(|r| r.0).collect());
     println!("ratio edge / direct (medians): {:.2}x   (edge adds {:.2} ms)", ms(e) / ms(d), ms(e) - ms(d));
     println!(
-        "any Worker adds {:.2} ms here (wrangler's proxy, workerd, its way out); the edge's own share: {:.2} ms",
+        "any Worker adds {:.2} ms here (wrangler's proxy, workerd's way in and out); the edge's own share: {:.2} ms",
         ms(b) - ms(d),
         ms(e) - ms(b)
     );
@@ -300,8 +308,8 @@ fn main() {
                 code / 1000,
                 data / 1000
             );
+            // js_sys's share is mostly the edge's own async code, inlined where it runs as a promise.
             println!("  {}", top.join(", "));
-            println!("  (js_sys's share is mostly the edge's own async code, inlined where it runs as a promise)");
         }
         Err(e) => println!("what takes its space: {e} (dev/build keeps the module with names there)"),
     }
